@@ -1,0 +1,299 @@
+"""``wargame``: the command-line interface, a thin Typer layer over library functions.
+
+Pattern for a command (``compare``, ``plot``, ``report``... follow it):
+
+* one small function decorated with ``@app.command()``, arguments as ``Annotated`` options;
+* load inputs with :func:`load_or_exit` (scenarios) or inside ``with user_errors():``;
+* call one library function that does the work (a notebook calls the same function);
+* print with the shared ``console`` (stdout) / ``err_console`` (stderr).
+
+User mistakes (bad file, bad value, folder conflicts) exit with code 2 and one line on stderr,
+never a traceback, and nothing is written before all inputs were checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+app = typer.Typer(
+    name="wargame",
+    help="Agent-based Monte Carlo wargame of the Kursk and Donetsk fronts from 5 January 2025.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+EXIT_PROBLEMS = 1  # validation found problems / some runs failed
+EXIT_USAGE = 2  # a user mistake: bad file, bad value, folder conflict
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def one_line(exc: BaseException | str, limit: int = 400) -> str:
+    """An error message squeezed onto one line."""
+    text = str(exc)
+    parts = [p.strip() for p in text.splitlines() if p.strip()]
+    line = "; ".join(parts) or type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def fail(message: str | BaseException, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the Exit to raise."""
+    err_console.print(Text("error: " + one_line(message)), soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's user-facing errors into a one-line message and exit code 2."""
+    from sim.batch import BatchError
+    from sim.scenario import ScenarioError
+
+    try:
+        yield
+    except (ScenarioError, BatchError, FileNotFoundError, NotADirectoryError) as exc:
+        raise fail(exc) from None
+    except (PermissionError, IsADirectoryError) as exc:
+        raise fail(f"{exc.filename or ''}: {exc.strerror}") from None
+
+
+def load_or_exit(path: Path, overrides: Sequence[str] = ()) -> Any:
+    """Load and validate a scenario, or exit 2 with a one-line message."""
+    from sim.scenario import load_scenario
+
+    with user_errors():
+        return load_scenario(path, overrides=list(overrides))
+
+
+def _command_line() -> str:
+    return shlex.join(["wargame", *sys.argv[1:]])
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from sim.batch import package_version
+
+        console.print(f"wargame {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Agent-based Monte Carlo wargame of the Kursk and Donetsk fronts from 5 January 2025."""
+
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="KEY.PATH=VALUE",
+                 help="Override a scenario value, e.g. --set combat.lethality=0.005 (repeatable)."),
+]
+
+
+# --------------------------------------------------------------------------- run
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} runs/s" if speed else "… runs/s", style="progress.data.speed")
+
+
+def _progress_bar(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=False,
+    )
+
+
+def _fmt(x: float) -> str:
+    if x != x:  # NaN
+        return "–"
+    ax = abs(x)
+    if ax >= 100:
+        return f"{x:,.0f}"
+    if ax >= 1:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def summary_table(summary: Any, title: str) -> Table:
+    """The rich table of :func:`sim.results.summarize` output: median [5–95 %] per day."""
+    days = list(dict.fromkeys(summary["day"].tolist()))
+    table = Table(title=title, title_justify="left")
+    table.add_column("outcome")
+    for d in days:
+        date = summary.loc[summary["day"] == d, "date"].iloc[0]
+        table.add_column(f"day {d}\n{date}", justify="right")
+    for _, rows in summary.groupby("metric", sort=False):
+        cells = []
+        for d in days:
+            r = rows[rows["day"] == d]
+            if r.empty:
+                cells.append("")
+                continue
+            r = r.iloc[0]
+            if r["median"] != r["median"]:  # a share
+                cells.append(f"{100 * r['mean']:.0f} %")
+            else:
+                cells.append(f"{_fmt(r['median'])}  [{_fmt(r['p5'])} – {_fmt(r['p95'])}]")
+        table.add_row(rows["label"].iloc[0], *cells)
+    table.caption = "median [5 % – 95 %] over runs"
+    return table
+
+
+@app.command()
+def run(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
+    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1,
+                                             help="Replicates (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0,
+                                             help="Master seed (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option("--days", min=1,
+                                             help="Horizon in days (default: the scenario's).")
+                    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,
+                                                help="Worker processes (default: all cores).")
+                       ] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output folder (default results/<name>; with several scenarios "
+                            "DIR/<name>).")] = None,
+    sets: SetOption = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Finish an interrupted batch.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing batch.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="No progress bar or table; print the folder only.")
+                     ] = False,
+) -> None:
+    """Run a Monte Carlo batch per scenario and save it under results/."""
+    from sim.batch import check_out_dir, run_batch
+    from sim.results import summarize
+
+    if resume and force:
+        raise fail("--resume and --force exclude each other")
+    overrides = list(sets or [])
+    if days is not None:
+        overrides.append(f"days={days}")
+    # check every input before running (or writing) anything
+    loaded = [(path, load_or_exit(path, overrides)) for path in scenarios]
+    names = [scn.name for _, scn in loaded]
+    if len(set(names)) < len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise fail(f"two scenarios are named '{dup}'; they would share a results folder")
+    folders = [
+        (out if len(loaded) == 1 else out / scn.name) if out else Path("results") / scn.name
+        for _, scn in loaded
+    ]
+    with user_errors():
+        for folder in folders:
+            check_out_dir(folder, resume=resume, force=force)
+    exit_code = 0
+    for (path, scn), folder in zip(loaded, folders, strict=True):
+        with _progress_bar(quiet) as bar:
+            task = bar.add_task(scn.name, total=None)
+
+            def progress(finished: int, total: int, bar=bar, task=task) -> None:
+                bar.update(task, completed=finished, total=total)
+
+            with user_errors():
+                result = run_batch(
+                    scn, folder, runs=runs, master_seed=seed, workers=workers, resume=resume,
+                    force=force, progress=progress, command=_command_line(),
+                )
+        if result.done and not quiet:
+            console.print(summary_table(summarize(folder / "daily.parquet"),
+                                        f"{scn.name}: {result.done} runs"))
+        if quiet:
+            console.print(str(folder))
+        else:
+            console.print(f"wrote {folder}/ ({result.done}/{result.runs} runs, "
+                          f"{result.seconds:.1f} s)")
+        if result.failed:
+            first = next(iter(result.failed.items()))
+            err_console.print(Text(
+                f"error: {len(result.failed)} run(s) failed, e.g. run {first[0]}: "
+                f"{one_line(first[1] or '')}; see {folder / 'manifest.json'}; retry them with "
+                f"--resume"), soft_wrap=True)
+            exit_code = EXIT_PROBLEMS
+        if result.interrupted:
+            err_console.print(Text(
+                f"interrupted: {result.done} of {result.runs} runs saved in {folder}; finish "
+                f"with: wargame run {shlex.quote(str(path))} --out {shlex.quote(str(folder))} "
+                "--resume"), soft_wrap=True)
+            raise typer.Exit(EXIT_INTERRUPTED)
+    raise typer.Exit(exit_code)
+
+
+# --------------------------------------------------------------------------- validate / show
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
+    sets: SetOption = None,
+) -> None:
+    """Check scenario files; list every problem (exit 1) or say ok."""
+    from sim.scenario import ScenarioError, load_scenario
+
+    bad = 0
+    for path in scenarios:
+        try:
+            load_scenario(path, overrides=list(sets or []))
+        except ScenarioError as exc:
+            bad += 1
+            problems = exc.problems or [str(exc)]
+            err_console.print(Text(f"{path}: {len(problems)} problem(s)"), soft_wrap=True)
+            for p in problems:
+                err_console.print(Text(f"  - {p}"), soft_wrap=True)
+        else:
+            console.print(f"{path}: ok")
+    raise typer.Exit(EXIT_PROBLEMS if bad else 0)
+
+
+@app.command()
+def show(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    sets: SetOption = None,
+) -> None:
+    """Print the fully resolved scenario (extends and --set applied) as YAML."""
+    from sim.scenario import resolved_yaml
+
+    scn = load_or_exit(scenario, sets or [])
+    typer.echo(resolved_yaml(scn), nl=False)

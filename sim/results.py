@@ -1,0 +1,441 @@
+"""The results folder format: manifest, Parquet tables, atomic writes, loading, summary.
+
+A batch folder (default ``results/<scenario-name>/``) holds::
+
+    manifest.json     what was run and how: resolved scenario, hash, seeds, per-run status,
+                      versions, git commit, command line, start/end time
+    scenario.yaml     the fully resolved scenario (``wargame run`` accepts it as is)
+    daily.parquet     one row per run per day: run, seed, then the model's daily record
+    runs.parquet      one row per run: run, seed, final-day values, ceasefire_day,
+                      changed_<place>_day (null when it did not happen)
+    events.parquet    every event: run, seed, day, date, kind, subject, detail
+    summary.csv       the summary table printed by ``wargame run``
+    parts/            only while a batch is running or was interrupted: finished runs,
+                      one file set per chunk of runs, merged into the tables above at the end
+
+Every file is written to a temporary name in the same folder and renamed into place, so a
+reader never sees a half-written file. The manifest is the single source of truth for which
+runs are finished and where their rows are: a run whose ``status`` is ``done`` has its rows in
+the part named by ``part`` (``"main"`` means the consolidated tables above).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+SCENARIO_FILE = "scenario.yaml"
+SUMMARY_CSV = "summary.csv"
+PARTS_DIR = "parts"
+TABLES = ("daily", "runs", "events")
+MAIN = "main"  # the ``part`` of a run whose rows live in the consolidated tables
+BATCH_FILES = (MANIFEST, SCENARIO_FILE, SUMMARY_CSV, *(f"{t}.parquet" for t in TABLES))
+
+#: Headline outcomes of the summary table: (name, label, columns summed, kind).
+HEADLINES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("kursk_ua_km2", "Kursk held by Ukraine (km²)", ("kursk_ua_km2",), "value"),
+    ("donetsk_ru_gain_km2", "Donetsk gained by Russia (km²)", ("donetsk_ru_gain_km2",), "value"),
+    ("ua_losses", "Ukrainian losses (k+w+c)", ("ua_killed", "ua_wounded", "ua_captured"), "value"),
+    ("ru_losses", "Russian losses (k+w+c)", ("ru_killed", "ru_wounded", "ru_captured"), "value"),
+    ("ua_ammo", "Ukrainian ammunition (rounds)", ("ua_ammo",), "value"),
+    ("ru_ammo", "Russian ammunition (rounds)", ("ru_ammo",), "value"),
+    ("ceasefire", "Ceasefire in force (share of runs)", ("ceasefire",), "share"),
+    ("bargaining_value", "Ukraine's bargaining value", ("bargaining_value",), "value"),
+    ("ru_domestic_confidence", "Russian domestic confidence", ("ru_domestic_confidence",), "value"),
+)
+SUMMARY_DAYS = (30, 60, 90)
+
+EVENT_SCHEMA = pa.schema(
+    [
+        ("run", pa.int32()),
+        ("seed", pa.int64()),
+        ("day", pa.int32()),
+        ("date", pa.date32()),
+        ("kind", pa.string()),
+        ("subject", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
+def _tmp_path(path: Path) -> Path:
+    """A new empty temporary file next to ``path`` (same filesystem, so rename is atomic)."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.chmod(name, _FILE_MODE)  # mkstemp makes 0600; results are ordinary files
+    return Path(name)
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    tmp = _tmp_path(path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path | str, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_table(path: Path | str, table: pa.Table) -> None:
+    """Write a pyarrow table to Parquet atomically."""
+    path = Path(path)
+    tmp = _tmp_path(path)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_manifest(out_dir: Path | str, manifest: dict[str, Any]) -> None:
+    """Write ``manifest.json`` atomically; one line per run keeps it readable."""
+
+    def dump(v: Any, indent: int | None = None) -> str:
+        return json.dumps(v, indent=indent, default=str, ensure_ascii=False)
+
+    runs = manifest.get("runs", [])
+    head = {k: v for k, v in manifest.items() if k != "runs"}
+    text = dump(head, 1)[:-2]  # drop the closing "\n}"
+    lines = ",\n  ".join(dump(r) for r in runs)
+    text += f',\n "runs": [\n  {lines}\n ]\n}}\n' if runs else ',\n "runs": []\n}\n'
+    atomic_write_text(Path(out_dir) / MANIFEST, text)
+
+
+def read_manifest(out_dir: Path | str) -> dict[str, Any]:
+    with open(Path(out_dir) / MANIFEST, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def part_path(out_dir: Path, part: str, table: str) -> Path:
+    """Where a table of a source lives: ``main`` → ``<table>.parquet``, else a part file."""
+    if part == MAIN:
+        return out_dir / f"{table}.parquet"
+    return out_dir / PARTS_DIR / f"{part}.{table}.parquet"
+
+
+def daily_table(df: pd.DataFrame, run: int, seed: int) -> pa.Table:
+    """The daily record of one run as an Arrow table with ``run``/``seed`` up front."""
+    t = pa.Table.from_pandas(df, preserve_index=False)
+    t = _normalise(t)
+    n = t.num_rows
+    t = t.add_column(0, "seed", pa.array(np.full(n, seed, dtype=np.int64)))
+    return t.add_column(0, "run", pa.array(np.full(n, run, dtype=np.int32)))
+
+
+def runs_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """One row per run from ``{"run", "seed", **summary}`` dicts."""
+    if not rows:
+        return pa.table({"run": pa.array([], pa.int32()), "seed": pa.array([], pa.int64())})
+    keys: list[str] = []
+    for r in rows:
+        keys.extend(k for k in r if k not in keys)
+    cols: dict[str, pa.Array] = {}
+    for k in keys:
+        values = [r.get(k) for r in rows]
+        if k == "run":
+            cols[k] = pa.array(values, pa.int32())
+        elif k == "seed":
+            cols[k] = pa.array(values, pa.int64())
+        elif k.endswith("_day"):
+            cols[k] = pa.array([None if v is None else int(v) for v in values], pa.int32())
+        else:
+            cols[k] = pa.array([_scalar(v) for v in values])
+    return _normalise(pa.table(cols))
+
+
+def events_table(df: pd.DataFrame | None, run: int, seed: int) -> pa.Table:
+    """Events of one run in the fixed :data:`EVENT_SCHEMA`."""
+    if df is None or len(df) == 0:
+        return EVENT_SCHEMA.empty_table()
+    n = len(df)
+
+    def text(col: str) -> list[str | None]:
+        if col not in df:
+            return [None] * n
+        return [None if _isnull(v) else (v if isinstance(v, str) else _to_text(v)) for v in df[col]]
+
+    dates = pd.to_datetime(df["date"]).dt.date if "date" in df else [None] * n
+    return pa.table(
+        {
+            "run": pa.array(np.full(n, run, dtype=np.int32)),
+            "seed": pa.array(np.full(n, seed, dtype=np.int64)),
+            "day": pa.array(np.asarray(df["day"], dtype=np.int32)),
+            "date": pa.array(list(dates), pa.date32()),
+            "kind": pa.array(text("kind"), pa.string()),
+            "subject": pa.array(text("subject"), pa.string()),
+            "detail": pa.array(text("detail"), pa.string()),
+        },
+        schema=EVENT_SCHEMA,
+    )
+
+
+def _normalise(t: pa.Table) -> pa.Table:
+    """Fixed dtypes across parts: ``day`` int32, dates date32, no pandas metadata."""
+    for i, f in enumerate(t.schema):
+        if f.name == "day" and pa.types.is_integer(f.type) and f.type != pa.int32():
+            t = t.set_column(i, f.name, pc.cast(t.column(i), pa.int32()))
+        elif f.name == "date" and pa.types.is_timestamp(f.type):
+            t = t.set_column(i, f.name, pc.cast(t.column(i), pa.date32()))
+    return t.replace_schema_metadata(None)
+
+
+def _isnull(v: Any) -> bool:
+    try:
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _to_text(v: Any) -> str:
+    try:
+        return json.dumps(v, default=str, sort_keys=True)
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def concat_parts(tables: Iterable[pa.Table]) -> pa.Table:
+    tables = list(tables)
+    schema = pa.unify_schemas([t.schema for t in tables], promote_options="permissive")
+    return pa.concat_tables([t.cast(schema) if t.schema != schema else t for t in tables])
+
+
+# --------------------------------------------------------------------------- consolidation
+
+
+def _segments(assignment: dict[int, str]) -> list[tuple[str, list[int]]]:
+    """Runs in order grouped into consecutive stretches that share a source."""
+    segs: list[tuple[str, list[int]]] = []
+    for run in sorted(assignment):
+        src = assignment[run]
+        if segs and segs[-1][0] == src:
+            segs[-1][1].append(run)
+        else:
+            segs.append((src, [run]))
+    return segs
+
+
+def consolidate(
+    out_dir: Path | str, assignment: dict[int, str], rows_per_group: int = 65536
+) -> None:
+    """Merge finished runs into ``daily/runs/events.parquet``, sorted by run (and day).
+
+    ``assignment`` maps every finished run to the source holding its rows (a part id or
+    ``main``). Sources are streamed one at a time (memory does not grow with the number of
+    runs) and each new table is written to a temporary file and renamed into place.
+    """
+    out_dir = Path(out_dir)
+    segs = _segments(assignment)
+    if not segs:
+        return
+    for table in TABLES:
+        sources = sorted({src for src, _ in segs})
+        schemas = [pq.read_schema(part_path(out_dir, s, table)) for s in sources]
+        schema = pa.unify_schemas(
+            [s.remove_metadata() for s in schemas], promote_options="permissive"
+        )
+        final = out_dir / f"{table}.parquet"
+        tmp = _tmp_path(final)
+        try:
+            with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+                buf: list[pa.Table] = []
+                nbuf = 0
+                cache: tuple[str, pa.Table] | None = None
+                for src, runs in segs:
+                    if cache is None or cache[0] != src:
+                        cache = (src, pq.read_table(part_path(out_dir, src, table)))
+                    t = cache[1]
+                    mask = pc.is_in(t.column("run"), value_set=pa.array(runs, pa.int32()))
+                    piece = t.filter(mask)
+                    keys = [("run", "ascending")]
+                    if "day" in piece.column_names:
+                        keys.append(("day", "ascending"))
+                    piece = piece.sort_by(keys).replace_schema_metadata(None)
+                    if piece.schema != schema:
+                        piece = piece.select(schema.names).cast(schema)
+                    buf.append(piece)
+                    nbuf += piece.num_rows
+                    if nbuf >= rows_per_group:
+                        writer.write_table(pa.concat_tables(buf), row_group_size=rows_per_group)
+                        buf, nbuf = [], 0
+                if buf:
+                    writer.write_table(pa.concat_tables(buf), row_group_size=rows_per_group)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summarize(daily: pd.DataFrame | Path | str, days: Sequence[int] | None = None) -> pd.DataFrame:
+    """Median and 5–95 % range of the headline outcomes on days 30, 60, 90 and the last day.
+
+    ``daily`` is a daily DataFrame or the path of a ``daily.parquet``; from a file only the
+    needed rows and columns are read. Returns a long table with columns ``metric, label, day,
+    date, n, median, p5, p95, mean`` (for the ceasefire share only ``mean`` is filled).
+    """
+    needed = sorted({c for _, _, cols, _ in HEADLINES for c in cols})
+    if isinstance(daily, str | Path):
+        path = Path(daily)
+        if days is None:
+            last = pc.max(pq.read_table(path, columns=["day"]).column("day")).as_py()
+            days = [d for d in SUMMARY_DAYS if d < last] + [last]
+        names = set(pq.read_schema(path).names)
+        cols = ["run", "day", "date"] + [c for c in needed if c in names]
+        df = pq.read_table(path, columns=cols, filters=[("day", "in", list(days))]).to_pandas()
+    else:
+        df = daily
+        if days is None:
+            last = int(df["day"].max())
+            days = [d for d in SUMMARY_DAYS if d < last] + [last]
+    rows = []
+    for name, label, cols, kind in HEADLINES:
+        if not all(c in df.columns for c in cols):
+            continue
+        for d in days:
+            sel = df[df["day"] == d]
+            if sel.empty:
+                continue
+            values = sel[list(cols)].astype(float).sum(axis=1).to_numpy()
+            date = sel["date"].iloc[0] if "date" in sel else None
+            row = {"metric": name, "label": label, "day": int(d), "date": date, "n": len(values)}
+            if kind == "share":
+                row.update(median=np.nan, p5=np.nan, p95=np.nan, mean=float(values.mean()))
+            else:
+                p5, med, p95 = np.percentile(values, [5, 50, 95])
+                row.update(median=med, p5=p5, p95=p95, mean=float(values.mean()))
+            rows.append(row)
+    return pd.DataFrame(
+        rows, columns=["metric", "label", "day", "date", "n", "median", "p5", "p95", "mean"]
+    )
+
+
+def write_summary_csv(out_dir: Path | str, summary: pd.DataFrame) -> Path:
+    path = Path(out_dir) / SUMMARY_CSV
+    atomic_write_text(path, summary.to_csv(index=False, float_format="%.6g"))
+    return path
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class Results:
+    """A batch folder, read lazily: ``manifest`` now, the tables on first access."""
+
+    path: Path
+    manifest: dict[str, Any] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.manifest["scenario"]["name"]
+
+    @property
+    def status(self) -> str:
+        return self.manifest["status"]
+
+    @property
+    def master_seed(self) -> int:
+        return int(self.manifest["master_seed"])
+
+    @property
+    def scenario_yaml(self) -> str:
+        return self.manifest["scenario"]["resolved"]
+
+    def run_status(self) -> pd.DataFrame:
+        """One row per planned run: run, seed, status, part, error, seconds."""
+        return pd.DataFrame(self.manifest["runs"])
+
+    def done_runs(self) -> list[int]:
+        return [r["run"] for r in self.manifest["runs"] if r["status"] == "done"]
+
+    def table(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Rows of the finished runs of ``daily``, ``runs`` or ``events``, sorted by run."""
+        if name not in TABLES:
+            raise ValueError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
+        assignment = {r["run"]: r["part"] for r in self.manifest["runs"] if r["status"] == "done"}
+        by_src: dict[str, list[int]] = {}
+        for run, src in assignment.items():
+            by_src.setdefault(src, []).append(run)
+        pieces = []
+        for src, runs in sorted(by_src.items()):
+            t = pq.read_table(part_path(self.path, src, name), columns=columns)
+            t = t.filter(pc.is_in(t.column("run"), value_set=pa.array(runs, pa.int32())))
+            pieces.append(t.replace_schema_metadata(None))
+        if not pieces:
+            return pd.DataFrame(columns=list(columns or []))
+        t = concat_parts(pieces)
+        keys = [("run", "ascending")] + ([("day", "ascending")] if "day" in t.column_names else [])
+        return t.sort_by(keys).to_pandas()
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        return self.table("daily")
+
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        return self.table("runs")
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        return self.table("events")
+
+    def summary(self) -> pd.DataFrame:
+        path = self.path / SUMMARY_CSV
+        if path.exists() and self.status == "complete":
+            return pd.read_csv(path)
+        return summarize(self.daily)
+
+
+def load_results(path: Path | str) -> Results:
+    """Open a batch folder written by :func:`sim.batch.run_batch` (or ``wargame run``)."""
+    p = Path(path)
+    if not (p / MANIFEST).is_file():
+        raise FileNotFoundError(f"{p}: not a batch folder (no {MANIFEST})")
+    return Results(path=p, manifest=read_manifest(p))
