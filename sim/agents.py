@@ -1,0 +1,260 @@
+"""Mesa agents: force groupings and the two sides' commands.
+
+A :class:`Grouping`'s state lives in rows of the model's numpy arrays (structure of arrays), so
+the daily arithmetic is vectorised; the agent is the named handle on that row. A
+:class:`Command` turns its side's policy (``scenario.policy.ru`` / ``.ua``) into orders every
+day: postures per sector, transfers between fronts, reserve commitments and withdrawal. Policies
+are triggers on the battlefield state, not scripts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import WarModel
+    from sim.scenario import GroupingSpec, RussianPolicy, UkrainianPolicy
+
+RU, UA = 0, 1
+SIDES = ("ru", "ua")
+KURSK, DONETSK = 0, 1
+FRONTS = ("kursk", "donetsk")
+ATTACK, DEFEND, RESERVE, TRANSIT, WITHDRAWING = range(5)
+POSTURE_NAMES = ("attack", "defend", "reserve", "transit", "withdrawing")
+
+
+def _row(name: str, doc: str) -> property:
+    def get(self: Grouping) -> float:
+        return float(getattr(self.model, name)[self.index])
+
+    return property(get, doc=doc)
+
+
+class Grouping(mesa.Agent):
+    """A brigade-to-division-sized force grouping (one row of the model's state arrays)."""
+
+    model: WarModel
+
+    def __init__(self, model: WarModel, index: int, spec: GroupingSpec) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = spec.name
+        self.side = SIDES.index(spec.side)
+        self.contingent = spec.contingent
+
+    personnel = _row("personnel", "troops present")
+    armour = _row("armour", "armoured vehicles")
+    artillery = _row("artillery", "artillery pieces")
+    ammo = _row("ammo", "artillery rounds in the grouping's stock")
+    supply_days = _row("supply_days", "general supply in days")
+    quality = _row("quality", "training and experience multiplier")
+    morale = _row("morale", "cohesion index in [0, 1]")
+
+    @property
+    def front(self) -> str:
+        return FRONTS[self.model.front[self.index]]
+
+    @property
+    def sector(self) -> str:
+        return self.model.maps[self.front].sector_names[self.model.sector[self.index]]
+
+    @property
+    def posture(self) -> str:
+        return POSTURE_NAMES[self.model.posture[self.index]]
+
+    def __repr__(self) -> str:
+        return (f"Grouping({self.name!r}, {SIDES[self.side]}, {self.front}/{self.sector}, "
+                f"{self.posture}, {self.personnel:.0f} troops)")
+
+
+class Command(mesa.Agent):
+    """One side's command: reads the battlefield, issues orders through the model."""
+
+    model: WarModel
+
+    def __init__(self, model: WarModel, side: int) -> None:
+        super().__init__(model)
+        self.side = side
+
+    # -- shared helpers --------------------------------------------------------------------
+    def _mine(self, front: int | None = None) -> np.ndarray:
+        m = self.model
+        mask = m.side == self.side
+        if front is not None:
+            mask &= m.front == front
+        return mask
+
+    def _set_postures(self, front: int, may_attack: np.ndarray) -> None:
+        """Line groupings (attack/defend, not broken) on ``front`` attack where ``may_attack``
+        (per global sector) is true, else defend."""
+        m = self.model
+        line = self._mine(front) & ((m.posture == ATTACK) | (m.posture == DEFEND)) & ~m.broken
+        m.posture[line] = np.where(may_attack[m.gsec[line]], ATTACK, DEFEND)
+
+    def _commit_reserves(self, front: int, threat: np.ndarray, threshold: float) -> None:
+        """Send this front's reserves to the sector with the highest ``threat`` (enemy/own
+        power ratio) when it exceeds ``threshold``."""
+        m = self.model
+        reserves = np.flatnonzero(self._mine(front) & (m.posture == RESERVE) & ~m.broken)
+        if reserves.size == 0:
+            return
+        secs = m.front_sectors(front)
+        worst = secs[np.argmax(threat[secs])]
+        if threat[worst] > threshold:
+            for i in reserves:
+                m.sector[i] = worst - m.sector_offset[front]
+                m.posture[i] = DEFEND
+                m.gsec[i] = worst
+            m.log("reserve_committed", self._names(reserves),
+                  f"to {m.sector_label(worst)}: enemy/own ratio {threat[worst]:.2f}")
+
+    def _names(self, idx: np.ndarray) -> str:
+        return ", ".join(self.model.groupings[i].name for i in idx)
+
+
+class RussianCommand(Command):
+    """Russia's command under one of the article's options (a parameterised policy)."""
+
+    def __init__(self, model: WarModel, policy: RussianPolicy) -> None:
+        super().__init__(model, RU)
+        self.policy = policy
+        self.reinforced = False
+
+    def step(self) -> None:
+        m, p = self.model, self.policy
+        own, enemy = m.sector_power(RU), m.sector_power(UA)
+        ratio = _ratio(own, enemy)
+        kursk = m.is_front_sector(KURSK)
+        may = (kursk & p.kursk_attack & (ratio >= p.kursk_min_force_ratio)) | (
+            ~kursk & p.donetsk_attack & (ratio >= p.donetsk_min_force_ratio))
+        self._set_postures(KURSK, may)
+        self._set_postures(DONETSK, may)
+        threat = _ratio(enemy, own)
+        self._commit_reserves(KURSK, threat, 1.0)
+        self._commit_reserves(DONETSK, threat, 1.0)
+        self._reinforce(ratio)
+        self._redeploy_when_cleared(ratio)
+
+    def _reinforce(self, ratio: np.ndarray) -> None:
+        m, rp = self.model, self.policy.reinforce_kursk
+        if self.reinforced or not rp.enabled or rp.groupings == 0:
+            return
+        area, conf = m.kursk_ua_km2, m.confidence
+        reasons = []
+        if area > rp.trigger_ua_area_km2:
+            reasons.append(f"Ukrainian-held Kursk area {area:.0f} km2 > "
+                           f"{rp.trigger_ua_area_km2:.0f}")
+        if m.day >= rp.trigger_day:
+            reasons.append(f"day {m.day} >= {rp.trigger_day}")
+        if conf < rp.trigger_confidence_below:
+            reasons.append(f"domestic confidence {conf:.2f} < {rp.trigger_confidence_below}")
+        if not reasons:
+            return
+        self.reinforced = True
+        cand = np.flatnonzero(self._mine(DONETSK) & (m.posture != TRANSIT))
+        # Reserves first, then the strongest groupings of the sectors Russia dominates most,
+        # keeping one grouping in every sector.
+        key = np.where(m.posture[cand] == RESERVE, np.inf, ratio[m.gsec[cand]])
+        order = cand[np.lexsort((-m.personnel[cand], -key))]
+        left = {s: int(np.sum((m.gsec[cand] == s) & (m.posture[cand] != RESERVE)))
+                for s in np.unique(m.gsec[cand])}
+        chosen = []
+        for i in order:
+            if len(chosen) == rp.groupings:
+                break
+            s = int(m.gsec[i])
+            if m.posture[i] != RESERVE:
+                if left.get(s, 0) <= 1:
+                    continue
+                left[s] -= 1
+            chosen.append(i)
+        targets = m.front_sectors(KURSK)
+        weakest = targets[np.argsort(ratio[targets])]
+        for k, i in enumerate(chosen):
+            m.order_transfer(i, KURSK, int(weakest[k % len(weakest)]), "; ".join(reasons))
+
+    def _redeploy_when_cleared(self, ratio: np.ndarray) -> None:
+        m, p = self.model, self.policy
+        if not p.redeploy_when_kursk_cleared or m.kursk_ua_km2 > 0 or m.day == 0:
+            return
+        kursk = np.flatnonzero(self._mine(KURSK) & (m.posture != TRANSIT))
+        if kursk.size <= p.kursk_garrison_groupings:
+            return
+        keep = kursk[np.argsort(-m.personnel[kursk])][: p.kursk_garrison_groupings]
+        targets = m.front_sectors(DONETSK)
+        best = targets[np.argsort(-ratio[targets])]
+        movers = [i for i in kursk if i not in keep]
+        for k, i in enumerate(movers):
+            m.order_transfer(i, DONETSK, int(best[k % len(best)]),
+                             "Kursk cleared of Ukrainian forces")
+
+
+class UkrainianCommand(Command):
+    """Ukraine's command: the Kursk counterattack, Donetsk defence and counterattacks, and
+    withdrawal from the Kursk salient when it becomes untenable."""
+
+    def __init__(self, model: WarModel, policy: UkrainianPolicy) -> None:
+        super().__init__(model, UA)
+        self.policy = policy
+        self.withdrawn = False
+
+    def step(self) -> None:
+        m, p = self.model, self.policy
+        own, enemy = m.sector_power(UA), m.sector_power(RU)
+        ratio = _ratio(own, enemy)
+        threat = _ratio(enemy, own)
+        kursk = m.is_front_sector(KURSK)
+        may = np.zeros_like(kursk)
+        if p.kursk_counterattack and m.day <= p.counterattack_days:
+            # Concentrate: attack only in the Kursk sector with the best local ratio.
+            secs = m.front_sectors(KURSK)
+            best = secs[np.argmax(ratio[secs])]
+            if ratio[best] >= p.counterattack_min_force_ratio:
+                may[best] = True
+                if m.day == 1:
+                    m.log("counterattack", m.sector_label(best),
+                          f"Kursk counterattack, local UA/RU ratio {ratio[best]:.2f}")
+        if p.donetsk_counterattack:
+            may |= ~kursk & (threat < p.donetsk_counter_force_ratio) & (own > 0)
+        self._set_postures(KURSK, may)
+        self._set_postures(DONETSK, may)
+        self._commit_reserves(DONETSK, threat, p.commit_reserve_force_ratio)
+        self._commit_reserves(KURSK, threat, p.commit_reserve_force_ratio)
+        self._withdraw(threat)
+
+    def _withdraw(self, threat: np.ndarray) -> None:
+        m, p = self.model, self.policy
+        if self.withdrawn or not p.withdraw_from_kursk or m.day == 0:
+            return
+        inside = np.flatnonzero(self._mine(KURSK) & (m.posture != TRANSIT))
+        if inside.size == 0:
+            return
+        reasons = []
+        supply = float(m.supply_days[inside].mean())
+        if m.switches.logistics and supply < p.withdraw_supply_days_below:
+            reasons.append(f"supply {supply:.1f} days < {p.withdraw_supply_days_below}")
+        if m.kursk_ua_km2 < p.withdraw_area_below_km2:
+            reasons.append(f"salient {m.kursk_ua_km2:.0f} km2 < {p.withdraw_area_below_km2:.0f}")
+        lost = p.withdraw_on_places_lost
+        if lost and all(not m.place_ua[m.place_index[name]] for name in lost):
+            reasons.append(f"lost {', '.join(lost)}")
+        if not reasons:
+            return
+        if m.corridor_margin_km <= 0:
+            return  # cut off: no way out, the groupings fight where they are
+        self.withdrawn = True
+        m.log("withdrawal", "Kursk salient", "; ".join(reasons))
+        targets = m.front_sectors(DONETSK)
+        worst = targets[np.argsort(-threat[targets])]
+        for k, i in enumerate(inside):
+            m.order_transfer(i, DONETSK, int(worst[k % len(worst)]), "withdrawal from Kursk")
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num/den per sector with 0/0 = 0 and x/0 = inf."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = num / den
+    return np.where(num > 0, np.where(den > 0, r, np.inf), 0.0)
