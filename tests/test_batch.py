@@ -1,0 +1,304 @@
+"""The batch runner: seeds, determinism across workers, streaming, interruption and resume."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import SMALL_DAYS, SMALL_RUNS
+
+from sim import batch
+from sim import results as R
+from sim.batch import BatchError, replicate_seed, replicate_seeds, run_batch
+
+
+def _daily(path) -> pd.DataFrame:
+    df = pq.read_table(path / "daily.parquet").to_pandas()
+    return df.sort_values(["run", "day"]).reset_index(drop=True)
+
+
+def _table(path, name) -> pd.DataFrame:
+    df = pq.read_table(path / f"{name}.parquet").to_pandas()
+    keys = ["run", "day"] if name == "daily" else ["run"]
+    if name == "events":
+        keys = ["run", "day", "kind", "subject", "detail"]
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted batch of SMALL_RUNS runs, in this process."""
+    from sim.scenario import load_scenario
+
+    from conftest import SCENARIOS
+
+    scn = load_scenario(SCENARIOS / "reinforce.yaml", overrides=[f"days={SMALL_DAYS}"])
+    out = tmp_path_factory.mktemp("reference")
+    res = run_batch(scn, out, runs=SMALL_RUNS, workers=1)
+    assert res.complete and not res.failed
+    return out
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+def test_replicate_seeds_follow_seedsequence_and_are_stable_in_n():
+    n = 10
+    seeds = replicate_seeds(12345, n)
+    expected = [
+        int(c.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        for c in np.random.SeedSequence(12345).spawn(n)
+    ]
+    assert seeds == expected
+    assert replicate_seeds(12345, 3) == seeds[:3]  # replicate i's seed does not depend on N
+    assert replicate_seeds(12345, 1000)[:n] == seeds
+    assert [replicate_seed(12345, i) for i in range(n)] == seeds
+    assert all(0 <= s < 2**63 for s in seeds)  # fits int64
+    assert len(set(seeds)) == n
+    assert replicate_seeds(12346, n) != seeds
+
+
+def test_same_replicate_gets_the_same_seed_in_every_scenario(tmp_path, scenario):
+    a = run_batch(scenario, tmp_path / "a", runs=3, workers=1)
+    other = scenario.model_copy(update={"name": "other"})
+    b = run_batch(other, tmp_path / "b", runs=3, workers=1)
+    seeds = lambda p: [r["seed"] for r in R.read_manifest(p)["runs"]]  # noqa: E731
+    assert seeds(a.out_dir) == seeds(b.out_dir) == replicate_seeds(scenario.seed, 3)
+
+
+# --------------------------------------------------------------------------- output format
+
+
+def test_batch_folder_format(reference):
+    m = R.read_manifest(reference)
+    assert m["status"] == "complete"
+    assert m["n_runs"] == SMALL_RUNS and m["days"] == SMALL_DAYS
+    assert len(m["scenario"]["hash"]) == 64
+    assert m["scenario"]["name"] == "reinforce"
+    assert "days: 20" in m["scenario"]["resolved"]
+    assert [r["run"] for r in m["runs"]] == list(range(SMALL_RUNS))
+    assert all(r["status"] == "done" and r["part"] == R.MAIN for r in m["runs"])
+    assert m["versions"]["numpy"] and m["package"]["version"] and m["started"] and m["finished"]
+    assert (reference / "scenario.yaml").read_text() == m["scenario"]["resolved"]
+    assert not (reference / R.PARTS_DIR).exists()
+
+    daily = pq.read_table(reference / "daily.parquet")
+    schema = daily.schema
+    assert str(schema.field("run").type) == "int32"
+    assert str(schema.field("seed").type) == "int64"
+    assert str(schema.field("day").type) == "int32"
+    assert str(schema.field("date").type) == "date32[day]"
+    assert str(schema.field("ceasefire").type) == "bool"
+    for col in ("kursk_ua_km2", "donetsk_ru_gain_km2", "ua_killed", "ru_ammo",
+                "bargaining_value", "ru_domestic_confidence"):
+        assert col in schema.names
+    assert daily.num_rows == SMALL_RUNS * (SMALL_DAYS + 1)
+    df = daily.to_pandas()
+    assert df[["run", "day"]].equals(df.sort_values(["run", "day"])[["run", "day"]])
+    assert not df.duplicated(["run", "day"]).any()
+
+    runs = pq.read_table(reference / "runs.parquet").to_pandas()
+    assert runs["run"].tolist() == list(range(SMALL_RUNS))
+    assert runs["seed"].tolist() == [r["seed"] for r in m["runs"]]
+    assert "ceasefire_day" in runs
+    events = pq.read_table(reference / "events.parquet")
+    assert events.schema.equals(R.EVENT_SCHEMA)
+    summary = pd.read_csv(reference / "summary.csv")
+    assert {"metric", "day", "median", "p5", "p95"} <= set(summary.columns)
+    assert sorted(summary["day"].unique()) == [SMALL_DAYS]  # 30/60/90 are past the horizon
+    assert {"kursk_ua_km2", "ua_losses", "ru_losses", "ceasefire"} <= set(summary["metric"])
+
+
+def test_load_results_reads_the_folder(reference):
+    res = R.load_results(reference)
+    assert res.status == "complete" and res.name == "reinforce"
+    assert res.done_runs() == list(range(SMALL_RUNS))
+    pd.testing.assert_frame_equal(res.daily, _daily(reference))
+    assert len(res.runs) == SMALL_RUNS
+    assert set(res.events.columns) >= {"run", "day", "kind", "detail"}
+    assert len(res.summary()) > 0
+    with pytest.raises(FileNotFoundError):
+        R.load_results(reference / "nope")
+
+
+def test_summarize_picks_days_30_60_90_and_last():
+    days = np.arange(0, 121)
+    df = pd.DataFrame({"run": np.repeat([0, 1], len(days)), "day": np.tile(days, 2),
+                       "date": "d", "kursk_ua_km2": np.tile(days, 2) * 1.0,
+                       "ceasefire": np.r_[days > 45, days > 200]})
+    s = R.summarize(df)
+    assert sorted(s["day"].unique()) == [30, 60, 90, 120]
+    k = s[(s.metric == "kursk_ua_km2") & (s.day == 60)].iloc[0]
+    assert k["median"] == 60 and k["p5"] == 60 and k["p95"] == 60
+    c = s[s.metric == "ceasefire"].set_index("day")["mean"]
+    assert c[30] == 0 and c[60] == 0.5
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_workers_1_and_2_give_identical_results(tmp_path, scenario, reference):
+    out = tmp_path / "w2"
+    res = run_batch(scenario, out, runs=SMALL_RUNS, workers=2)
+    assert res.complete
+    for name in R.TABLES:
+        pd.testing.assert_frame_equal(_table(out, name), _table(reference, name))
+
+
+def test_one_run_is_reproduced_from_its_manifest_seed(reference):
+    from sim import model
+    from sim.scenario import load_scenario
+
+    m = R.read_manifest(reference)
+    k = 3
+    seed = m["runs"][k]["seed"]
+    scn = load_scenario(m["scenario"]["file"], overrides=[f"days={m['days']}"])
+    rerun = model.run(scn, seed=seed, days=m["days"])
+    want = R.daily_table(rerun.daily, k, seed).to_pandas()
+    got = _daily(reference)
+    got = got[got["run"] == k].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want[got.columns.tolist()])
+
+
+# --------------------------------------------------------------------------- interruption
+
+
+class _StopAfter:
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.calls = 0
+
+    def __call__(self, finished: int, total: int) -> None:
+        self.calls += 1
+        if finished >= self.k:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_interrupted_batch_keeps_finished_runs_and_resumes(tmp_path, scenario, reference,
+                                                           workers):
+    out = tmp_path / "b"
+    k = 2 if workers == 1 else 1
+    res = run_batch(scenario, out, runs=SMALL_RUNS, workers=workers, progress=_StopAfter(k))
+    assert res.interrupted and not res.complete
+    # in worker processes the chunks already running are finished and kept
+    assert k <= res.done < SMALL_RUNS
+    m = R.read_manifest(out)
+    assert m["status"] == "interrupted"
+    done = [r["run"] for r in m["runs"] if r["status"] == "done"]
+    assert len(done) == res.done
+    # the finished runs are on disk and readable
+    part = _daily(out)
+    assert sorted(part["run"].unique()) == done
+    assert len(R.load_results(out).daily) == res.done * (SMALL_DAYS + 1)
+    # without --resume/--force the folder is refused
+    with pytest.raises(BatchError, match="already holds a batch"):
+        run_batch(scenario, out, runs=SMALL_RUNS, workers=workers)
+    calls = []
+    res2 = run_batch(scenario, out, runs=SMALL_RUNS, workers=workers, resume=True,
+                     progress=lambda f, t: calls.append(f))
+    assert res2.complete and not res2.interrupted
+    assert calls[0] == res.done  # finished runs were not redone
+    assert R.read_manifest(out)["status"] == "complete"
+    for name in R.TABLES:
+        pd.testing.assert_frame_equal(_table(out, name), _table(reference, name))
+
+
+def test_failed_run_is_recorded_kept_apart_and_retried_on_resume(tmp_path, scenario, reference,
+                                                                 monkeypatch):
+    from sim import model
+
+    real_run = model.run
+    bad = replicate_seed(scenario.seed, 2)
+
+    def flaky(scn, seed, days=None):
+        if seed == bad:
+            raise RuntimeError("injected failure")
+        return real_run(scn, seed=seed, days=days)
+
+    out = tmp_path / "f"
+    monkeypatch.setattr(model, "run", flaky)
+    res = run_batch(scenario, out, runs=SMALL_RUNS, workers=1)
+    assert not res.complete and list(res.failed) == [2]
+    assert "injected failure" in res.failed[2]
+    m = R.read_manifest(out)
+    assert m["status"] == "failed"
+    assert m["runs"][2]["status"] == "failed" and "RuntimeError" in m["runs"][2]["error"]
+    assert sorted(_daily(out)["run"].unique()) == [r for r in range(SMALL_RUNS) if r != 2]
+
+    monkeypatch.setattr(model, "run", real_run)
+    res2 = run_batch(scenario, out, runs=SMALL_RUNS, workers=1, resume=True)
+    assert res2.complete
+    for name in R.TABLES:
+        pd.testing.assert_frame_equal(_table(out, name), _table(reference, name))
+
+
+def test_resume_after_a_crash_ignores_unrecorded_parts(tmp_path, scenario, reference):
+    """A chunk whose part was written but not yet recorded in the manifest (the process died in
+    between) must not be duplicated: resume deletes it and redoes its runs."""
+    out = tmp_path / "c"
+    run_batch(scenario, out, runs=SMALL_RUNS, workers=1, progress=_StopAfter(3))
+    m = R.read_manifest(out)
+    pending = [r for r in m["runs"] if r["status"] != "done"]
+    assert pending
+    # forge an orphan part holding a copy of a finished run relabelled as a pending one
+    (out / R.PARTS_DIR).mkdir()
+    for name in R.TABLES:
+        t = pq.read_table(out / f"{name}.parquet")
+        pq.write_table(t, R.part_path(out, "000000-000001-deadbeef", name))
+    m["status"] = "running"  # as if killed
+    R.write_manifest(out, m)
+    res = run_batch(scenario, out, runs=SMALL_RUNS, workers=1, resume=True)
+    assert res.complete
+    for name in R.TABLES:
+        pd.testing.assert_frame_equal(_table(out, name), _table(reference, name))
+
+
+def test_resume_can_add_runs(tmp_path, scenario, reference):
+    out = tmp_path / "g"
+    run_batch(scenario, out, runs=SMALL_RUNS - 2, workers=1)
+    res = run_batch(scenario, out, runs=SMALL_RUNS, workers=2, resume=True)
+    assert res.complete and res.runs == SMALL_RUNS
+    pd.testing.assert_frame_equal(_daily(out), _daily(reference))
+    with pytest.raises(BatchError, match="would drop"):
+        run_batch(scenario, out, runs=2, workers=1, resume=True)
+
+
+def test_resume_refuses_another_scenario_or_seed(tmp_path, scenario):
+    out = tmp_path / "h"
+    run_batch(scenario, out, runs=2, workers=1)
+    before = (out / "manifest.json").read_text()
+    with pytest.raises(BatchError, match="master seed"):
+        run_batch(scenario, out, runs=2, master_seed=7, workers=1, resume=True)
+    with pytest.raises(BatchError, match="scenario differs"):
+        run_batch(scenario, out, runs=2, days=SMALL_DAYS + 1, workers=1, resume=True)
+    with pytest.raises(BatchError, match="exclude"):
+        run_batch(scenario, out, runs=2, workers=1, resume=True, force=True)
+    assert (out / "manifest.json").read_text() == before
+    # a complete batch resumes to itself, nothing redone
+    res = run_batch(scenario, out, runs=2, workers=1, resume=True)
+    assert res.complete
+    # --force replaces it
+    res = run_batch(scenario, out, runs=3, workers=1, force=True)
+    assert res.complete and json.loads((out / "manifest.json").read_text())["n_runs"] == 3
+
+
+def test_refuses_bad_arguments_before_writing(tmp_path, scenario):
+    for kwargs in ({"runs": 0}, {"days": 0}, {"workers": 0}, {"master_seed": -1}):
+        with pytest.raises(BatchError):
+            run_batch(scenario, tmp_path / "x", **kwargs)
+    assert not (tmp_path / "x").exists()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(BatchError, match="not a folder"):
+        run_batch(scenario, tmp_path / "file", runs=1)
+
+
+def test_chunks_cover_every_run_once():
+    jobs = [(i, i) for i in range(1000)]
+    for workers in (1, 2, 7):
+        chunks = batch._chunks(jobs, workers)
+        assert [j for c in chunks for j in c] == jobs
+        assert max(len(c) for c in chunks) <= 25
