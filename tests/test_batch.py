@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL_DAYS, SMALL_RUNS
+from conftest import SCENARIOS, SMALL_DAYS, SMALL_RUNS
 
 from sim import batch
 from sim import results as R
@@ -32,8 +32,6 @@ def _table(path, name) -> pd.DataFrame:
 def reference(tmp_path_factory):
     """An uninterrupted batch of SMALL_RUNS runs, in this process."""
     from sim.scenario import load_scenario
-
-    from conftest import SCENARIOS
 
     scn = load_scenario(SCENARIOS / "reinforce.yaml", overrides=[f"days={SMALL_DAYS}"])
     out = tmp_path_factory.mktemp("reference")

@@ -171,7 +171,7 @@ BAD_FILES = {
     "scalar": "just a string\n",
     "deep": _nested(5000),
     "huge": "name: huge\nx: [" + ", ".join(["1"] * 1_200_000) + "]\n",
-    "wrong_type": f"extends: {SCENARIOS / 'reinforce.yaml'}\ndays: lots\n",
+    "wrong_type": f"extends: {SCENARIOS / 'reinforce.yaml'}\ncombat:\n  lethality: lots\n",
     "typo": f"extends: {SCENARIOS / 'reinforce.yaml'}\ndyas: 30\n",
 }
 
@@ -203,7 +203,8 @@ def test_run_missing_file_and_directory(cli, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "setting", ["dyas=3", "days=lots", "days=-5", "combat.nope=1", "days", "days=[1, 2"]
+    "setting",
+    ["dyas=3", "runs=lots", "combat.lethality=-5", "combat.nope=1", "seed", "seed=[1, 2"],
 )
 def test_run_bad_set_exit_2(cli, tmp_path, setting):
     r = cli("run", SCENARIOS / "reinforce.yaml", *small("--set", setting))
