@@ -238,6 +238,8 @@ class UkrainianCommand(Command):
             reasons.append(f"supply {supply:.1f} days < {p.withdraw_supply_days_below}")
         if m.kursk_ua_km2 < p.withdraw_area_below_km2:
             reasons.append(f"salient {m.kursk_ua_km2:.0f} km2 < {p.withdraw_area_below_km2:.0f}")
+        if m.corridor_margin_km < p.withdraw_corridor_margin_km:
+            reasons.append(f"Russian ground {m.corridor_margin_km:.1f} km from the corridor")
         lost = p.withdraw_on_places_lost
         if lost and all(not m.place_ua[m.place_index[name]] for name in lost):
             reasons.append(f"lost {', '.join(lost)}")

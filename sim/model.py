@@ -412,8 +412,9 @@ class WarModel(mesa.Model):
         cas_ru, cas_ua = combat.sector_casualties(p_ru, p_ua, a_ru, a_ua, defence, intensity,
                                                   c.lethality)
 
-        # Share each sector's casualties among its groupings by strength in contact.
-        troops = self.personnel * contact
+        # Share each sector's casualties among its groupings by exposure: troops in contact
+        # over quality (less skilled troops are more exposed per soldier).
+        troops = self.personnel * contact / self.quality
         t_side = np.zeros((2, self.n_sectors))
         for k in (RU, UA):
             m = self.side == k
@@ -429,7 +430,7 @@ class WarModel(mesa.Model):
         enveloped = ((self.side == UA) & (self.front == KURSK) & contact
                      & (self.corridor_margin_km <= 0) & bool(a_ru[self.front_sectors(KURSK)].any()))
         if enveloped.any():
-            mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * troops
+            mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * self.personnel
                                                   * intensity[self.gsec]), mean)
             captured_share[enveloped] = c.enveloped_captured_share
         moving = self.posture == TRANSIT
@@ -451,8 +452,10 @@ class WarModel(mesa.Model):
                                                     adv.half_force_ratio, adv.steepness), 0.0)
             v_ua = np.where(a_ua, combat.advance_km(fr_ua, adv.max_km_per_day,
                                                     adv.half_force_ratio, adv.steepness), 0.0)
-            v_ru = np.where(a_ru & ~(intact_ua & (t_ua > 0)), adv.breakthrough_km_per_day, v_ru)
-            v_ua = np.where(a_ua & ~(intact_ru & (t_ru > 0)), adv.breakthrough_km_per_day, v_ua)
+            v_ru = np.where(a_ru & ~intact_ua, np.maximum(v_ru, adv.broken_km_per_day), v_ru)
+            v_ua = np.where(a_ua & ~intact_ru, np.maximum(v_ua, adv.broken_km_per_day), v_ua)
+            v_ru = np.where(a_ru & (t_ua <= 0), adv.breakthrough_km_per_day, v_ru)
+            v_ua = np.where(a_ua & (t_ru <= 0), adv.breakthrough_km_per_day, v_ua)
             step = (v_ru - v_ua) * noise * (s.diplomacy.freeze_advance_factor if cease else 1.0)
             new = np.clip(self.line + step, self.line_min, self.line_max)
             moved = new - self.line

@@ -144,13 +144,13 @@ class Switches(Strict):
 
 
 class CombatParams(Strict):
-    lethality: Q("1/day", 0.0045, ge=0, le=1,
+    lethality: Q("1/day", 0.009, ge=0, le=1,
                  doc="casualties inflicted per day per unit of effective enemy combat power")
     static_intensity: Q("fraction", 0.25, ge=0, le=1,
                         doc="intensity of fighting in a sector where nobody attacks")
     daily_noise_shape: Q("index", 4.0, gt=0,
                          doc="gamma shape of the sector's daily intensity multiplier (mean 1)")
-    prepared_defence: Q("ratio", 1.5, ge=1, doc="defender multiplier for prepared positions")
+    prepared_defence: Q("ratio", 2.5, ge=1, doc="defender multiplier for prepared positions")
     terrain_defence: dict[Literal["open", "urban", "forest", "river"], float] = Field(
         default_factory=lambda: {"open": 1.0, "urban": 1.6, "forest": 1.25, "river": 1.4},
         description="defender multiplier by terrain class of the ground being attacked (ratio)")
@@ -182,12 +182,14 @@ class CombatParams(Strict):
 
 
 class AdvanceParams(Strict):
-    max_km_per_day: Q("km/day", 0.45, ge=0, le=20,
+    max_km_per_day: Q("km/day", 0.3, ge=0, le=20,
                       doc="attritional advance rate at an overwhelming force ratio")
-    half_force_ratio: Q("ratio", 2.5, gt=0, doc="force ratio at which the rate is half the max")
+    half_force_ratio: Q("ratio", 1.5, gt=0, doc="force ratio at which the rate is half the max")
     steepness: Q("index", 2.0, gt=0, doc="exponent of the force-ratio response")
+    broken_km_per_day: Q("km/day", 0.3, ge=0, le=20,
+                         doc="advance rate against a sector whose defenders have all broken")
     breakthrough_km_per_day: Q("km/day", 6.0, ge=0, le=20,
-                               doc="advance rate into a sector with no intact defender")
+                               doc="advance rate into a sector with no defender at all")
 
 
 class LogisticsParams(Strict):
@@ -212,10 +214,10 @@ class LogisticsParams(Strict):
 
 
 class MoraleParams(Strict):
-    loss_sensitivity: Q("ratio", 6.0, ge=0, doc="morale lost per unit daily loss fraction")
+    loss_sensitivity: Q("ratio", 1.5, ge=0, doc="morale lost per unit daily loss fraction")
     supply_sensitivity: Q("1/day", 0.03, ge=0, doc="morale lost per day at zero supply")
     ground_sensitivity: Q("1/day", 0.02, ge=0, doc="morale lost per km of ground lost")
-    recovery_rate: Q("1/day", 0.03, ge=0, le=1, doc="daily recovery toward the baseline")
+    recovery_rate: Q("1/day", 0.05, ge=0, le=1, doc="daily recovery toward the baseline")
     reserve_recovery_rate: Q("1/day", 0.08, ge=0, le=1, doc="recovery rate in reserve")
     break_threshold: Q("fraction", 0.2, ge=0, le=1, doc="morale below which a grouping breaks")
     rally_threshold: Q("fraction", 0.5, ge=0, le=1, doc="morale at which it can fight again")
@@ -307,6 +309,8 @@ class UkrainianPolicy(Strict):
     withdraw_from_kursk: bool = True
     withdraw_supply_days_below: Q("days", 1.5, ge=0, doc="withdraw when mean supply falls below")
     withdraw_area_below_km2: Q("km2", 60.0, ge=0, doc="withdraw when the salient shrinks below")
+    withdraw_corridor_margin_km: Q("km", 2.0, ge=0,
+                                   doc="withdraw when Russian ground is this close to the corridor")
     withdraw_on_places_lost: list[str] = Field(
         default_factory=list, description="withdraw when all of these places are lost")
     commit_reserve_force_ratio: Q("ratio", 2.0, ge=0,
