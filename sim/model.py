@@ -44,6 +44,7 @@ RECORD_COLUMNS = (
     "ua_ammo", "ru_ammo", "ceasefire", "bargaining_value", "ru_domestic_confidence",
     # extras
     "talks_open", "ua_replacements", "ru_replacements", "ua_returned", "ru_returned",
+    "ua_arrived", "ru_arrived",
     "ua_armour", "ru_armour", "ua_artillery", "ru_artillery", "ua_rounds_fired", "ru_rounds_fired",
     "dprk_casualties", "kursk_corridor_interdiction", "ua_kursk_supply_days",
 )
@@ -139,6 +140,12 @@ class WarModel(mesa.Model):
         self.dest_front = self.front.copy()
         self.dest_gsec = self.gsec.copy()
         self.dprk = np.array([g.contingent == "dprk" for g in specs])
+        # Groupings that enter the theatre later wait off-map: in transit, out of every count.
+        arrival = np.array([(g.arrives - self.scn.start_date).days if g.arrives else 0
+                            for g in specs], dtype=np.int16)
+        self.pending = arrival > 0
+        self.posture[self.pending] = TRANSIT
+        self.transit_left[:] = arrival
         lg = self.scn.logistics
         self.rounds_per_gun = np.array([lg.rounds_per_gun[p] for p in
                                         ("attack", "defend", "reserve", "transit", "withdrawing")])
@@ -150,7 +157,9 @@ class WarModel(mesa.Model):
     def _build_state(self) -> None:
         s = self.scn
         self.depot = np.array([s.sides.ru.ammo_depot_rounds, s.sides.ua.ammo_depot_rounds])
-        self.start_personnel = np.array([self.personnel[self.side == k].sum() for k in (RU, UA)])
+        self.start_personnel = np.array([self.personnel[(self.side == k) & ~self.pending].sum()
+                                         for k in (RU, UA)])
+        self.arrived = np.zeros(2)
         self.killed = np.zeros(2)
         self.wounded = np.zeros(2)
         self.captured = np.zeros(2)
@@ -190,7 +199,7 @@ class WarModel(mesa.Model):
 
     def sector_power(self, side: int, power: np.ndarray | None = None) -> np.ndarray:
         """Combat power per global sector for ``side`` (troop-equivalents)."""
-        p = self._power() if power is None else power
+        p = self.plan_power if power is None else power
         mask = (self.side == side) & self.in_contact()
         return np.bincount(self.gsec[mask], weights=p[mask], minlength=self.n_sectors)
 
@@ -216,6 +225,7 @@ class WarModel(mesa.Model):
         if self.switches.diplomacy:
             self._diplomacy()
         if self.switches.commands:
+            self.plan_power = self._power()  # what each grouping could bring to bear today
             self.ru_command.step()
             self.ua_command.step()
         self._transit()
@@ -333,6 +343,13 @@ class WarModel(mesa.Model):
             self.gsec[i] = self.dest_gsec[i]
             self.sector[i] = self.gsec[i] - self.sector_offset[self.front[i]]
             self.posture[i] = DEFEND
+            if self.pending[i]:
+                self.pending[i] = False
+                self.arrived[self.side[i]] += self.personnel[i]
+                self.log("grouping_entered", self.groupings[i].name,
+                         f"enters at {self.sector_label(int(self.gsec[i]))}, "
+                         f"{self.personnel[i]:.0f} troops")
+                continue
             self.log("transfer_arrived", self.groupings[i].name,
                      f"at {self.sector_label(int(self.gsec[i]))}, {self.personnel[i]:.0f} troops")
 
@@ -434,7 +451,7 @@ class WarModel(mesa.Model):
                                                   * intensity[self.gsec]), mean)
             captured_share[enveloped] = c.enveloped_captured_share
         moving = self.posture == TRANSIT
-        mean = np.where(moving, c.transit_loss_rate * self.personnel, mean)
+        mean = np.where(moving & ~self.pending, c.transit_loss_rate * self.personnel, mean)
         losses = np.minimum(self.rng.poisson(mean), self.personnel).astype(np.int64)
         self._apply_losses(losses, captured_share)
 
@@ -542,7 +559,8 @@ class WarModel(mesa.Model):
             r[f"{side}_kursk_personnel"][t] = self.personnel[m & on & (self.front == KURSK)].sum()
             r[f"{side}_donetsk_personnel"][t] = self.personnel[m & on
                                                                & (self.front == DONETSK)].sum()
-            r[f"{side}_transit_personnel"][t] = self.personnel[m & ~on].sum()
+            r[f"{side}_transit_personnel"][t] = self.personnel[m & ~on & ~self.pending].sum()
+            r[f"{side}_arrived"][t] = self.arrived[k]
             r[f"{side}_killed"][t] = self.killed[k]
             r[f"{side}_wounded"][t] = self.wounded[k]
             r[f"{side}_captured"][t] = self.captured[k]

@@ -339,6 +339,8 @@ class GroupingSpec(Strict):
     morale: Q("fraction", 0.7, ge=0, le=1, doc="cohesion on day 0")
     posture: Posture = "defend"
     contingent: str = Field("regular", description="e.g. 'dprk' for North Korean troops")
+    arrives: dt.date | None = Field(
+        None, description="date the grouping enters the theatre (none = present on day 0)")
     source: str = ""
 
 
@@ -672,6 +674,9 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
         if g.name in seen:
             at(("groupings", i, "name"), f"duplicate grouping name '{g.name}'")
         seen.add(g.name)
+        if g.arrives is not None and g.arrives <= scn.start_date:
+            at(("groupings", i, "arrives"), f"date {g.arrives} is not after the start date "
+               f"{scn.start_date}; leave it out for groupings present on day 0")
         fmap = maps.get(g.front)
         if fmap is not None and g.sector not in fmap.sector_names:
             hint = difflib.get_close_matches(g.sector, fmap.sector_names, n=1)
