@@ -260,7 +260,7 @@ def _segments(assignment: dict[int, str]) -> list[tuple[str, list[int]]]:
 
 
 def consolidate(
-    out_dir: Path | str, assignment: dict[int, str], rows_per_group: int = 65536
+    out_dir: Path | str, assignment: dict[int, str], rows_per_group: int = 16384
 ) -> None:
     """Merge finished runs into ``daily/runs/events.parquet``, sorted by run (and day).
 
