@@ -81,19 +81,19 @@ def _init_worker(scenario: Any) -> None:
     _WORKER_SCENARIO = scenario
 
 
-def run_chunk(
-    scenario: Any, out_dir: str, jobs: Sequence[tuple[int, int]], days: int
+def compute_runs(
+    scenario: Any, jobs: Sequence[tuple[int, int]], days: int
 ) -> dict[str, Any]:
-    """Run ``jobs`` (``(run, seed)`` pairs) and write the finished ones as one part.
+    """Run ``jobs`` (``(run, seed)`` pairs) in this process and return their tables.
 
-    Returns ``{"part": id or None, "runs": [{"run", "status", "error", "seconds"}]}``. A run
-    that raises is recorded as failed; the others are kept.
+    Returns ``{"tables": {"daily", "runs", "events"} or None, "runs": [{"run", "status",
+    "error", "seconds"}]}``. A run that raises is recorded as failed; the others are kept.
+    Executors that write on the client (``sim.executors``) call this on the workers.
     """
     from sim import model
 
     if scenario is None:
         scenario = _WORKER_SCENARIO
-    out = Path(out_dir)
     daily, runs, events, status = [], [], [], []
     for run, seed in jobs:
         t0 = time.perf_counter()
@@ -116,18 +116,38 @@ def run_chunk(
             {"run": run, "status": "done", "error": None,
              "seconds": round(time.perf_counter() - t0, 4)}
         )
-    part = None
+    tables = None
     if daily:
-        part = f"{runs[0]['run']:06d}-{runs[-1]['run']:06d}-{uuid.uuid4().hex[:8]}"
-        (out / R.PARTS_DIR).mkdir(exist_ok=True)
         tables = {
             "daily": R.concat_parts(daily),
             "runs": R.runs_table(runs),
             "events": pa.concat_tables(events),
         }
-        for name, table in tables.items():
-            R.atomic_write_table(R.part_path(out, part, name), table)
-    return {"part": part, "runs": status}
+    return {"tables": tables, "runs": status}
+
+
+def write_part(out_dir: str | Path, tables: dict[str, pa.Table]) -> str:
+    """Write the tables of some finished runs as one part; returns the part id."""
+    out = Path(out_dir)
+    first = tables["runs"].column("run")
+    part = f"{first[0].as_py():06d}-{first[-1].as_py():06d}-{uuid.uuid4().hex[:8]}"
+    (out / R.PARTS_DIR).mkdir(exist_ok=True)
+    for name, table in tables.items():
+        R.atomic_write_table(R.part_path(out, part, name), table)
+    return part
+
+
+def run_chunk(
+    scenario: Any, out_dir: str, jobs: Sequence[tuple[int, int]], days: int
+) -> dict[str, Any]:
+    """Run ``jobs`` (``(run, seed)`` pairs) and write the finished ones as one part.
+
+    Returns ``{"part": id or None, "runs": [{"run", "status", "error", "seconds"}]}``. A run
+    that raises is recorded as failed; the others are kept.
+    """
+    result = compute_runs(scenario, jobs, days)
+    part = write_part(out_dir, result["tables"]) if result["tables"] is not None else None
+    return {"part": part, "runs": result["runs"]}
 
 
 def _run_chunk_in_worker(out_dir: str, jobs: Sequence[tuple[int, int]], days: int) -> dict:
@@ -317,6 +337,7 @@ def run_batch(
     force: bool = False,
     progress: ProgressCallback | None = None,
     command: str | None = None,
+    executor: Any = None,
 ) -> BatchResult:
     """Run ``runs`` replicates of ``scenario`` into ``out_dir`` (see module docstring).
 
@@ -326,6 +347,10 @@ def run_batch(
     existing batch. Raises :class:`BatchError` when the folder holds another batch, and
     ``KeyboardInterrupt`` is turned into a clean stop: ``BatchResult.interrupted`` is True and
     every finished run is saved.
+
+    ``executor`` chooses where runs execute: ``None``/``"local"`` (worker processes here),
+    ``"dask"`` (a local Dask cluster) or a :class:`sim.executors.DaskExecutor` (e.g. connected
+    to a scheduler); see :mod:`sim.executors`. Results do not depend on it.
     """
     from sim.scenario import resolved_yaml, scenario_hash
 
@@ -411,10 +436,11 @@ def run_batch(
             platform=platform.platform(),
             command=command if command is not None else " ".join(sys.argv),
             workers=workers,
+            executor=getattr(executor, "name", executor) or "local",
         )
         R.atomic_write_text(out / R.SCENARIO_FILE, text)
         R.write_manifest(out, manifest)
-        return _execute(scn, out, manifest, days, workers, progress, t_start)
+        return _execute(scn, out, manifest, days, workers, progress, t_start, executor)
 
 
 def _execute(
@@ -425,6 +451,7 @@ def _execute(
     workers: int,
     progress: ProgressCallback | None,
     t_start: float,
+    executor: Any = None,
 ) -> BatchResult:
     by_run = {r["run"]: r for r in manifest["runs"]}
     total = len(by_run)
@@ -445,7 +472,12 @@ def _execute(
         if progress:
             progress(finished, total)
         chunks = _chunks(todo, workers)
-        if workers == 1 or len(chunks) <= 1:
+        if executor not in (None, "local"):
+            from sim.executors import execute_with
+
+            interrupted = execute_with(executor, scn, out, todo, days, workers, record,
+                                       progress, lambda: (finished, total))
+        elif workers == 1 or len(chunks) <= 1:
             for chunk in chunks:
                 record(run_chunk(scn, str(out), chunk, days))
                 if progress:

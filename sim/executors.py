@@ -1,0 +1,210 @@
+"""Where the runs of a batch execute: local worker processes or a ``dask.distributed`` cluster.
+
+``sim.batch.run_batch(..., executor=...)`` takes ``None``/``"local"`` (its own process pool,
+workers write their parts), ``"dask"`` (a :class:`DaskExecutor` on a ``LocalCluster`` started
+for the batch) or a :class:`DaskExecutor` the caller made, e.g. connected to a scheduler::
+
+    from sim.executors import DaskExecutor
+    with DaskExecutor("tcp://10.0.0.1:8786") as ex:
+        run_batch(scn, "results/big", runs=5000, executor=ex)
+
+With Dask every run is one task. Workers only compute (they need the package installed and
+the scenario's map files at the same path); the client writes the results into the batch
+folder as they arrive (``as_completed``), so a worker that dies loses only its run in flight,
+which the scheduler re-runs elsewhere (and ``retries=`` covers a run whose worker raised).
+Runs are pure functions of scenario and seed, so results equal the local executor's.
+
+Dask is an optional extra (``pip install -e '.[dask]'``); it is imported only here, lazily.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from sim import results as R
+from sim.batch import BatchError, compute_runs, write_part
+
+EXECUTORS = ("local", "dask")
+
+
+def _dask_task(scenario: Any, jobs: Sequence[tuple[int, int]], days: int) -> dict[str, Any]:
+    """Runs on a Dask worker: compute, return the tables (the client writes them)."""
+    return compute_runs(scenario, jobs, days)
+
+
+def _require_dask() -> None:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise BatchError(
+            "--executor dask needs dask.distributed: pip install -e '.[dask]'"
+        ) from None
+
+
+def merge_results(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Several ``compute_runs`` results as one (tables concatenated, statuses listed)."""
+    status = [st for r in results for st in r["runs"]]
+    with_tables = [r["tables"] for r in results if r["tables"] is not None]
+    tables = None
+    if with_tables:
+        tables = {
+            "daily": R.concat_parts(t["daily"] for t in with_tables),
+            "runs": R.concat_parts(t["runs"] for t in with_tables),
+            "events": pa.concat_tables([t["events"] for t in with_tables]),
+        }
+    return {"tables": tables, "runs": status}
+
+
+class DaskExecutor:
+    """Runs a batch's runs as tasks on a Dask cluster.
+
+    ``scheduler`` is an address (``tcp://host:8786``); without one a ``LocalCluster`` of
+    ``n_workers`` single-threaded worker processes on 127.0.0.1 is started (and closed with
+    the executor). ``client`` reuses an existing ``distributed.Client``. Finished runs are
+    written as one part per ``flush_runs`` runs or ``flush_seconds``, whichever comes first.
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        n_workers: int | None = None,
+        client: Any = None,
+        retries: int = 3,
+        flush_runs: int = 25,
+        flush_seconds: float = 2.0,
+    ) -> None:
+        _require_dask()
+        self.scheduler = scheduler
+        self.n_workers = n_workers
+        self.retries = retries
+        self.flush_runs = max(1, flush_runs)
+        self.flush_seconds = flush_seconds
+        self._client = client
+        self._cluster = None
+        self._own_client = client is None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from distributed import Client, LocalCluster
+
+            if self.scheduler:
+                try:
+                    self._client = Client(self.scheduler, timeout="20s")
+                except OSError as exc:
+                    raise BatchError(
+                        f"--scheduler {self.scheduler}: cannot connect ({exc})"
+                    ) from None
+            else:
+                from sim.batch import default_workers
+
+                self._cluster = LocalCluster(
+                    n_workers=self.n_workers or default_workers(), threads_per_worker=1,
+                    processes=True, host="127.0.0.1", dashboard_address=None,
+                )
+                self._client = Client(self._cluster)
+        return self._client
+
+    def close(self) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def execute(
+        self,
+        scn: Any,
+        out: Path,
+        todo: Sequence[tuple[int, int]],
+        days: int,
+        record: Callable[[dict[str, Any]], None],
+        progress: Callable[[int, int], None] | None = None,
+        counts: Callable[[], tuple[int, int]] | None = None,
+    ) -> bool:
+        """Run ``todo`` (``(run, seed)`` pairs); ``record`` gets ``{"part", "runs"}`` dicts
+        like :func:`sim.batch.run_chunk` returns. Returns True when stopped by Ctrl-C."""
+        from distributed import as_completed
+
+        if not todo:
+            return False
+        client = self.client
+        futures = {
+            client.submit(_dask_task, scn, [(run, seed)], days, pure=False,
+                          retries=self.retries, key=f"wargame-run-{run}-{time.time_ns()}"):
+            (run, seed)
+            for run, seed in todo
+        }
+        buffer: list[dict[str, Any]] = []
+        last = time.monotonic()
+
+        def flush() -> None:
+            nonlocal buffer, last
+            if buffer:
+                merged = merge_results(buffer)
+                part = write_part(out, merged["tables"]) if merged["tables"] is not None else None
+                record({"part": part, "runs": merged["runs"]})
+                if progress and counts:
+                    progress(*counts())
+            buffer, last = [], time.monotonic()
+
+        try:
+            for fut in as_completed(futures):
+                run, _seed = futures.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries
+                    msg = f"{type(exc).__name__}: {exc}"[:2000]
+                    res = {"tables": None, "runs": [
+                        {"run": run, "status": "failed", "error": msg, "seconds": None}]}
+                fut.release()
+                buffer.append(res)
+                if (len(buffer) >= self.flush_runs
+                        or time.monotonic() - last >= self.flush_seconds):
+                    flush()
+            flush()
+            return False
+        except KeyboardInterrupt:
+            client.cancel(list(futures))
+            flush()
+            return True
+
+
+def make_executor(name: str | None, scheduler: str | None = None,
+                  workers: int | None = None) -> Any:
+    """The ``executor`` argument of ``run_batch`` for a CLI choice (``None`` for local)."""
+    name = (name or "local").lower()
+    if name not in EXECUTORS:
+        raise BatchError(f"--executor must be one of {', '.join(EXECUTORS)} (got {name!r})")
+    if name == "local":
+        if scheduler:
+            raise BatchError("--scheduler needs --executor dask")
+        return None
+    return DaskExecutor(scheduler=scheduler, n_workers=workers)
+
+
+def execute_with(executor: Any, scn: Any, out: Path, todo: Sequence[tuple[int, int]], days: int,
+                 workers: int, record: Callable, progress: Callable | None,
+                 counts: Callable[[], tuple[int, int]]) -> bool:
+    """The hook ``sim.batch`` calls for a non-local executor."""
+    if isinstance(executor, str):
+        if executor.lower() != "dask":
+            raise BatchError(f"unknown executor {executor!r}; expected one of "
+                             f"{', '.join(EXECUTORS)}")
+        with DaskExecutor(n_workers=workers) as ex:
+            return ex.execute(scn, out, todo, days, record, progress, counts)
+    return executor.execute(scn, out, todo, days, record, progress, counts)
