@@ -30,6 +30,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -506,6 +507,9 @@ def _execute_pool(scn, out, chunks, days, workers, record, progress, counts) -> 
             result = fut.result()
         except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
             msg = f"{type(exc).__name__}: {exc}"[:2000]
+            if isinstance(exc, BrokenProcessPool):
+                msg += (" (a worker process died: out of memory, or run_batch was called from a "
+                        "script without `if __name__ == '__main__':`)")
             result = {"part": None, "runs": [
                 {"run": run, "status": "failed", "error": msg, "seconds": None}
                 for run, _ in chunk
