@@ -259,6 +259,13 @@ def _segments(assignment: dict[int, str]) -> list[tuple[str, list[int]]]:
     return segs
 
 
+def _pieces(segs: list[tuple[str, list[int]]], size: int = 64):
+    """Segments cut into pieces of at most ``size`` runs (bounded memory per read)."""
+    for src, runs in segs:
+        for i in range(0, len(runs), size):
+            yield src, runs[i : i + size]
+
+
 def consolidate(
     out_dir: Path | str, assignment: dict[int, str], rows_per_group: int = 16384
 ) -> None:
@@ -285,10 +292,17 @@ def consolidate(
                 buf: list[pa.Table] = []
                 nbuf = 0
                 cache: tuple[str, pa.Table] | None = None
-                for src, runs in segs:
-                    if cache is None or cache[0] != src:
-                        cache = (src, pq.read_table(part_path(out_dir, src, table)))
-                    t = cache[1]
+                for src, runs in _pieces(segs):
+                    path = part_path(out_dir, src, table)
+                    if src == MAIN:
+                        # the earlier consolidated table can be large: read only the row
+                        # groups holding these runs (it is sorted by run)
+                        t = pq.read_table(path, filters=[("run", ">=", runs[0]),
+                                                         ("run", "<=", runs[-1])])
+                    else:  # a part is small (one chunk of runs): read it once
+                        if cache is None or cache[0] != src:
+                            cache = (src, pq.read_table(path))
+                        t = cache[1]
                     mask = pc.is_in(t.column("run"), value_set=pa.array(runs, pa.int32()))
                     piece = t.filter(mask)
                     keys = [("run", "ascending")]
