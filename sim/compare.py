@@ -1,0 +1,599 @@
+"""Compare Monte Carlo batches: per-option summaries and differences against a baseline.
+
+Methods (see ``docs/ANALYSIS.md``):
+
+* per option, on day ``D``: median, mean with a 95 % confidence interval (Student *t* for
+  continuous outcomes, Wilson score interval for probabilities), 5–95 % range over runs;
+* against the baseline batch, when replicate seeds match (common random numbers, the default
+  of ``wargame run``): the **paired** difference option − baseline on the matched seeds, its
+  mean with a bootstrap 95 % CI (``scipy.stats.bootstrap``, BCa, 2,000 resamples, seeded), a
+  paired *t*-test p-value, and the probability that the option does better than the baseline on
+  the same seed (strictly; ties are reported separately);
+* when seeds do not match, the **unpaired** difference of means with a bootstrap CI (independent
+  resampling of both samples), Welch's *t*-test and Mann–Whitney U p-values, and the probability
+  of superiority P(X_option > X_baseline) from U; a note says the comparison is unpaired;
+* when the CI includes 0, a warning with the runs needed to separate a difference of the
+  observed size at 5 % significance and 80 % power: paired ``n ≈ ((z₀.₉₇₅ + z₀.₈)·sd_d/δ)²``,
+  unpaired ``n ≈ 2((z₀.₉₇₅ + z₀.₈)·s/δ)²`` per option.
+
+"Better" is judged **from Russia's point of view** (the options are Russia's): each metric says
+whether a higher value is better for Russia (``+1``), worse (``-1``) or neither (``0``, e.g. the
+probability of a ceasefire, for which only P(higher) is given).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from scipy import stats
+
+from sim.results import MAIN, Results, load_results
+
+Z975 = stats.norm.ppf(0.975)
+Z80 = stats.norm.ppf(0.80)
+N_RESAMPLES = 2000
+BOOT_SEED = 20250105
+
+
+class CompareError(ValueError):
+    """Batches cannot be compared (no batch, unknown metric, day beyond a horizon...)."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    columns: tuple[str, ...] = ()  # daily columns summed on day D
+    kind: str = "value"  # value | prob | days
+    ru_sign: int = 0  # +1 higher is better for Russia, -1 worse, 0 no direction
+    unit: str = ""
+
+
+#: The headline outcomes (the daily ones are read on day D).
+METRICS: tuple[Metric, ...] = (
+    Metric("kursk_ua_km2", "Kursk held by Ukraine", ("kursk_ua_km2",), ru_sign=-1, unit="km²"),
+    Metric("donetsk_ru_gain_km2", "Donetsk gained by Russia", ("donetsk_ru_gain_km2",),
+           ru_sign=+1, unit="km²"),
+    Metric("ua_losses", "Ukrainian losses (killed+wounded+captured)",
+           ("ua_killed", "ua_wounded", "ua_captured"), ru_sign=+1, unit="people"),
+    Metric("ru_losses", "Russian losses (killed+wounded+captured)",
+           ("ru_killed", "ru_wounded", "ru_captured"), ru_sign=-1, unit="people"),
+    Metric("ua_ammo", "Ukrainian ammunition in stock", ("ua_ammo",), ru_sign=-1, unit="rounds"),
+    Metric("ru_ammo", "Russian ammunition in stock", ("ru_ammo",), ru_sign=+1, unit="rounds"),
+    Metric("ceasefire", "Ceasefire started by day D", kind="prob", ru_sign=0, unit="probability"),
+    Metric("ceasefire_day", "Days to ceasefire (no ceasefire counts as D)", kind="days",
+           ru_sign=0, unit="days"),
+    Metric("bargaining_value", "Ukraine's bargaining value", ("bargaining_value",), ru_sign=-1),
+    Metric("ru_domestic_confidence", "Russian domestic confidence", ("ru_domestic_confidence",),
+           ru_sign=+1),
+)
+METRIC_BY_NAME = {m.name: m for m in METRICS}
+
+COLUMNS = [
+    "metric", "label", "unit", "option", "file", "n", "median", "mean", "mean_lo", "mean_hi",
+    "p5", "p95", "baseline", "paired", "n_pairs", "diff", "diff_lo", "diff_hi", "p_value", "test",
+    "p_better", "p_worse", "ru_sign", "separable", "runs_needed",
+]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval (``nan`` bounds for fewer than 2 values)."""
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    m = float(x.mean()) if n else math.nan
+    if n < 2:
+        return m, math.nan, math.nan
+    se = float(x.std(ddof=1)) / math.sqrt(n)
+    h = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
+    return m, m - h, m + h
+
+
+def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
+    """Proportion k/n with the Wilson score interval."""
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _constant(x: np.ndarray) -> bool:
+    return x.size == 0 or bool(np.all(x == x[0]))
+
+
+def bootstrap_ci(
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = BOOT_SEED,
+    level: float = 0.95,
+    method: str = "BCa",
+) -> tuple[float, float]:
+    """Bootstrap CI of ``mean(x)`` (one sample, e.g. paired differences) or of
+    ``mean(x) - mean(y)`` (two independent samples).
+
+    Constant data give the degenerate interval (value, value); BCa falls back to the
+    percentile method where its acceleration cannot be computed.
+    """
+    x = np.asarray(x, dtype=float)
+    if y is None:
+        if x.size < 2 or _constant(x):
+            v = float(x.mean()) if x.size else math.nan
+            return v, v
+        data: tuple[np.ndarray, ...] = (x,)
+
+        def stat(a, axis=-1):
+            return np.mean(a, axis=axis)
+    else:
+        y = np.asarray(y, dtype=float)
+        if x.size < 2 or y.size < 2 or (_constant(x) and _constant(y)):
+            v = float(x.mean() - y.mean()) if x.size and y.size else math.nan
+            return v, v
+        data = (x, y)
+
+        def stat(a, b, axis=-1):
+            return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+
+    rng = np.random.default_rng(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = stats.bootstrap(data, stat, n_resamples=n_resamples, confidence_level=level,
+                              method=method, rng=rng, vectorized=True)
+        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        if not (math.isfinite(lo) and math.isfinite(hi)) and method != "percentile":
+            res = stats.bootstrap(data, stat, n_resamples=n_resamples, confidence_level=level,
+                                  method="percentile", rng=np.random.default_rng(seed),
+                                  vectorized=True)
+            lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return lo, hi
+
+
+def runs_needed(sd: float, delta: float, *, paired: bool = True, power: float = 0.8,
+                alpha: float = 0.05) -> float:
+    """Runs (per option) needed to detect a difference ``delta`` given the SD (normal approx.).
+
+    Paired: ``((z_{1-α/2} + z_power)·sd_d / δ)²``; unpaired: twice that per option with the
+    pooled SD. ``inf`` when ``delta`` is 0 or not finite.
+    """
+    if not (math.isfinite(delta) and math.isfinite(sd)) or delta == 0:
+        return math.inf
+    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+    n = (z * sd / abs(delta)) ** 2
+    return math.ceil(n if paired else 2 * n)
+
+
+def paired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESAMPLES,
+                 seed: int = BOOT_SEED) -> dict[str, Any]:
+    """Paired comparison of matched runs (same seed): option − baseline."""
+    d = np.asarray(opt, dtype=float) - np.asarray(base, dtype=float)
+    n = d.size
+    mean = float(d.mean()) if n else math.nan
+    lo, hi = bootstrap_ci(d, n_resamples=n_resamples, seed=seed)
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    if n > 1 and sd > 0:
+        p = float(stats.ttest_1samp(d, 0.0).pvalue)
+    else:
+        p = 1.0 if mean == 0 or n < 2 else 0.0
+    return {"paired": True, "n_pairs": n, "diff": mean, "diff_lo": lo, "diff_hi": hi,
+            "p_value": p, "test": "paired t", "p_higher": float((d > 0).mean()) if n else math.nan,
+            "p_lower": float((d < 0).mean()) if n else math.nan, "sd": sd}
+
+
+def unpaired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESAMPLES,
+                   seed: int = BOOT_SEED) -> dict[str, Any]:
+    """Unpaired comparison (independent samples): difference of means, Welch and Mann–Whitney."""
+    x = np.asarray(opt, dtype=float)
+    y = np.asarray(base, dtype=float)
+    diff = float(x.mean() - y.mean()) if x.size and y.size else math.nan
+    lo, hi = bootstrap_ci(x, y, n_resamples=n_resamples, seed=seed)
+    p_welch = p_mw = 1.0
+    p_higher = p_lower = math.nan
+    if x.size > 1 and y.size > 1:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if not (_constant(x) and _constant(y) and x[0] == y[0]):
+                p_welch = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
+                mw = stats.mannwhitneyu(x, y, alternative="two-sided")
+                p_mw = float(mw.pvalue)
+                if not math.isfinite(p_welch):  # both constant, different values
+                    p_welch = 0.0
+        # strict probabilities of superiority from the ranks of the pooled sample
+        ys = np.sort(y)
+        below = np.searchsorted(ys, x, side="left").sum()
+        above = (y.size - np.searchsorted(ys, x, side="right")).sum()
+        p_higher = float(below) / (x.size * y.size)
+        p_lower = float(above) / (x.size * y.size)
+    s = math.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2) if x.size > 1 and y.size > 1 else math.nan
+    return {"paired": False, "n_pairs": 0, "diff": diff, "diff_lo": lo, "diff_hi": hi,
+            "p_value": p_welch, "p_value_mw": p_mw, "test": "Welch t / Mann-Whitney U",
+            "p_higher": p_higher, "p_lower": p_lower, "sd": s}
+
+
+# --------------------------------------------------------------------------- data
+
+
+def read_table(res: Results, table: str, columns: Sequence[str],
+               day: int | None = None) -> pd.DataFrame:
+    """Only ``columns`` (and only day ``day``) of a batch table, finished runs only."""
+    names = set(pq.read_schema(res.path / f"{table}.parquet").names) \
+        if (res.path / f"{table}.parquet").exists() else set()
+    cols = list(dict.fromkeys(["run", "seed", *(["day"] if day is not None else []), *columns]))
+    parts = {r["part"] for r in res.manifest["runs"] if r["status"] == "done"}
+    if parts == {MAIN} and names:
+        cols = [c for c in cols if c in names]
+        filters = [("day", "=", int(day))] if day is not None else None
+        df = pq.read_table(res.path / f"{table}.parquet", columns=cols,
+                           filters=filters).to_pandas()
+    else:
+        df = res.table(table)
+        df = df[[c for c in cols if c in df.columns]]
+        if day is not None:
+            df = df[df["day"] == day]
+    return df.reset_index(drop=True)
+
+
+def option_label(res: Results) -> str:
+    """How figures and tables name an option: its scenario file (``reinforce.yaml``)."""
+    f = res.manifest["scenario"].get("file")
+    return Path(f).name if f else res.name
+
+
+def horizon(res: Results) -> int:
+    return int(res.manifest.get("days") or res.manifest["scenario"].get("days", 0))
+
+
+def place_info(res: Results) -> dict[str, tuple[str, int]]:
+    """slug → (place name, ru_sign): +1 when the place was Ukrainian-held on day 0 (a change
+    of hands is a Russian capture), -1 when it was Russian-held."""
+    import yaml
+
+    from sim.space import load_map
+
+    out: dict[str, tuple[str, int]] = {}
+    try:
+        doc = yaml.safe_load(res.scenario_yaml)
+        base = Path(res.manifest["scenario"].get("file") or ".").parent
+        for front, spec in (doc.get("fronts") or {}).items():
+            p = Path(spec["map"])
+            p = p if p.is_absolute() else base / p
+            fm = load_map(p, str(spec.get("start_line", "2025-01-05")))
+            ua0 = fm.place_holder_ua(fm.zero_line())
+            for pl, ua in zip(fm.places, ua0, strict=True):
+                out[pl.slug] = (f"{pl.name} ({front})", +1 if ua else -1)
+    except Exception:  # noqa: BLE001 - maps are optional for a comparison
+        pass
+    return out
+
+
+def _values(res: Results, metrics: Sequence[Metric], day: int) -> pd.DataFrame:
+    """One row per finished run (index ``seed``), one column per metric, values on day D."""
+    daily_cols = sorted({c for m in metrics for c in m.columns})
+    runs_cols = [f"changed_{m.name[len('changed_'):]}_day" for m in metrics
+                 if m.name.startswith("changed_")]
+    if any(m.name in ("ceasefire", "ceasefire_day") for m in metrics):
+        runs_cols.append("ceasefire_day")
+    runs_df = read_table(res, "runs", runs_cols)
+    out = pd.DataFrame({"run": runs_df["run"].to_numpy(), "seed": runs_df["seed"].to_numpy()})
+    if daily_cols:
+        daily = read_table(res, "daily", daily_cols, day=day).set_index("run")
+        daily = daily.reindex(out["run"])
+    for m in metrics:
+        if m.columns:
+            missing = [c for c in m.columns if c not in daily.columns]
+            out[m.name] = np.nan if missing else daily[list(m.columns)].astype(float).sum(
+                axis=1, min_count=1).to_numpy()
+        elif m.name == "ceasefire":
+            cd = runs_df["ceasefire_day"].astype(float).to_numpy() \
+                if "ceasefire_day" in runs_df else np.full(len(out), np.nan)
+            out[m.name] = (cd <= day).astype(float)
+        elif m.name == "ceasefire_day":
+            cd = runs_df["ceasefire_day"].astype(float).to_numpy() \
+                if "ceasefire_day" in runs_df else np.full(len(out), np.nan)
+            out[m.name] = np.where(cd <= day, cd, float(day))
+        elif m.name.startswith("changed_"):
+            col = f"{m.name}_day"
+            cd = runs_df[col].astype(float).to_numpy() if col in runs_df \
+                else np.full(len(out), np.nan)
+            out[m.name] = (cd <= day).astype(float)
+    return out.set_index("seed")
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`: a long table (one row per metric and option) plus notes."""
+
+    table: pd.DataFrame
+    day: int
+    date: str
+    baseline: str
+    options: list[str]
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_csv(self) -> str:
+        return self.table.to_csv(index=False, float_format="%.6g")
+
+    def to_json(self) -> str:
+        doc = {"day": self.day, "date": self.date, "baseline": self.baseline,
+               "options": self.options, "notes": self.notes, "warnings": self.warnings,
+               "better_is": "from Russia's point of view (ru_sign: +1 higher is better for "
+                            "Russia, -1 lower is better, 0 no direction)",
+               "rows": json.loads(self.table.to_json(orient="records", double_precision=6))}
+        return json.dumps(doc, indent=1, ensure_ascii=False)
+
+    def display_rows(self) -> list[dict[str, str]]:
+        """Human-readable cells (for the table, Markdown and HTML renderings)."""
+        rows = []
+        for r in self.table.itertuples(index=False):
+            prob = r.unit == "probability"
+            f = _fmt_prob if prob else _fmt
+            is_base = r.option == self.baseline
+            if is_base:
+                delta = "baseline"
+                better = ""
+            else:
+                sig = "" if r.separable else " ?"
+                delta = f"{_signed(r.diff, prob)} [{_signed(r.diff_lo, prob)}, " \
+                        f"{_signed(r.diff_hi, prob)}]{sig}"
+                better = _fmt_share(r.p_better) if r.ru_sign else \
+                    f"higher {_fmt_share(r.p_better)}"
+            rows.append({
+                "outcome": f"{r.label}" + (f" ({r.unit})" if r.unit and not prob else ""),
+                "option": r.option,
+                "n": str(r.n),
+                "median": f(r.median),
+                "mean [95 % CI]": f"{f(r.mean)} [{f(r.mean_lo)}, {f(r.mean_hi)}]",
+                "5–95 %": f"{f(r.p5)} – {f(r.p95)}",
+                "Δ vs baseline [95 % CI]": delta,
+                "P(better for Russia)": better,
+                "test": "" if is_base else
+                        f"{'paired' if r.paired else 'unpaired'}, p={_fmt_p(r.p_value)}",
+            })
+        return rows
+
+    def to_markdown(self) -> str:
+        rows = self.display_rows()
+        head = list(rows[0]) if rows else []
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r[h].replace("|", "\\|") for h in head) + " |" for r in rows]
+        text = "\n".join(lines)
+        foot = [f"Day {self.day} ({self.date}); baseline {self.baseline}. "
+                "Δ = option − baseline; '?' marks an interval that includes 0."]
+        foot += [f"Note: {n}" for n in self.notes] + [f"Warning: {w}" for w in self.warnings]
+        return text + "\n\n" + "\n".join(f"* {x}" for x in foot) + "\n"
+
+    def to_html(self) -> str:
+        import html
+
+        rows = self.display_rows()
+        if not rows:
+            return "<p>No rows.</p>"
+        head = list(rows[0])
+        out = ["<table class='cmp'><thead><tr>"]
+        out += [f"<th>{html.escape(h)}</th>" for h in head]
+        out.append("</tr></thead><tbody>")
+        for r in rows:
+            cls = " class='base'" if r["Δ vs baseline [95 % CI]"] == "baseline" else ""
+            out.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(r[h])}</td>" for h in head)
+                       + "</tr>")
+        out.append("</tbody></table>")
+        return "".join(out)
+
+
+def _fmt(x: float) -> str:
+    if x is None or x != x:
+        return "–"
+    ax = abs(x)
+    if ax >= 100:
+        return f"{x:,.0f}"
+    if ax >= 1:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def _fmt_prob(x: float) -> str:
+    return "–" if x is None or x != x else f"{100 * x:.0f} %"
+
+
+def _fmt_share(x: float) -> str:
+    return "–" if x is None or x != x else f"{100 * x:.0f} %"
+
+
+def _signed(x: float, prob: bool) -> str:
+    if x is None or x != x:
+        return "–"
+    s = f"{100 * x:+.0f} pp" if prob else ("+" if x > 0 else "") + _fmt(x)
+    return s
+
+
+def _fmt_p(p: float) -> str:
+    if p != p:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def resolve_metrics(names: Sequence[str] | None, places: dict[str, tuple[str, int]],
+                    available_places: Sequence[str]) -> list[Metric]:
+    """The metrics to compare: the headline ones and every place that changed hands in some
+    run (or exactly ``names``; a place is ``changed_<slug>``)."""
+    def place_metric(slug: str) -> Metric:
+        name, sign = places.get(slug, (slug.replace("_", " ").title(), 0))
+        return Metric(f"changed_{slug}", f"{name} changed hands by day D", kind="prob",
+                      ru_sign=sign, unit="probability")
+
+    if not names:
+        return [*METRICS, *(place_metric(s) for s in available_places)]
+    out = []
+    for n in names:
+        if n in METRIC_BY_NAME:
+            out.append(METRIC_BY_NAME[n])
+        elif n.startswith("changed_") or n in places:
+            slug = n[len("changed_"):] if n.startswith("changed_") else n
+            slug = slug[:-4] if slug.endswith("_day") else slug
+            if slug not in places and slug not in available_places:
+                raise CompareError(f"unknown place {slug!r}; known: {', '.join(sorted(places))}")
+            out.append(place_metric(slug))
+        else:
+            known = ", ".join([m.name for m in METRICS] + ["changed_<place>"])
+            raise CompareError(f"unknown metric {n!r}; known: {known}")
+    return out
+
+
+def compare(
+    dirs: Sequence[Path | str | Results],
+    baseline: Path | str | Results | None = None,
+    day: int | None = None,
+    metrics: Sequence[str] | None = None,
+    *,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = BOOT_SEED,
+) -> Comparison:
+    """Compare batch folders on day ``day`` (default: the last day common to all of them).
+
+    The baseline is ``baseline`` (added if not among ``dirs``) or the first folder.
+    """
+    batches = [d if isinstance(d, Results) else load_results(d) for d in dirs]
+    if baseline is not None:
+        b = baseline if isinstance(baseline, Results) else load_results(baseline)
+        idx = next((i for i, r in enumerate(batches)
+                    if r.path.resolve() == b.path.resolve()), None)
+        if idx is None:
+            batches.insert(0, b)
+        else:
+            batches.insert(0, batches.pop(idx))
+    if not batches:
+        raise CompareError("no batch folder given")
+    for r in batches:
+        if not r.done_runs():
+            raise CompareError(f"{r.path}: no finished runs")
+    last = min(horizon(r) for r in batches)
+    if day is None:
+        day = last
+    if not 0 <= day <= last:
+        raise CompareError(f"day {day} is outside 0..{last} (the last day common to all "
+                           "batches)")
+    labels = _unique_labels(batches)
+    start = pd.Timestamp(batches[0].manifest.get("start_date", "2025-01-05"))
+    date = (start + pd.Timedelta(days=day)).date().isoformat()
+
+    places = place_info(batches[0])
+    changed: set[str] = set()
+    if not metrics:
+        for r in batches:
+            names = pq.read_schema(r.path / "runs.parquet").names \
+                if (r.path / "runs.parquet").exists() else []
+            cols = [c for c in names if c.startswith("changed_") and c.endswith("_day")]
+            if cols:
+                df = read_table(r, "runs", cols)
+                hit = (df[cols].astype(float) <= day).any(axis=0)
+                changed.update(c[len("changed_"):-len("_day")] for c in hit[hit].index)
+    order = [p for p in places if p in changed] + sorted(changed - set(places))
+    mlist = resolve_metrics(metrics, places, order)
+
+    values = [_values(r, mlist, day) for r in batches]
+    base_vals = values[0]
+    notes: list[str] = []
+    warns: list[str] = []
+    rows = []
+    for res, label, vals in zip(batches, labels, values, strict=True):
+        is_base = res is batches[0]
+        common = base_vals.index.intersection(vals.index)
+        paired = not is_base and len(common) >= 2
+        if not is_base:
+            if not paired:
+                notes.append(f"{label}: replicate seeds do not match {labels[0]}'s; compared "
+                             "unpaired (Welch t, Mann-Whitney U), which needs more runs")
+            elif len(common) < min(len(vals), len(base_vals)):
+                notes.append(f"{label}: paired on the {len(common)} seeds it shares with "
+                             f"{labels[0]} (of {len(vals)} and {len(base_vals)} runs)")
+        for m in mlist:
+            x = vals[m.name].to_numpy(dtype=float)
+            x = x[np.isfinite(x)]
+            row: dict[str, Any] = {"metric": m.name, "label": m.label.replace("day D",
+                                                                             f"day {day}"),
+                                   "unit": m.unit, "option": label,
+                                   "file": res.manifest["scenario"].get("file", ""),
+                                   "n": int(x.size), "ru_sign": m.ru_sign,
+                                   "baseline": labels[0]}
+            if x.size:
+                p5, med, p95 = np.percentile(x, [5, 50, 95])
+            else:
+                p5 = med = p95 = math.nan
+            if m.kind == "prob":
+                mean, lo, hi = wilson_ci(int(x.sum()), int(x.size))
+            else:
+                mean, lo, hi = mean_ci(x)
+            row.update(median=med, mean=mean, mean_lo=lo, mean_hi=hi, p5=p5, p95=p95)
+            if is_base:
+                row.update(paired=False, n_pairs=0, diff=math.nan, diff_lo=math.nan,
+                           diff_hi=math.nan, p_value=math.nan, test="", p_better=math.nan,
+                           p_worse=math.nan, separable=True, runs_needed=math.nan)
+                rows.append(row)
+                continue
+            if paired:
+                a = vals.loc[common, m.name].to_numpy(dtype=float)
+                b = base_vals.loc[common, m.name].to_numpy(dtype=float)
+                ok = np.isfinite(a) & np.isfinite(b)
+                st = paired_stats(a[ok], b[ok], n_resamples=n_resamples, seed=seed)
+            else:
+                y = base_vals[m.name].to_numpy(dtype=float)
+                st = unpaired_stats(x, y[np.isfinite(y)], n_resamples=n_resamples, seed=seed)
+            if m.ru_sign >= 0:
+                pb, pw = st["p_higher"], st["p_lower"]
+            else:
+                pb, pw = st["p_lower"], st["p_higher"]
+            separable = not (st["diff_lo"] <= 0 <= st["diff_hi"]) or (
+                st["diff_lo"] == st["diff_hi"] == 0)
+            need = math.nan
+            if not separable:
+                need = runs_needed(st["sd"], st["diff"], paired=st["paired"])
+                have = st["n_pairs"] if st["paired"] else min(x.size, len(base_vals))
+                need_txt = "no difference at all in these runs" if math.isinf(need) else \
+                    f"about {need:,} runs per option would be needed to separate a " \
+                    f"difference of this size ({_signed(st['diff'], m.kind == 'prob')}) at " \
+                    f"5 % significance with 80 % power (have {have})"
+                warns.append(f"{m.label.replace('day D', f'day {day}')}: {label} vs "
+                             f"{labels[0]}: the 95 % CI of the difference "
+                             f"[{_signed(st['diff_lo'], m.kind == 'prob')}, "
+                             f"{_signed(st['diff_hi'], m.kind == 'prob')}] includes 0; "
+                             f"{need_txt}")
+            row.update(paired=st["paired"], n_pairs=st["n_pairs"], diff=st["diff"],
+                       diff_lo=st["diff_lo"], diff_hi=st["diff_hi"], p_value=st["p_value"],
+                       test=st["test"], p_better=pb if m.ru_sign else st["p_higher"],
+                       p_worse=pw if m.ru_sign else st["p_lower"], separable=separable,
+                       runs_needed=need)
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    # group by metric, options in the order given
+    table["_m"] = table["metric"].map({m.name: i for i, m in enumerate(mlist)})
+    table = table.sort_values(["_m"], kind="stable").drop(columns="_m").reset_index(drop=True)
+    return Comparison(table=table, day=int(day), date=date, baseline=labels[0], options=labels,
+                      notes=notes, warnings=warns)
+
+
+def _unique_labels(batches: Sequence[Results]) -> list[str]:
+    labels = [option_label(r) for r in batches]
+    if len(set(labels)) < len(labels):
+        labels = [f"{lab} ({r.path.name})" for lab, r in zip(labels, batches, strict=True)]
+    if len(set(labels)) < len(labels):
+        labels = [f"{lab} [{i}]" for i, lab in enumerate(labels)]
+    return labels
