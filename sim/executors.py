@@ -184,6 +184,87 @@ class DaskExecutor:
             return True
 
 
+class PoolExecutor:
+    """Local worker processes kept alive across batches (a sweep runs one batch per design
+    point; starting a pool per point would cost more than the runs). Workers write their parts
+    themselves, as in :func:`sim.batch.run_batch`."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        from sim.batch import default_workers
+
+        self.workers = workers or default_workers()
+        self._pool: Any = None
+
+    @property
+    def pool(self) -> Any:
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            from sim.batch import _init_worker, _mp_context
+
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(),
+                                             initializer=_init_worker, initargs=(None,))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> PoolExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def execute(self, scn: Any, out: Path, todo: Sequence[tuple[int, int]], days: int,
+                record: Callable[[dict[str, Any]], None],
+                progress: Callable[[int, int], None] | None = None,
+                counts: Callable[[], tuple[int, int]] | None = None) -> bool:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        from sim.batch import _chunks, run_chunk
+
+        if self.workers == 1:
+            for chunk in _chunks(list(todo), 1):
+                record(run_chunk(scn, str(out), chunk, days))
+                if progress and counts:
+                    progress(*counts())
+            return False
+        outstanding = {self.pool.submit(run_chunk, scn, str(out), chunk, days): chunk
+                       for chunk in _chunks(list(todo), self.workers)}
+
+        def collect(fut: Any) -> None:
+            chunk = outstanding.pop(fut)
+            try:
+                result = fut.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
+                msg = f"{type(exc).__name__}: {exc}"[:2000]
+                result = {"part": None, "runs": [
+                    {"run": run, "status": "failed", "error": msg, "seconds": None}
+                    for run, _ in chunk]}
+            record(result)
+
+        try:
+            while outstanding:
+                done, _ = wait(list(outstanding), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    collect(fut)
+                if progress and counts:
+                    progress(*counts())
+            return False
+        except KeyboardInterrupt:
+            for fut in list(outstanding):
+                if fut.cancel():
+                    outstanding.pop(fut)
+            for fut in list(outstanding):
+                fut.exception()
+                collect(fut)
+            return True
+
+
 def make_executor(name: str | None, scheduler: str | None = None,
                   workers: int | None = None) -> Any:
     """The ``executor`` argument of ``run_batch`` for a CLI choice (``None`` for local)."""
