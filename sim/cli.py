@@ -225,7 +225,7 @@ def run(
         for folder in folders:
             check_out_dir(folder, resume=resume, force=force)
     exit_code = 0
-    for (path, scn), folder in zip(loaded, folders, strict=True):
+    for (_, scn), folder in zip(loaded, folders, strict=True):
         with _progress_bar(quiet) as bar:
             task = bar.add_task(scn.name, total=None)
 
@@ -252,11 +252,15 @@ def run(
                 f"{one_line(first[1] or '')}; see {folder / 'manifest.json'}; retry them with "
                 f"--resume"), soft_wrap=True)
             exit_code = EXIT_PROBLEMS
-        if result.interrupted:
+        if result.interrupted and not result.complete:
+            again = _command_line()
+            if "--resume" not in again.split():
+                again += " --resume"
             err_console.print(Text(
                 f"interrupted: {result.done} of {result.runs} runs saved in {folder}; finish "
-                f"with: wargame run {shlex.quote(str(path))} --out {shlex.quote(str(folder))} "
-                "--resume"), soft_wrap=True)
+                f"with: {again}"), soft_wrap=True)
+            raise typer.Exit(EXIT_INTERRUPTED)
+        if result.interrupted:  # Ctrl-C came as the last runs were finishing: nothing lost
             raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(exit_code)
 

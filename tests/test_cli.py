@@ -267,3 +267,48 @@ def test_python_dash_m_sim_is_wargame():
     r = subprocess.run([sys.executable, "-m", "sim", "--version"], capture_output=True,
                        text=True, env=env, timeout=120)
     assert r.returncode == 0 and r.stdout.startswith("wargame ")
+
+
+def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path):
+    """A real Ctrl-C: SIGINT to the whole process group (main process and workers)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sim.batch import replicate_seeds
+
+    out = tmp_path / "sig"
+    n = 48
+    cmd = [sys.executable, "-m", "sim", "run", str(SCENARIOS / "reinforce.yaml"), "--runs",
+           str(n), "--days", "30", "--workers", "2", "--out", str(out), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            m = R.read_manifest(out)
+        except (FileNotFoundError, ValueError):
+            m = None
+        if m and sum(r["status"] == "done" for r in m["runs"]) >= 1:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted:" in err
+    m = R.read_manifest(out)
+    assert m["status"] == "interrupted"
+    done = [r["run"] for r in m["runs"] if r["status"] == "done"]
+    assert 1 <= len(done) < n
+    assert sorted(pq.read_table(out / "runs.parquet").column("run").to_pylist()) == done
+
+    r = subprocess.run([*cmd, "--resume"], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    runs = pq.read_table(out / "runs.parquet").to_pandas()
+    assert runs["run"].tolist() == list(range(n))
+    assert runs["seed"].tolist() == replicate_seeds(m["master_seed"], n)
+    daily = pq.read_table(out / "daily.parquet").to_pandas()
+    assert len(daily) == n * 31 and not daily.duplicated(["run", "day"]).any()
