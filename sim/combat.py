@@ -92,4 +92,9 @@ def lanchester_square(a0: float, b0: float, alpha: float, beta: float, t: ArrayF
     t = np.asarray(t, dtype=float)
     a = a0 * np.cosh(g * t) - np.sqrt(beta / alpha) * b0 * np.sinh(g * t)
     b = b0 * np.cosh(g * t) - np.sqrt(alpha / beta) * a0 * np.sinh(g * t)
+    # Once a side is annihilated the survivor stays at the level the square-law invariant
+    # alpha*A^2 - beta*B^2 = const gives it (the closed form would otherwise grow it again).
+    inv = alpha * a0**2 - beta * b0**2
+    a = np.where(b <= 0.0, np.sqrt(max(inv, 0.0) / alpha), a)
+    b = np.where(a <= 0.0, np.sqrt(max(-inv, 0.0) / beta), b)
     return np.maximum(a, 0.0), np.maximum(b, 0.0)

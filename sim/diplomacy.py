@@ -11,7 +11,8 @@ import math
 
 
 def logistic(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    """The logistic function, written with tanh so that it cannot overflow."""
+    return 0.5 * (1.0 + math.tanh(0.5 * x))
 
 
 def willingness(base: float, *, seek: bool = False, seek_bonus: float = 0.0,

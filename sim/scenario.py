@@ -478,7 +478,24 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     origin: dict[tuple, str] = {}
     tree = _load_tree(path, origin)
     tree = apply_overrides(tree, overrides, origin, str(path))
+    _anchor_map_paths(tree, origin)
     return validate_tree(tree, path, origin)
+
+
+def _anchor_map_paths(tree: dict, origin: dict[tuple, str]) -> None:
+    """Make each front's map path absolute, relative to the file that named it (the current
+    directory for ``--set``), so an option file anywhere can extend the shipped base."""
+    fronts = tree.get("fronts")
+    if not isinstance(fronts, dict):
+        return
+    for front, spec in fronts.items():
+        if not (isinstance(spec, dict) and isinstance(spec.get("map"), str)):
+            continue
+        p = Path(spec["map"])
+        if not p.is_absolute():
+            named_in = origin.get(("fronts", front, "map"), "--set")
+            base = Path.cwd() if named_in.startswith("--set") else Path(named_in).parent
+            spec["map"] = str((base / p).resolve())
 
 
 def validate_tree(tree: dict, path: Path | None, origin: dict[tuple, str] | None = None
@@ -685,7 +702,7 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
                f"front{did}; allowed: {', '.join(fmap.sector_names)}")
     places = {p.name for m in maps.values() for p in m.places}
     for j, name in enumerate(scn.policy.ua.withdraw_on_places_lost):
-        if maps and name not in places:
+        if len(maps) == 2 and name not in places:  # only when every map could be read
             hint = difflib.get_close_matches(name, sorted(places), n=1)
             did = f" (did you mean '{hint[0]}'?)" if hint else ""
             at(("policy", "ua", "withdraw_on_places_lost", j), f"unknown place '{name}'{did}")
@@ -721,7 +738,12 @@ def resolved_yaml(scn: Scenario) -> str:
 
 
 def scenario_hash(scn: Scenario) -> str:
-    canon = json.dumps(scenario_dict(scn), sort_keys=True, separators=(",", ":"))
+    """sha256 of the resolved scenario, with each map file's path replaced by the hash of its
+    content: the same inputs give the same hash wherever the project is checked out."""
+    data = scenario_dict(scn)
+    for front in data["fronts"]:
+        data["fronts"][front]["map"] = hashlib.sha256(scn.map_path(front).read_bytes()).hexdigest()
+    canon = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
