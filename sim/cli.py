@@ -120,6 +120,14 @@ SetOption = Annotated[
 
 # --------------------------------------------------------------------------- run
 
+ExecutorOption = Annotated[
+    str, typer.Option("--executor", help="Where runs execute: local (worker processes) or dask "
+                                         "(a dask.distributed cluster).")]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", metavar="ADDRESS",
+                             help="Dask scheduler, e.g. tcp://host:8786 (default: a local "
+                                  "cluster on this machine).")]
+
 
 class _RateColumn(ProgressColumn):
     def render(self, task: Any) -> Text:
@@ -201,6 +209,8 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="No progress bar or table; print the folder only.")
                      ] = False,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run a Monte Carlo batch per scenario and save it under results/."""
     from sim.batch import check_out_dir, run_batch
@@ -224,6 +234,13 @@ def run(
     with user_errors():
         for folder in folders:
             check_out_dir(folder, resume=resume, force=force)
+        from sim.executors import make_executor
+
+        ex = make_executor(executor, scheduler, workers)
+    if ex is not None:  # a Dask cluster/client: closed however the command ends
+        import click
+
+        click.get_current_context().call_on_close(ex.close)
     exit_code = 0
     for (_, scn), folder in zip(loaded, folders, strict=True):
         with _progress_bar(quiet) as bar:
@@ -235,7 +252,7 @@ def run(
             with user_errors():
                 result = run_batch(
                     scn, folder, runs=runs, master_seed=seed, workers=workers, resume=resume,
-                    force=force, progress=progress, command=_command_line(),
+                    force=force, progress=progress, command=_command_line(), executor=ex,
                 )
         if result.done and not quiet:
             console.print(summary_table(summarize(folder / "daily.parquet"),
@@ -301,3 +318,124 @@ def show(
 
     scn = load_or_exit(scenario, sets or [])
     typer.echo(resolved_yaml(scn), nl=False)
+
+
+# --------------------------------------------------------------------------- sweep / sensitivity
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment YAML file (experiments/*.yaml).")],
+    design: Annotated[str | None, typer.Option(
+        "--design", help="grid, lhs, sobol or morris (default: the file's).")] = None,
+    points: Annotated[int | None, typer.Option(
+        "--points", "-k", min=1, help="lhs: points; grid: levels per parameter; sobol: base "
+                                      "samples N; morris: trajectories (default: the file's).")
+    ] = None,
+    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1,
+                                             help="Replicates per design point.")] = None,
+    days: Annotated[int | None, typer.Option("--days", min=1, help="Horizon in days.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Master seed.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,
+                                                help="Worker processes (default: all cores).")
+                       ] = None,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output folder (default results/sweep-<name>).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Finish an interrupted sweep.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing sweep.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a designed experiment: replicates at every design point, one batch folder each."""
+    from sim.executors import make_executor
+    from sim.experiments import DESIGNS, check_sweep_dir, load_experiment, run_sweep
+
+    if design is not None and design not in DESIGNS:
+        raise fail(f"--design must be one of {', '.join(DESIGNS)} (got {design!r})")
+    with user_errors():
+        lx = load_experiment(experiment, design=design, points=points, runs=runs, days=days)
+        folder = out or Path("results") / f"sweep-{lx.experiment.name}"
+        check_sweep_dir(folder, resume=resume, force=force)
+        ex = make_executor(executor, scheduler, workers)
+    n_runs = lx.experiment.runs
+    with _progress_bar(quiet) as bar:
+        task = bar.add_task(f"sweep {lx.experiment.name}", total=None)
+
+        def progress(finished: int, total: int) -> None:
+            bar.update(task, completed=finished, total=total)
+
+        try:
+            with user_errors():
+                res = run_sweep(lx, folder, workers=workers, executor=ex or "local",
+                                resume=resume, force=force, seed=seed, progress=progress,
+                                command=_command_line())
+        finally:
+            if ex is not None:
+                ex.close()
+    console.print(f"wrote {folder}/ ({res.points} points × {n_runs} runs: {res.done} done, "
+                  f"{res.failed} failed, {res.seconds:.1f} s); next: wargame sensitivity "
+                  f"{shlex.quote(str(folder))}")
+    if res.interrupted:
+        err_console.print(Text(f"interrupted: finish with: wargame sweep "
+                               f"{shlex.quote(str(experiment))} --out "
+                               f"{shlex.quote(str(folder))} --resume"), soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    raise typer.Exit(EXIT_PROBLEMS if res.failed else 0)
+
+
+@app.command()
+def sensitivity(
+    folder: Annotated[Path, typer.Argument(help="Sweep folder written by wargame sweep.")],
+    outcome: Annotated[list[str] | None, typer.Option(
+        "--outcome", "-m", metavar="COLUMN@DAY",
+        help="Outcome(s) to analyse, e.g. kursk_ua_km2@60 (default: the experiment's).")] = None,
+    plots: Annotated[bool, typer.Option("--plots/--no-plots",
+                                        help="Write PNG figures to DIR/sensitivity/.")] = True,
+) -> None:
+    """Sobol, Morris or rank-correlation indices of a sweep, and which parameters matter."""
+    from sim.experiments import load_sweep, parse_outcome
+    from sim.sensitivity import INDEX_LABEL, write_sensitivity
+    from sim.sensitivity import sensitivity as analyse
+
+    with user_errors():
+        sw = load_sweep(folder)
+    try:
+        for o in outcome or []:
+            parse_outcome(o)
+        res = analyse(sw, outcome or None)
+    except (ValueError, KeyError) as exc:
+        raise fail(exc) from None
+    shown = {"sobol": ["S1", "ST"], "morris": ["mu_star", "sigma"],
+             "correlation": ["spearman", "PRCC"]}[res.method]
+    for o, rows in res.table.groupby("outcome", sort=False):
+        table = Table(title=f"{o} ({sw.method} design, {len(res.outcomes)} runs)",
+                      title_justify="left")
+        table.add_column("parameter")
+        for idx in shown:
+            table.add_column(INDEX_LABEL.get(idx, idx) + "\n[95 % interval]", justify="right")
+        for param in sw.names:
+            cells = []
+            for idx in shown:
+                r = rows[(rows["parameter"] == param) & (rows["index"] == idx)]
+                if r.empty:
+                    cells.append("")
+                    continue
+                r = r.iloc[0]
+                ci = f" [{r['low']:.2f}, {r['high']:.2f}]" if r["low"] == r["low"] else ""
+                cells.append(f"{r['value']:.2f}{ci}")
+            table.add_row(param, *cells)
+        console.print(table)
+    console.print("[bold]Which parameters matter[/bold] (largest effect first):")
+    for o, lines in res.ranking().items():
+        console.print(Text(f"{o}:"))
+        for line in lines:
+            console.print(Text("  " + line), soft_wrap=True)
+    path = write_sensitivity(res)
+    console.print(f"wrote {path}")
+    if plots:
+        from sim.sensitivity_plots import write_figures
+
+        figs = write_figures(res)
+        if figs:
+            console.print(f"wrote {len(figs)} figures to {figs[0].parent}/")

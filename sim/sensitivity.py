@@ -213,7 +213,7 @@ def ranking(table: pd.DataFrame, index: str) -> dict[str, list[str]]:
                             else ": higher values give a lower outcome")
             else:
                 how = "no clear effect (interval includes 0)" if np.isfinite(r.value) \
-                    else "not estimable (constant)"
+                    else "not estimable (constant, or too few design points)"
             lines.append(f"{k}. {r.parameter}: {label} {r.value:.2f}{ci} — {how}")
         out[str(outcome)] = lines
     return out
