@@ -439,3 +439,58 @@ def sensitivity(
         figs = write_figures(res)
         if figs:
             console.print(f"wrote {len(figs)} figures to {figs[0].parent}/")
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="Hindcast scenario with a calibration: "
+                                                  "section, e.g. scenarios/hindcast_2024.yaml.")],
+    observations: Annotated[Path, typer.Option("--observations", help="Observations table.")
+                            ] = Path("seeds/observations.csv"),
+    params: Annotated[str, typer.Option("--params", help="Comma-separated parameter paths to "
+                                        "fit (ranges from the scenario's calibration: section).")
+                      ] = "combat.lethality,combat.prepared_defence,advance.max_km_per_day",
+    budget: Annotated[int, typer.Option("--budget", min=2, help="ABC candidates.")] = 240,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Master seed.")] = 20240806,
+    replicates: Annotated[int, typer.Option("--replicates", min=1,
+                                            help="Replicates per candidate.")] = 4,
+    accept: Annotated[float, typer.Option("--accept", min=0.001, max=1.0,
+                                          help="Share of candidates accepted.")] = 0.1,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,
+                                                help="Worker processes (default: all cores).")
+                       ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Overlay YAML to write.")
+                   ] = Path("scenarios/calibrated.yaml"),
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write a fit folder (check batch, tables, history.png).")] = None,
+    sets: SetOption = None,
+) -> None:
+    """Fit parameters to the dated 2024 record by ABC; write the overlay and the fit report."""
+    from sim.calibrate import CalibrationError, format_fit, write_report
+    from sim.calibrate import calibrate as fit
+    from sim.observations import ObservationError, load_observations
+    from sim.results import atomic_write_text
+
+    scn = load_or_exit(scenario, sets or [])
+    try:
+        obs = load_observations(observations)
+    except ObservationError as exc:
+        raise fail(exc) from None
+    if out.exists() and out.is_dir():
+        raise fail(f"{out}: is a directory; --out takes a YAML file name")
+    err_console.print(f"calibrating {scn.name}: {budget} candidates x {replicates} replicates")
+    try:
+        cal = fit(scn, obs, params.split(","), budget=budget, seed=seed, replicates=replicates,
+                  accept=accept, workers=workers)
+    except CalibrationError as exc:
+        raise fail(exc) from None
+    console.print(format_fit(cal), soft_wrap=True)
+    atomic_write_text(out, cal.to_overlay_yaml())
+    console.print(f"wrote {out}")
+    if report is not None:
+        with user_errors():
+            files = write_report(cal, scn, report, observations, workers=workers)
+        console.print(f"wrote {report}/ ({', '.join(f.name for f in files)})")

@@ -1,0 +1,491 @@
+"""Hindcast calibration by approximate Bayesian computation (ABC rejection).
+
+The model is stochastic and its likelihood is intractable, so the fit compares **summary
+statistics** of simulated daily records with the dated record (``seeds/observations.csv``):
+
+* Kursk: the Ukrainian-held area (``kursk_ua_km2``) on each dated Kursk observation;
+* Donetsk: the Russian gain on the Donetsk map per calendar month (``donetsk_ru_gain_km2``
+  differences, scaled to a whole month when the horizon covers only part of it), against the
+  ``front = donetsk`` rows (whole-front AFP/ISW figures scaled to the Donetsk-oblast share,
+  see ``seeds/README.md``).
+
+Personnel, North Korean casualty rates and town-capture dates are reported, not fitted.
+
+Method (ABC rejection with common random numbers):
+
+1. ``budget`` candidate parameter vectors from a scrambled Latin hypercube
+   (:class:`scipy.stats.qmc.LatinHypercube`) over the uniform prior box declared in the
+   scenario's ``calibration:`` section;
+2. every candidate runs the same ``replicates`` seeds (``batch.replicate_seeds``) in worker
+   processes; its summary is the per-statistic median over replicates;
+3. distance = mean over the two groups (Kursk, Donetsk) of the root-mean-square standardised
+   error ``(simulated − observed) / half-width of the observed range``;
+4. the ``accept`` share of candidates with the smallest distance is the ABC posterior sample;
+   each parameter is reported as posterior median and 90 % interval (5–95 %);
+5. the posterior medians are checked with fresh seeds (a posterior-predictive check) and
+   written as a scenario overlay holding only the fitted parameters.
+
+Library use: ``calibrate(scenario, observations, params, ...) -> Calibration``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import os
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from sim.observations import Observation, load_observations
+from sim.scenario import Scenario, ScenarioError, get_path, with_values
+
+DEFAULT_BUDGET = 240
+DEFAULT_REPLICATES = 4
+DEFAULT_ACCEPT = 0.1
+FIT_GROUPS = ("kursk", "donetsk")
+
+
+class CalibrationError(ValueError):
+    """Calibration cannot start as asked (unknown parameter, no range, no targets)."""
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True)
+class Target:
+    """One summary statistic and the observation it is compared with."""
+
+    key: str
+    group: str          # "kursk", "donetsk" (fitted) or "report"
+    kind: str           # area | month_gain | level | rate
+    column: str         # daily-record column
+    day0: int           # first day (rate/month: start of the window)
+    day1: int           # last day (level: the day)
+    scale_days: float   # month_gain: days in the month; rate: window length
+    value: float
+    low: float
+    high: float
+    label: str
+
+    @property
+    def fitted(self) -> bool:
+        return self.group in FIT_GROUPS
+
+    @property
+    def sd(self) -> float:
+        """Scale of the standardised error: half the observed range, at least 5 % of the
+        value (and 1 unit) so a single exact figure does not dominate."""
+        return max((self.high - self.low) / 2.0, 0.05 * abs(self.value), 1.0)
+
+
+def build_targets(obs: Sequence[Observation], start: dt.date, days: int) -> list[Target]:
+    """Summary statistics computable from a record that starts on ``start`` and runs ``days``."""
+    out: list[Target] = []
+
+    def day(d: dt.date) -> int:
+        return (d - start).days
+
+    for o in obs:
+        if o.is_event:
+            continue
+        t = day(o.date)
+        if o.front == "kursk" and o.quantity == "ua_held_area":
+            if 0 < t <= days:
+                out.append(Target(o.key, "kursk", "area", "kursk_ua_km2", t, t, 1.0,
+                                  o.value, o.low, o.high, f"Kursk UA-held {o.date}"))
+        elif o.front == "donetsk" and o.quantity == "ru_gain_month":
+            first = o.date.replace(day=1)
+            last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+            d0, d1 = max(day(first) - 1, 0), min(day(last), days)
+            if d1 - d0 >= 10:  # at least ten days of the month simulated
+                n = calendar.monthrange(first.year, first.month)[1]
+                out.append(Target(o.key, "donetsk", "month_gain", "donetsk_ru_gain_km2", d0, d1,
+                                  float(n), o.value, o.low, o.high,
+                                  f"Donetsk RU gain {first:%b %Y}"))
+        elif o.front == "kursk" and o.quantity in ("ua_personnel", "ru_personnel"):
+            col = f"{o.quantity[:2]}_kursk_personnel"
+            if 0 <= t <= days:
+                out.append(Target(o.key, "report", "level", col, t, t, 1.0, o.value, o.low,
+                                  o.high, f"Kursk {o.quantity[:2].upper()} troops {o.date}"))
+        elif o.front == "kursk" and o.quantity == "dprk_casualties_per_day":
+            first = o.date.replace(day=1)
+            d0, d1 = max(day(first) - 1, 0), min(day(o.date), days)
+            if d1 - d0 >= 10:
+                out.append(Target(o.key, "report", "rate", "dprk_casualties", d0, d1,
+                                  float(d1 - d0), o.value, o.low, o.high,
+                                  f"DPRK casualties/day {first:%b %Y}"))
+    return out
+
+
+def summaries(daily: pd.DataFrame, targets: Sequence[Target]) -> np.ndarray:
+    """The value of every target's statistic in one run's daily record."""
+    out = np.empty(len(targets))
+    for j, t in enumerate(targets):
+        col = daily[t.column].to_numpy(dtype=float)
+        if t.kind in ("area", "level"):
+            out[j] = col[t.day1]
+        elif t.kind == "month_gain":
+            out[j] = (col[t.day1] - col[t.day0]) * t.scale_days / (t.day1 - t.day0)
+        else:  # rate
+            out[j] = (col[t.day1] - col[t.day0]) / t.scale_days
+    return out
+
+
+def distance(sim: np.ndarray, targets: Sequence[Target]) -> np.ndarray:
+    """ABC distance of simulated summaries (``(..., n_targets)``): mean over the fitted groups
+    of the RMS standardised error."""
+    obs = np.array([t.value for t in targets])
+    sd = np.array([t.sd for t in targets])
+    z = (sim - obs) / sd
+    parts = []
+    for g in FIT_GROUPS:
+        m = np.array([t.group == g for t in targets])
+        if m.any():
+            parts.append(np.sqrt(np.mean(z[..., m] ** 2, axis=-1)))
+    if not parts:
+        raise CalibrationError("no fitted observations fall inside the scenario's horizon")
+    return np.mean(parts, axis=0)
+
+
+# --------------------------------------------------------------------------- workers
+
+_W: dict[str, Any] = {}
+
+
+def _init(scenario: Scenario, targets: list[Target], seeds: list[int], days: int) -> None:
+    _W.update(scenario=scenario, targets=targets, seeds=seeds, days=days)
+
+
+def _evaluate(values: dict[str, float]) -> np.ndarray:
+    """Summaries of every replicate for one candidate: ``(replicates, n_targets)``."""
+    from sim.model import run
+
+    scn = with_values(_W["scenario"], values)
+    return np.stack([summaries(run(scn, seed=s, days=_W["days"]).daily, _W["targets"])
+                     for s in _W["seeds"]])
+
+
+def _map(candidates: list[dict[str, float]], scenario: Scenario, targets: list[Target],
+         seeds: list[int], days: int, workers: int) -> np.ndarray:
+    args = (scenario, targets, seeds, days)
+    if workers <= 1 or len(candidates) <= 1:
+        _init(*args)
+        return np.stack([_evaluate(c) for c in candidates])
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=args) as pool:
+        chunk = max(1, len(candidates) // (4 * workers))
+        return np.stack(list(pool.map(_evaluate, candidates, chunksize=chunk)))
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+@dataclass
+class Calibration:
+    """Everything a calibration produced (``to_overlay_yaml`` writes the overlay)."""
+
+    scenario_name: str
+    params: list[str]
+    prior: dict[str, tuple[float, float]]
+    default: dict[str, float | None]
+    design: np.ndarray               # (budget, n_params)
+    sims: np.ndarray                 # (budget, replicates, n_targets)
+    dist: np.ndarray                 # (budget,)
+    accepted: np.ndarray             # indices of the posterior sample
+    targets: list[Target]
+    seed: int
+    replicates: int
+    budget: int
+    accept: float
+    seconds: float
+    check: pd.DataFrame | None = None   # posterior-predictive check per target
+    check_sims: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def posterior(self) -> pd.DataFrame:
+        """Per parameter: prior range, default, posterior median and 90 % interval."""
+        s = self.design[self.accepted]
+        rows = []
+        for k, p in enumerate(self.params):
+            lo, hi = self.prior[p]
+            q5, q50, q95 = np.quantile(s[:, k], [0.05, 0.5, 0.95])
+            rows.append({"param": p, "prior_low": lo, "prior_high": hi,
+                         "default": self.default[p], "median": q50, "p5": q5, "p95": q95,
+                         "best": self.design[self.best, k]})
+        return pd.DataFrame(rows)
+
+    @property
+    def best(self) -> int:
+        return int(np.argmin(self.dist))
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The fitted values written to the overlay: posterior medians (4 significant digits)."""
+        post = self.posterior
+        return {r.param: float(f"{r.median:.4g}") for r in post.itertuples()}
+
+    def fit_table(self, sims: np.ndarray | None = None) -> pd.DataFrame:
+        """Per target: observed value and range, simulated median and 5–95 %, within range,
+        relative error. ``sims`` is ``(replicates, n_targets)``; default: the check runs, else
+        the best candidate."""
+        if sims is None:
+            sims = self.check_sims if self.check_sims is not None else self.sims[self.best]
+        med = np.median(sims, axis=0)
+        p5, p95 = np.quantile(sims, [0.05, 0.95], axis=0)
+        rows = []
+        for j, t in enumerate(self.targets):
+            rel = (med[j] - t.value) / t.value if t.value else float("nan")
+            rows.append({"target": t.label, "group": t.group, "observed": t.value,
+                         "low": t.low, "high": t.high, "sim_median": med[j], "sim_p5": p5[j],
+                         "sim_p95": p95[j], "within_range": bool(t.low <= med[j] <= t.high),
+                         "rel_error": rel, "z": (med[j] - t.value) / t.sd})
+        return pd.DataFrame(rows)
+
+    def to_overlay_yaml(self) -> str:
+        """A scenario overlay with only the fitted parameters, and the fit as comments."""
+        post = self.posterior
+        lines = [
+            "# Calibrated parameters (written by `wargame calibrate`; do not edit by hand).",
+            f"# Fitted on {self.scenario_name} to seeds/observations.csv by ABC rejection:",
+            f"# {self.budget} Latin-hypercube candidates x {self.replicates} replicates "
+            f"(master seed {self.seed}), {len(self.accepted)} accepted "
+            f"({self.accept:.0%}); values are posterior medians, the 90 % interval follows.",
+            "# See docs/VALIDATION.md for the fit and its validity envelope.",
+        ]
+        tree: dict[str, dict[str, float]] = {}
+        for p, v in self.values.items():
+            sec, name = p.split(".", 1)
+            tree.setdefault(sec, {})[name] = v
+        for sec, kv in tree.items():
+            lines.append(f"{sec}:")
+            for name, v in kv.items():
+                r = post[post.param == f"{sec}.{name}"].iloc[0]
+                lines.append(f"  {name}: {v}    # 90 % interval {r.p5:.4g} .. {r.p95:.4g}; "
+                             f"prior {r.prior_low:g} .. {r.prior_high:g}; was {r.default}")
+        return "\n".join(lines) + "\n"
+
+
+def calibrate(
+    scenario: Scenario,
+    observations: Sequence[Observation] | str | Path,
+    params: Sequence[str],
+    budget: int = DEFAULT_BUDGET,
+    seed: int = 20240806,
+    replicates: int = DEFAULT_REPLICATES,
+    accept: float = DEFAULT_ACCEPT,
+    days: int | None = None,
+    workers: int | None = None,
+    check_replicates: int | None = None,
+) -> Calibration:
+    """Fit ``params`` (dotted paths with ranges in ``scenario.calibration``) by ABC rejection.
+
+    Deterministic for a given ``seed`` whatever ``workers`` is. ``check_replicates`` (default
+    ``max(2 * replicates, 8)``; 0 = none) runs the posterior medians with fresh seeds.
+    """
+    t0 = time.perf_counter()
+    if isinstance(observations, str | Path):
+        observations = load_observations(observations)
+    params = [p.strip() for p in params if p.strip()]
+    if not params:
+        raise CalibrationError("no parameters to fit; pass --params a,b,...")
+    problems = []
+    for p in params:
+        if p not in scenario.calibration:
+            have = ", ".join(scenario.calibration) or "none"
+            problems.append(f"{p}: no range in the scenario's calibration: section "
+                            f"(declared: {have})")
+        elif get_path(scenario, p) is None:
+            problems.append(f"{p}: not a numeric scenario parameter")
+    if len(set(params)) < len(params):
+        problems.append("a parameter is listed twice")
+    if budget < 2 or replicates < 1 or not 0 < accept <= 1:
+        problems.append("budget must be >= 2, replicates >= 1 and 0 < accept <= 1")
+    if problems:
+        raise CalibrationError("\n".join(problems))
+    days = int(days if days is not None else scenario.days)
+    targets = build_targets(observations, scenario.start_date, days)
+    if not any(t.fitted for t in targets):
+        raise CalibrationError("no fitted observations fall inside the scenario's horizon")
+    prior = {p: (scenario.calibration[p].low, scenario.calibration[p].high) for p in params}
+    lo = np.array([prior[p][0] for p in params])
+    hi = np.array([prior[p][1] for p in params])
+    # Check the whole prior box validates before spending any simulation time.
+    for corner in (lo, hi):
+        try:
+            with_values(scenario, dict(zip(params, corner.tolist(), strict=True)))
+        except ScenarioError as exc:
+            raise CalibrationError(f"calibration range is not valid: {exc}") from None
+    from sim.batch import replicate_seeds
+
+    sampler = qmc.LatinHypercube(d=len(params), seed=np.random.default_rng(seed))
+    design = qmc.scale(sampler.random(budget), lo, hi)
+    cands = [dict(zip(params, row.tolist(), strict=True)) for row in design]
+    seeds = replicate_seeds(seed, replicates)
+    workers = max(1, min(workers or os.cpu_count() or 1, budget))
+    sims = _map(cands, scenario, targets, seeds, days, workers)
+    dist = distance(np.median(sims, axis=1), targets)
+    n_acc = max(min(budget, 3), int(math.ceil(accept * budget)))
+    accepted = np.argsort(dist, kind="stable")[:n_acc]
+    cal = Calibration(scenario.name, params, prior,
+                      {p: get_path(scenario, p) for p in params}, design, sims, dist, accepted,
+                      targets, seed, replicates, budget, accept, 0.0)
+    n_check = max(2 * replicates, 8) if check_replicates is None else check_replicates
+    if n_check:
+        check_seeds = replicate_seeds(seed + 1, n_check)
+        cal.check_sims = _map([cal.values], scenario, targets, check_seeds, days, 1)[0]
+        cal.check = cal.fit_table()
+    cal.seconds = time.perf_counter() - t0
+    return cal
+
+
+def overlay_values(path: str | Path) -> dict[str, float]:
+    """The dotted-path values of a calibrated overlay file."""
+    import yaml
+
+    tree = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    out: dict[str, float] = {}
+    for sec, kv in tree.items():
+        for name, v in (kv or {}).items():
+            out[f"{sec}.{name}"] = float(v)
+    return out
+
+
+def format_fit(cal: Calibration) -> str:
+    """A plain-text report: the posterior and the fit per observation."""
+    post = cal.posterior
+    lines = [f"ABC rejection on {cal.scenario_name}: {cal.budget} candidates x "
+             f"{cal.replicates} replicates, {len(cal.accepted)} accepted, "
+             f"{cal.seconds:.0f} s", "",
+             f"{'parameter':32s} {'prior':>17s} {'was':>8s} {'median':>9s} {'90 % interval':>21s}"]
+    for r in post.itertuples():
+        lines.append(f"{r.param:32s} {r.prior_low:>7.4g} .. {r.prior_high:<7.4g} "
+                     f"{r.default!s:>8.6s} {r.median:>9.4g} {r.p5:>9.4g} .. {r.p95:<9.4g}")
+    tab = cal.check if cal.check is not None else cal.fit_table()
+    lines += ["", f"{'observation':34s} {'observed [range]':>24s} "
+              f"{'simulated median [5-95 %]':>30s} {'in':>3s} {'rel.err':>7s}"]
+    for r in tab.itertuples():
+        lines.append(f"{r.target:34s} {r.observed:>8,.0f} [{r.low:,.0f}-{r.high:,.0f}]".ljust(60)
+                     + f"{r.sim_median:>8,.0f} [{r.sim_p5:,.0f}-{r.sim_p95:,.0f}]".ljust(28)
+                     + f" {'yes' if r.within_range else 'no':>3s} {r.rel_error:>+7.0%}"
+                     + ("" if r.group != "report" else "  (reported, not fitted)"))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- fit report
+
+
+def write_report(cal: Calibration, scenario: Scenario, out_dir: str | Path,
+                 observations: str | Path, runs: int | None = None,
+                 workers: int | None = None, force: bool = True) -> list[Path]:
+    """A folder with the fit: the calibrated hindcast as a results batch (``daily.parquet``...),
+    ``posterior.csv``, ``fit_table.csv``, ``candidates.csv`` and ``history.png``."""
+    from sim.batch import run_batch
+
+    out = Path(out_dir)
+    scn = with_values(scenario, cal.values)
+    run_batch(scn, out, runs=runs or max(2 * cal.replicates, 20), master_seed=cal.seed + 1,
+              workers=workers, force=force, command="wargame calibrate (fit check)")
+    cal.posterior.to_csv(out / "posterior.csv", index=False)
+    table = cal.check if cal.check is not None else cal.fit_table()
+    table.to_csv(out / "fit_table.csv", index=False)
+    cand = pd.DataFrame(cal.design, columns=cal.params)
+    cand["distance"] = cal.dist
+    cand["accepted"] = np.isin(np.arange(cal.budget), cal.accepted)
+    cand.to_csv(out / "candidates.csv", index=False)
+    fig = fig_history(out, observations)
+    fig.savefig(out / "history.png", dpi=110)
+    return [out / n for n in ("posterior.csv", "fit_table.csv", "candidates.csv",
+                              "history.png")]
+
+
+def history_data(results_dir: str | Path, observations: str | Path
+                 ) -> tuple[pd.DataFrame, list[Target], np.ndarray]:
+    """Daily records of a hindcast batch, its targets and the per-run summaries."""
+    import yaml
+
+    from sim.results import load_results
+
+    res = load_results(results_dir)
+    daily = res.daily if isinstance(res.daily, pd.DataFrame) else res.daily.to_pandas()
+    start = dt.date.fromisoformat(str(yaml.safe_load(res.scenario_yaml)["start_date"]))
+    days = int(daily["day"].max())
+    targets = build_targets(load_observations(observations), start, days)
+    sims = np.stack([summaries(g.sort_values("day"), targets)
+                     for _, g in daily.groupby("run", sort=True)])
+    return daily, targets, sims
+
+
+def fig_history(results_dir: str | Path, observations: str | Path):
+    """Fit figure: simulated Kursk area as a fan with the observed points and their ranges;
+    monthly Donetsk gains, simulated against observed; a table of errors."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    daily, targets, sims = history_data(results_dir, observations)
+    fig = plt.figure(figsize=(12, 8.5))
+    gs = fig.add_gridspec(2, 2, height_ratios=[1.1, 1])
+    ax = fig.add_subplot(gs[0, 0])
+    wide = daily.pivot(index="date", columns="run", values="kursk_ua_km2")
+    x = pd.to_datetime(wide.index)
+    q = np.nanquantile(wide.to_numpy(), [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
+    ax.fill_between(x, q[0], q[4], color="#0072B2", alpha=0.15, label="5–95 %")
+    ax.fill_between(x, q[1], q[3], color="#0072B2", alpha=0.3, label="25–75 %")
+    ax.plot(x, q[2], color="#0072B2", label="simulated median")
+    kt = [t for t in targets if t.kind == "area"]
+    start = pd.Timestamp(daily["date"].min())
+    for t in kt:
+        d = start + pd.Timedelta(days=t.day1)
+        ax.errorbar([d], [t.value], yerr=[[t.value - t.low], [t.high - t.value]], fmt="o",
+                    color="#D55E00", capsize=4)
+    ax.plot([], [], "o", color="#D55E00", label="observed [range]")
+    ax.set_title("Kursk: Ukrainian-held area")
+    ax.set_ylabel("km²")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.tick_params(axis="x", labelrotation=30)
+    ax2 = fig.add_subplot(gs[0, 1])
+    mt = [(j, t) for j, t in enumerate(targets) if t.kind == "month_gain"]
+    mt.sort(key=lambda jt: jt[1].day0)
+    pos = np.arange(len(mt))
+    if mt:
+        sim_m = sims[:, [j for j, _ in mt]]
+        ax2.boxplot(sim_m, positions=pos, widths=0.5, showfliers=False)
+        obs = np.array([t.value for _, t in mt])
+        lo = np.array([t.low for _, t in mt])
+        hi = np.array([t.high for _, t in mt])
+        ax2.errorbar(pos + 0.3, obs, yerr=[obs - lo, hi - obs], fmt="o", color="#D55E00",
+                     capsize=4, label="observed (Donetsk share) [range]")
+        ax2.fill_between(pos, obs * 0.65, obs * 1.35, color="#D55E00", alpha=0.08,
+                         label="±35 %")
+        ax2.set_xticks(pos, [t.label.split()[-2] + " " + t.label.split()[-1] for _, t in mt])
+    ax2.set_title("Donetsk: Russian gain per month (simulated box, observed dot)")
+    ax2.set_ylabel("km²/month")
+    ax2.legend(fontsize=8)
+    ax3 = fig.add_subplot(gs[1, :])
+    ax3.axis("off")
+    med = np.median(sims, axis=0)
+    rows = []
+    for j, t in enumerate(targets):
+        rel = (med[j] - t.value) / t.value if t.value else float("nan")
+        rows.append([t.label, f"{t.value:,.0f} [{t.low:,.0f}–{t.high:,.0f}]",
+                     f"{med[j]:,.0f}", "yes" if t.low <= med[j] <= t.high else "no",
+                     f"{rel:+.0%}", "fitted" if t.fitted else "reported"])
+    tab = ax3.table(cellText=rows, colLabels=["observation", "observed [range]",
+                                              "simulated median", "in range", "error", ""],
+                    loc="center", cellLoc="left")
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(8)
+    tab.scale(1, 1.15)
+    fig.suptitle(f"Hindcast fit: {Path(results_dir).name} ({sims.shape[0]} runs)")
+    fig.tight_layout()
+    return fig
