@@ -403,20 +403,19 @@ class WarModel(mesa.Model):
             self.replaced[k] += new
             self.returned[k] += back
 
+    def _by_side_sector(self, values: np.ndarray) -> np.ndarray:
+        """Sum ``values`` per (side, global sector): an array of shape (2, n_sectors)."""
+        key = self.side * self.n_sectors + self.gsec
+        return np.bincount(key, weights=values, minlength=2 * self.n_sectors).reshape(2, -1)
+
     def _combat(self, fired: np.ndarray) -> None:
         s, c, adv = self.scn, self.scn.combat, self.scn.advance
         cease = self.diplo == CEASEFIRE
         contact = self.in_contact()
+        self.fired += np.bincount(self.side, weights=fired, minlength=2)
         power = self._power(fired) * contact
-        p_ru = self.sector_power(RU, power)
-        p_ua = self.sector_power(UA, power)
-        attacking = contact & (self.posture == ATTACK)
-        att_ru = np.bincount(self.gsec[attacking & (self.side == RU)],
-                             weights=power[attacking & (self.side == RU)],
-                             minlength=self.n_sectors)
-        att_ua = np.bincount(self.gsec[attacking & (self.side == UA)],
-                             weights=power[attacking & (self.side == UA)],
-                             minlength=self.n_sectors)
+        p_ru, p_ua = self._by_side_sector(power)
+        att_ru, att_ua = self._by_side_sector(power * (self.posture == ATTACK))
         a_ru, a_ua = att_ru > 0, att_ua > 0
         terrain = np.concatenate([self.maps[f].terrain_ahead(self._front_line(k))
                                   for k, f in enumerate(FRONTS)])
@@ -426,54 +425,45 @@ class WarModel(mesa.Model):
         intensity = np.where(a_ru | a_ua, 1.0, c.static_intensity) * noise
         if cease:
             intensity = intensity * s.diplomacy.violation_intensity
-        cas_ru, cas_ua = combat.sector_casualties(p_ru, p_ua, a_ru, a_ua, defence, intensity,
-                                                  c.lethality)
+        cas = np.stack(combat.sector_casualties(p_ru, p_ua, a_ru, a_ua, defence, intensity,
+                                                c.lethality))
 
         # Share each sector's casualties among its groupings by exposure: troops in contact
         # over quality (less skilled troops are more exposed per soldier).
-        troops = self.personnel * contact / self.quality
-        t_side = np.zeros((2, self.n_sectors))
-        for k in (RU, UA):
-            m = self.side == k
-            t_side[k] = np.bincount(self.gsec[m], weights=troops[m], minlength=self.n_sectors)
-        sec_cas = np.where(self.side == RU, cas_ru[self.gsec], cas_ua[self.gsec])
+        exposure = self.personnel * contact / self.quality
+        t_side = self._by_side_sector(exposure)
         sec_troops = t_side[self.side, self.gsec]
-        mean = np.where(sec_troops > 0, sec_cas * troops / np.where(sec_troops > 0,
-                                                                     sec_troops, 1.0), 0.0)
+        mean = cas[self.side, self.gsec] * exposure / np.where(sec_troops > 0, sec_troops, 1.0)
         captured_share = np.full(len(mean), c.captured_share)
         if self.switches.morale:
             mean = np.where(self.broken & contact, mean * c.broken_loss_multiplier, mean)
             captured_share[self.broken] = c.broken_captured_share
-        enveloped = ((self.side == UA) & (self.front == KURSK) & contact
-                     & (self.corridor_margin_km <= 0) & bool(a_ru[self.front_sectors(KURSK)].any()))
-        if enveloped.any():
+        if self.corridor_margin_km <= 0 and a_ru[self.sector_front == KURSK].any():
+            enveloped = (self.side == UA) & (self.front == KURSK) & contact
             mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * self.personnel
                                                   * intensity[self.gsec]), mean)
             captured_share[enveloped] = c.enveloped_captured_share
-        moving = self.posture == TRANSIT
-        mean = np.where(moving & ~self.pending, c.transit_loss_rate * self.personnel, mean)
+        moving = (self.posture == TRANSIT) & ~self.pending
+        mean = np.where(moving, c.transit_loss_rate * self.personnel, mean)
         losses = np.minimum(self.rng.poisson(mean), self.personnel).astype(np.int64)
         self._apply_losses(losses, captured_share)
 
         # Advance of the line (effective km; + = Russian advance).
         if self.switches.manoeuvre:
-            t_ua, t_ru = t_side[UA], t_side[RU]
-            intact_ua = np.bincount(self.gsec[(self.side == UA) & contact & ~self.broken],
-                                    minlength=self.n_sectors) > 0
-            intact_ru = np.bincount(self.gsec[(self.side == RU) & contact & ~self.broken],
-                                    minlength=self.n_sectors) > 0
+            t_ru, t_ua = t_side
+            intact_ru, intact_ua = self._by_side_sector((contact & ~self.broken) * 1.0) > 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 fr_ru = np.where(p_ua > 0, att_ru / (p_ua * defence), np.inf)
                 fr_ua = np.where(p_ru > 0, att_ua / (p_ru * defence), np.inf)
-            v_ru = np.where(a_ru, combat.advance_km(fr_ru, adv.max_km_per_day,
-                                                    adv.half_force_ratio, adv.steepness), 0.0)
-            v_ua = np.where(a_ua, combat.advance_km(fr_ua, adv.max_km_per_day,
-                                                    adv.half_force_ratio, adv.steepness), 0.0)
-            v_ru = np.where(a_ru & ~intact_ua, np.maximum(v_ru, adv.broken_km_per_day), v_ru)
-            v_ua = np.where(a_ua & ~intact_ru, np.maximum(v_ua, adv.broken_km_per_day), v_ua)
-            v_ru = np.where(a_ru & (t_ua <= 0), adv.breakthrough_km_per_day, v_ru)
-            v_ua = np.where(a_ua & (t_ru <= 0), adv.breakthrough_km_per_day, v_ua)
-            step = (v_ru - v_ua) * noise * (s.diplomacy.freeze_advance_factor if cease else 1.0)
+            v = combat.advance_km(np.stack([fr_ru, fr_ua]), adv.max_km_per_day,
+                                  adv.half_force_ratio, adv.steepness)
+            attack = np.stack([a_ru, a_ua])
+            intact_enemy = np.stack([intact_ua, intact_ru])
+            enemy_troops = np.stack([t_ua, t_ru])
+            v = np.where(attack & ~intact_enemy, np.maximum(v, adv.broken_km_per_day), v)
+            v = np.where(attack & (enemy_troops <= 0), adv.breakthrough_km_per_day, v)
+            v = np.where(attack, v, 0.0)
+            step = (v[0] - v[1]) * noise * (s.diplomacy.freeze_advance_factor if cease else 1.0)
             new = np.clip(self.line + step, self.line_min, self.line_max)
             moved = new - self.line
             self.line = new
@@ -553,22 +543,27 @@ class WarModel(mesa.Model):
     def _record_row(self) -> None:
         t, r = self.day, self.rec
         ix = self.scn.indices
-        on = self.posture != TRANSIT
+        # where each grouping is: 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
+        where = np.where(self.posture == TRANSIT, np.where(self.pending, 3, 2), self.front)
+        troops = np.bincount(self.side * 4 + where, weights=self.personnel,
+                             minlength=8).reshape(2, 4)
+        stock = np.bincount(self.side, weights=self.ammo, minlength=2) + self.depot
+        armour = np.bincount(self.side, weights=self.armour, minlength=2)
+        guns = np.bincount(self.side, weights=self.artillery, minlength=2)
         for k, side in ((RU, "ru"), (UA, "ua")):
-            m = self.side == k
-            r[f"{side}_kursk_personnel"][t] = self.personnel[m & on & (self.front == KURSK)].sum()
-            r[f"{side}_donetsk_personnel"][t] = self.personnel[m & on
-                                                               & (self.front == DONETSK)].sum()
-            r[f"{side}_transit_personnel"][t] = self.personnel[m & ~on & ~self.pending].sum()
+            r[f"{side}_kursk_personnel"][t] = troops[k, 0]
+            r[f"{side}_donetsk_personnel"][t] = troops[k, 1]
+            r[f"{side}_transit_personnel"][t] = troops[k, 2]
             r[f"{side}_arrived"][t] = self.arrived[k]
             r[f"{side}_killed"][t] = self.killed[k]
             r[f"{side}_wounded"][t] = self.wounded[k]
             r[f"{side}_captured"][t] = self.captured[k]
-            r[f"{side}_ammo"][t] = self.depot[k] + self.ammo[m].sum()
+            r[f"{side}_ammo"][t] = stock[k]
             r[f"{side}_replacements"][t] = self.replaced[k]
             r[f"{side}_returned"][t] = self.returned[k]
-            r[f"{side}_armour"][t] = self.armour[m].sum()
-            r[f"{side}_artillery"][t] = self.artillery[m].sum()
+            r[f"{side}_armour"][t] = armour[k]
+            r[f"{side}_artillery"][t] = guns[k]
+            r[f"{side}_rounds_fired"][t] = self.fired[k]
         r["kursk_ua_km2"][t] = self.kursk_ua_km2
         r["donetsk_ru_gain_km2"][t] = self.donetsk_gain_km2
         r["ceasefire"][t] = self.diplo == CEASEFIRE
@@ -578,7 +573,7 @@ class WarModel(mesa.Model):
         r["ru_domestic_confidence"][t] = self.confidence
         r["dprk_casualties"][t] = self.dprk_casualties
         r["kursk_corridor_interdiction"][t] = self.corridor_interdiction
-        salient = (self.side == UA) & (self.front == KURSK) & on
+        salient = (self.side == UA) & (self.front == KURSK) & (where == KURSK)
         r["ua_kursk_supply_days"][t] = self.supply_days[salient].mean() if salient.any() else 0.0
         self.rec_line[t] = self.line
 
