@@ -47,6 +47,8 @@ RECORD_COLUMNS = (
     "ua_arrived", "ru_arrived",
     "ua_armour", "ru_armour", "ua_artillery", "ru_artillery", "ua_rounds_fired", "ru_rounds_fired",
     "dprk_casualties", "kursk_corridor_interdiction", "ua_kursk_supply_days",
+    "ru_kursk_attack_sectors", "ru_donetsk_attack_sectors", "ua_kursk_attack_sectors",
+    "ua_donetsk_attack_sectors",
 )
 BOOL_COLUMNS = ("ceasefire", "talks_open")
 
@@ -167,6 +169,7 @@ class WarModel(mesa.Model):
         self.returned = np.zeros(2)
         self.fired = np.zeros(2)
         self.dprk_casualties = 0.0
+        self.attack_sectors = np.zeros((2, 2))  # [side, front]: sectors where the side attacks
         self.returns_due = np.zeros((2, s.combat.wounded_return_days + 1), dtype=np.int64)
         self.diplo = NO_TALKS
         self.ceasefire_start_day: int | None = None
@@ -417,6 +420,9 @@ class WarModel(mesa.Model):
         p_ru, p_ua = self._by_side_sector(power)
         att_ru, att_ua = self._by_side_sector(power * (self.posture == ATTACK))
         a_ru, a_ua = att_ru > 0, att_ua > 0
+        kursk = self.sector_front == KURSK
+        self.attack_sectors = np.array([[a_ru[kursk].sum(), a_ru[~kursk].sum()],
+                                        [a_ua[kursk].sum(), a_ua[~kursk].sum()]])
         terrain = np.concatenate([self.maps[f].terrain_ahead(self._front_line(k))
                                   for k, f in enumerate(FRONTS)])
         defence = c.prepared_defence * np.where(terrain >= 0, self.terrain_defence[terrain], 1.0)
@@ -564,6 +570,8 @@ class WarModel(mesa.Model):
             r[f"{side}_armour"][t] = armour[k]
             r[f"{side}_artillery"][t] = guns[k]
             r[f"{side}_rounds_fired"][t] = self.fired[k]
+            r[f"{side}_kursk_attack_sectors"][t] = self.attack_sectors[k, 0]
+            r[f"{side}_donetsk_attack_sectors"][t] = self.attack_sectors[k, 1]
         r["kursk_ua_km2"][t] = self.kursk_ua_km2
         r["donetsk_ru_gain_km2"][t] = self.donetsk_gain_km2
         r["ceasefire"][t] = self.diplo == CEASEFIRE
