@@ -490,7 +490,9 @@ def run_sweep(
             scn = scn.model_copy(update={"name": f"{lx.scenario.name}-p{i:04d}"})
             pdir.parent.mkdir(parents=True, exist_ok=True)
             res = run_batch(scn, pdir, runs=reps, master_seed=master, days=int(scn.days),
-                            workers=workers, resume=mpath.is_file(), progress=point_progress,
+                            workers=workers, resume=mpath.is_file(),
+                            force=not mpath.is_file(),  # a point folder is ours alone
+                            progress=point_progress,
                             command=command, executor=executor)
             done += res.done
             failed += len(res.failed)
