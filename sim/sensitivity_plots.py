@@ -123,3 +123,38 @@ def write_figures(res, out_dir: Path | str | None = None) -> list[Path]:
             plt.close(fig)
             paths.append(p)
     return paths
+
+
+def report_section(res, title: str = "Sensitivity analysis") -> str:
+    """A self-contained HTML section (ranking, index table, embedded figures) for a report.
+
+    ``sim/report.py`` (issue 4) can include it for a sweep folder::
+
+        from sim.sensitivity import sensitivity
+        html = report_section(sensitivity("results/sweep-transfer"))
+    """
+    import base64
+    import html
+    import io
+
+    plt = _plt()
+    parts = [f"<section class='sensitivity'><h2>{html.escape(title)}</h2>",
+             f"<p>{html.escape(res.design)} design, {len(res.outcomes)} runs; parameters "
+             "ranked by " + html.escape(res.main_index) + " (95 % intervals).</p>"]
+    ranks = res.ranking()
+    for o in dict.fromkeys(res.table["outcome"]):
+        parts.append(f"<h3>{html.escape(str(o))}</h3><ol>")
+        parts.extend(f"<li>{html.escape(line.split('. ', 1)[-1])}</li>"
+                     for line in ranks.get(str(o), []))
+        parts.append("</ol>")
+        for fig in (index_bars(res.table, o),
+                    outcome_vs_parameters(res.outcomes, res.names, o)):
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=90)
+            plt.close(fig)
+            data = base64.b64encode(buf.getvalue()).decode()
+            parts.append(f"<img alt='{html.escape(str(o))}' src='data:image/png;base64,{data}'>")
+    parts.append(res.table.to_html(index=False, float_format=lambda v: f"{v:.3g}",
+                                   classes="sensitivity-table"))
+    parts.append("</section>")
+    return "\n".join(parts)

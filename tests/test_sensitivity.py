@@ -55,3 +55,19 @@ def test_rank_correlations_on_a_linear_function() -> None:
 def test_unknown_method() -> None:
     with pytest.raises(ValueError):
         analyze_design(ISHIGAMI, np.zeros((2, 3)), np.zeros(2), "fourier")
+
+
+def test_report_section_is_self_contained(tmp_path) -> None:
+    import pandas as pd
+
+    from sim.sensitivity import SensitivityResult, analyze_design
+    from sim.sensitivity_plots import report_section
+
+    X = make_design({"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1]] * 2}, "lhs", 30,
+                    seed=1)
+    y = X[:, 0] - X[:, 1]
+    t = analyze_design({"names": ["a", "b"]}, X, y, "lhs", outcome="y@1")
+    df = pd.DataFrame({"point": range(30), "run": 0, "seed": 1, "a": X[:, 0], "b": X[:, 1],
+                       "y@1": y})
+    html = report_section(SensitivityResult(tmp_path, "lhs", "correlation", t, df, ["a", "b"]))
+    assert html.count("data:image/png;base64,") == 2 and "matters most" in html
