@@ -111,6 +111,22 @@ class Command(mesa.Agent):
             m.log("reserve_committed", self._names(reserves),
                   f"to {m.sector_label(worst)}: enemy/own ratio {threat[worst]:.2f}")
 
+    def _relieve_broken(self, front: int) -> None:
+        """Relief in place: a fresh reserve takes over the sector of a broken grouping, which
+        goes into reserve to recover."""
+        m = self.model
+        mine = self._mine(front)
+        broken = np.flatnonzero(mine & m.broken & (m.posture == WITHDRAWING))
+        fresh = list(np.flatnonzero(mine & ~m.broken & (m.posture == RESERVE)))
+        for i in broken:
+            if not fresh:
+                return
+            j = fresh.pop(0)
+            m.sector[j], m.gsec[j], m.posture[j] = m.sector[i], m.gsec[i], DEFEND
+            m.posture[i] = RESERVE
+            m.log("relief_in_place", m.groupings[j].name,
+                  f"relieves broken {m.groupings[i].name} at {m.sector_label(int(m.gsec[i]))}")
+
     def _names(self, idx: np.ndarray) -> str:
         return ", ".join(self.model.groupings[i].name for i in idx)
 
@@ -132,9 +148,11 @@ class RussianCommand(Command):
             ~kursk & p.donetsk_attack & (ratio >= p.donetsk_min_force_ratio))
         self._set_postures(KURSK, may)
         self._set_postures(DONETSK, may)
+        self._relieve_broken(KURSK)
+        self._relieve_broken(DONETSK)
         threat = _ratio(enemy, own)
-        self._commit_reserves(KURSK, threat, 1.0)
-        self._commit_reserves(DONETSK, threat, 1.0)
+        self._commit_reserves(KURSK, threat, p.commit_reserve_force_ratio)
+        self._commit_reserves(DONETSK, threat, p.commit_reserve_force_ratio)
         self._reinforce(ratio)
         self._redeploy_when_cleared(ratio)
 
@@ -209,18 +227,22 @@ class UkrainianCommand(Command):
         kursk = m.is_front_sector(KURSK)
         may = np.zeros_like(kursk)
         if p.kursk_counterattack and m.day <= p.counterattack_days:
-            # Concentrate: attack only in the Kursk sector with the best local ratio.
+            # "at several locations", but concentrated: the sectors with the best local
+            # ratios, as long as the ratio there is worth the cost.
             secs = m.front_sectors(KURSK)
-            best = secs[np.argmax(ratio[secs])]
-            if ratio[best] >= p.counterattack_min_force_ratio:
-                may[best] = True
-                if m.day == 1:
-                    m.log("counterattack", m.sector_label(best),
-                          f"Kursk counterattack, local UA/RU ratio {ratio[best]:.2f}")
+            best = secs[np.argsort(-ratio[secs])][: p.counterattack_sectors]
+            best = best[ratio[best] >= p.counterattack_min_force_ratio]
+            may[best] = True
+            if m.day == 1 and best.size:
+                m.log("counterattack", ", ".join(m.sector_label(b) for b in best),
+                      "Kursk counterattack, local UA/RU ratios "
+                      + ", ".join(f"{ratio[b]:.2f}" for b in best))
         if p.donetsk_counterattack:
             may |= ~kursk & (threat < p.donetsk_counter_force_ratio) & (own > 0)
         self._set_postures(KURSK, may)
         self._set_postures(DONETSK, may)
+        self._relieve_broken(KURSK)
+        self._relieve_broken(DONETSK)
         self._commit_reserves(DONETSK, threat, p.commit_reserve_force_ratio)
         self._commit_reserves(KURSK, threat, p.commit_reserve_force_ratio)
         self._withdraw(threat)

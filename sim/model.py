@@ -151,8 +151,7 @@ class WarModel(mesa.Model):
         lg = self.scn.logistics
         self.rounds_per_gun = np.array([lg.rounds_per_gun[p] for p in
                                         ("attack", "defend", "reserve", "transit", "withdrawing")])
-        self.ammo_target = self.artillery * lg.rounds_per_gun["defend"] * lg.stock_days
-        self.ammo = self.ammo_target.copy()
+        self.ammo = self.artillery * lg.rounds_per_gun["defend"] * lg.stock_days
         self.supply_days = np.full(n, lg.supply_max_days)
         self.groupings = [Grouping(self, i, g) for i, g in enumerate(specs)]
 
@@ -372,8 +371,9 @@ class WarModel(mesa.Model):
         for k, side in ((RU, s.sides.ru), (UA, s.sides.ua)):
             mine = self.side == k
             self.depot[k] += side.ammo_production_per_day
+            target = self.artillery[mine] * lg.rounds_per_gun["defend"] * lg.stock_days
             stock, self.depot[k], _ = logistics.deliver_ammunition(
-                self.ammo[mine], self.ammo_target[mine], self.depot[k],
+                self.ammo[mine], target, self.depot[k],
                 lg.delivery_share_per_day, self.interdiction[mine])
             self.ammo[mine] = stock
         moving = self.posture == TRANSIT
@@ -398,10 +398,14 @@ class WarModel(mesa.Model):
             to_kursk = int(self.rng.binomial(total, policy.replacement_share_kursk))
             weights = np.maximum(self.establishment - self.personnel, 0.0) + 1.0
             here = (self.side == k) & (self.posture != TRANSIT)
+            if not here.any():  # every grouping on the move: the troops wait a day
+                nxt = (slot + 1) % self.returns_due.shape[1]
+                self.returns_due[k, nxt] += back
+                continue
             for front, n in ((KURSK, to_kursk), (DONETSK, total - to_kursk)):
                 mask = here & (self.front == front)
                 if not mask.any():
-                    mask = here if here.any() else self.side == k
+                    mask = here
                 self.personnel[mask] += logistics.allocate(self.rng, n, weights[mask])
             self.replaced[k] += new
             self.returned[k] += back
@@ -458,9 +462,11 @@ class WarModel(mesa.Model):
         if self.switches.manoeuvre:
             t_ru, t_ua = t_side
             intact_ru, intact_ua = self._by_side_sector((contact & ~self.broken) * 1.0) > 0
+            # a defence multiplier only for a side that holds; not in a meeting engagement
+            d_ua, d_ru = np.where(a_ua, 1.0, defence), np.where(a_ru, 1.0, defence)
             with np.errstate(divide="ignore", invalid="ignore"):
-                fr_ru = np.where(p_ua > 0, att_ru / (p_ua * defence), np.inf)
-                fr_ua = np.where(p_ru > 0, att_ua / (p_ru * defence), np.inf)
+                fr_ru = np.where(p_ua > 0, att_ru / (p_ua * d_ua), np.inf)
+                fr_ua = np.where(p_ru > 0, att_ua / (p_ru * d_ru), np.inf)
             v = combat.advance_km(np.stack([fr_ru, fr_ua]), adv.max_km_per_day,
                                   adv.half_force_ratio, adv.steepness)
             attack = np.stack([a_ru, a_ua])
@@ -520,8 +526,9 @@ class WarModel(mesa.Model):
             self.posture[i] = WITHDRAWING
             self.log("grouping_broken", self.groupings[i].name,
                      f"morale {self.morale[i]:.2f} at {self.sector_label(int(self.gsec[i]))}")
-        for i in np.flatnonzero(was & ~self.broken & (self.posture == WITHDRAWING)):
-            self.posture[i] = DEFEND
+        for i in np.flatnonzero(was & ~self.broken):
+            if self.posture[i] == WITHDRAWING:
+                self.posture[i] = DEFEND
             self.log("grouping_rallied", self.groupings[i].name, f"morale {self.morale[i]:.2f}")
 
     def _update_territory(self) -> None:

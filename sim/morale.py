@@ -28,7 +28,7 @@ def morale_step(morale: ArrayF, baseline: ArrayF, loss_fraction: ArrayF, supply_
 
 def update_broken(morale: ArrayF, broken: ArrayF, break_threshold: float,
                   rally_threshold: float) -> ArrayF:
-    """Hysteresis: a grouping breaks below ``break_threshold`` and rallies at ``rally_threshold``."""
+    """Hysteresis: a grouping breaks below ``break_threshold``, rallies at ``rally_threshold``."""
     return np.where(broken, morale < rally_threshold, morale < break_threshold)
 
 

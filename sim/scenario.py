@@ -70,7 +70,8 @@ _UNITS: dict[str, tuple[str, float]] = {
     "guns": ("guns", 1.0),
     "index": ("index", 1.0),
     "ratio": ("ratio", 1.0),
-    "1/day per troop": ("lethality", 1.0),
+    "1/km": ("per_length", 1.0),
+    "days/day": ("supply_rate", 1.0),
     "per 1000 troops": ("per_thousand", 1.0),
 }
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
@@ -204,7 +205,7 @@ class LogisticsParams(Strict):
     supply_max_days: Q("days", 10.0, gt=0, doc="general supply a grouping can hold")
     supply_full_days: Q("days", 4.0, gt=0, doc="supply level below which combat power falls")
     supply_floor: Q("fraction", 0.35, ge=0, le=1, doc="combat power factor with no supply")
-    resupply_days_per_day: Q("days", 1.6, ge=0, doc="supply delivered per day on an open route")
+    resupply_days_per_day: Q("days/day", 1.6, ge=0, doc="supply delivered per day on an open route")
     base_interdiction: Q("fraction", 0.1, ge=0, le=1,
                          doc="share of deliveries lost to drones and strikes anywhere")
     corridor_interdiction_max: Q("fraction", 0.9, ge=0, le=1,
@@ -216,7 +217,7 @@ class LogisticsParams(Strict):
 class MoraleParams(Strict):
     loss_sensitivity: Q("ratio", 1.5, ge=0, doc="morale lost per unit daily loss fraction")
     supply_sensitivity: Q("1/day", 0.03, ge=0, doc="morale lost per day at zero supply")
-    ground_sensitivity: Q("1/day", 0.02, ge=0, doc="morale lost per km of ground lost")
+    ground_sensitivity: Q("1/km", 0.02, ge=0, doc="morale lost per km of ground lost")
     recovery_rate: Q("1/day", 0.05, ge=0, le=1, doc="daily recovery toward the baseline")
     reserve_recovery_rate: Q("1/day", 0.08, ge=0, le=1, doc="recovery rate in reserve")
     break_threshold: Q("fraction", 0.2, ge=0, le=1, doc="morale below which a grouping breaks")
@@ -284,6 +285,8 @@ class ReinforcePolicy(Strict):
 class RussianPolicy(Strict):
     kursk_attack: bool = True
     kursk_min_force_ratio: Q("ratio", 1.3, ge=0, doc="attack a Kursk sector at this ratio")
+    commit_reserve_force_ratio: Q("ratio", 1.0, ge=0,
+                                  doc="commit a reserve where UA/RU local ratio exceeds")
     donetsk_attack: bool = True
     donetsk_min_force_ratio: Q("ratio", 1.0, ge=0, doc="attack a Donetsk sector at this ratio")
     replacement_share_kursk: Q("fraction", 0.25, ge=0, le=1,
@@ -299,6 +302,8 @@ class UkrainianPolicy(Strict):
     kursk_counterattack: bool = True
     counterattack_days: Q("days", 12, ge=0, kind=int,
                           doc="days the Kursk counterattack lasts from day 0")
+    counterattack_sectors: Q("index", 2, ge=1, le=4, kind=int,
+                             doc="Kursk sectors attacked at once (the best local ratios)")
     counterattack_min_force_ratio: Q("ratio", 0.35, ge=0,
                                      doc="keeps attacking while UA/RU local ratio exceeds")
     donetsk_counterattack: bool = True
