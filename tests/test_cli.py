@@ -227,8 +227,8 @@ def test_run_bad_options_exit_2(cli, tmp_path):
 
 
 def test_validate_ok_and_problems(cli, tmp_path):
-    files = sorted(SCENARIOS.glob("*.yaml"))
-    assert files
+    files = [SCENARIOS / f"{name}.yaml"
+             for name in ("baseline", "reinforce", "donetsk_focus", "ceasefire")]
     r = cli("validate", *files)
     assert r.exit_code == 0, r.output
     assert r.stdout.count(": ok") == len(files)
