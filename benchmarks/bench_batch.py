@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -67,12 +68,18 @@ def main() -> None:
         return
 
     small, big = (100, 300) if args.quick else (200, 1000)
+    load0 = os.getloadavg()[0]
     rows = [
         in_subprocess(args.scenario, small, 1, args.days),
         in_subprocess(args.scenario, small, 2, args.days),
         in_subprocess(args.scenario, big, 2, args.days),
     ]
-    print(f"scenario {args.scenario}, {args.days} days")
+    load1 = os.getloadavg()[0]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"scenario {args.scenario}, {args.days} days, {cores} cores, "
+          f"load average {load0:.1f} before / {load1:.1f} after")
+    if max(load0, load1) > 0.5 + (cores or 1) / 2:
+        print("warning: the machine was busy with other work; wall times are inflated")
     print(f"{'runs':>6} {'workers':>7} {'wall s':>8} {'runs/s':>8} {'main RSS MiB':>13} "
           f"{'(at start)':>10} {'folder MiB':>10}")
     for r in rows:
