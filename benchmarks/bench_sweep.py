@@ -47,7 +47,8 @@ def bench_dask(runs: int, days: int, workers: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         run_batch(scn, Path(tmp) / "warm", runs=workers * 2, days=days, workers=workers)
         t0 = time.perf_counter()
-        run_batch(scn, Path(tmp) / "local", runs=runs, days=days, workers=workers)
+        res = run_batch(scn, Path(tmp) / "local", runs=runs, days=days, workers=workers)
+        assert res.complete, res.failed
         out["local_s"] = time.perf_counter() - t0
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
@@ -56,7 +57,9 @@ def bench_dask(runs: int, days: int, workers: int) -> dict:
             with DaskExecutor(client=client) as ex:  # warm the workers (imports, maps)
                 run_batch(scn, Path(tmp) / "dwarm", runs=workers * 2, days=days, executor=ex)
                 t0 = time.perf_counter()
-                run_batch(scn, Path(tmp) / "dask", runs=runs, days=days, executor=ex)
+                res = run_batch(scn, Path(tmp) / "dask", runs=runs, days=days, executor=ex)
+                out["dask_s"] = time.perf_counter() - t0
+                assert res.complete, next(iter(res.failed.values()), res)
                 out["dask_s"] = time.perf_counter() - t0
         finally:
             client.close()
