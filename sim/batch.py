@@ -46,6 +46,7 @@ start); ``finished`` counts runs done or failed, including those done by an earl
 
 MAIN_DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "pyyaml", "scipy", "typer")
 PACKAGE = "kursk-donetsk-wargame"
+MANIFEST_INTERVAL = 1.0  # seconds between manifest updates while a batch runs
 
 
 class BatchError(ValueError):
@@ -460,14 +461,21 @@ def _execute(
     finished = total - len(todo)
     interrupted = False
 
+    last_write = time.monotonic()
+
     def record(result: dict[str, Any]) -> None:
-        nonlocal finished
+        nonlocal finished, last_write
         for st in result["runs"]:
             r = by_run[st["run"]]
             r.update(status=st["status"], error=st["error"], seconds=st["seconds"])
             r["part"] = result["part"] if st["status"] == "done" else None
         finished += len(result["runs"])
-        R.write_manifest(out, manifest)
+        # at most about once a second (a huge batch would otherwise spend its time rewriting
+        # the manifest); _finish always writes it. Parts finished after the last write are
+        # unreferenced after a crash, so --resume deletes and redoes them: never duplicated.
+        if time.monotonic() - last_write >= MANIFEST_INTERVAL:
+            R.write_manifest(out, manifest)
+            last_write = time.monotonic()
 
     try:
         if progress:
