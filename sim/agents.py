@@ -196,8 +196,10 @@ class RussianCommand(Command):
 
     def _redeploy_when_cleared(self, ratio: np.ndarray) -> None:
         m, p = self.model, self.policy
-        if not p.redeploy_when_kursk_cleared or m.kursk_ua_km2 > 0 or m.day == 0:
+        if not p.redeploy_when_kursk_cleared or m.kursk_ua_km2 > 0 or not m.kursk_ever_held:
             return
+        if (self.model.side == UA)[(m.front == KURSK) & (m.posture != TRANSIT)].any():
+            return  # Ukrainian groupings still in Kursk oblast
         kursk = np.flatnonzero(self._mine(KURSK) & (m.posture != TRANSIT))
         if kursk.size <= p.kursk_garrison_groupings:
             return

@@ -175,6 +175,7 @@ class WarModel(mesa.Model):
         self.first_ceasefire_day: int | None = None
         self.ceasefire_lines: dict[str, float] = {}
         self.kursk_ua_km2 = self.maps["kursk"].ua_area_km2(self._front_line(KURSK))
+        self.kursk_ever_held = self.kursk_ua_km2 > 0
         self.donetsk_gain_km2 = 0.0
         self.confidence = s.indices.confidence_start
         self.held_days = float((s.start_date - s.indices.incursion_start).days)
@@ -246,10 +247,17 @@ class WarModel(mesa.Model):
                                for k, f in enumerate(FRONTS)])
 
     def _corridor_margin(self) -> float:
+        """How far Russian ground is from the Sudzha corridor (km); inf while Ukraine does not
+        hold the route's far end (before the incursion reaches Sudzha, or after losing it),
+        since then no salient hangs on the route."""
         kmap = self.maps["kursk"]
-        if "sudzha_corridor" not in kmap.routes:
+        route = kmap.routes.get("sudzha_corridor")
+        if route is None or route.cells.size == 0:
             return np.inf
-        return kmap.route_margin_km("sudzha_corridor", self._front_line(KURSK))
+        line = self._front_line(KURSK)
+        if route.depth_km[-1] < line[route.sectors[-1]]:
+            return np.inf
+        return kmap.route_margin_km("sudzha_corridor", line)
 
     def _corridor_interdiction(self) -> float:
         lg = self.scn.logistics
@@ -420,7 +428,14 @@ class WarModel(mesa.Model):
         cease = self.diplo == CEASEFIRE
         contact = self.in_contact()
         self.fired += np.bincount(self.side, weights=fired, minlength=2)
-        power = self._power(fired) * contact
+        # Force-to-space: only so many troops per km of the current line fight at once, so a
+        # shrinking salient thickens its defence and caps what the attacker can bring to bear.
+        frontage = np.concatenate([self.maps[f].frontage_at(self._front_line(k))
+                                   for k, f in enumerate(FRONTS)])
+        in_line = self._by_side_sector(self.personnel * contact)
+        engaged = np.minimum(1.0, frontage * c.max_troops_per_km
+                             / np.where(in_line > 0, in_line, 1.0))
+        power = self._power(fired) * contact * engaged[self.side, self.gsec]
         p_ru, p_ua = self._by_side_sector(power)
         att_ru, att_ua = self._by_side_sector(power * (self.posture == ATTACK))
         a_ru, a_ua = att_ru > 0, att_ua > 0
@@ -533,6 +548,7 @@ class WarModel(mesa.Model):
 
     def _update_territory(self) -> None:
         self.kursk_ua_km2 = self.maps["kursk"].ua_area_km2(self._front_line(KURSK))
+        self.kursk_ever_held |= self.kursk_ua_km2 > 0
         dmap = self.maps["donetsk"]
         cells = dmap.ru_cells(self._front_line(DONETSK)).sum()
         self.donetsk_gain_km2 = float(cells - self.ru_donetsk_cells0) * dmap.cell_area_km2

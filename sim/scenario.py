@@ -62,6 +62,7 @@ _UNITS: dict[str, tuple[str, float]] = {
     "fraction/day": ("rate", 1.0),
     "troops": ("troops", 1.0),
     "troops/day": ("troops_rate", 1.0),
+    "troops/km": ("troop_density", 1.0),
     "rounds": ("rounds", 1.0),
     "rounds/day": ("rounds_rate", 1.0),
     "rounds/gun/day": ("gun_rate", 1.0),
@@ -151,6 +152,8 @@ class CombatParams(Strict):
                         doc="intensity of fighting in a sector where nobody attacks")
     daily_noise_shape: Q("index", 4.0, gt=0,
                          doc="gamma shape of the sector's daily intensity multiplier (mean 1)")
+    max_troops_per_km: Q("troops/km", 1200.0, gt=0,
+                         doc="troops per km of the current line that can fight at once (per side)")
     prepared_defence: Q("ratio", 2.5, ge=1, doc="defender multiplier for prepared positions")
     terrain_defence: dict[Literal["open", "urban", "forest", "river"], float] = Field(
         default_factory=lambda: {"open": 1.0, "urban": 1.6, "forest": 1.25, "river": 1.4},

@@ -83,7 +83,8 @@ def _lanchester_scenario(ru0: int, ua0: int, lethality: float):
     def duel(tree):
         tree["switches"] = {"manoeuvre": False, "logistics": False, "morale": False,
                             "diplomacy": False, "commands": False, "noise": False}
-        tree["combat"].update(lethality=lethality, artillery_share=0.0, wounded_return_share=0.0)
+        tree["combat"].update(lethality=lethality, artillery_share=0.0, wounded_return_share=0.0,
+                              max_troops_per_km=1e9)
         for side in ("ru", "ua"):
             tree["sides"][side]["replacements_per_day"] = 0
         common = {"front": "kursk", "sector": "east", "armour": 0, "artillery": 0,
