@@ -267,7 +267,7 @@ def place_info(res: Results) -> dict[str, tuple[str, int]]:
 
     out: dict[str, tuple[str, int]] = {}
     try:
-        doc = yaml.safe_load(res.scenario_yaml)
+        doc = yaml.load(res.scenario_yaml, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         base = Path(res.manifest["scenario"].get("file") or ".").parent
         for front, spec in (doc.get("fronts") or {}).items():
             p = Path(spec["map"])

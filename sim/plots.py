@@ -1,0 +1,544 @@
+"""Figures of batch results (headless matplotlib, Agg): PNG and SVG.
+
+Every ``fig_*`` function takes a list of :class:`Batch` (see :func:`load_batches`) and returns a
+matplotlib ``Figure`` (tests inspect it); :func:`make_plots` writes the files. Options are named
+as their scenario files (``reinforce.yaml``), drawn in the Okabe–Ito colour-blind-safe palette,
+and every figure carries a source line: model output, N runs, master seed, scenario hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from sim.compare import horizon, read_table  # noqa: E402
+from sim.results import Results, load_results  # noqa: E402
+
+#: Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+           "#F0E442")
+KINDS = ("fan", "losses", "outcomes", "survival", "map", "animation")
+FRONTS = {"kursk": "Kursk", "donetsk": "Donetsk"}
+DPI = 110
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class PlotError(ValueError):
+    """Bad plot request (unknown kind, day or run outside the batch...)."""
+
+
+@dataclass
+class Batch:
+    """A batch folder with its display name, colour and lazily read columns."""
+
+    res: Results
+    label: str
+    color: str
+    _cache: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.res.done_runs())
+
+    @property
+    def days(self) -> int:
+        return horizon(self.res)
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date.fromisoformat(str(self.res.manifest.get("start_date", "2025-01-05")))
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        if "scenario" not in self._cache:
+            self._cache["scenario"] = yaml.load(self.res.scenario_yaml, Loader=_YamlLoader)
+        return self._cache["scenario"]
+
+    def source(self) -> str:
+        h = self.res.manifest["scenario"].get("hash", "")[:7]
+        return f"{self.label}: {self.n} runs, seed {self.res.master_seed}, scenario hash {h}"
+
+    def wide(self, column: str) -> np.ndarray:
+        """``column`` of the daily table as an array runs × days (days 0..horizon)."""
+        key = ("wide", column)
+        if key not in self._cache:
+            df = read_table(self.res, "daily", [column, "day"])
+            w = df.pivot(index="run", columns="day", values=column)
+            self._cache[key] = w
+        return self._cache[key].to_numpy(dtype=float)
+
+    def wide_sum(self, columns: Sequence[str]) -> np.ndarray:
+        return sum(self.wide(c) for c in columns)
+
+    def on_day(self, columns: Sequence[str], day: int) -> pd.DataFrame:
+        key = ("day", tuple(columns), day)
+        if key not in self._cache:
+            self._cache[key] = read_table(self.res, "daily", list(columns), day=day)
+        return self._cache[key]
+
+    def runs_col(self, column: str) -> np.ndarray:
+        key = ("runs", column)
+        if key not in self._cache:
+            self._cache[key] = read_table(self.res, "runs", [column])
+        df = self._cache[key]
+        return df[column].to_numpy(dtype=float) if column in df else np.full(len(df), np.nan)
+
+    def map_path(self, front: str) -> Path:
+        spec = self.scenario["fronts"][front]
+        p = Path(spec["map"])
+        base = Path(self.res.manifest["scenario"].get("file") or ".").parent
+        return p if p.is_absolute() else (base / p).resolve()
+
+    def front_map(self, front: str):
+        from sim.space import load_map
+
+        spec = self.scenario["fronts"][front]
+        return load_map(self.map_path(front), str(spec.get("start_line", "2025-01-05")))
+
+    def dates(self) -> np.ndarray:
+        return np.array([np.datetime64(self.start) + np.timedelta64(d, "D")
+                         for d in range(self.days + 1)])
+
+
+def load_batches(dirs: Sequence[Path | str | Results]) -> list[Batch]:
+    """Open batch folders and give each option its label (scenario file name) and colour."""
+    from sim.compare import _unique_labels
+
+    results = [d if isinstance(d, Results) else load_results(d) for d in dirs]
+    if not results:
+        raise PlotError("no batch folder given")
+    for r in results:
+        if not r.done_runs():
+            raise PlotError(f"{r.path}: no finished runs")
+    labels = _unique_labels(results)
+    return [Batch(r, lab, PALETTE[i % len(PALETTE)])
+            for i, (r, lab) in enumerate(zip(results, labels, strict=True))]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def source_line(batches: Sequence[Batch]) -> str:
+    from sim.batch import package_version
+
+    return (f"Source: model output (kursk-donetsk-wargame {package_version()}); "
+            + "; ".join(b.source() for b in batches))
+
+
+def _finish(fig: Figure, batches: Sequence[Batch], title: str) -> Figure:
+    fig.suptitle(title, fontsize=12, fontweight="bold")
+    fig.text(0.01, 0.005, source_line(batches), fontsize=6.5, color="#444444", ha="left",
+             va="bottom", wrap=True)
+    return fig
+
+
+def _date_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    ax.xaxis.set_minor_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+    ax.grid(True, alpha=0.3)
+
+
+def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | None = None):
+    """Median line plus 50 % and 90 % bands over runs; returns the median line."""
+    x = b.dates()[: values.shape[1]]
+    q = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0)
+    if bands:
+        ax.fill_between(x, q[0], q[4], color=b.color, alpha=0.12, lw=0)
+        ax.fill_between(x, q[1], q[3], color=b.color, alpha=0.28, lw=0)
+    (line,) = ax.plot(x, q[2], color=b.color, lw=1.8, label=label or b.label)
+    return line
+
+
+def _band_legend(ax, batches: Sequence[Batch], loc: str = "best") -> None:
+    handles = [Line2D([], [], color=b.color, lw=2, label=b.label) for b in batches]
+    handles += [Patch(color="#777777", alpha=0.45, label="50 % of runs"),
+                Patch(color="#777777", alpha=0.18, label="90 % of runs")]
+    ax.legend(handles=handles, fontsize=7.5, loc=loc, framealpha=0.85)
+
+
+def _check_day(batches: Sequence[Batch], day: int | None) -> int:
+    last = min(b.days for b in batches)
+    if day is None:
+        return last
+    if not 0 <= day <= last:
+        raise PlotError(f"day {day} is outside 0..{last} (the last day common to all batches)")
+    return int(day)
+
+
+def _date_of(batches: Sequence[Batch], day: int) -> str:
+    return (batches[0].start + dt.timedelta(days=day)).strftime("%d %b %Y")
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def fig_fan(batches: Sequence[Batch]) -> Figure:
+    """Territory over time on both fronts: median, 50 % and 90 % bands, options overlaid."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    specs = (("kursk_ua_km2", "Kursk oblast: ground held by Ukraine", "km² held by Ukraine"),
+             ("donetsk_ru_gain_km2", "Donetsk front: ground gained by Russia since 5 Jan 2025",
+              "km² gained by Russia"))
+    for ax, (col, title, ylabel) in zip(axes, specs, strict=True):
+        for b in batches:
+            _fan(ax, b, b.wide(col))
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(ylabel)
+        ax.set_xlabel("date")
+        ax.set_ylim(bottom=0)
+        _date_axis(ax)
+        _band_legend(ax, batches)
+    return _finish(fig, batches, "Territory: median over runs with 50 % and 90 % bands")
+
+
+def fig_losses(batches: Sequence[Batch]) -> Figure:
+    """Cumulative losses, personnel at the fronts and ammunition in stock, per side."""
+    fig, axes = plt.subplots(3, 2, figsize=(12, 10), layout="constrained", sharex=True)
+    sides = (("ua", "Ukraine"), ("ru", "Russia (incl. North Korean troops)"))
+    for j, (s, name) in enumerate(sides):
+        rows = (
+            ([f"{s}_killed", f"{s}_wounded", f"{s}_captured"],
+             f"{name}: losses (killed+wounded+captured, cumulative)", "people"),
+            ([f"{s}_kursk_personnel", f"{s}_donetsk_personnel", f"{s}_transit_personnel"],
+             f"{name}: personnel on both fronts and in transit", "people"),
+            ([f"{s}_ammo"], f"{name}: artillery ammunition in stock", "rounds"),
+        )
+        for i, (cols, title, unit) in enumerate(rows):
+            ax = axes[i, j]
+            for b in batches:
+                _fan(ax, b, b.wide_sum(cols))
+            ax.set_title(title, fontsize=9.5)
+            ax.set_ylabel(unit)
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+                lambda v, _: f"{v / 1e3:,.0f}k" if abs(v) >= 1e3 else f"{v:,.0f}"))
+            _date_axis(ax)
+            if i == 2:
+                ax.set_xlabel("date")
+            if i == 0 and j == 0:
+                _band_legend(ax, batches, loc="upper left")
+    return _finish(fig, batches, "Losses, personnel and ammunition: median with 50 % and "
+                                 "90 % bands")
+
+
+OUTCOMES = (
+    (("kursk_ua_km2",), "Kursk held by Ukraine", "km²"),
+    (("donetsk_ru_gain_km2",), "Donetsk gained by Russia", "km²"),
+    (("ua_killed", "ua_wounded", "ua_captured"), "Ukrainian losses (k+w+c)", "people"),
+    (("ru_killed", "ru_wounded", "ru_captured"), "Russian losses (k+w+c)", "people"),
+    (("ua_ammo",), "Ukrainian ammunition in stock", "rounds"),
+    (("ru_ammo",), "Russian ammunition in stock", "rounds"),
+    (("bargaining_value",), "Ukraine's bargaining value", "index"),
+    (("ru_domestic_confidence",), "Russian domestic confidence", "index"),
+)
+
+
+def fig_outcomes(batches: Sequence[Batch], day: int | None = None) -> Figure:
+    """Empirical CDFs of the headline outcomes on day ``day`` (default the last common day)."""
+    day = _check_day(batches, day)
+    cols = sorted({c for cs, _, _ in OUTCOMES for c in cs})
+    fig, axes = plt.subplots(2, 4, figsize=(14, 6.8), layout="constrained")
+    for ax, (cs, title, unit) in zip(axes.ravel(), OUTCOMES, strict=True):
+        for b in batches:
+            df = b.on_day(cols, day)
+            v = np.sort(df[list(cs)].astype(float).sum(axis=1).to_numpy())
+            y = np.arange(1, v.size + 1) / v.size
+            ax.step(np.r_[v[:1], v], np.r_[0.0, y], where="post", color=b.color, lw=1.6,
+                    label=b.label)
+        ax.set_title(title, fontsize=9.5)
+        ax.set_xlabel(unit)
+        ax.set_ylabel("share of runs ≤ x")
+        ax.set_ylim(0, 1.02)
+        ax.grid(True, alpha=0.3)
+    axes[0, 0].legend(fontsize=7.5, loc="lower right")
+    return _finish(fig, batches, f"Outcomes on day {day} ({_date_of(batches, day)}): "
+                                 "empirical distribution over runs (ECDF)")
+
+
+def kaplan_meier(times: np.ndarray, horizon_day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Survival curve S(t) = P(no ceasefire by day t) for t = 0..horizon.
+
+    ``times`` holds each run's ceasefire day (``nan``: none by the horizon, i.e. censored at the
+    horizon). With one common censoring time the Kaplan–Meier estimate is 1 − ECDF.
+    """
+    t = np.asarray(times, dtype=float)
+    n = t.size
+    days = np.arange(horizon_day + 1)
+    ev = np.sort(t[np.isfinite(t) & (t <= horizon_day)])
+    s = 1.0 - np.searchsorted(ev, days, side="right") / max(n, 1)
+    return days, s
+
+
+def fig_survival(batches: Sequence[Batch]) -> Figure:
+    """Time to ceasefire: share of runs still without a ceasefire, censored at the horizon."""
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    for b in batches:
+        days, s = kaplan_meier(b.runs_col("ceasefire_day"), b.days)
+        x = b.dates()[: days.size]
+        ax.step(x, s, where="post", color=b.color, lw=1.8,
+                label=f"{b.label} (ceasefire in {100 * (1 - s[-1]):.0f} % of runs)")
+        ax.plot(x[-1], s[-1], marker="|", color=b.color, ms=12)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("share of runs without a ceasefire")
+    ax.set_xlabel("date (| = end of the horizon: runs censored)")
+    ax.set_title("Kaplan–Meier estimate, censored at the horizon", fontsize=10)
+    _date_axis(ax)
+    ax.legend(fontsize=8, loc="lower left")
+    return _finish(fig, batches, "Time to ceasefire")
+
+
+# --------------------------------------------------------------------------- maps
+
+
+def line_columns(fm, front: str) -> list[str]:
+    return [f"line_{front}_{s}_km" for s in fm.sector_names]
+
+
+def ua_probability(fm, lines: np.ndarray) -> np.ndarray:
+    """Per cell, the share of runs in which Ukraine holds it, from per-run line vectors.
+
+    ``lines`` is runs × sectors. A cell in sector s is Ukrainian when ``depth ≥ line[s]``, so
+    the share is the rank of the cell's depth among the sorted run lines of its sector
+    (one ``searchsorted`` per sector, no per-run grids). Ukraine proper is always 1.
+    """
+    lines = np.atleast_2d(np.asarray(lines, dtype=float))
+    n = lines.shape[0]
+    p = np.zeros(fm.shape)
+    for s in range(fm.n_sectors):
+        m = fm.sector == s
+        p[m] = np.searchsorted(np.sort(lines[:, s]), fm.depth_km[m], side="right") / n
+    p[fm.always_ua] = 1.0
+    return p
+
+
+TERRAIN_COLORS = ListedColormap(["#ffffff", "#8c8c8c", "#b8d8b0", "#6fa8dc"])
+
+
+def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool = True,
+              title: str = "") -> Any:
+    ext = (fm.x_km[0] - fm.cell_km / 2, fm.x_km[-1] + fm.cell_km / 2,
+           fm.y_km[0] - fm.cell_km / 2, fm.y_km[-1] + fm.cell_km / 2)
+    ax.imshow(fm.terrain, origin="lower", extent=ext, cmap=TERRAIN_COLORS, vmin=-0.5,
+              vmax=3.5, interpolation="nearest", alpha=0.9)
+    shown = np.where(fm.in_area, prob, np.nan)
+    im = ax.imshow(shown, origin="lower", extent=ext, cmap="cividis", vmin=0, vmax=1,
+                   alpha=0.62, interpolation="nearest")
+    if fm.always_ua.any():
+        ax.contourf(fm.x_km, fm.y_km, fm.always_ua.astype(float), levels=[0.5, 1.5],
+                    colors="none", hatches=["///"])
+    start = (fm.control(fm.zero_line()) & fm.in_area).astype(float)
+    med = (fm.control(median_line) & fm.in_area).astype(float)
+    ax.contour(fm.x_km, fm.y_km, start, levels=[0.5], colors="#000000", linewidths=1.2,
+               linestyles="--")
+    ax.contour(fm.x_km, fm.y_km, med, levels=[0.5], colors="#D55E00", linewidths=1.8)
+    if places:
+        for p in fm.places:
+            ax.plot(p.x_km, p.y_km, "o", ms=3, color="#000000")
+            ax.annotate(p.name, (p.x_km, p.y_km), xytext=(3, 2), textcoords="offset points",
+                        fontsize=6.5)
+    ax.set_xlim(ext[0], ext[1])
+    ax.set_ylim(ext[2], ext[3])
+    ax.set_aspect("equal")
+    ax.set_xlabel("km east of map origin")
+    ax.set_ylabel("km north of map origin")
+    ax.set_title(title, fontsize=9.5)
+    return im
+
+
+def map_legend_handles() -> list[Any]:
+    return [Line2D([], [], color="#000000", ls="--", lw=1.2, label="start line (5 Jan 2025)"),
+            Line2D([], [], color="#D55E00", lw=1.8, label="median line on the day shown"),
+            Line2D([], [], color="#000000", marker="o", ls="", ms=3, label="named place"),
+            Patch(facecolor="#8c8c8c", label="urban"), Patch(facecolor="#b8d8b0", label="forest"),
+            Patch(facecolor="#6fa8dc", label="river"),
+            Patch(facecolor="none", hatch="///", label="Ukraine proper (not counted)")]
+
+
+def map_data(b: Batch, front: str, day: int) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(FrontMap, P(Ukraine holds cell) on ``day``, median line vector) for one batch."""
+    fm = b.front_map(front)
+    cols = line_columns(fm, front)
+    lines = b.on_day(cols, day)[cols].to_numpy(dtype=float)
+    return fm, ua_probability(fm, lines), np.median(lines, axis=0)
+
+
+def fig_map(batches: Sequence[Batch], front: str, day: int | None = None) -> Figure:
+    """One panel per option: P(Ukraine holds the cell) on ``day``, start and median lines."""
+    if front not in FRONTS:
+        raise PlotError(f"unknown front {front!r}; expected one of {', '.join(FRONTS)}")
+    day = _check_day(batches, day)
+    n = len(batches)
+    ncol = min(n, 2)
+    nrow = (n + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(6.2 * ncol, 5.6 * nrow + 0.6),
+                             layout="constrained", squeeze=False)
+    im = None
+    for ax, b in zip(axes.ravel(), batches, strict=False):
+        fm, prob, med = map_data(b, front, day)
+        im = _draw_map(ax, fm, prob, med, title=f"{b.label} ({b.n} runs)")
+    for ax in axes.ravel()[n:]:
+        ax.set_axis_off()
+    cb = fig.colorbar(im, ax=axes, shrink=0.6, location="right")
+    cb.set_label("probability that Ukraine holds the cell")
+    fig.legend(handles=map_legend_handles(), loc="outside right lower", fontsize=7.5)
+    return _finish(fig, batches, f"{FRONTS[front]} front on day {day} "
+                                 f"({_date_of(batches, day)}): who holds the ground")
+
+
+def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 8,
+                  dpi: int = 72) -> Figure:
+    """Animated GIF of one run's line of contact on both fronts, day by day.
+
+    The static parts (terrain, axes, legend) are drawn once; each frame restores that
+    background and redraws only the changing artists (Agg blitting), and Pillow writes the GIF
+    with one palette for all frames. Returns the figure showing the last frame.
+    """
+    from PIL import Image
+
+    runs = b.res.done_runs()
+    if run not in runs:
+        raise PlotError(f"run {run} is not a finished run of {b.res.path} (0..{max(runs)})")
+    maps = {f: b.front_map(f) for f in FRONTS}
+    cols = [c for f, fm in maps.items() for c in line_columns(fm, f)]
+    df = read_table(b.res, "daily", [*cols, "day", "kursk_ua_km2", "donetsk_ru_gain_km2"])
+    rows = df[df["run"] == run].sort_values("day").iloc[::step]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.9), dpi=dpi)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.86, bottom=0.2, wspace=0.25)
+    ims, titles, dynamic = {}, {}, []
+    for ax, (f, fm) in zip(axes, maps.items(), strict=True):
+        ext = (fm.x_km[0] - fm.cell_km / 2, fm.x_km[-1] + fm.cell_km / 2,
+               fm.y_km[0] - fm.cell_km / 2, fm.y_km[-1] + fm.cell_km / 2)
+        ax.imshow(fm.terrain, origin="lower", extent=ext, cmap=TERRAIN_COLORS, vmin=-0.5,
+                  vmax=3.5, interpolation="nearest")
+        ims[f] = ax.imshow(np.zeros(fm.shape), origin="lower", extent=ext, cmap="cividis",
+                           vmin=0, vmax=1, alpha=0.55, interpolation="nearest", animated=True)
+        cs = ax.contour(fm.x_km, fm.y_km, fm.control(fm.zero_line()).astype(float),
+                        levels=[0.5], colors="#000000", linewidths=1.0, linestyles="--")
+        (pts,) = ax.plot([p.x_km for p in fm.places], [p.y_km for p in fm.places], "o", ms=2.5,
+                         color="#000000")
+        texts = [ax.text(p.x_km + 0.6, p.y_km + 0.6, p.name, fontsize=5.5) for p in fm.places]
+        ax.set_aspect("equal")
+        ax.set_xlim(ext[0], ext[1])
+        ax.set_ylim(ext[2], ext[3])
+        ax.set_xlabel("km east of map origin")
+        ax.set_ylabel("km north of map origin")
+        titles[f] = ax.set_title("", fontsize=9)
+        dynamic += [ims[f], cs, pts, *texts, titles[f]]
+    fig.legend(handles=[Patch(facecolor=plt.get_cmap("cividis")(1.0), label="held by Ukraine"),
+                        Patch(facecolor=plt.get_cmap("cividis")(0.0), label="held by Russia"),
+                        Line2D([], [], color="k", ls="--", label="start line (5 Jan 2025)")],
+               loc="lower center", bbox_to_anchor=(0.5, 0.03), ncol=3, fontsize=7.5)
+    sup = fig.suptitle("", fontsize=11, fontweight="bold")
+    dynamic.append(sup)
+    fig.text(0.01, 0.005, source_line([b]) + f"; run {run}", fontsize=6, color="#444444")
+    for a in dynamic:
+        a.set_animated(True)
+    canvas = fig.canvas
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+
+    def frame(r) -> None:
+        for f, fm in maps.items():
+            line = np.array([r[c] for c in line_columns(fm, f)], dtype=float)
+            ims[f].set_data(np.where(fm.in_area | fm.always_ua, fm.control(line), np.nan))
+        titles["kursk"].set_text(f"Kursk: {r['kursk_ua_km2']:,.0f} km² held by Ukraine")
+        titles["donetsk"].set_text(f"Donetsk: {r['donetsk_ru_gain_km2']:,.0f} km² gained "
+                                   "by Russia")
+        date = b.start + dt.timedelta(days=int(r["day"]))
+        sup.set_text(f"{b.label}, run {run}: line of contact on {date:%d %b %Y} "
+                     f"(day {int(r['day'])})")
+
+    images = []
+    palette = None
+    for r in rows.to_dict("records"):
+        frame(r)
+        canvas.restore_region(background)
+        for a in dynamic:
+            fig.draw_artist(a)
+        img = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+        if palette is None:
+            palette = img.quantize(colors=128)
+        images.append(img.quantize(palette=palette, dither=Image.Dither.NONE))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images[0].save(path, save_all=True, append_images=images[1:], loop=0,
+                   duration=int(1000 / fps), optimize=False)
+    for a in dynamic:  # the returned figure draws normally (last frame)
+        a.set_animated(False)
+    fig.n_frames = len(images)  # type: ignore[attr-defined]
+    return fig
+
+
+# --------------------------------------------------------------------------- files
+
+
+def save(fig: Figure, out: Path, stem: str, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        p = out / f"{stem}.{fmt}"
+        fig.savefig(p, dpi=DPI, metadata={"Date": None} if fmt == "svg" else None)
+        paths.append(p)
+    return paths
+
+
+def figures(batches: Sequence[Batch], kind: str = "all", day: int | None = None
+            ) -> list[tuple[str, Figure]]:
+    """(file stem, Figure) for every static figure of ``kind`` (no animation)."""
+    kinds = KINDS if kind == "all" else (kind,)
+    out: list[tuple[str, Figure]] = []
+    for k in kinds:
+        if k == "fan":
+            out.append(("fan_territory", fig_fan(batches)))
+        elif k == "losses":
+            out.append(("losses_personnel_ammo", fig_losses(batches)))
+        elif k == "outcomes":
+            out.append(("outcomes", fig_outcomes(batches, day)))
+        elif k == "survival":
+            out.append(("ceasefire_survival", fig_survival(batches)))
+        elif k == "map":
+            for f in FRONTS:
+                out.append((f"map_{f}", fig_map(batches, f, day)))
+        elif k != "animation":
+            raise PlotError(f"unknown kind {k!r}; expected one of {', '.join(KINDS)}, all")
+    return out
+
+
+def make_plots(dirs: Sequence[Path | str | Results], kind: str = "all", day: int | None = None,
+               run: int = 0, out: Path | str = "figures",
+               formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Write the figures of ``kind`` for the batches in ``dirs`` to ``out``; returns the files.
+
+    ``animation`` writes ``animation_<option>_run<R>.gif`` for the first batch only.
+    """
+    if kind != "all" and kind not in KINDS:
+        raise PlotError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}, all")
+    batches = load_batches(dirs)
+    _check_day(batches, day)
+    out = Path(out)
+    paths: list[Path] = []
+    for stem, fig in figures(batches, kind, day):
+        paths += save(fig, out, stem, formats)
+        plt.close(fig)
+    if kind in ("animation", "all"):
+        b = batches[0]
+        p = out / f"animation_{b.res.name}_run{run}.gif"
+        fig = animation_gif(b, p, run=run)
+        plt.close(fig)
+        paths.append(p)
+    return paths
