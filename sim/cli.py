@@ -254,6 +254,8 @@ def run(
                     scn, folder, runs=runs, master_seed=seed, workers=workers, resume=resume,
                     force=force, progress=progress, command=_command_line(), executor=ex,
                 )
+        if result.done:
+            _write_fan_charts(folder, quiet)
         if result.done and not quiet:
             console.print(summary_table(summarize(folder / "daily.parquet"),
                                         f"{scn.name}: {result.done} runs"))
@@ -280,6 +282,134 @@ def run(
         if result.interrupted:  # Ctrl-C came as the last runs were finishing: nothing lost
             raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(exit_code)
+
+
+# ------------------------------------------------------------------- compare / plot / report
+
+
+def _write_fan_charts(folder: Path, quiet: bool) -> None:
+    """The fan charts of a finished batch into ``<folder>/figures/`` (never fails the run)."""
+    from sim.plots import make_plots
+
+    try:
+        files = make_plots([folder], kind="fan", out=folder / "figures")
+    except Exception as exc:  # noqa: BLE001 - a figure problem must not lose a batch
+        err_console.print(Text(f"warning: fan charts not written: {one_line(exc)}"),
+                          soft_wrap=True)
+        return
+    if not quiet:
+        console.print(f"wrote {', '.join(str(f) for f in files)}")
+
+
+def _analysis_errors() -> contextlib.AbstractContextManager[None]:
+    from sim.compare import CompareError
+    from sim.plots import PlotError
+
+    @contextlib.contextmanager
+    def cm() -> Iterator[None]:
+        with user_errors():
+            try:
+                yield
+            except (CompareError, PlotError) as exc:
+                raise fail(exc) from None
+    return cm()
+
+
+DirsArg = Annotated[list[Path], typer.Argument(help="Batch folder(s) written by wargame run.")]
+DayOption = Annotated[int | None, typer.Option(
+    "--day", min=0, help="Day compared (default: the last day common to all batches).")]
+BaselineOption = Annotated[Path | None, typer.Option(
+    "--baseline", help="Baseline batch folder (default: the first folder).")]
+
+
+@app.command()
+def compare(
+    dirs: DirsArg,
+    baseline: BaselineOption = None,
+    day: DayOption = None,
+    metric: Annotated[list[str] | None, typer.Option(
+        "--metric", "-m", help="Outcome to compare (repeatable), e.g. kursk_ua_km2, "
+                               "ceasefire, changed_sudzha (default: all headline outcomes).")
+                      ] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="table, csv, json or markdown.")] = "table",
+) -> None:
+    """Compare options against a baseline: medians, CIs, paired differences, P(better)."""
+    from sim.compare import compare as run_compare
+
+    if fmt not in ("table", "csv", "json", "markdown"):
+        raise fail(f"--format {fmt!r}: expected table, csv, json or markdown")
+    with _analysis_errors():
+        cmp = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None)
+    if fmt == "csv":
+        typer.echo(cmp.to_csv(), nl=False)
+    elif fmt == "json":
+        typer.echo(cmp.to_json())
+    elif fmt == "markdown":
+        typer.echo(cmp.to_markdown(), nl=False)
+    else:
+        rows = cmp.display_rows()
+        table = Table(title=f"Outcomes on day {cmp.day} ({cmp.date}); baseline {cmp.baseline}",
+                      title_justify="left")
+        for h in rows[0]:
+            table.add_column(h, justify="left" if h in ("outcome", "option", "test")
+                             else "right")
+        last = None
+        for r in rows:
+            cells = list(r.values())
+            if cells[0] == last:
+                cells[0] = ""
+            else:
+                if last is not None:
+                    table.add_section()
+                last = cells[0]
+            table.add_row(*cells)
+        table.caption = ("Δ = option − baseline (paired on matched seeds unless noted), "
+                         "bootstrap 95 % CI; ? = CI includes 0; P(better) from Russia's view")
+        # wide enough for one line per row even when piped (the table has nine columns)
+        Console(highlight=False, width=max(console.width, 200)).print(table)
+        for n in cmp.notes:
+            console.print(Text(f"note: {n}"), soft_wrap=True)
+        for w in cmp.warnings:
+            err_console.print(Text(f"warning: {w}"), soft_wrap=True)
+
+
+@app.command()
+def plot(
+    dirs: DirsArg,
+    kind: Annotated[str, typer.Option(
+        "--kind", "-k", help="fan, losses, outcomes, survival, map, animation or all.")
+                    ] = "all",
+    day: DayOption = None,
+    run_index: Annotated[int, typer.Option("--run", "-r", min=0,
+                                           help="Run animated by --kind animation.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("figures"),
+) -> None:
+    """Write figures (PNG and SVG; the animation as GIF) of one or more batches."""
+    from sim.plots import make_plots
+
+    with _analysis_errors():
+        files = make_plots(dirs, kind=kind, day=day, run=run_index, out=out)
+    for f in files:
+        console.print(str(f))
+
+
+@app.command()
+def report(
+    dirs: DirsArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file written.")
+                   ] = Path("report.html"),
+    baseline: BaselineOption = None,
+    day: DayOption = None,
+) -> None:
+    """Write one self-contained HTML report: scenario changes, comparison tables, figures."""
+    from sim.report import write_report
+
+    if out.is_dir():
+        raise fail(f"{out}: is a directory; --out takes an HTML file name")
+    with _analysis_errors():
+        path = write_report(dirs, out, baseline=baseline, day=day)
+    console.print(f"wrote {path}")
 
 
 # --------------------------------------------------------------------------- validate / show
