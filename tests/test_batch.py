@@ -300,3 +300,31 @@ def test_chunks_cover_every_run_once():
         chunks = batch._chunks(jobs, workers)
         assert [j for c in chunks for j in c] == jobs
         assert max(len(c) for c in chunks) <= 25
+
+
+def test_consolidate_streams_sources_in_run_order(tmp_path):
+    """Synthetic sources: an earlier consolidated table (``main``, 150 runs, read in pieces)
+    and interleaved parts; the result is every assigned run once, sorted, extra rows dropped."""
+    import pyarrow as pa
+
+    def rows(runs, days=3):
+        return pa.table({"run": pa.array([r for r in runs for _ in range(days)], pa.int32()),
+                         "seed": pa.array([10 * r for r in runs for _ in range(days)], pa.int64()),
+                         "day": pa.array([d for _ in runs for d in range(days)], pa.int32()),
+                         "x": pa.array([r + d / 10 for r in runs for d in range(days)])})
+
+    (tmp_path / R.PARTS_DIR).mkdir()
+    main_runs = [r for r in range(150) if r % 7]  # holes filled by parts
+    sources = {R.MAIN: main_runs, "p1": [0, 7, 14], "p2": [r for r in range(150) if r % 7 == 0
+                                                          and r > 14] + [150, 151]}
+    for src, runs in sources.items():
+        for table in R.TABLES:
+            t = rows(runs) if table != "runs" else rows(runs, days=1).drop_columns(["day"])
+            pq.write_table(t, R.part_path(tmp_path, src, table), row_group_size=40)
+    assignment = {r: src for src, runs in sources.items() for r in runs if r < 150}
+    R.consolidate(tmp_path, assignment, rows_per_group=100)
+    daily = pq.read_table(tmp_path / "daily.parquet")
+    assert daily.column("run").to_pylist() == [r for r in range(150) for _ in range(3)]
+    assert daily.column("day").to_pylist() == [d for _ in range(150) for d in range(3)]
+    assert pq.read_table(tmp_path / "runs.parquet").column("run").to_pylist() == list(range(150))
+    assert pq.ParquetFile(tmp_path / "daily.parquet").metadata.num_row_groups > 1
