@@ -181,7 +181,12 @@ def _map(candidates: list[dict[str, float]], scenario: Scenario, targets: list[T
     if workers <= 1 or len(candidates) <= 1:
         _init(*args)
         return np.stack([_evaluate(c) for c in candidates])
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=args) as pool:
+    from sim.batch import _mp_context
+
+    # Same start method as the batch runner (forkserver, else spawn): no fork of a process
+    # that may hold threads (numpy/arrow pools), so no DeprecationWarning and no deadlock risk.
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=args,
+                             mp_context=_mp_context()) as pool:
         chunk = max(1, len(candidates) // (4 * workers))
         return np.stack(list(pool.map(_evaluate, candidates, chunksize=chunk)))
 
@@ -392,8 +397,13 @@ def write_report(cal: Calibration, scenario: Scenario, out_dir: str | Path,
 
     out = Path(out_dir)
     scn = with_values(scenario, cal.values)
-    run_batch(scn, out, runs=runs or max(2 * cal.replicates, 20), master_seed=cal.seed + 1,
-              workers=workers, force=force, command="wargame calibrate (fit check)")
+    res = run_batch(scn, out, runs=runs or max(2 * cal.replicates, 20),
+                    master_seed=cal.seed + 1, workers=workers, force=force,
+                    command="wargame calibrate (fit check)")
+    if not res.complete:
+        first = next(iter(res.failed.values()), "interrupted")
+        raise CalibrationError(f"{out}: the fit-check batch finished {res.done} of {res.runs} "
+                               f"runs (first error: {first}); see its manifest.json")
     cal.posterior.to_csv(out / "posterior.csv", index=False)
     table = cal.check if cal.check is not None else cal.fit_table()
     table.to_csv(out / "fit_table.csv", index=False)
@@ -415,7 +425,10 @@ def history_data(results_dir: str | Path, observations: str | Path
     from sim.results import load_results
 
     res = load_results(results_dir)
-    daily = res.daily if isinstance(res.daily, pd.DataFrame) else res.daily.to_pandas()
+    if not res.done_runs():
+        raise CalibrationError(f"{results_dir}: batch status {res.status!r}, no finished runs "
+                               "to draw (see the per-run errors in its manifest.json)")
+    daily = res.daily
     start = dt.date.fromisoformat(str(yaml.safe_load(res.scenario_yaml)["start_date"]))
     days = int(daily["day"].max())
     targets = build_targets(load_observations(observations), start, days)
