@@ -524,7 +524,8 @@ def make_plots(dirs: Sequence[Path | str | Results], kind: str = "all", day: int
                formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """Write the figures of ``kind`` for the batches in ``dirs`` to ``out``; returns the files.
 
-    ``animation`` writes ``animation_<option>_run<R>.gif`` for the first batch only.
+    ``animation`` writes ``animation_<option>_run<R>.gif`` for the first batch only; it is
+    one run, not a batch summary, and takes ~10 s, so ``all`` means the batch figures only.
     """
     if kind != "all" and kind not in KINDS:
         raise PlotError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}, all")
@@ -535,7 +536,7 @@ def make_plots(dirs: Sequence[Path | str | Results], kind: str = "all", day: int
     for stem, fig in figures(batches, kind, day):
         paths += save(fig, out, stem, formats)
         plt.close(fig)
-    if kind in ("animation", "all"):
+    if kind == "animation":
         b = batches[0]
         p = out / f"animation_{b.res.name}_run{run}.gif"
         fig = animation_gif(b, p, run=run)

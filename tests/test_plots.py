@@ -1,0 +1,132 @@
+"""Each plot kind on tiny batches: files written, axes, labels, series; the map and the maths."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+
+from sim import plots as P
+
+RUNS, DAYS = 6, 20
+
+
+@pytest.fixture(scope="module")
+def dirs(tmp_path_factory):
+    from sim.batch import run_batch
+    from sim.scenario import load_scenario
+
+    root = tmp_path_factory.mktemp("plots")
+    out = []
+    for name in ("baseline", "ceasefire"):
+        scn = load_scenario(SCENARIOS / f"{name}.yaml", overrides=[f"days={DAYS}"])
+        run_batch(scn, root / name, runs=RUNS, workers=1, command="test")
+        out.append(root / name)
+    return out
+
+
+@pytest.fixture(scope="module")
+def batches(dirs):
+    return P.load_batches(dirs)
+
+
+def _labels(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else []
+
+
+def test_fan_chart(batches):
+    fig = P.fig_fan(batches)
+    axes = fig.axes
+    assert len(axes) == 2
+    for ax in axes:
+        assert len(ax.get_lines()) == 2  # one median per option
+        assert len(ax.collections) == 4  # 50 % and 90 % bands per option
+        assert "km²" in ax.get_ylabel()
+        assert {"baseline.yaml", "ceasefire.yaml", "50 % of runs"} <= set(_labels(ax))
+    assert "Kursk" in axes[0].get_title() and "Donetsk" in axes[1].get_title()
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert f"{RUNS} runs, seed 20250105, scenario hash" in texts
+    # x axis is calendar dates: the first median point is the start date
+    x0 = axes[0].get_lines()[0].get_xdata()[0]
+    assert str(x0).startswith("2025-01-05")
+    plt.close(fig)
+
+
+def test_losses_outcomes_survival(batches):
+    fig = P.fig_losses(batches)
+    assert len(fig.axes) == 6
+    assert all(len(ax.get_lines()) == 2 for ax in fig.axes)
+    assert {ax.get_ylabel() for ax in fig.axes} == {"people", "rounds"}
+    plt.close(fig)
+    fig = P.fig_outcomes(batches, day=10)
+    assert len(fig.axes) == 8 and all(len(ax.get_lines()) == 2 for ax in fig.axes)
+    assert "day 10 (15 Jan 2025)" in fig._suptitle.get_text()
+    plt.close(fig)
+    fig = P.fig_survival(batches)
+    (ax,) = fig.axes
+    assert len(_labels(ax)) == 2 and _labels(ax)[0].startswith("baseline.yaml")
+    assert "without a ceasefire" in ax.get_ylabel()
+    plt.close(fig)
+
+
+def test_kaplan_meier_by_hand():
+    days, s = P.kaplan_meier(np.array([2, np.nan, 5, 2]), 6)
+    assert list(days) == list(range(7))
+    assert s == pytest.approx([1, 1, 0.5, 0.5, 0.5, 0.25, 0.25])
+
+
+def test_probability_matches_per_run_control(batches):
+    fm = batches[0].front_map("kursk")
+    rng = np.random.default_rng(3)
+    lines = rng.normal(0, 4, size=(25, fm.n_sectors))
+    brute = np.mean([fm.control(line) for line in lines], axis=0)
+    assert P.ua_probability(fm, lines) == pytest.approx(brute)
+
+
+def test_map_puts_the_kursk_salient_at_sudzha(batches):
+    fm, prob, med = P.map_data(batches[0], "kursk", 0)
+    sudzha = fm.place("Sudzha")
+    assert prob[sudzha.row, sudzha.col] == 1.0  # Ukrainian-held on 5 January in every run
+    kurchatov = fm.place("Kurchatov")
+    assert prob[kurchatov.row, kurchatov.col] == 0.0
+    assert med == pytest.approx(np.zeros(fm.n_sectors))
+    fig = P.fig_map(batches, "kursk", day=0)
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    assert len(panels) == 2
+    img = panels[0].get_images()[1].get_array()  # the probability layer
+    assert img[sudzha.row, sudzha.col] == 1.0
+    assert any("probability that Ukraine holds" in ax.get_ylabel() for ax in fig.axes)
+    plt.close(fig)
+
+
+def test_make_plots_writes_files(dirs, tmp_path):
+    files = P.make_plots(dirs, kind="all", day=10, out=tmp_path)
+    names = {f.name for f in files}
+    for stem in ("fan_territory", "losses_personnel_ammo", "outcomes", "ceasefire_survival",
+                 "map_kursk", "map_donetsk"):
+        assert {f"{stem}.png", f"{stem}.svg"} <= names
+    assert all(f.stat().st_size > 1000 for f in files)
+    gif = P.make_plots(dirs[:1], kind="animation", run=1, out=tmp_path)[0]
+    from PIL import Image
+
+    assert Image.open(gif).n_frames == DAYS + 1
+    with pytest.raises(P.PlotError):
+        P.make_plots(dirs, kind="pie", out=tmp_path)
+    with pytest.raises(P.PlotError):
+        P.make_plots(dirs, kind="map", day=DAYS + 5, out=tmp_path)
+
+
+def test_cli_plot_and_run_writes_fan_charts(dirs, tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    r = CliRunner().invoke(app, ["plot", str(dirs[0]), "--kind", "survival", "--out",
+                                 str(tmp_path / "f")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "f" / "ceasefire_survival.svg").exists()
+    r = CliRunner().invoke(app, ["run", str(SCENARIOS / "baseline.yaml"), "--runs", "2",
+                                 "--days", "5", "-w", "1", "-q", "--out", str(tmp_path / "b")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "b" / "figures" / "fan_territory.png").exists()

@@ -1,0 +1,49 @@
+"""The HTML report is one self-contained file with every figure embedded."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import SCENARIOS
+
+from sim import report as R
+
+
+@pytest.fixture(scope="module")
+def dirs(tmp_path_factory):
+    from sim.batch import run_batch
+    from sim.scenario import load_scenario
+
+    root = tmp_path_factory.mktemp("report")
+    out = []
+    for name in ("baseline", "reinforce"):
+        scn = load_scenario(SCENARIOS / f"{name}.yaml", overrides=["days=15"])
+        run_batch(scn, root / name, runs=5, workers=1, command="test")
+        out.append(root / name)
+    return out
+
+
+def test_flatten_keys_lists_by_name():
+    flat = R.flatten({"a": {"b": 1}, "g": [{"name": "X", "p": 2}], "l": [1, 2]})
+    assert flat == {"a.b": 1, "g.X.p": 2, "l": [1, 2]}
+
+
+def test_report_is_self_contained(dirs, tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    out = tmp_path / "report.html"
+    r = CliRunner().invoke(app, ["report", *map(str, dirs), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    text = out.read_text(encoding="utf-8")
+    imgs = re.findall(r"<img [^>]*src='([^']*)'", text)
+    assert len(imgs) == 6  # fan, losses, outcomes, survival, two maps
+    assert all(s.startswith("data:image/png;base64,") for s in imgs)
+    assert not re.search(r"(src|href)=['\"]?(https?:|//)", text)
+    assert "<script" not in text and "<link" not in text
+    # what the option changes, and the comparison table
+    assert "policy.ru.reinforce_kursk.enabled" in text
+    assert "Kursk held by Ukraine" in text and "reinforce.yaml" in text
