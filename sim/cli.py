@@ -189,6 +189,7 @@ def summary_table(summary: Any, title: str) -> Table:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
     runs: Annotated[int | None, typer.Option("--runs", "-n", min=1,
                                              help="Replicates (default: the scenario's).")] = None,
@@ -238,9 +239,7 @@ def run(
 
         ex = make_executor(executor, scheduler, workers)
     if ex is not None:  # a Dask cluster/client: closed however the command ends
-        import click
-
-        click.get_current_context().call_on_close(ex.close)
+        ctx.call_on_close(ex.close)
     exit_code = 0
     for (_, scn), folder in zip(loaded, folders, strict=True):
         with _progress_bar(quiet) as bar:

@@ -275,7 +275,10 @@ def make_executor(name: str | None, scheduler: str | None = None,
         if scheduler:
             raise BatchError("--scheduler needs --executor dask")
         return None
-    return DaskExecutor(scheduler=scheduler, n_workers=workers)
+    ex = DaskExecutor(scheduler=scheduler, n_workers=workers)
+    if scheduler:
+        _ = ex.client  # connect now: an unreachable scheduler is reported before any writing
+    return ex
 
 
 def execute_with(executor: Any, scn: Any, out: Path, todo: Sequence[tuple[int, int]], days: int,

@@ -114,3 +114,18 @@ def test_bad_executor_choices() -> None:
         make_executor("spark")
     with pytest.raises(BatchError, match="--scheduler needs"):
         make_executor("local", "tcp://127.0.0.1:1")
+
+
+def test_cli_run_on_dask_scheduler(client, local_batch: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    scn = Path(__file__).parent.parent / "scenarios" / "reinforce.yaml"
+    out = tmp_path / "cli"
+    r = CliRunner().invoke(app, ["run", str(scn), "--days", "40", "--runs", str(RUNS), "--out",
+                                 str(out), "--executor", "dask", "--scheduler",
+                                 client.scheduler.address, "-q"])
+    assert r.exit_code == 0, r.output
+    for a, b in zip(frames(local_batch), frames(out), strict=True):
+        pd.testing.assert_frame_equal(a, b)
