@@ -35,7 +35,9 @@ def bench_sweep(points: int, runs: int, days: int, workers: int) -> dict:
             "runs_per_s": round(points * runs / seconds, 2), "target_s": 300}
 
 
-def bench_dask(runs: int, days: int, workers: int) -> dict:
+def bench_dask(runs: int, days: int, workers: int, rounds: int = 2) -> dict:
+    """Local pool vs Dask LocalCluster on the same batch, alternated ``rounds`` times so that
+    other load on the machine hits both alike; both warmed up first."""
     from distributed import Client, LocalCluster
 
     from sim.batch import run_batch
@@ -43,31 +45,33 @@ def bench_dask(runs: int, days: int, workers: int) -> dict:
     from sim.scenario import load_scenario
 
     scn = load_scenario(REPO / "scenarios" / "reinforce.yaml")
-    out: dict = {"runs": runs, "days": days, "workers": workers}
-    with tempfile.TemporaryDirectory() as tmp:
-        run_batch(scn, Path(tmp) / "warm", runs=workers * 2, days=days, workers=workers)
-        t0 = time.perf_counter()
-        res = run_batch(scn, Path(tmp) / "local", runs=runs, days=days, workers=workers)
-        assert res.complete, res.failed
-        out["local_s"] = time.perf_counter() - t0
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
-        client = Client(cluster)
-        try:
-            with DaskExecutor(client=client) as ex:  # warm the workers (imports, maps)
-                run_batch(scn, Path(tmp) / "dwarm", runs=workers * 2, days=days, executor=ex)
+    out: dict = {"runs": runs, "days": days, "workers": workers, "rounds": rounds}
+    local_s = dask_s = 0.0
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    client = Client(cluster)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, DaskExecutor(client=client) as ex:
+            run_batch(scn, Path(tmp) / "warm", runs=workers * 2, days=days, workers=workers)
+            run_batch(scn, Path(tmp) / "dwarm", runs=workers * 2, days=days, executor=ex)
+            for i in range(rounds):
                 t0 = time.perf_counter()
-                res = run_batch(scn, Path(tmp) / "dask", runs=runs, days=days, executor=ex)
-                out["dask_s"] = time.perf_counter() - t0
+                res = run_batch(scn, Path(tmp) / f"local{i}", runs=runs, days=days,
+                                workers=workers)
+                local_s += time.perf_counter() - t0
+                assert res.complete, res.failed
+                t0 = time.perf_counter()
+                res = run_batch(scn, Path(tmp) / f"dask{i}", runs=runs, days=days, executor=ex)
+                dask_s += time.perf_counter() - t0
                 assert res.complete, next(iter(res.failed.values()), res)
-                out["dask_s"] = time.perf_counter() - t0
-        finally:
-            client.close()
-            cluster.close()
-    out["local_ms_per_run"] = round(1000 * out["local_s"] / runs, 1)
-    out["dask_ms_per_run"] = round(1000 * out["dask_s"] / runs, 1)
-    out["overhead_pct"] = round(100 * (out["dask_s"] / out["local_s"] - 1), 1)
-    out["local_s"], out["dask_s"] = round(out["local_s"], 1), round(out["dask_s"], 1)
+    finally:
+        client.close()
+        cluster.close()
+    n = runs * rounds
+    out["local_ms_per_run"] = round(1000 * local_s / n, 1)
+    out["dask_ms_per_run"] = round(1000 * dask_s / n, 1)
+    out["overhead_pct"] = round(100 * (dask_s / local_s - 1), 1)
+    out["local_s"], out["dask_s"] = round(local_s, 1), round(dask_s, 1)
     out["target_pct"] = 5
     return out
 
@@ -83,7 +87,7 @@ def main() -> None:
         args = (8, 4, 90) if a.quick else (64, 20, 120)
         print(json.dumps({"sweep": bench_sweep(*args, workers=a.workers)}), flush=True)
     if not a.no_dask:
-        runs = 40 if a.quick else 300
+        runs = 40 if a.quick else 150
         print(json.dumps({"dask_overhead": bench_dask(runs, 120, a.workers)}), flush=True)
 
 
