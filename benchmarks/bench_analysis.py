@@ -55,7 +55,7 @@ def main() -> int:
         cases = {
             "compare (all metrics, table)": ["compare", *dirs],
             "compare --format json": ["compare", *dirs, "--format", "json"],
-            "plot --kind all (PNG+SVG, maps, GIF)": ["plot", *dirs, "--kind", "all",
+            "plot --kind all (PNG+SVG, 6 figures)": ["plot", *dirs, "--kind", "all",
                                                      "--out", tmp],
             "plot --kind fan": ["plot", *dirs, "--kind", "fan", "--out", tmp],
         }
