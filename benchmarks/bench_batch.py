@@ -29,21 +29,26 @@ REPO = Path(__file__).resolve().parent.parent
 def one(scenario: str, runs: int, workers: int, days: int) -> dict:
     """Run one batch in this process and report time and peak RSS (MiB)."""
     from sim.batch import run_batch
+    from sim.results import read_manifest
     from sim.scenario import load_scenario
 
     scn = load_scenario(scenario)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
+        c0 = time.process_time()
         res = run_batch(scn, Path(tmp) / "out", runs=runs, workers=workers, days=days,
                         command="bench")
         seconds = time.perf_counter() - t0
+        main_cpu = time.process_time() - c0
         size = sum(p.stat().st_size for p in (Path(tmp) / "out").iterdir()) / 2**20
+        manifest = read_manifest(Path(tmp) / "out")
     assert res.complete, res
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    run_cpu = sum(r.get("cpu_seconds") or 0.0 for r in manifest["runs"])
     return {"runs": runs, "workers": workers, "days": days, "seconds": seconds,
             "runs_per_s": runs / seconds, "rss_before_mib": rss0, "peak_rss_mib": rss,
-            "folder_mib": size}
+            "folder_mib": size, "run_cpu_s": run_cpu, "main_cpu_s": main_cpu}
 
 
 def in_subprocess(scenario: str, runs: int, workers: int, days: int) -> dict:
@@ -81,10 +86,13 @@ def main() -> None:
     if load0 > 0.5:  # (the "after" figure includes this benchmark's own workers)
         print("warning: the machine was busy with other work; wall times are inflated")
     print(f"{'runs':>6} {'workers':>7} {'wall s':>8} {'runs/s':>8} {'main RSS MiB':>13} "
-          f"{'(at start)':>10} {'folder MiB':>10}")
+          f"{'(at start)':>10} {'folder MiB':>10} {'CPU ms/run':>10} {'main CPU s':>10}")
     for r in rows:
         print(f"{r['runs']:>6} {r['workers']:>7} {r['seconds']:>8.1f} {r['runs_per_s']:>8.2f} "
-              f"{r['peak_rss_mib']:>13.0f} {r['rss_before_mib']:>10.0f} {r['folder_mib']:>10.1f}")
+              f"{r['peak_rss_mib']:>13.0f} {r['rss_before_mib']:>10.0f} {r['folder_mib']:>10.1f} "
+              f"{1000 * r['run_cpu_s'] / r['runs']:>10.1f} {r['main_cpu_s']:>10.1f}")
+    print("CPU ms/run: CPU time of one run in its worker (model + its Parquet rows); main CPU s:"
+          " the main process (scheduling, manifest, consolidation, summary)")
     w1, w2, w2big = rows
     ratio = w2["runs_per_s"] / w1["runs_per_s"]
     print(f"throughput 2 workers / 1 worker: {ratio:.2f}x (target >= 1.8x)")

@@ -98,7 +98,7 @@ def compute_runs(
         scenario = _WORKER_SCENARIO
     daily, runs, events, status = [], [], [], []
     for run, seed in jobs:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             res = model.run(scenario, seed=seed, days=days)
             d = R.daily_table(res.daily, run, seed)
@@ -116,7 +116,8 @@ def compute_runs(
         runs.append(s)
         status.append(
             {"run": run, "status": "done", "error": None,
-             "seconds": round(time.perf_counter() - t0, 4)}
+             "seconds": round(time.perf_counter() - t0, 4),
+             "cpu_seconds": round(time.process_time() - c0, 4)}
         )
     tables = None
     if daily:
@@ -468,6 +469,8 @@ def _execute(
         for st in result["runs"]:
             r = by_run[st["run"]]
             r.update(status=st["status"], error=st["error"], seconds=st["seconds"])
+            if "cpu_seconds" in st:  # wall and CPU time of the run in its worker
+                r["cpu_seconds"] = st["cpu_seconds"]
             r["part"] = result["part"] if st["status"] == "done" else None
         finished += len(result["runs"])
         # at most about once a second (a huge batch would otherwise spend its time rewriting
