@@ -49,6 +49,8 @@ from sim.observations import Observation, load_observations
 from sim.scenario import Scenario, ScenarioError, get_path, with_values
 
 DEFAULT_BUDGET = 240
+#: The dated 2024 record shipped with the repository.
+OBSERVATIONS = Path(__file__).resolve().parent.parent / "seeds" / "observations.csv"
 DEFAULT_REPLICATES = 4
 DEFAULT_ACCEPT = 0.1
 FIT_GROUPS = ("kursk", "donetsk")

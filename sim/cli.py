@@ -377,7 +377,8 @@ def compare(
 def plot(
     dirs: DirsArg,
     kind: Annotated[str, typer.Option(
-        "--kind", "-k", help="fan, losses, outcomes, survival, map, animation or all.")
+        "--kind", "-k", help="fan, losses, outcomes, survival, map, animation, history (a "
+        "hindcast batch against seeds/observations.csv) or all.")
                     ] = "all",
     day: DayOption = None,
     run_index: Annotated[int, typer.Option("--run", "-r", min=0,

@@ -33,7 +33,9 @@ from sim.results import Results, load_results  # noqa: E402
 #: Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#F0E442")
-KINDS = ("fan", "losses", "outcomes", "survival", "map", "animation")
+KINDS = ("fan", "losses", "outcomes", "survival", "map", "animation", "history")
+#: Kinds drawn only when asked by name (not by ``all``): one run / a hindcast batch only.
+NOT_IN_ALL = ("animation", "history")
 FRONTS = {"kursk": "Kursk", "donetsk": "Donetsk"}
 DPI = 110
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -500,7 +502,7 @@ def save(fig: Figure, out: Path, stem: str, formats: Sequence[str] = ("png", "sv
 def figures(batches: Sequence[Batch], kind: str = "all", day: int | None = None
             ) -> list[tuple[str, Figure]]:
     """(file stem, Figure) for every static figure of ``kind`` (no animation)."""
-    kinds = KINDS if kind == "all" else (kind,)
+    kinds = tuple(k for k in KINDS if k not in NOT_IN_ALL) if kind == "all" else (kind,)
     out: list[tuple[str, Figure]] = []
     for k in kinds:
         if k == "fan":
@@ -514,6 +516,12 @@ def figures(batches: Sequence[Batch], kind: str = "all", day: int | None = None
         elif k == "map":
             for f in FRONTS:
                 out.append((f"map_{f}", fig_map(batches, f, day)))
+        elif k == "history":
+            # the hindcast fit figure (sim.calibrate): Kursk fan with the observed points,
+            # monthly Donetsk gains against the record, error table; first batch only
+            from sim.calibrate import OBSERVATIONS, fig_history
+
+            out.append(("history", fig_history(batches[0].res.path, OBSERVATIONS)))
         elif k != "animation":
             raise PlotError(f"unknown kind {k!r}; expected one of {', '.join(KINDS)}, all")
     return out
