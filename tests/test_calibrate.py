@@ -157,3 +157,21 @@ def test_calibrated_hindcast_matches_the_record():
     for t, m in zip(targets, med, strict=True):
         if t.group == "donetsk":
             assert abs(m - t.value) <= 0.35 * t.value, (t.label, m, t.value)
+
+
+# --------------------------------------------------------------------------- fit figure
+
+
+def test_history_figure_of_a_hindcast_batch(tmp_path):
+    """`wargame plot --kind history` draws the fit figure of a hindcast batch; `all` skips it."""
+    from sim.batch import run_batch
+    from sim.calibrate import history_data
+    from sim.plots import NOT_IN_ALL, make_plots
+
+    scn = load_scenario(HINDCAST, overrides=["days=40"])
+    run_batch(scn, tmp_path / "b", runs=2, master_seed=1, workers=1)
+    daily, targets, sims = history_data(tmp_path / "b", OBS)
+    assert sims.shape == (2, len(targets)) and "day" in daily
+    files = make_plots([tmp_path / "b"], kind="history", out=tmp_path / "fig", formats=("png",))
+    assert [f.name for f in files] == ["history.png"] and files[0].stat().st_size > 10_000
+    assert "history" in NOT_IN_ALL   # a batch of the option scenarios has no record to show
