@@ -401,14 +401,20 @@ def report(
                    ] = Path("report.html"),
     baseline: BaselineOption = None,
     day: DayOption = None,
+    sweeps: Annotated[list[Path] | None, typer.Option(
+        "--sweep", metavar="DIR", help="Add the sensitivity analysis of a sweep folder "
+                                       "(repeatable).")] = None,
 ) -> None:
     """Write one self-contained HTML report: scenario changes, comparison tables, figures."""
     from sim.report import write_report
 
     if out.is_dir():
         raise fail(f"{out}: is a directory; --out takes an HTML file name")
+    for sw in sweeps or []:
+        if not (sw / "sweep.json").is_file():
+            raise fail(f"{sw}: not a sweep folder (no sweep.json)")
     with _analysis_errors():
-        path = write_report(dirs, out, baseline=baseline, day=day)
+        path = write_report(dirs, out, baseline=baseline, day=day, sweeps=sweeps or [])
     console.print(f"wrote {path}")
 
 

@@ -89,8 +89,10 @@ def build_report(
     baseline: Path | str | Results | None = None,
     day: int | None = None,
     title: str = "Kursk–Donetsk wargame: comparison of options",
+    sweeps: Sequence[Path | str] = (),
 ) -> str:
-    """The report as an HTML string (see :func:`write_report`)."""
+    """The report as an HTML string (see :func:`write_report`); ``sweeps`` are sweep folders
+    (``wargame sweep``) whose sensitivity analyses get a section each."""
     import matplotlib.pyplot as plt
 
     from sim.compare import compare
@@ -162,6 +164,12 @@ def build_report(
                      f"src='data:image/png;base64,{_fig_png(fig)}'>"
                      f"<figcaption>{_esc(title_txt)}</figcaption></figure>")
         plt.close(fig)
+    for sweep in sweeps:  # issue 6: which parameters drive the outcomes
+        from sim.sensitivity import sensitivity
+        from sim.sensitivity_plots import report_section
+
+        res = sensitivity(sweep)
+        parts.append(report_section(res, title=f"Sensitivity analysis: {Path(sweep).name}"))
     parts.append("<hr><p style='font-size:.8em;color:#555'>Source: model output "
                  "(kursk-donetsk-wargame). Not a forecast: distributions over runs of a model "
                  "whose assumptions are documented in docs/MODEL.md.</p></body></html>")
@@ -169,10 +177,11 @@ def build_report(
 
 
 def write_report(dirs: Sequence[Path | str | Results], out: Path | str = "report.html",
-                 baseline: Path | str | Results | None = None, day: int | None = None) -> Path:
+                 baseline: Path | str | Results | None = None, day: int | None = None,
+                 sweeps: Sequence[Path | str] = ()) -> Path:
     """Write the self-contained report to ``out`` (atomically) and return its path."""
     out = Path(out)
-    text = build_report(dirs, baseline=baseline, day=day)
+    text = build_report(dirs, baseline=baseline, day=day, sweeps=sweeps)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, text)
     return out

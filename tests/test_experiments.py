@@ -229,3 +229,23 @@ def test_cli_sweep_and_sensitivity(tmp_path: Path) -> None:
     assert (out / "sensitivity.csv").is_file() and list((out / "sensitivity").glob("*.png"))
     r = CliRunner().invoke(app, ["sweep", str(path), "--design", "halton", "--out", str(out)])
     assert r.exit_code == 2
+
+
+def test_report_has_a_sensitivity_section(effect_sweep: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.batch import run_batch
+    from sim.cli import app
+    from sim.scenario import load_scenario
+
+    run_batch(load_scenario(SCENARIOS / "baseline.yaml", overrides=["days=20"]), tmp_path / "b",
+              runs=2, workers=1)
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(app, ["report", str(tmp_path / "b"), "--sweep", str(effect_sweep),
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    text = out.read_text()
+    assert "Sensitivity analysis: out" in text and "policy.ru.reinforce_kursk.groupings" in text
+    r = CliRunner().invoke(app, ["report", str(tmp_path / "b"), "--sweep", str(tmp_path),
+                                 "--out", str(out)])
+    assert r.exit_code == 2 and "not a sweep folder" in r.output
