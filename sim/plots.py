@@ -400,11 +400,16 @@ def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool
     ax.contour(fm.x_km, fm.y_km, start, levels=[0.5], colors="#000000", linewidths=1.2,
                linestyles="--")
     ax.contour(fm.x_km, fm.y_km, med, levels=[0.5], colors="#D55E00", linewidths=1.8)
-    if places:
+    if places and fm.places:
+        # one marker artist for all places, and plain texts offset by (3, 2) points (what
+        # annotate(textcoords="offset points") draws, which only labels places on the map)
+        ax.plot([p.x_km for p in fm.places], [p.y_km for p in fm.places], "o", ms=3,
+                color="#000000")
+        shift = ax.transData + matplotlib.transforms.ScaledTranslation(
+            3 / 72, 2 / 72, ax.figure.dpi_scale_trans)
         for p in fm.places:
-            ax.plot(p.x_km, p.y_km, "o", ms=3, color="#000000")
-            ax.annotate(p.name, (p.x_km, p.y_km), xytext=(3, 2), textcoords="offset points",
-                        fontsize=6.5)
+            if ext[0] <= p.x_km <= ext[1] and ext[2] <= p.y_km <= ext[3]:
+                ax.text(p.x_km, p.y_km, p.name, fontsize=6.5, transform=shift)
     ax.set_xlim(ext[0], ext[1])
     ax.set_ylim(ext[2], ext[3])
     ax.set_aspect("equal")
