@@ -14,8 +14,15 @@ try:
 except PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0.0.0+unknown"
 
-from sim.model import RunResult, WarModel, run  # noqa: E402
 from sim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
+
+
+def __getattr__(name: str):  # PEP 562: importing mesa costs ~1 s, so only when a run needs it
+    if name in ("RunResult", "WarModel", "run"):
+        import sim.model
+
+        return getattr(sim.model, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "WarModel", "__version__", "load_scenario",
            "run"]

@@ -9,11 +9,6 @@ and every figure carries a source line: model output, N runs, master seed, scena
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import threading
-import traceback
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -607,63 +602,6 @@ def _write_kind(batches: Sequence[Batch], kind: str, day: int | None, out: Path,
     return paths
 
 
-#: Figure kinds a second process draws when two CPUs are free (``all`` only): about half of
-#: the drawing time, so ``plot --kind all`` takes ~60 % of its serial wall time on 2 cores.
-FORKED_KINDS = ("losses", "outcomes", "survival")
-
-
-def _single_threaded() -> bool:
-    """True when no other *Python* thread runs, so the fork cannot inherit a Python-level lock
-    held by another thread (else stay serial). Native pools are always there once numpy and
-    pyarrow are imported (OpenBLAS, jemalloc, Arrow) and re-initialise in a forked child
-    through their at-fork handlers."""
-    return threading.active_count() == 1
-
-
-def _in_two_processes(kinds: Sequence[str], write) -> list[list[Path]]:
-    """``[write(k) for k in kinds]``, with the kinds of FORKED_KINDS written by a forked child
-    when there are several, at least two CPUs and no other Python thread (the CLI forks before
-    any data is read). The child reads its own columns, draws, and sends back its file names.
-    Matplotlib drawing is single-threaded Python, hence a process."""
-    mine = [k for k in kinds if k not in FORKED_KINDS]
-    theirs = [k for k in kinds if k in FORKED_KINDS]
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    if not (mine and theirs and cpus >= 2 and hasattr(os, "fork") and _single_threaded()):
-        return [write(k) for k in kinds]
-    r, w = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12 warns on fork whenever the OS counts several threads; those here are
-        # the native pools above (see _single_threaded)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # child: never returns into the caller
-        code = 1
-        try:
-            os.close(r)
-            done = {k: [str(p) for p in write(k)] for k in theirs}
-            with os.fdopen(w, "w") as f:
-                json.dump(done, f)
-            code = 0
-        except BaseException:  # noqa: BLE001 - reported by the parent
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-    os.close(w)
-    try:
-        done_here = {k: write(k) for k in mine}
-    finally:
-        with os.fdopen(r) as f:
-            msg = f.read()
-        _, status = os.waitpid(pid, 0)
-    if status != 0 or not msg:
-        raise PlotError(f"drawing the {', '.join(theirs)} figures failed (see above)")
-    done_there = {k: [Path(p) for p in v] for k, v in json.loads(msg).items()}
-    return [done_here[k] if k in done_here else done_there[k] for k in kinds]
-
-
 def make_plots(dirs: Sequence[Path | str | Results], kind: str = "all", day: int | None = None,
                run: int = 0, out: Path | str = "figures",
                formats: Sequence[str] = ("png", "svg")) -> list[Path]:
@@ -679,8 +617,8 @@ def make_plots(dirs: Sequence[Path | str | Results], kind: str = "all", day: int
     out = Path(out)
     paths: list[Path] = []
     kinds = [k for k in KINDS if k not in NOT_IN_ALL] if kind == "all" else [kind]
-    for k in _in_two_processes(kinds, lambda k: _write_kind(batches, k, day, out, formats)):
-        paths += k
+    for k in kinds:
+        paths += _write_kind(batches, k, day, out, formats)
     if kind == "animation":
         b = batches[0]
         p = out / f"animation_{b.res.name}_run{run}.gif"
