@@ -127,6 +127,26 @@ class Command(mesa.Agent):
             m.log("relief_in_place", m.groupings[j].name,
                   f"relieves broken {m.groupings[i].name} at {m.sector_label(int(m.gsec[i]))}")
 
+    def _regroup(self, front: int, own: np.ndarray, enemy: np.ndarray) -> None:
+        """Move line groupings out of sectors of ``front`` where there is neither enemy in
+        contact nor ground left to take, to the sector where the enemy is strongest relative to
+        this side."""
+        m = self.model
+        secs = m.front_sectors(front)
+        idle = secs[(enemy[secs] <= 0) & m.nothing_to_take(self.side)[secs]]
+        live = secs[enemy[secs] > 0]
+        if idle.size == 0 or live.size == 0:
+            return
+        target = live[np.argmax(_ratio(enemy[live], own[live]))]
+        movers = np.flatnonzero(self._mine(front) & np.isin(m.gsec, idle)
+                                & ((m.posture == ATTACK) | (m.posture == DEFEND)))
+        for i in movers:
+            m.gsec[i] = target
+            m.sector[i] = target - m.sector_offset[front]
+        if movers.size:
+            m.log("regrouped", self._names(movers),
+                  f"to {m.sector_label(int(target))}: nothing left to take where they were")
+
     def _names(self, idx: np.ndarray) -> str:
         return ", ".join(self.model.groupings[i].name for i in idx)
 
@@ -142,6 +162,10 @@ class RussianCommand(Command):
     def step(self) -> None:
         m, p = self.model, self.policy
         own, enemy = m.sector_power(RU), m.sector_power(UA)
+        ratio = _ratio(own, enemy)
+        for front in (KURSK, DONETSK):
+            self._regroup(front, own, enemy)
+        own = m.sector_power(RU)
         ratio = _ratio(own, enemy)
         kursk = m.is_front_sector(KURSK)
         may = (kursk & p.kursk_attack & (ratio >= p.kursk_min_force_ratio)) | (
@@ -224,6 +248,9 @@ class UkrainianCommand(Command):
     def step(self) -> None:
         m, p = self.model, self.policy
         own, enemy = m.sector_power(UA), m.sector_power(RU)
+        for front in (KURSK, DONETSK):
+            self._regroup(front, own, enemy)
+        own = m.sector_power(UA)
         ratio = _ratio(own, enemy)
         threat = _ratio(enemy, own)
         kursk = m.is_front_sector(KURSK)

@@ -109,8 +109,9 @@ class WarModel(mesa.Model):
         hi = [np.array([m.depth_km[m.in_area & (m.sector == s)].max(initial=0.0)
                         for s in range(len(m.sector_names))]) for m in fmaps]
         # A line may move one cell past the last cell of its sector, no further.
-        self.line_min = np.concatenate(lo) - fmaps[0].cell_km
-        self.line_max = np.concatenate(hi) + fmaps[0].cell_km
+        self.depth_lo, self.depth_hi = np.concatenate(lo), np.concatenate(hi)
+        self.line_min = self.depth_lo - fmaps[0].cell_km
+        self.line_max = self.depth_hi + fmaps[0].cell_km
         self.places = [(f, p) for f in FRONTS for p in self.maps[f].places]
         self.place_index = {p.name: k for k, (_, p) in enumerate(self.places)}
         self.place_ua = self._place_holders()
@@ -205,6 +206,10 @@ class WarModel(mesa.Model):
         p = self.plan_power if power is None else power
         mask = (self.side == side) & self.in_contact()
         return np.bincount(self.gsec[mask], weights=p[mask], minlength=self.n_sectors)
+
+    def nothing_to_take(self, side: int) -> np.ndarray:
+        """Per global sector: True where ``side`` already holds all of the sector's ground."""
+        return self.line > self.depth_hi if side == RU else self.line <= self.depth_lo
 
     def log(self, kind: str, subject: str, detail: str) -> None:
         self.events.append((self.day, kind, subject, detail))
@@ -430,8 +435,8 @@ class WarModel(mesa.Model):
         self.fired += np.bincount(self.side, weights=fired, minlength=2)
         # Force-to-space: only so many troops per km of the current line fight at once, so a
         # shrinking salient thickens its defence and caps what the attacker can bring to bear.
-        frontage = np.concatenate([self.maps[f].frontage_at(self._front_line(k))
-                                   for k, f in enumerate(FRONTS)])
+        frontage = np.maximum(c.min_frontage_km, np.concatenate(
+            [self.maps[f].frontage_at(self._front_line(k)) for k, f in enumerate(FRONTS)]))
         in_line = self._by_side_sector(self.personnel * contact)
         engaged = np.minimum(1.0, frontage * c.max_troops_per_km
                              / np.where(in_line > 0, in_line, 1.0))

@@ -154,6 +154,9 @@ class CombatParams(Strict):
                          doc="gamma shape of the sector's daily intensity multiplier (mean 1)")
     max_troops_per_km: Q("troops/km", 1200.0, gt=0,
                          doc="troops per km of the current line that can fight at once (per side)")
+    min_frontage_km: Q("km", 4.0, gt=0,
+                       doc="frontage a sector always offers, even where its line runs along its "
+                           "edge (e.g. the state border before the incursion)")
     prepared_defence: Q("ratio", 2.5, ge=1, doc="defender multiplier for prepared positions")
     terrain_defence: dict[Literal["open", "urban", "forest", "river"], float] = Field(
         default_factory=lambda: {"open": 1.0, "urban": 1.6, "forest": 1.25, "river": 1.4},
