@@ -1,6 +1,6 @@
 """Benchmark: a calibration with the default budget (``wargame calibrate`` defaults: 240
-Latin-hypercube candidates x 4 replicates of the 152-day hindcast; the 8 parameters of the
-documented default run, docs/VALIDATION.md) must finish in under 15 minutes on the project
+Latin-hypercube candidates x 4 replicates of the 152-day hindcast; the 11 parameters of the
+documented run, docs/VALIDATION.md) must finish in under 15 minutes on the project
 machine (2 cores). Prints the load average: other work on a shared machine inflates the time.
 
     python benchmarks/bench_calibrate.py [--budget N] [--replicates R] [--workers W]
@@ -16,7 +16,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PARAMS = ["combat.lethality", "combat.prepared_defence", "advance.max_km_per_day",
           "advance.half_force_ratio", "advance.breakthrough_km_per_day",
-          "advance.broken_km_per_day", "morale.loss_sensitivity", "combat.max_troops_per_km"]
+          "advance.broken_km_per_day", "morale.loss_sensitivity", "combat.max_troops_per_km",
+          "combat.min_frontage_km", "sides.ru.replacements_per_day",
+          "sides.ua.replacements_per_day"]
 LIMIT_S = 15 * 60
 
 

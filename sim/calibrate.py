@@ -195,6 +195,29 @@ def _map(candidates: list[dict[str, float]], scenario: Scenario, targets: list[T
 
 # --------------------------------------------------------------------------- calibration
 
+#: Sections of a scenario that describe the period (forces, replacement streams, policy), not
+#: the model: fitted on the hindcast, they belong in the hindcast, not in the overlay that the
+#: option scenarios (which start in 2025) would extend.
+SCENARIO_FACT_SECTIONS = ("sides", "policy", "diplomacy", "fronts", "groupings")
+
+
+def _is_integer(scenario: Scenario, param: str) -> bool:
+    """Whether the scenario declares ``param`` as an integer (validation rejects fractions)."""
+    v = get_path(scenario, param) or 0.0
+    for nudged in (v + 1e-6, v - 1e-6):   # one direction is inside any bound
+        try:
+            with_values(scenario, {param: nudged})
+        except ScenarioError:
+            continue
+        return False
+    return True
+
+
+def is_scenario_fact(param: str) -> bool:
+    """Whether a fitted parameter describes the hindcast's period rather than the model."""
+    return param.split(".", 1)[0] in SCENARIO_FACT_SECTIONS
+
+
 
 @dataclass
 class Calibration:
@@ -216,6 +239,7 @@ class Calibration:
     seconds: float
     check: pd.DataFrame | None = None   # posterior-predictive check per target
     check_sims: np.ndarray | None = field(default=None, repr=False)
+    integer: list[str] = field(default_factory=list)   # parameters rounded to integers
 
     @property
     def posterior(self) -> pd.DataFrame:
@@ -238,7 +262,8 @@ class Calibration:
     def values(self) -> dict[str, float]:
         """The fitted values written to the overlay: posterior medians (4 significant digits)."""
         post = self.posterior
-        return {r.param: float(f"{r.median:.4g}") for r in post.itertuples()}
+        return {r.param: (int(round(r.median)) if r.param in self.integer
+                          else float(f"{r.median:.4g}")) for r in post.itertuples()}
 
     def fit_table(self, sims: np.ndarray | None = None) -> pd.DataFrame:
         """Per target: observed value and range, simulated median and 5–95 %, within range,
@@ -268,8 +293,18 @@ class Calibration:
             f"({self.accept:.0%}); values are posterior medians, the 90 % interval follows.",
             "# See docs/VALIDATION.md for the fit and its validity envelope.",
         ]
+        facts = {p: v for p, v in self.values.items() if is_scenario_fact(p)}
+        if facts:
+            lines.append("# Also fitted, but facts of the hindcast's period, not model parameters "
+                         "(set them in the hindcast scenario, not here):")
+            for p, v in facts.items():
+                r = post[post.param == p].iloc[0]
+                lines.append(f"#   {p}: {v}    (90 % interval {r.p5:.4g} .. {r.p95:.4g}; "
+                             f"prior {r.prior_low:g} .. {r.prior_high:g})")
         tree: dict[str, dict[str, float]] = {}
         for p, v in self.values.items():
+            if is_scenario_fact(p):
+                continue
             sec, name = p.split(".", 1)
             tree.setdefault(sec, {})[name] = v
         for sec, kv in tree.items():
@@ -335,6 +370,9 @@ def calibrate(
 
     sampler = qmc.LatinHypercube(d=len(params), seed=np.random.default_rng(seed))
     design = qmc.scale(sampler.random(budget), lo, hi)
+    # Integer parameters (e.g. troops/day) are sampled on the same hypercube and rounded.
+    integer = [k for k, p in enumerate(params) if _is_integer(scenario, p)]
+    design[:, integer] = np.round(design[:, integer])
     cands = [dict(zip(params, row.tolist(), strict=True)) for row in design]
     seeds = replicate_seeds(seed, replicates)
     workers = max(1, min(workers or os.cpu_count() or 1, budget))
@@ -344,7 +382,8 @@ def calibrate(
     accepted = np.argsort(dist, kind="stable")[:n_acc]
     cal = Calibration(scenario.name, params, prior,
                       {p: get_path(scenario, p) for p in params}, design, sims, dist, accepted,
-                      targets, seed, replicates, budget, accept, 0.0)
+                      targets, seed, replicates, budget, accept, 0.0,
+                      integer=[params[k] for k in integer])
     n_check = max(2 * replicates, 8) if check_replicates is None else check_replicates
     if n_check:
         check_seeds = replicate_seeds(seed + 1, n_check)

@@ -134,6 +134,22 @@ def test_overlay_holds_only_fitted_parameters_and_loads():
     assert tree == {"advance": {"max_km_per_day": cal.values["advance.max_km_per_day"]}}
 
 
+def test_period_facts_are_rounded_and_kept_out_of_the_overlay():
+    """Replacement streams fitted on the hindcast are integers and facts of 2024: the overlay
+    lists them as comments only (the option scenarios start in 2025)."""
+    import yaml
+
+    scn = load_scenario(HINDCAST, overrides=["days=20"])
+    ps = ["advance.max_km_per_day", "sides.ua.replacements_per_day"]
+    cal = calibrate(scn, OBS, ps, budget=4, replicates=1, seed=5, workers=1,
+                    check_replicates=0)
+    assert np.all(cal.design[:, 1] == np.round(cal.design[:, 1]))
+    assert isinstance(cal.values["sides.ua.replacements_per_day"], int)
+    text = cal.to_overlay_yaml()
+    assert set(yaml.safe_load(text)) == {"advance"}
+    assert "#   sides.ua.replacements_per_day:" in text
+
+
 # --------------------------------------------------------------------------- acceptance
 
 
