@@ -154,14 +154,16 @@ def test_period_facts_are_rounded_and_kept_out_of_the_overlay():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "the model cannot reproduce the 2024 record (docs/VALIDATION.md, measured 400x4 ABC fit): "
-    "(1) force-to-space gives the Kursk north and east sectors a frontage of 0 km on the "
-    "2024-08-06 line (their cells start 6-13 km behind the border), so no troops there can "
-    "fight and the incursion stalls at ~610 km2 (peak observed 1,320) and never reaches "
-    "Sudzha; (2) even with that fixed (scratch experiment) the salient peaks right but does not "
-    "erode (Russia's Kursk groupings stay in sectors already cleared, ~1,000 km2 held in Dec "
-    "vs 482); (3) Donetsk monthly gains fall Aug->Dec (474, 378, 324, 260, 198 km2) while the "
-    "record rises to a November peak (358, 344, 458, 629, 349): no month-to-month tempo"))
+    "the model cannot reproduce the 2024 record (docs/VALIDATION.md, measured 600x4 ABC fit of "
+    "11 parameters after min_frontage_km and regrouping; 16 seeds at the posterior medians): "
+    "Kursk 0 of 6 inside: the incursion now overshoots (1,334 km2 on 08-12 vs 800) and then "
+    "the salient is lost by Oct (0 km2 from 10-15 on vs 660, 560, 482, 585), because "
+    "regrouping moves every Ukrainian line grouping out of the south sector once it is fully "
+    "taken, Russia's dated arrival there (08-22) walks in, the Sudzha corridor is cut "
+    "(interdiction 1.0 by day 22) and the starved force is enveloped (~11k captured by day 40); "
+    "no candidate of 600 has more than 2 Kursk observations inside. Donetsk 3 of 5 within 35 %: "
+    "Aug +48 % (528 vs 358), Nov -45 % (347 vs 629): still no month-to-month tempo (2 of 600 "
+    "candidates, with Ukrainian replacements of 52-67/day, pass all five months)"))
 def test_calibrated_hindcast_matches_the_record():
     from sim.model import run
 
