@@ -130,7 +130,8 @@ class Command(mesa.Agent):
     def _regroup(self, front: int, own: np.ndarray, enemy: np.ndarray) -> None:
         """Move line groupings out of sectors of ``front`` where there is neither enemy in
         contact nor ground left to take, to the sector where the enemy is strongest relative to
-        this side."""
+        this side, leaving the smallest grouping behind as a screen (an empty sector would let
+        the enemy walk in at breakthrough speed)."""
         m = self.model
         secs = m.front_sectors(front)
         idle = secs[(enemy[secs] <= 0) & m.nothing_to_take(self.side)[secs]]
@@ -138,14 +139,17 @@ class Command(mesa.Agent):
         if idle.size == 0 or live.size == 0:
             return
         target = live[np.argmax(_ratio(enemy[live], own[live]))]
-        movers = np.flatnonzero(self._mine(front) & np.isin(m.gsec, idle)
-                                & ((m.posture == ATTACK) | (m.posture == DEFEND)))
-        for i in movers:
-            m.gsec[i] = target
-            m.sector[i] = target - m.sector_offset[front]
-        if movers.size:
+        line = self._mine(front) & ((m.posture == ATTACK) | (m.posture == DEFEND))
+        for s in idle:
+            here = np.flatnonzero(line & (m.gsec == s))
+            if here.size < 2:
+                continue
+            movers = here[np.argsort(m.personnel[here])][1:]
+            m.gsec[movers] = target
+            m.sector[movers] = target - m.sector_offset[front]
             m.log("regrouped", self._names(movers),
-                  f"to {m.sector_label(int(target))}: nothing left to take where they were")
+                  f"{m.sector_label(int(s))} -> {m.sector_label(int(target))}: nothing left to "
+                  f"take; {m.groupings[here[np.argsort(m.personnel[here])][0]].name} stays")
 
     def _names(self, idx: np.ndarray) -> str:
         return ", ".join(self.model.groupings[i].name for i in idx)
