@@ -8,9 +8,10 @@ for the batch) or a :class:`DaskExecutor` the caller made, e.g. connected to a s
     with DaskExecutor("tcp://10.0.0.1:8786") as ex:
         run_batch(scn, "results/big", runs=5000, executor=ex)
 
-With Dask every run is one task. Workers only compute (they need the package installed and
+With Dask every run is one task (``runs_per_task`` groups several for very short runs on a
+large cluster). Workers only compute (they need the package installed and
 the scenario's map files at the same path); the client writes the results into the batch
-folder as they arrive (``as_completed``), so a worker that dies loses only its run in flight,
+folder as they arrive (``as_completed``), so a worker that dies loses only its run(s) in flight,
 which the scheduler re-runs elsewhere (and ``retries=`` covers a run whose worker raised).
 Runs are pure functions of scenario and seed, so results equal the local executor's.
 
@@ -77,6 +78,7 @@ class DaskExecutor:
         n_workers: int | None = None,
         client: Any = None,
         retries: int = 3,
+        runs_per_task: int = 1,
         flush_runs: int = 25,
         flush_seconds: float = 2.0,
     ) -> None:
@@ -84,6 +86,9 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.n_workers = n_workers
         self.retries = retries
+        # A few runs per task amortise the scheduler's per-task cost; a worker that dies loses
+        # (and the scheduler re-runs) at most this many runs.
+        self.runs_per_task = max(1, runs_per_task)
         self.flush_runs = max(1, flush_runs)
         self.flush_seconds = flush_seconds
         self._client = client
@@ -143,11 +148,13 @@ class DaskExecutor:
         if not todo:
             return False
         client = self.client
+        shared = client.scatter(scn, broadcast=True)  # sent once, not with every task
+        jobs = list(todo)
+        chunks = [jobs[i: i + self.runs_per_task] for i in range(0, len(jobs), self.runs_per_task)]
         futures = {
-            client.submit(_dask_task, scn, [(run, seed)], days, pure=False,
-                          retries=self.retries, key=f"wargame-run-{run}-{time.time_ns()}"):
-            (run, seed)
-            for run, seed in todo
+            client.submit(_dask_task, shared, chunk, days, pure=False, retries=self.retries,
+                          key=f"wargame-runs-{chunk[0][0]}-{time.time_ns()}"): chunk
+            for chunk in chunks
         }
         buffer: list[dict[str, Any]] = []
         last = time.monotonic()
@@ -164,13 +171,14 @@ class DaskExecutor:
 
         try:
             for fut in as_completed(futures):
-                run, _seed = futures.pop(fut)
+                chunk = futures.pop(fut)
                 try:
                     res = fut.result()
                 except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries
                     msg = f"{type(exc).__name__}: {exc}"[:2000]
                     res = {"tables": None, "runs": [
-                        {"run": run, "status": "failed", "error": msg, "seconds": None}]}
+                        {"run": run, "status": "failed", "error": msg, "seconds": None}
+                        for run, _seed in chunk]}
                 fut.release()
                 buffer.append(res)
                 if (len(buffer) >= self.flush_runs
