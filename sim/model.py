@@ -20,6 +20,7 @@ from sim.agents import (
     DONETSK,
     FRONTS,
     KURSK,
+    POSTURE_NAMES,
     RESERVE,
     RU,
     SIDES,
@@ -150,8 +151,7 @@ class WarModel(mesa.Model):
         self.posture[self.pending] = TRANSIT
         self.transit_left[:] = arrival
         lg = self.scn.logistics
-        self.rounds_per_gun = np.array([lg.rounds_per_gun[p] for p in
-                                        ("attack", "defend", "reserve", "transit", "withdrawing")])
+        self.rounds_per_gun = np.array([lg.rounds_per_gun[p] for p in POSTURE_NAMES])
         self.ammo = self.artillery * lg.rounds_per_gun["defend"] * lg.stock_days
         self.supply_days = np.full(n, lg.supply_max_days)
         self.groupings = [Grouping(self, i, g) for i, g in enumerate(specs)]

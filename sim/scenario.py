@@ -111,7 +111,7 @@ def unit_of(model: type[BaseModel], name: str) -> str | None:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,7 +121,6 @@ class Strict(BaseModel):
 Side = Literal["ru", "ua"]
 FrontName = Literal["kursk", "donetsk"]
 Posture = Literal["attack", "defend", "reserve"]
-POSTURES = ("attack", "defend", "reserve", "transit", "withdrawing")
 
 
 class FrontSpec(Strict):
@@ -786,6 +785,6 @@ def _yaml_scalar(v: Any) -> str:
 
 
 __all__ = [
-    "POSTURES", "Scenario", "ScenarioError", "apply_overrides", "get_path", "load_scenario",
+    "Scenario", "ScenarioError", "apply_overrides", "get_path", "load_scenario",
     "resolved_yaml", "scenario_dict", "scenario_hash", "with_values",
 ]
