@@ -151,6 +151,15 @@ class Command(mesa.Agent):
                   f"{m.sector_label(int(s))} -> {m.sector_label(int(target))}: nothing left to "
                   f"take; {m.groupings[here[np.argsort(m.personnel[here])][0]].name} stays")
 
+    def _sector_powers(self) -> tuple[np.ndarray, np.ndarray]:
+        """(own, enemy) combat power per global sector, after regrouping idle groupings."""
+        m = self.model
+        enemy_side = UA if self.side == RU else RU
+        own, enemy = m.sector_power(self.side), m.sector_power(enemy_side)
+        for front in (KURSK, DONETSK):
+            self._regroup(front, own, enemy)
+        return m.sector_power(self.side), enemy
+
     def _names(self, idx: np.ndarray) -> str:
         return ", ".join(self.model.groupings[i].name for i in idx)
 
@@ -165,11 +174,7 @@ class RussianCommand(Command):
 
     def step(self) -> None:
         m, p = self.model, self.policy
-        own, enemy = m.sector_power(RU), m.sector_power(UA)
-        ratio = _ratio(own, enemy)
-        for front in (KURSK, DONETSK):
-            self._regroup(front, own, enemy)
-        own = m.sector_power(RU)
+        own, enemy = self._sector_powers()
         ratio = _ratio(own, enemy)
         kursk = m.is_front_sector(KURSK)
         may = (kursk & p.kursk_attack & (ratio >= p.kursk_min_force_ratio)) | (
@@ -251,10 +256,7 @@ class UkrainianCommand(Command):
 
     def step(self) -> None:
         m, p = self.model, self.policy
-        own, enemy = m.sector_power(UA), m.sector_power(RU)
-        for front in (KURSK, DONETSK):
-            self._regroup(front, own, enemy)
-        own = m.sector_power(UA)
+        own, enemy = self._sector_powers()
         ratio = _ratio(own, enemy)
         threat = _ratio(enemy, own)
         kursk = m.is_front_sector(KURSK)
