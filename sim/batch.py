@@ -230,6 +230,15 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def failed_runs(chunk: Sequence[tuple[int, int]], exc: BaseException) -> list[dict[str, Any]]:
+    """Status rows for a chunk of ``(run, seed)`` whose worker raised or died."""
+    msg = f"{type(exc).__name__}: {exc}"[:2000]
+    if isinstance(exc, BrokenProcessPool):
+        msg += (" (a worker process died: out of memory, or run_batch was called from a "
+                "script without `if __name__ == '__main__':`)")
+    return [{"run": run, "status": "failed", "error": msg, "seconds": None} for run, _ in chunk]
+
+
 def _chunks(jobs: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:
     """About 8 chunks per worker (smooth progress, balanced load), 1–25 runs each."""
     if not jobs:
@@ -517,14 +526,7 @@ def _execute_pool(scn, out, chunks, days, workers, record, progress, counts) -> 
         try:
             result = fut.result()
         except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
-            msg = f"{type(exc).__name__}: {exc}"[:2000]
-            if isinstance(exc, BrokenProcessPool):
-                msg += (" (a worker process died: out of memory, or run_batch was called from a "
-                        "script without `if __name__ == '__main__':`)")
-            result = {"part": None, "runs": [
-                {"run": run, "status": "failed", "error": msg, "seconds": None}
-                for run, _ in chunk
-            ]}
+            result = {"part": None, "runs": failed_runs(chunk, exc)}
         record(result)
 
     try:

@@ -151,19 +151,10 @@ def _progress_bar(quiet: bool) -> Progress:
     )
 
 
-def _fmt(x: float) -> str:
-    if x != x:  # NaN
-        return "–"
-    ax = abs(x)
-    if ax >= 100:
-        return f"{x:,.0f}"
-    if ax >= 1:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
-
-
 def summary_table(summary: Any, title: str) -> Table:
     """The rich table of :func:`sim.results.summarize` output: median [5–95 %] per day."""
+    from sim.results import fmt_number as _fmt
+
     days = list(dict.fromkeys(summary["day"].tolist()))
     table = Table(title=title, title_justify="left")
     table.add_column("outcome")

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from scipy import stats
 
 from sim.results import MAIN, Results, load_results
+from sim.results import fmt_number as _fmt
 
 Z975 = stats.norm.ppf(0.975)
 Z80 = stats.norm.ppf(0.80)
@@ -399,17 +400,6 @@ class Comparison:
                        + "</tr>")
         out.append("</tbody></table>")
         return "".join(out)
-
-
-def _fmt(x: float) -> str:
-    if x is None or x != x:
-        return "–"
-    ax = abs(x)
-    if ax >= 100:
-        return f"{x:,.0f}"
-    if ax >= 1:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
 
 
 def _fmt_prob(x: float) -> str:

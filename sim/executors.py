@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 
 from sim import results as R
-from sim.batch import BatchError, compute_runs, write_part
+from sim.batch import BatchError, compute_runs, failed_runs, write_part
 
 EXECUTORS = ("local", "dask")
 
@@ -175,10 +175,7 @@ class DaskExecutor:
                 try:
                     res = fut.result()
                 except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after retries
-                    msg = f"{type(exc).__name__}: {exc}"[:2000]
-                    res = {"tables": None, "runs": [
-                        {"run": run, "status": "failed", "error": msg, "seconds": None}
-                        for run, _seed in chunk]}
+                    res = {"tables": None, "runs": failed_runs(chunk, exc)}
                 fut.release()
                 buffer.append(res)
                 if (len(buffer) >= self.flush_runs
@@ -249,10 +246,7 @@ class PoolExecutor:
             try:
                 result = fut.result()
             except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
-                msg = f"{type(exc).__name__}: {exc}"[:2000]
-                result = {"part": None, "runs": [
-                    {"run": run, "status": "failed", "error": msg, "seconds": None}
-                    for run, _ in chunk]}
+                result = {"part": None, "runs": failed_runs(chunk, exc)}
             record(result)
 
         try:

@@ -59,6 +59,18 @@ HEADLINES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )
 SUMMARY_DAYS = (30, 60, 90)
 
+
+def fmt_number(x: float | None) -> str:
+    """A number for tables: thousands separators from 100, fewer decimals as it grows."""
+    if x is None or x != x:  # missing or NaN
+        return "–"
+    ax = abs(x)
+    if ax >= 100:
+        return f"{x:,.0f}"
+    if ax >= 1:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
 EVENT_SCHEMA = pa.schema(
     [
         ("run", pa.int32()),
