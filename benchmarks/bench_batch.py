@@ -28,8 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def one(scenario: str, runs: int, workers: int, days: int) -> dict:
     """Run one batch in this process and report time and peak RSS (MiB)."""
-    from sim.batch import run_batch
-    from sim.results import read_manifest
+    from sim.runner import read_manifest, run_batch
     from sim.scenario import load_scenario
 
     scn = load_scenario(scenario)

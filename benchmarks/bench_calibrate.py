@@ -23,7 +23,7 @@ LIMIT_S = 15 * 60
 
 
 def main() -> None:
-    from sim.calibrate import DEFAULT_BUDGET, DEFAULT_REPLICATES, calibrate
+    from sim.analysis import DEFAULT_BUDGET, DEFAULT_REPLICATES, calibrate
     from sim.scenario import load_scenario
 
     ap = argparse.ArgumentParser()

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def bench_sweep(points: int, runs: int, days: int, workers: int) -> dict:
-    from sim.experiments import load_experiment, run_sweep
+    from sim.analysis import load_experiment, run_sweep
 
     lx = load_experiment(REPO / "experiments" / "transfer.yaml", design="lhs", points=points,
                          runs=runs, days=days)
@@ -40,8 +40,8 @@ def bench_dask(runs: int, days: int, workers: int, rounds: int = 2) -> dict:
     other load on the machine hits both alike; both warmed up first."""
     from distributed import Client, LocalCluster
 
-    from sim.batch import run_batch
-    from sim.executors import DaskExecutor, PoolExecutor
+    from sim.runner import run_batch
+    from sim.runner.executors import DaskExecutor, ProcessExecutor
     from sim.scenario import load_scenario
 
     scn = load_scenario(REPO / "scenarios" / "reinforce.yaml")
@@ -52,7 +52,7 @@ def bench_dask(runs: int, days: int, workers: int, rounds: int = 2) -> dict:
     client = Client(cluster)
     try:
         with (tempfile.TemporaryDirectory() as tmp, DaskExecutor(client=client) as ex,
-              PoolExecutor(workers) as pool):
+              ProcessExecutor(workers) as pool):
             run_batch(scn, Path(tmp) / "warm", runs=workers * 2, days=days, workers=workers)
             run_batch(scn, Path(tmp) / "dwarm", runs=workers * 2, days=days, executor=ex)
             run_batch(scn, Path(tmp) / "pwarm", runs=workers * 2, days=days, executor=pool)

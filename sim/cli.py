@@ -69,12 +69,13 @@ def fail(message: str | BaseException, code: int = EXIT_USAGE) -> typer.Exit:
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's user-facing errors into a one-line message and exit code 2."""
-    from sim.batch import BatchError
+    from sim.runner import BatchError, ExecutorError
     from sim.scenario import ScenarioError
 
     try:
         yield
-    except (ScenarioError, BatchError, FileNotFoundError, NotADirectoryError) as exc:
+    except (ScenarioError, BatchError, ExecutorError, FileNotFoundError,
+            NotADirectoryError) as exc:
         raise fail(exc) from None
     except (PermissionError, IsADirectoryError) as exc:
         raise fail(f"{exc.filename or ''}: {exc.strerror}") from None
@@ -94,7 +95,7 @@ def _command_line() -> str:
 
 def _version_callback(value: bool) -> None:
     if value:
-        from sim.batch import package_version
+        from sim.runner import package_version
 
         console.print(f"wargame {package_version()}")
         raise typer.Exit()
@@ -153,7 +154,7 @@ def _progress_bar(quiet: bool) -> Progress:
 
 def summary_table(summary: Any, title: str) -> Table:
     """The rich table of :func:`sim.results.summarize` output: median [5–95 %] per day."""
-    from sim.results import fmt_number as _fmt
+    from sim.runner import fmt_number as _fmt
 
     days = list(dict.fromkeys(summary["day"].tolist()))
     table = Table(title=title, title_justify="left")
@@ -205,8 +206,7 @@ def run(
     scheduler: SchedulerOption = None,
 ) -> None:
     """Run a Monte Carlo batch per scenario and save it under results/."""
-    from sim.batch import check_out_dir, run_batch
-    from sim.results import summarize
+    from sim.runner import check_out_dir, run_batch, summarize
 
     if resume and force:
         raise fail("--resume and --force exclude each other")
@@ -226,11 +226,10 @@ def run(
     with user_errors():
         for folder in folders:
             check_out_dir(folder, resume=resume, force=force)
-        from sim.executors import make_executor
+        from sim.runner import make_executor
 
-        ex = make_executor(executor, scheduler, workers)
-    if ex is not None:  # a Dask cluster/client: closed however the command ends
-        ctx.call_on_close(ex.close)
+        ex = make_executor(executor, workers, scheduler)
+    ctx.call_on_close(ex.close)  # one pool or cluster for every scenario, closed however we end
     exit_code = 0
     for (_, scn), folder in zip(loaded, folders, strict=True):
         with _progress_bar(quiet) as bar:
@@ -279,7 +278,7 @@ def run(
 
 def _write_fan_charts(folder: Path, quiet: bool) -> None:
     """The fan charts of a finished batch into ``<folder>/figures/`` (never fails the run)."""
-    from sim.plots import make_plots
+    from sim.viz import make_plots
 
     try:
         files = make_plots([folder], kind="fan", out=folder / "figures")
@@ -292,8 +291,8 @@ def _write_fan_charts(folder: Path, quiet: bool) -> None:
 
 
 def _analysis_errors() -> contextlib.AbstractContextManager[None]:
-    from sim.compare import CompareError
-    from sim.plots import PlotError
+    from sim.analysis import CompareError
+    from sim.viz import PlotError
 
     @contextlib.contextmanager
     def cm() -> Iterator[None]:
@@ -325,7 +324,7 @@ def compare(
         "--format", "-f", help="table, csv, json or markdown.")] = "table",
 ) -> None:
     """Compare options against a baseline: medians, CIs, paired differences, P(better)."""
-    from sim.compare import compare as run_compare
+    from sim.analysis import compare as run_compare
 
     if fmt not in ("table", "csv", "json", "markdown"):
         raise fail(f"--format {fmt!r}: expected table, csv, json or markdown")
@@ -377,7 +376,7 @@ def plot(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("figures"),
 ) -> None:
     """Write figures (PNG and SVG; the animation as GIF) of one or more batches."""
-    from sim.plots import make_plots
+    from sim.viz import make_plots
 
     with _analysis_errors():
         files = make_plots(dirs, kind=kind, day=day, run=run_index, out=out)
@@ -397,7 +396,7 @@ def report(
                                        "(repeatable).")] = None,
 ) -> None:
     """Write one self-contained HTML report: scenario changes, comparison tables, figures."""
-    from sim.report import write_report
+    from sim.viz import write_report
 
     if out.is_dir():
         raise fail(f"{out}: is a directory; --out takes an HTML file name")
@@ -475,8 +474,8 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a designed experiment: replicates at every design point, one batch folder each."""
-    from sim.executors import make_executor
-    from sim.experiments import DESIGNS, check_sweep_dir, load_experiment, run_sweep
+    from sim.analysis import DESIGNS, check_sweep_dir, load_experiment, run_sweep
+    from sim.runner import make_executor
 
     if design is not None and design not in DESIGNS:
         raise fail(f"--design must be one of {', '.join(DESIGNS)} (got {design!r})")
@@ -484,7 +483,7 @@ def sweep(
         lx = load_experiment(experiment, design=design, points=points, runs=runs, days=days)
         folder = out or Path("results") / f"sweep-{lx.experiment.name}"
         check_sweep_dir(folder, resume=resume, force=force)
-        ex = make_executor(executor, scheduler, workers)
+        ex = make_executor(executor, workers, scheduler)
     n_runs = lx.experiment.runs
     with _progress_bar(quiet) as bar:
         task = bar.add_task(f"sweep {lx.experiment.name}", total=None)
@@ -494,12 +493,11 @@ def sweep(
 
         try:
             with user_errors():
-                res = run_sweep(lx, folder, workers=workers, executor=ex or "local",
+                res = run_sweep(lx, folder, executor=ex,
                                 resume=resume, force=force, seed=seed, progress=progress,
                                 command=_command_line())
         finally:
-            if ex is not None:
-                ex.close()
+            ex.close()
     console.print(f"wrote {folder}/ ({res.points} points × {n_runs} runs: {res.done} done, "
                   f"{res.failed} failed, {res.seconds:.1f} s); next: wargame sensitivity "
                   f"{shlex.quote(str(folder))}")
@@ -521,9 +519,8 @@ def sensitivity(
                                         help="Write PNG figures to DIR/sensitivity/.")] = True,
 ) -> None:
     """Sobol, Morris or rank-correlation indices of a sweep, and which parameters matter."""
-    from sim.experiments import load_sweep, parse_outcome
-    from sim.sensitivity import INDEX_LABEL, write_sensitivity
-    from sim.sensitivity import sensitivity as analyse
+    from sim.analysis import INDEX_LABEL, load_sweep, parse_outcome, write_sensitivity
+    from sim.analysis import sensitivity as analyse
 
     with user_errors():
         sw = load_sweep(folder)
@@ -561,7 +558,7 @@ def sensitivity(
     path = write_sensitivity(res)
     console.print(f"wrote {path}")
     if plots:
-        from sim.sensitivity_plots import write_figures
+        from sim.viz import write_figures
 
         figs = write_figures(res)
         if figs:
@@ -596,10 +593,10 @@ def calibrate(
     sets: SetOption = None,
 ) -> None:
     """Fit parameters to the dated 2024 record by ABC; write the overlay and the fit report."""
-    from sim.calibrate import CalibrationError, format_fit, write_report
-    from sim.calibrate import calibrate as fit
-    from sim.observations import ObservationError, load_observations
-    from sim.results import atomic_write_text
+    from sim.analysis import CalibrationError, ObservationError, format_fit, load_observations
+    from sim.analysis import calibrate as fit
+    from sim.runner import atomic_write_text
+    from sim.viz import write_calibration_report as write_report
 
     scn = load_or_exit(scenario, sets or [])
     try:

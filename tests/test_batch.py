@@ -10,9 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SCENARIOS, SMALL_DAYS, SMALL_RUNS
 
-from sim import batch
-from sim import results as R
-from sim.batch import BatchError, replicate_seed, replicate_seeds, run_batch
+from sim.runner import BatchError, replicate_seed, replicate_seeds, run_batch
+from sim.runner import results as R
 
 
 def _daily(path) -> pd.DataFrame:
@@ -147,7 +146,7 @@ def test_workers_1_and_2_give_identical_results(tmp_path, scenario, reference):
 
 
 def test_one_run_is_reproduced_from_its_manifest_seed(reference):
-    from sim import model
+    from sim.model import model
     from sim.scenario import load_scenario
 
     m = R.read_manifest(reference)
@@ -207,7 +206,7 @@ def test_interrupted_batch_keeps_finished_runs_and_resumes(tmp_path, scenario, r
 
 def test_failed_run_is_recorded_kept_apart_and_retried_on_resume(tmp_path, scenario, reference,
                                                                  monkeypatch):
-    from sim import model
+    from sim.model import model
 
     real_run = model.run
     bad = replicate_seed(scenario.seed, 2)
@@ -295,11 +294,16 @@ def test_refuses_bad_arguments_before_writing(tmp_path, scenario):
 
 
 def test_chunks_cover_every_run_once():
-    jobs = [(i, i) for i in range(1000)]
-    for workers in (1, 2, 7):
-        chunks = batch._chunks(jobs, workers)
-        assert [j for c in chunks for j in c] == jobs
-        assert max(len(c) for c in chunks) <= 25
+    from sim.runner import ProcessExecutor, SerialExecutor
+
+    for jobs in (list(range(1)), list(range(7)), list(range(1000))):
+        for ex in (SerialExecutor(), ProcessExecutor(2), ProcessExecutor(5)):
+            size = ex.chunk_size(len(jobs))
+            chunks = [jobs[i: i + size] for i in range(0, len(jobs), size)]
+            assert [j for c in chunks for j in c] == jobs
+            assert 1 <= size <= 25
+            # several chunks per worker where there are enough runs, for progress and balance
+            assert len(chunks) >= min(len(jobs), 4 * ex.workers)
 
 
 def test_consolidate_streams_sources_in_run_order(tmp_path):

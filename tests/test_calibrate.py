@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.calibrate import (
+from sim.analysis import ObservationError, load_observations
+from sim.analysis.calibration import (
     CalibrationError,
     Target,
     build_targets,
@@ -17,7 +18,6 @@ from sim.calibrate import (
     overlay_values,
     summaries,
 )
-from sim.observations import ObservationError, load_observations
 from sim.scenario import load_scenario, with_values
 
 REPO = Path(__file__).parent.parent
@@ -186,9 +186,9 @@ def test_calibrated_hindcast_matches_the_record():
 
 def test_history_figure_of_a_hindcast_batch(tmp_path):
     """`wargame plot --kind history` draws the fit figure of a hindcast batch; `all` skips it."""
-    from sim.batch import run_batch
-    from sim.calibrate import history_data
-    from sim.plots import NOT_IN_ALL, make_plots
+    from sim.analysis import history_data
+    from sim.runner import run_batch
+    from sim.viz import NOT_IN_ALL, make_plots
 
     scn = load_scenario(HINDCAST, overrides=["days=40"])
     run_batch(scn, tmp_path / "b", runs=2, master_seed=1, workers=1)

@@ -11,8 +11,8 @@ import yaml
 from conftest import SCENARIOS, SMALL_DAYS
 from typer.testing import CliRunner
 
-from sim import results as R
 from sim.cli import app
+from sim.runner import results as R
 
 RUNS = 4
 
@@ -106,8 +106,8 @@ def test_run_with_set_changes_the_scenario(cli, tmp_path):
 
 
 def test_run_failed_run_exits_1_and_resume_retries(cli, tmp_path, monkeypatch):
-    from sim import model
-    from sim.batch import replicate_seed
+    from sim.model import model
+    from sim.runner import replicate_seed
     from sim.scenario import load_scenario
 
     seed = load_scenario(SCENARIOS / "reinforce.yaml").seed
@@ -132,7 +132,7 @@ def test_run_failed_run_exits_1_and_resume_retries(cli, tmp_path, monkeypatch):
 
 
 def test_run_ctrl_c_stops_cleanly_and_resume_finishes(cli, tmp_path, monkeypatch):
-    from sim import model
+    from sim.model import model
 
     real_run = model.run
     calls = {"n": 0}
@@ -276,7 +276,7 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
     import sys
     import time
 
-    from sim.batch import replicate_seeds
+    from sim.runner import replicate_seeds
 
     out = tmp_path / "sig"
     n = 48

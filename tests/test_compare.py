@@ -12,7 +12,7 @@ from conftest import SCENARIOS
 from scipy import stats
 from typer.testing import CliRunner
 
-from sim import compare as C
+import sim.analysis.comparison as C
 
 RUNS, DAYS = 6, 20
 
@@ -20,7 +20,7 @@ RUNS, DAYS = 6, 20
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory):
     """baseline, reinforce (same seeds) and reinforce with another master seed."""
-    from sim.batch import run_batch
+    from sim.runner import run_batch
     from sim.scenario import load_scenario
 
     root = tmp_path_factory.mktemp("cmp")

@@ -11,9 +11,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from sim.batch import run_batch  # noqa: E402
-from sim.executors import DaskExecutor  # noqa: E402
-from sim.results import load_results  # noqa: E402
+from sim.runner import load_results, run_batch  # noqa: E402
+from sim.runner.executors import DaskExecutor  # noqa: E402
 
 RUNS = 12
 
@@ -53,7 +52,7 @@ def _scenario():
 
 
 def test_dask_equals_local(client, local_batch: Path, tmp_path: Path) -> None:
-    with DaskExecutor(client=client, flush_runs=5) as ex:
+    with DaskExecutor(client=client) as ex:
         res = run_batch(_scenario(), tmp_path / "d", runs=RUNS, executor=ex)
     assert res.complete
     for a, b in zip(frames(local_batch), frames(tmp_path / "d"), strict=True):
@@ -72,7 +71,7 @@ def test_worker_killed_mid_batch(client, local_batch: Path, tmp_path: Path) -> N
         killed.append(victim)
         client.run(os._exit, 1, workers=[victim], on_error="ignore")  # dies during its run
 
-    with DaskExecutor(client=client, flush_runs=1) as ex:
+    with DaskExecutor(client=client) as ex:
         res = run_batch(_scenario(), tmp_path / "k", runs=RUNS, executor=ex, progress=progress)
     assert killed, "no worker was killed"
     assert res.complete and not res.failed
@@ -85,7 +84,7 @@ def test_worker_killed_mid_batch(client, local_batch: Path, tmp_path: Path) -> N
 
 
 def test_sweep_on_dask_equals_local(client, tmp_path: Path) -> None:
-    from sim.experiments import load_experiment, run_sweep, sweep_outcomes
+    from sim.analysis import load_experiment, run_sweep, sweep_outcomes
 
     exp = tmp_path / "e.yaml"
     exp.write_text(f"""
@@ -106,14 +105,14 @@ outcomes: [kursk_ua_km2@20]
 
 
 def test_bad_executor_choices() -> None:
-    from sim.batch import BatchError
-    from sim.executors import make_executor
+    from sim.runner import ExecutorError, ProcessExecutor, SerialExecutor, make_executor
 
-    assert make_executor("local") is None
-    with pytest.raises(BatchError, match="--executor"):
+    assert isinstance(make_executor("local"), ProcessExecutor)
+    assert isinstance(make_executor("local", workers=1), SerialExecutor)
+    with pytest.raises(ExecutorError, match="--executor"):
         make_executor("spark")
-    with pytest.raises(BatchError, match="--scheduler needs"):
-        make_executor("local", "tcp://127.0.0.1:1")
+    with pytest.raises(ExecutorError, match="--scheduler needs"):
+        make_executor("local", scheduler="tcp://127.0.0.1:1")
 
 
 def test_cli_run_on_dask_scheduler(client, local_batch: Path, tmp_path: Path) -> None:

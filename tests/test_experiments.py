@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments import (
+from sim.analysis.experiments import (
     design_table,
     load_experiment,
     load_sweep,
@@ -17,7 +17,7 @@ from sim.experiments import (
     run_sweep,
     sweep_outcomes,
 )
-from sim.results import load_results
+from sim.runner import load_results
 from sim.scenario import ScenarioError
 
 REPO = Path(__file__).parent.parent
@@ -168,7 +168,7 @@ def test_sweep_layout_and_common_random_numbers(effect_sweep: Path) -> None:
 
 def test_sweep_recovers_built_in_effect(effect_sweep: Path) -> None:
     """More Russian groupings moved to Kursk ⇒ less Ukrainian-held Kursk area on day 60."""
-    from sim.sensitivity import ranking, sensitivity
+    from sim.analysis import ranking, sensitivity
 
     res = sensitivity(effect_sweep)
     rho = res.table[(res.table["index"] == "spearman")].iloc[0]
@@ -178,7 +178,7 @@ def test_sweep_recovers_built_in_effect(effect_sweep: Path) -> None:
 
 
 def test_sweep_resume_and_refusals(effect_sweep: Path, tmp_path: Path) -> None:
-    from sim.batch import BatchError
+    from sim.runner import BatchError
 
     sw = load_sweep(effect_sweep)
     exp = Path(sw.meta["experiment_file"])
@@ -234,8 +234,8 @@ def test_cli_sweep_and_sensitivity(tmp_path: Path) -> None:
 def test_report_has_a_sensitivity_section(effect_sweep: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from sim.batch import run_batch
     from sim.cli import app
+    from sim.runner import run_batch
     from sim.scenario import load_scenario
 
     run_batch(load_scenario(SCENARIOS / "baseline.yaml", overrides=["days=20"]), tmp_path / "b",

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from sim import combat, diplomacy, logistics, morale
+from sim.model.kernels import combat, diplomacy, logistics, morale
 
 
 def rng(seed: int = 12345) -> np.random.Generator:

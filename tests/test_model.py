@@ -9,8 +9,8 @@ import pytest
 from conftest import SCENARIOS
 from scipy import stats
 
-from sim.combat import lanchester_square
 from sim.model import WarModel, run
+from sim.model.kernels.combat import lanchester_square
 from sim.scenario import load_scenario, scenario_dict, validate_tree
 
 SIDES = ("ua", "ru")

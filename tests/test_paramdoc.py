@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import paramdoc
-from sim.scenario import Scenario
+from sim.scenario import Scenario, paramdoc
 
 DOC = Path(__file__).parent.parent / "docs" / "PARAMETERS.md"
-REGEN = "python -m sim.paramdoc > docs/PARAMETERS.md"
+REGEN = "python -m sim.scenario.paramdoc > docs/PARAMETERS.md"
 
 
 def test_committed_reference_equals_generated():

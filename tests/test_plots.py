@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 from conftest import SCENARIOS
 
-from sim import plots as P
+from sim.viz import plots as P
 
 RUNS, DAYS = 6, 20
 
 
 @pytest.fixture(scope="module")
 def dirs(tmp_path_factory):
-    from sim.batch import run_batch
+    from sim.runner import run_batch
     from sim.scenario import load_scenario
 
     root = tmp_path_factory.mktemp("plots")

@@ -7,12 +7,12 @@ import re
 import pytest
 from conftest import SCENARIOS
 
-from sim import report as R
+from sim.viz import report as R
 
 
 @pytest.fixture(scope="module")
 def dirs(tmp_path_factory):
-    from sim.batch import run_batch
+    from sim.runner import run_batch
     from sim.scenario import load_scenario
 
     root = tmp_path_factory.mktemp("report")

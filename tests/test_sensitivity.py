@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from SALib.test_functions import Ishigami
 
-from sim.experiments import make_design
-from sim.sensitivity import analyze_design, prcc, ranking
+from sim.analysis import analyze_design, make_design, prcc, ranking
 
 ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
 S1 = [0.3139, 0.4424, 0.0]
@@ -60,8 +59,8 @@ def test_unknown_method() -> None:
 def test_report_section_is_self_contained(tmp_path) -> None:
     import pandas as pd
 
-    from sim.sensitivity import SensitivityResult, analyze_design
-    from sim.sensitivity_plots import report_section
+    from sim.analysis import SensitivityResult, analyze_design
+    from sim.viz import report_section
 
     X = make_design({"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1]] * 2}, "lhs", 30,
                     seed=1)

@@ -47,14 +47,18 @@ def test_kursk_border_line_has_no_ukrainian_area():
 def test_zero_line_reproduces_start_control(path):
     import yaml
 
-    from sim.space import _Ctx, _Grid, _shape_mask  # rebuild the start polygon independently
+    from sim.space.frontmap import (  # rebuild the start polygon independently
+        Grid,
+        MapContext,
+        shape_mask,
+    )
 
     m = load_map(path)
     doc = yaml.safe_load(path.read_text())
-    grid = _Grid(_Ctx(path), m.lat0, m.lon0, doc["extent"], m.cell_km)
+    grid = Grid(MapContext(path), m.lat0, m.lon0, doc["extent"], m.cell_km)
     ua = m.always_ua.copy()
     for i, feat in enumerate(doc["lines"]["2025-01-05"]["ua_held"]):
-        ua |= _shape_mask(_Ctx(path), grid, feat, f"x[{i}]")
+        ua |= shape_mask(MapContext(path), grid, feat, f"x[{i}]")
     assert np.array_equal(m.control(m.zero_line()), ua)
     assert np.all(m.depth_km[ua & m.in_area] > 0)
     assert np.all(m.depth_km[~ua] < 0)

@@ -130,7 +130,7 @@ def report_section(res, title: str = "Sensitivity analysis") -> str:
 
     ``sim/report.py`` (issue 4) can include it for a sweep folder::
 
-        from sim.sensitivity import sensitivity
+        from sim.analysis import sensitivity
         html = report_section(sensitivity("results/sweep-transfer"))
     """
     import base64

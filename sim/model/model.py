@@ -13,8 +13,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import combat, diplomacy, logistics, morale
-from sim.agents import (
+from sim.model.agents import (
     ATTACK,
     DEFEND,
     DONETSK,
@@ -31,6 +30,7 @@ from sim.agents import (
     RussianCommand,
     UkrainianCommand,
 )
+from sim.model.kernels import combat, diplomacy, logistics, morale
 from sim.scenario import Scenario
 from sim.space import TERRAIN_CLASSES, FrontMap, load_map
 

@@ -27,8 +27,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from sim.compare import horizon, read_table  # noqa: E402
-from sim.results import Results, load_results  # noqa: E402
+from sim.analysis import horizon, read_table  # noqa: E402
+from sim.runner import Results, load_results  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -133,7 +133,7 @@ class Batch:
 
 def load_batches(dirs: Sequence[Path | str | Results]) -> list[Batch]:
     """Open batch folders and give each option its label (scenario file name) and colour."""
-    from sim.compare import _unique_labels
+    from sim.analysis import unique_labels
 
     results = [d if isinstance(d, Results) else load_results(d) for d in dirs]
     if not results:
@@ -141,7 +141,7 @@ def load_batches(dirs: Sequence[Path | str | Results]) -> list[Batch]:
     for r in results:
         if not r.done_runs():
             raise PlotError(f"{r.path}: no finished runs")
-    labels = _unique_labels(results)
+    labels = unique_labels(results)
     return [Batch(r, lab, PALETTE[i % len(PALETTE)])
             for i, (r, lab) in enumerate(zip(results, labels, strict=True))]
 
@@ -150,7 +150,7 @@ def load_batches(dirs: Sequence[Path | str | Results]) -> list[Batch]:
 
 
 def source_line(batches: Sequence[Batch]) -> str:
-    from sim.batch import package_version
+    from sim.runner import package_version
 
     return (f"Source: model output (kursk-donetsk-wargame {package_version()}); "
             + "; ".join(b.source() for b in batches))
@@ -583,9 +583,10 @@ def figures(batches: Sequence[Batch], kind: str = "all", day: int | None = None
             for f in FRONTS:
                 out.append((f"map_{f}", fig_map(batches, f, day)))
         elif k == "history":
-            # the hindcast fit figure (sim.calibrate): Kursk fan with the observed points,
+            # the hindcast fit figure (sim.viz.calibration): Kursk fan with the observed points,
             # monthly Donetsk gains against the record, error table; first batch only
-            from sim.calibrate import OBSERVATIONS, fig_history
+            from sim.analysis import OBSERVATIONS
+            from sim.viz.calibration import fig_history
 
             out.append(("history", fig_history(batches[0].res.path, OBSERVATIONS)))
         elif k != "animation":

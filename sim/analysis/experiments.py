@@ -31,7 +31,6 @@ are not complete. :func:`sweep_outcomes` collects the outcomes of every run in o
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
 import math
@@ -49,8 +48,8 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim import results as R
-from sim.batch import BatchError, ProgressCallback, run_batch
+from sim.runner import BatchError, Executor, ProgressCallback, make_executor, now, run_batch
+from sim.runner import results as R
 from sim.scenario import ScenarioError, get_path, load_scenario, scenario_dict, with_values
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -157,17 +156,17 @@ def _loc(loc: Sequence[Any]) -> str:
 
 def _record_columns(scn: Any) -> list[str]:
     """The daily-record columns of a scenario (a 1-day run: a few milliseconds)."""
-    from sim import model
+    from sim.model import run
 
-    return list(model.run(scn, seed=0, days=1).daily.columns)
+    return list(run(scn, seed=0, days=1).daily.columns)
 
 
 def _raw_value(scn: Any, key: str) -> Any:
-    from sim.scenario import _list_index
+    from sim.scenario import list_index
 
     node: Any = scenario_dict(scn)
     for part in key.split("."):
-        node = node[_list_index(node, part)] if isinstance(node, list) else node[part]
+        node = node[list_index(node, part)] if isinstance(node, list) else node[part]
     return node
 
 
@@ -197,10 +196,10 @@ def load_experiment(path: str | Path, design: str | None = None, points: int | N
 
     Raises :class:`ScenarioError` naming the file and key path of every problem.
     """
-    from sim.scenario import _read_yaml
+    from sim.scenario import read_yaml
 
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     for key, value in (("design", design), ("points", points), ("runs", runs), ("days", days)):
         if value is not None:
             data[key] = value
@@ -353,10 +352,6 @@ def point_dir(out_dir: Path | str, i: int) -> Path:
     return Path(out_dir) / POINTS_DIR / f"p{i:04d}"
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def _experiment_yaml(lx: LoadedExperiment, seed: int) -> str:
     exp = lx.experiment
     data = exp.model_dump(mode="json", exclude_none=True)
@@ -391,15 +386,16 @@ def run_sweep(
     progress: ProgressCallback | None = None,
     command: str | None = None,
 ) -> SweepResult:
-    """Run every design point's replicates through :func:`sim.batch.run_batch`.
+    """Run every design point's replicates through :func:`sim.runner.run_batch`.
 
-    ``executor`` is passed on to ``run_batch`` (``"dask"`` starts one local Dask cluster for
-    the whole sweep). With ``resume`` the stored design is used and only incomplete points run.
+    ``executor`` (an :class:`~sim.runner.executors.Executor`, ``"local"`` or ``"dask"``) runs
+    every point; a name starts one pool or cluster for the whole sweep. With ``resume`` the
+    stored design is used and only incomplete points run.
     """
     import shutil
     import time
 
-    from sim.batch import replicate_seeds
+    from sim.runner import replicate_seeds
     from sim.scenario import scenario_hash
 
     t0 = time.perf_counter()
@@ -412,12 +408,13 @@ def run_sweep(
     base_hash = scenario_hash(lx.scenario)
     if resuming:
         meta = json.loads((out / SWEEP_FILE).read_text(encoding="utf-8"))
-        for key, now in (("design", exp.design), ("runs", exp.runs), ("master_seed", master),
+        for key, value in (("design", exp.design), ("runs", exp.runs), ("master_seed", master),
                          ("scenario_hash", base_hash), ("parameters", exp.names),
                          ("points_arg", exp.points)):
-            if meta.get(key) != now:
+            if meta.get(key) != value:
                 raise BatchError(f"{out}: the sweep was run with {key} {meta.get(key)!r}, not "
-                                 f"{now!r}; use --force to replace it or --out for another folder")
+                                 f"{value!r}; use --force to replace it or --out for another "
+                                 "folder")
         design = pd.read_parquet(out / DESIGN_FILE)
     else:
         if force and out.is_dir():
@@ -448,7 +445,7 @@ def run_sweep(
             "master_seed": master,
             "seeds": replicate_seeds(master, exp.runs),
             "outcomes": [o.text for o in lx.outcomes],
-            "started": _now(),
+            "started": now(),
         }
     meta.update(status="running", command=command if command is not None else " ".join(sys.argv))
     R.atomic_write_text(out / SWEEP_FILE, json.dumps(meta, indent=1))
@@ -462,14 +459,8 @@ def run_sweep(
             progress(done_before + finished, total)
 
     own_executor = None
-    if executor is None or executor == "local":
-        from sim.executors import PoolExecutor
-
-        executor = own_executor = PoolExecutor(workers)  # one pool for every point
-    elif isinstance(executor, str) and executor.lower() == "dask":
-        from sim.executors import DaskExecutor
-
-        executor = own_executor = DaskExecutor(n_workers=workers)
+    if not isinstance(executor, Executor):  # one pool or cluster for every point
+        executor = own_executor = make_executor(executor, workers)
     done = failed = 0
     interrupted = False
     dirs = []
@@ -506,7 +497,7 @@ def run_sweep(
         if own_executor is not None:
             own_executor.close()
     meta.update(status="complete" if done == total else "interrupted" if interrupted
-                else "incomplete", finished=_now(), n_done=done, n_failed=failed)
+                else "incomplete", finished=now(), n_done=done, n_failed=failed)
     R.atomic_write_text(out / SWEEP_FILE, json.dumps(meta, indent=1))
     return SweepResult(out, n_points, reps, done, failed, interrupted,
                        time.perf_counter() - t0, dirs)

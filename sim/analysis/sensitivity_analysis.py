@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.experiments import Sweep, load_sweep, sweep_outcomes
+from sim.analysis.experiments import Sweep, load_sweep, sweep_outcomes
 
 COLUMNS = ["outcome", "parameter", "index", "value", "low", "high", "p"]
 #: The index that ranks parameters, per design.
@@ -229,7 +229,7 @@ def ranking_text(res: SensitivityResult) -> str:
 
 def write_sensitivity(res: SensitivityResult, out_dir: Path | str | None = None) -> Path:
     """Write ``sensitivity.csv`` (the index table) into the sweep folder (or ``out_dir``)."""
-    from sim.results import atomic_write_text
+    from sim.runner import atomic_write_text
 
     path = Path(out_dir or res.path) / "sensitivity.csv"
     atomic_write_text(path, res.table.to_csv(index=False, float_format="%.6g"))

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.space import SIDES
+
 if TYPE_CHECKING:
-    from sim.model import WarModel
+    from sim.model.model import WarModel
     from sim.scenario import GroupingSpec, RussianPolicy, UkrainianPolicy
 
-RU, UA = 0, 1
-SIDES = ("ru", "ua")
+RU, UA = 0, 1  # indices into SIDES
 KURSK, DONETSK = 0, 1
 FRONTS = ("kursk", "donetsk")
 ATTACK, DEFEND, RESERVE, TRANSIT, WITHDRAWING = range(5)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from sim.results import Results, atomic_write_text, load_results
+from sim.runner import Results, atomic_write_text, load_results
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -95,8 +95,8 @@ def build_report(
     (``wargame sweep``) whose sensitivity analyses get a section each."""
     import matplotlib.pyplot as plt
 
-    from sim.compare import compare
-    from sim.plots import figures, load_batches
+    from sim.analysis import compare
+    from sim.viz.plots import figures, load_batches
 
     results = [d if isinstance(d, Results) else load_results(d) for d in dirs]
     if baseline is not None:
@@ -165,8 +165,8 @@ def build_report(
                      f"<figcaption>{_esc(title_txt)}</figcaption></figure>")
         plt.close(fig)
     for sweep in sweeps:  # issue 6: which parameters drive the outcomes
-        from sim.sensitivity import sensitivity
-        from sim.sensitivity_plots import report_section
+        from sim.analysis import sensitivity
+        from sim.viz.sensitivity_plots import report_section
 
         res = sensitivity(sweep)
         parts.append(report_section(res, title=f"Sensitivity analysis: {Path(sweep).name}"))

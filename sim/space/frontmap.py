@@ -33,7 +33,7 @@ PAINT_ORDER = ("forest", "river", "urban")
 KM_PER_DEG_LAT = 110.57
 KM_PER_DEG_LON_EQ = 111.32
 DEFAULT_RADIUS_KM = {"city": 3.0, "town": 1.5, "village": 0.7}
-SIDES = ("ua", "ru")
+SIDES = ("ru", "ua")  # the model indexes sides in this order: RU = 0, UA = 1
 _SPAN = 1.0e6  # sector offset in the flat sorted key array (depths are far below this)
 
 
@@ -208,7 +208,7 @@ class FrontMap:
 
 
 # ====================================================================== loading
-class _Ctx:
+class MapContext:
     def __init__(self, path: Path):
         self.path = path
 
@@ -276,8 +276,8 @@ def _dist_to_polyline(px: np.ndarray, py: np.ndarray, line_xy: np.ndarray) -> np
     return d
 
 
-class _Grid:
-    def __init__(self, ctx: _Ctx, lat0, lon0, extent, cell_km):
+class Grid:
+    def __init__(self, ctx: MapContext, lat0, lon0, extent, cell_km):
         self.ctx, self.lat0, self.lon0, self.cell = ctx, lat0, lon0, cell_km
         self.extent = extent
         x0, y0 = _project(extent["lat_min"], extent["lon_min"], lat0, lon0)
@@ -317,7 +317,8 @@ class _Grid:
         return np.hypot(self.X - x, self.Y - y) <= r
 
 
-def _shape_mask(ctx: _Ctx, grid: _Grid, feat: Any, where: str, *, default_width=0.2) -> np.ndarray:
+def shape_mask(ctx: MapContext, grid: Grid, feat: Any, where: str, *,
+               default_width=0.2) -> np.ndarray:
     if not isinstance(feat, dict):
         raise ctx.fail(where, "expected a mapping with polygon, polyline or circle")
     if "polygon" in feat:
@@ -383,7 +384,7 @@ def load_map(path: str | Path, start_line: str = "2025-01-05") -> FrontMap:
 
 
 def _build(path: Path, start_line: str) -> FrontMap:
-    ctx = _Ctx(path)
+    ctx = MapContext(path)
     if not path.is_file():
         raise MapError(f"{path}: map file not found")
     try:
@@ -403,7 +404,7 @@ def _build(path: Path, start_line: str) -> FrontMap:
     if extent["lat_min"] >= extent["lat_max"] or extent["lon_min"] >= extent["lon_max"]:
         raise ctx.fail("extent", "need lat_min < lat_max and lon_min < lon_max")
     cell_km = ctx.num(ctx.get(doc, "cell_km", ""), "cell_km", positive=True)
-    grid = _Grid(ctx, lat0, lon0, extent, cell_km)
+    grid = Grid(ctx, lat0, lon0, extent, cell_km)
     if grid.nrows * grid.ncols > 200_000:
         raise ctx.fail("cell_km", f"grid of {grid.nrows}x{grid.ncols} cells is too large")
     shape = (grid.nrows, grid.ncols)
@@ -430,7 +431,7 @@ def _build(path: Path, start_line: str) -> FrontMap:
         if not isinstance(feats, list):
             raise ctx.fail(f"terrain.{cls}", "expected a list of features")
         for i, feat in enumerate(feats):
-            m = _shape_mask(ctx, grid, feat, f"terrain.{cls}[{i}]")
+            m = shape_mask(ctx, grid, feat, f"terrain.{cls}[{i}]")
             terrain[m] = TERRAIN_CODE[cls]
         if cls == "urban":  # every named place's town area is urban
             for i, pd in enumerate(places_doc):
@@ -466,7 +467,7 @@ def _build(path: Path, start_line: str) -> FrontMap:
         if not isinstance(polys, list):
             raise ctx.fail(f"area.{key}", "expected a list of features")
         for i, feat in enumerate(polys):
-            m = _shape_mask(ctx, grid, feat, f"area.{key}[{i}]")
+            m = shape_mask(ctx, grid, feat, f"area.{key}[{i}]")
             excluded |= m
             if ua_flag:
                 always_ua |= m
@@ -493,7 +494,7 @@ def _build(path: Path, start_line: str) -> FrontMap:
     if not isinstance(feats, list):
         raise ctx.fail(f"lines.{start_line}.ua_held", "expected a list of features (may be empty)")
     for i, feat in enumerate(feats):
-        ua |= _shape_mask(ctx, grid, feat, f"lines.{start_line}.ua_held[{i}]")
+        ua |= shape_mask(ctx, grid, feat, f"lines.{start_line}.ua_held[{i}]")
 
     # ---------------------------------------------------------------- sectors
     sdoc = ctx.get(doc, "sectors", "")

@@ -33,24 +33,22 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from sim.observations import Observation, load_observations
+from sim.analysis.observations import Observation, load_observations
+from sim.runner import default_workers, make_executor
 from sim.scenario import Scenario, ScenarioError, get_path, with_values
 
 DEFAULT_BUDGET = 240
 #: The dated 2024 record shipped with the repository.
-OBSERVATIONS = Path(__file__).resolve().parent.parent / "seeds" / "observations.csv"
+OBSERVATIONS = Path(__file__).resolve().parents[2] / "seeds" / "observations.csv"
 DEFAULT_REPLICATES = 4
 DEFAULT_ACCEPT = 0.1
 FIT_GROUPS = ("kursk", "donetsk")
@@ -159,38 +157,35 @@ def distance(sim: np.ndarray, targets: Sequence[Target]) -> np.ndarray:
     return np.mean(parts, axis=0)
 
 
-# --------------------------------------------------------------------------- workers
-
-_W: dict[str, Any] = {}
+# --------------------------------------------------------------------------- tasks
 
 
-def _init(scenario: Scenario, targets: list[Target], seeds: list[int], days: int) -> None:
-    _W.update(scenario=scenario, targets=targets, seeds=seeds, days=days)
-
-
-def _evaluate(values: dict[str, float]) -> np.ndarray:
-    """Summaries of every replicate for one candidate: ``(replicates, n_targets)``."""
+def evaluate(shared: tuple[Scenario, list[Target], list[int], int],
+             item: tuple[int, dict[str, float]]) -> np.ndarray:
+    """Task: summaries of every replicate of candidate ``item = (index, values)``, shape
+    ``(replicates, n_targets)``; ``shared = (scenario, targets, seeds, days)``."""
     from sim.model import run
 
-    scn = with_values(_W["scenario"], values)
-    return np.stack([summaries(run(scn, seed=s, days=_W["days"]).daily, _W["targets"])
-                     for s in _W["seeds"]])
+    scenario, targets, seeds, days = shared
+    scn = with_values(scenario, item[1])
+    return np.stack([summaries(run(scn, seed=s, days=days).daily, targets) for s in seeds])
 
 
 def _map(candidates: list[dict[str, float]], scenario: Scenario, targets: list[Target],
          seeds: list[int], days: int, workers: int) -> np.ndarray:
-    args = (scenario, targets, seeds, days)
-    if workers <= 1 or len(candidates) <= 1:
-        _init(*args)
-        return np.stack([_evaluate(c) for c in candidates])
-    from sim.batch import _mp_context
+    out: list[np.ndarray | None] = [None] * len(candidates)
 
-    # Same start method as the batch runner (forkserver, else spawn): no fork of a process
-    # that may hold threads (numpy/arrow pools), so no DeprecationWarning and no deadlock risk.
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=args,
-                             mp_context=_mp_context()) as pool:
-        chunk = max(1, len(candidates) // (4 * workers))
-        return np.stack(list(pool.map(_evaluate, candidates, chunksize=chunk)))
+    def keep(item: tuple[int, dict[str, float]], result: np.ndarray | None,
+             error: BaseException | None) -> None:
+        if error is not None:
+            raise CalibrationError(f"candidate {item[1]} failed: {error}")
+        out[item[0]] = result
+
+    with make_executor("local", workers) as ex:
+        if ex.map(evaluate, (scenario, targets, seeds, days),
+                  list(enumerate(candidates)), keep):
+            raise KeyboardInterrupt
+    return np.stack(out)
 
 
 # --------------------------------------------------------------------------- calibration
@@ -366,7 +361,7 @@ def calibrate(
             with_values(scenario, dict(zip(params, corner.tolist(), strict=True)))
         except ScenarioError as exc:
             raise CalibrationError(f"calibration range is not valid: {exc}") from None
-    from sim.batch import replicate_seeds
+    from sim.runner import replicate_seeds
 
     sampler = qmc.LatinHypercube(d=len(params), seed=np.random.default_rng(seed))
     design = qmc.scale(sampler.random(budget), lo, hi)
@@ -375,7 +370,7 @@ def calibrate(
     design[:, integer] = np.round(design[:, integer])
     cands = [dict(zip(params, row.tolist(), strict=True)) for row in design]
     seeds = replicate_seeds(seed, replicates)
-    workers = max(1, min(workers or os.cpu_count() or 1, budget))
+    workers = max(1, min(workers or default_workers(), budget))
     sims = _map(cands, scenario, targets, seeds, days, workers)
     dist = distance(np.median(sims, axis=1), targets)
     n_acc = max(min(budget, 3), int(math.ceil(accept * budget)))
@@ -429,41 +424,12 @@ def format_fit(cal: Calibration) -> str:
 # --------------------------------------------------------------------------- fit report
 
 
-def write_report(cal: Calibration, scenario: Scenario, out_dir: str | Path,
-                 observations: str | Path, runs: int | None = None,
-                 workers: int | None = None, force: bool = True) -> list[Path]:
-    """A folder with the fit: the calibrated hindcast as a results batch (``daily.parquet``...),
-    ``posterior.csv``, ``fit_table.csv``, ``candidates.csv`` and ``history.png``."""
-    from sim.batch import run_batch
-
-    out = Path(out_dir)
-    scn = with_values(scenario, cal.values)
-    res = run_batch(scn, out, runs=runs or max(2 * cal.replicates, 20),
-                    master_seed=cal.seed + 1, workers=workers, force=force,
-                    command="wargame calibrate (fit check)")
-    if not res.complete:
-        first = next(iter(res.failed.values()), "interrupted")
-        raise CalibrationError(f"{out}: the fit-check batch finished {res.done} of {res.runs} "
-                               f"runs (first error: {first}); see its manifest.json")
-    cal.posterior.to_csv(out / "posterior.csv", index=False)
-    table = cal.check if cal.check is not None else cal.fit_table()
-    table.to_csv(out / "fit_table.csv", index=False)
-    cand = pd.DataFrame(cal.design, columns=cal.params)
-    cand["distance"] = cal.dist
-    cand["accepted"] = np.isin(np.arange(cal.budget), cal.accepted)
-    cand.to_csv(out / "candidates.csv", index=False)
-    fig = fig_history(out, observations)
-    fig.savefig(out / "history.png", dpi=110)
-    return [out / n for n in ("posterior.csv", "fit_table.csv", "candidates.csv",
-                              "history.png")]
-
-
 def history_data(results_dir: str | Path, observations: str | Path
                  ) -> tuple[pd.DataFrame, list[Target], np.ndarray]:
     """Daily records of a hindcast batch, its targets and the per-run summaries."""
     import yaml
 
-    from sim.results import load_results
+    from sim.runner import load_results
 
     res = load_results(results_dir)
     if not res.done_runs():
@@ -476,70 +442,3 @@ def history_data(results_dir: str | Path, observations: str | Path
     sims = np.stack([summaries(g.sort_values("day"), targets)
                      for _, g in daily.groupby("run", sort=True)])
     return daily, targets, sims
-
-
-def fig_history(results_dir: str | Path, observations: str | Path):
-    """Fit figure: simulated Kursk area as a fan with the observed points and their ranges;
-    monthly Donetsk gains, simulated against observed; a table of errors."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    daily, targets, sims = history_data(results_dir, observations)
-    fig = plt.figure(figsize=(12, 8.5))
-    gs = fig.add_gridspec(2, 2, height_ratios=[1.1, 1])
-    ax = fig.add_subplot(gs[0, 0])
-    wide = daily.pivot(index="date", columns="run", values="kursk_ua_km2")
-    x = pd.to_datetime(wide.index)
-    q = np.nanquantile(wide.to_numpy(), [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
-    ax.fill_between(x, q[0], q[4], color="#0072B2", alpha=0.15, label="5–95 %")
-    ax.fill_between(x, q[1], q[3], color="#0072B2", alpha=0.3, label="25–75 %")
-    ax.plot(x, q[2], color="#0072B2", label="simulated median")
-    kt = [t for t in targets if t.kind == "area"]
-    start = pd.Timestamp(daily["date"].min())
-    for t in kt:
-        d = start + pd.Timedelta(days=t.day1)
-        ax.errorbar([d], [t.value], yerr=[[t.value - t.low], [t.high - t.value]], fmt="o",
-                    color="#D55E00", capsize=4)
-    ax.plot([], [], "o", color="#D55E00", label="observed [range]")
-    ax.set_title("Kursk: Ukrainian-held area")
-    ax.set_ylabel("km²")
-    ax.legend(loc="upper right", fontsize=8)
-    ax.tick_params(axis="x", labelrotation=30)
-    ax2 = fig.add_subplot(gs[0, 1])
-    mt = [(j, t) for j, t in enumerate(targets) if t.kind == "month_gain"]
-    mt.sort(key=lambda jt: jt[1].day0)
-    pos = np.arange(len(mt))
-    if mt:
-        sim_m = sims[:, [j for j, _ in mt]]
-        ax2.boxplot(sim_m, positions=pos, widths=0.5, showfliers=False)
-        obs = np.array([t.value for _, t in mt])
-        lo = np.array([t.low for _, t in mt])
-        hi = np.array([t.high for _, t in mt])
-        ax2.errorbar(pos + 0.3, obs, yerr=[obs - lo, hi - obs], fmt="o", color="#D55E00",
-                     capsize=4, label="observed (Donetsk share) [range]")
-        ax2.fill_between(pos, obs * 0.65, obs * 1.35, color="#D55E00", alpha=0.08,
-                         label="±35 %")
-        ax2.set_xticks(pos, [t.label.split()[-2] + " " + t.label.split()[-1] for _, t in mt])
-    ax2.set_title("Donetsk: Russian gain per month (simulated box, observed dot)")
-    ax2.set_ylabel("km²/month")
-    ax2.legend(fontsize=8)
-    ax3 = fig.add_subplot(gs[1, :])
-    ax3.axis("off")
-    med = np.median(sims, axis=0)
-    rows = []
-    for j, t in enumerate(targets):
-        rel = (med[j] - t.value) / t.value if t.value else float("nan")
-        rows.append([t.label, f"{t.value:,.0f} [{t.low:,.0f}–{t.high:,.0f}]",
-                     f"{med[j]:,.0f}", "yes" if t.low <= med[j] <= t.high else "no",
-                     f"{rel:+.0%}", "fitted" if t.fitted else "reported"])
-    tab = ax3.table(cellText=rows, colLabels=["observation", "observed [range]",
-                                              "simulated median", "in range", "error", ""],
-                    loc="center", cellLoc="left")
-    tab.auto_set_font_size(False)
-    tab.set_fontsize(8)
-    tab.scale(1, 1.15)
-    fig.suptitle(f"Hindcast fit: {Path(results_dir).name} ({sims.shape[0]} runs)")
-    fig.tight_layout()
-    return fig

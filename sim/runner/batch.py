@@ -3,7 +3,7 @@
 ``run_batch`` is the library function behind ``wargame run``; a notebook calls it directly::
 
     from sim.scenario import load_scenario
-    from sim.batch import run_batch
+    from sim.runner.batch import run_batch
     res = run_batch(load_scenario("scenarios/reinforce.yaml"), "results/reinforce", runs=200)
 
 Replicate *i* of every batch with the same master seed gets the same seed (common random
@@ -16,91 +16,57 @@ the end (or on Ctrl-C) the parts are merged into ``daily/runs/events.parquet``.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import math
-import multiprocessing as mp
-import os
 import platform
 import shutil
-import signal
-import subprocess
 import sys
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
-from sim import results as R
+from sim.runner import results as R
+from sim.runner.executors import Executor, describe_failure, make_executor
+from sim.runner.provenance import PACKAGE, git_commit, now, package_version, versions
+from sim.runner.seeds import replicate_seed, replicate_seeds
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(finished, total)``: called in the main process when runs finish (and once at the
 start); ``finished`` counts runs done or failed, including those done by an earlier attempt."""
 
-MAIN_DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "pyyaml", "scipy", "typer")
-PACKAGE = "kursk-donetsk-wargame"
 MANIFEST_INTERVAL = 1.0  # seconds between manifest updates while a batch runs
+# Results computed where this disk is not visible (Dask) are written as one part per this many
+# runs or seconds, whichever comes first.
+CLIENT_FLUSH_RUNS = 25
+CLIENT_FLUSH_SECONDS = 2.0
 
 
 class BatchError(ValueError):
     """A batch cannot start as asked (existing folder, resume mismatch, bad arguments)."""
 
 
-# --------------------------------------------------------------------------- seeds
-
-
-def replicate_seed(master_seed: int, i: int) -> int:
-    """The seed of replicate ``i``: child ``i`` of ``SeedSequence(master_seed)``, 63 bits."""
-    child = np.random.SeedSequence(master_seed, spawn_key=(i,))
-    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
-def replicate_seeds(master_seed: int, n: int) -> list[int]:
-    """Seeds of replicates ``0..n-1``; ``replicate_seeds(m, n)[i]`` does not depend on ``n``.
-
-    Same as ``SeedSequence(master_seed).spawn(n)[i].generate_state(1, uint64)[0] >> 1``.
-    """
-    children = np.random.SeedSequence(master_seed).spawn(n)
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
-
-
 # --------------------------------------------------------------------------- worker side
 
-_WORKER_SCENARIO: Any = None
-
-
-def _init_worker(scenario: Any) -> None:
-    """Runs once per worker process: keep the scenario; Ctrl-C is handled by the parent."""
-    global _WORKER_SCENARIO
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_SCENARIO = scenario
-
-
-def compute_runs(
-    scenario: Any, jobs: Sequence[tuple[int, int]], days: int
-) -> dict[str, Any]:
-    """Run ``jobs`` (``(run, seed)`` pairs) in this process and return their tables.
+def compute_runs(shared: tuple[Any, int], jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """Task: run ``jobs`` (``(run, seed)`` pairs) of ``shared = (scenario, days)`` here and
+    return their tables.
 
     Returns ``{"tables": {"daily", "runs", "events"} or None, "runs": [{"run", "status",
     "error", "seconds"}]}``. A run that raises is recorded as failed; the others are kept.
-    Executors that write on the client (``sim.executors``) call this on the workers.
+    Executors whose workers cannot write into the folder run this; the caller writes.
     """
-    from sim import model
+    from sim.model import run as run_model
 
-    if scenario is None:
-        scenario = _WORKER_SCENARIO
+    scenario, days = shared
     daily, runs, events, status = [], [], [], []
     for run, seed in jobs:
         t0, c0 = time.perf_counter(), time.process_time()
         try:
-            res = model.run(scenario, seed=seed, days=days)
+            res = run_model(scenario, seed=seed, days=days)
             d = R.daily_table(res.daily, run, seed)
             e = R.events_table(res.events, run, seed)
             s = {"run": run, "seed": seed, **res.summary()}
@@ -140,21 +106,30 @@ def write_part(out_dir: str | Path, tables: dict[str, pa.Table]) -> str:
     return part
 
 
-def run_chunk(
-    scenario: Any, out_dir: str, jobs: Sequence[tuple[int, int]], days: int
-) -> dict[str, Any]:
-    """Run ``jobs`` (``(run, seed)`` pairs) and write the finished ones as one part.
+def run_chunk(shared: tuple[Any, int, str], jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """Task: run ``jobs`` of ``shared = (scenario, days, out_dir)`` and write the finished ones
+    as one part (for executors whose workers share the caller's file system).
 
-    Returns ``{"part": id or None, "runs": [{"run", "status", "error", "seconds"}]}``. A run
-    that raises is recorded as failed; the others are kept.
+    Returns ``{"part": id or None, "runs": [{"run", "status", "error", "seconds"}]}``.
     """
-    result = compute_runs(scenario, jobs, days)
+    scenario, days, out_dir = shared
+    result = compute_runs((scenario, days), jobs)
     part = write_part(out_dir, result["tables"]) if result["tables"] is not None else None
     return {"part": part, "runs": result["runs"]}
 
 
-def _run_chunk_in_worker(out_dir: str, jobs: Sequence[tuple[int, int]], days: int) -> dict:
-    return run_chunk(None, out_dir, jobs, days)
+def merge_results(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Several ``compute_runs`` results as one (tables concatenated, statuses listed)."""
+    status = [st for r in results for st in r["runs"]]
+    with_tables = [r["tables"] for r in results if r["tables"] is not None]
+    tables = None
+    if with_tables:
+        tables = {
+            "daily": R.concat_parts(t["daily"] for t in with_tables),
+            "runs": R.concat_parts(t["runs"] for t in with_tables),
+            "events": pa.concat_tables([t["events"] for t in with_tables]),
+        }
+    return {"tables": tables, "runs": status}
 
 
 # --------------------------------------------------------------------------- main side
@@ -181,100 +156,24 @@ class BatchResult:
         return self.out_dir / R.MANIFEST
 
 
-def _versions() -> dict[str, str | None]:
-    from importlib import metadata
-
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in MAIN_DEPENDENCIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def package_version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(PACKAGE)
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-def git_commit() -> str | None:
-    """The commit of the source tree (``+dirty`` when it has local changes), or None."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head + ("+dirty" if dirty else "") if head else None
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def failed_runs(chunk: Sequence[tuple[int, int]], exc: BaseException) -> list[dict[str, Any]]:
-    """Status rows for a chunk of ``(run, seed)`` whose worker raised or died."""
-    msg = f"{type(exc).__name__}: {exc}"[:2000]
-    if isinstance(exc, BrokenProcessPool):
-        msg += (" (a worker process died: out of memory, or run_batch was called from a "
-                "script without `if __name__ == '__main__':`)")
-    return [{"run": run, "status": "failed", "error": msg, "seconds": None} for run, _ in chunk]
-
-
-def _chunks(jobs: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:
-    """About 8 chunks per worker (smooth progress, balanced load), 1–25 runs each."""
-    if not jobs:
-        return []
-    size = max(1, min(25, math.ceil(len(jobs) / (workers * 8))))
-    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
-
-
-def _mp_context() -> mp.context.BaseContext:
-    # forkserver: workers start from a clean single-threaded server that has already imported
-    # the model, so start-up is cheap and there is no fork-with-threads hazard. Elsewhere spawn.
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.model", "sim.results", "sim.batch"])
-        return ctx
-    return mp.get_context("spawn")
-
-
 @contextlib.contextmanager
-def _folder_lock(out_dir: Path):
-    """Refuse two batches writing into the same folder at once (POSIX only)."""
+def folder_lock(out_dir: Path):
+    """Refuse two batches writing into the same folder at once (POSIX only).
+
+    An advisory ``flock`` on ``.lock``, released by the kernel when the holder exits or dies;
+    the file itself is never deleted, so a refused batch cannot unlock the running one.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    fh = open(out_dir / ".lock", "w")  # noqa: SIM115
-    try:
+    with open(out_dir / ".lock", "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise BatchError(f"{out_dir}: another batch is writing into this folder") from None
         yield
-    finally:
-        (out_dir / ".lock").unlink(missing_ok=True)
-        fh.close()
 
 
 def _clear_batch(out_dir: Path) -> None:
@@ -360,9 +259,10 @@ def run_batch(
     ``KeyboardInterrupt`` is turned into a clean stop: ``BatchResult.interrupted`` is True and
     every finished run is saved.
 
-    ``executor`` chooses where runs execute: ``None``/``"local"`` (worker processes here),
-    ``"dask"`` (a local Dask cluster) or a :class:`sim.executors.DaskExecutor` (e.g. connected
-    to a scheduler); see :mod:`sim.executors`. Results do not depend on it.
+    ``executor`` chooses where runs execute: ``None``/``"local"`` (worker processes here;
+    ``workers`` of them), ``"dask"`` (a local Dask cluster) or an
+    :class:`~sim.runner.executors.Executor` the caller owns (e.g. a ``DaskExecutor`` connected
+    to a scheduler, or one process pool reused across a sweep). Results do not depend on it.
     """
     from sim.scenario import resolved_yaml, scenario_hash
 
@@ -370,13 +270,18 @@ def run_batch(
     runs = int(scenario.runs if runs is None else runs)
     master_seed = int(scenario.seed if master_seed is None else master_seed)
     days = int(scenario.days if days is None else days)
-    workers = default_workers() if workers is None else int(workers)
+    if workers is not None and int(workers) < 1:
+        raise BatchError(f"--workers must be at least 1 (got {workers})")
+    if isinstance(executor, Executor):
+        ex, owned = executor, contextlib.nullcontext()
+    else:
+        ex = make_executor(executor, workers)
+        owned = ex  # started here, closed here
+    workers = ex.workers
     if runs < 1:
         raise BatchError(f"--runs must be at least 1 (got {runs})")
     if days < 1:
         raise BatchError(f"--days must be at least 1 (got {days})")
-    if workers < 1:
-        raise BatchError(f"--workers must be at least 1 (got {workers})")
     if not 0 <= master_seed < 2**63:
         raise BatchError(f"--seed must be between 0 and 2**63-1 (got {master_seed})")
 
@@ -385,7 +290,7 @@ def run_batch(
 
     scn = _prepare_scenario(scenario, runs, master_seed, days)
     out.mkdir(parents=True, exist_ok=True)
-    with _folder_lock(out):
+    with folder_lock(out):
         if resume:
             manifest = R.read_manifest(out)
             old_n = int(manifest["n_runs"])
@@ -413,7 +318,7 @@ def run_batch(
                      "part": None, "error": None, "seconds": None}
                     for i in range(old_n, runs)
                 )
-            manifest["resumed"] = [*manifest.get("resumed", []), _now()]
+            manifest["resumed"] = [*manifest.get("resumed", []), now()]
         else:
             if force:
                 _clear_batch(out)
@@ -422,7 +327,7 @@ def run_batch(
                 "status": "running",
                 "scenario": {},
                 "master_seed": master_seed,
-                "started": _now(),
+                "started": now(),
                 "finished": None,
                 "runs": [
                     {"run": i, "seed": s, "status": "pending", "part": None, "error": None,
@@ -444,15 +349,16 @@ def run_batch(
                 "resolved": text,
             },
             package={"name": PACKAGE, "version": package_version(), "git_commit": git_commit()},
-            versions=_versions(),
+            versions=versions(),
             platform=platform.platform(),
             command=command if command is not None else " ".join(sys.argv),
             workers=workers,
-            executor=getattr(executor, "name", executor) or "local",
+            executor=ex.name,
         )
         R.atomic_write_text(out / R.SCENARIO_FILE, text)
         R.write_manifest(out, manifest)
-        return _execute(scn, out, manifest, days, workers, progress, t_start, executor)
+        with owned:
+            return _execute(scn, out, manifest, days, ex, progress, t_start)
 
 
 def _execute(
@@ -460,28 +366,26 @@ def _execute(
     out: Path,
     manifest: dict[str, Any],
     days: int,
-    workers: int,
+    executor: Executor,
     progress: ProgressCallback | None,
     t_start: float,
-    executor: Any = None,
 ) -> BatchResult:
     by_run = {r["run"]: r for r in manifest["runs"]}
     total = len(by_run)
     todo = [(r["run"], r["seed"]) for r in manifest["runs"] if r["status"] != "done"]
     finished = total - len(todo)
-    interrupted = False
-
     last_write = time.monotonic()
+    unwritten: list[dict[str, Any]] = []  # results computed away from this disk, not yet saved
+    last_flush = time.monotonic()
 
     def record(result: dict[str, Any]) -> None:
-        nonlocal finished, last_write
+        nonlocal last_write
         for st in result["runs"]:
             r = by_run[st["run"]]
             r.update(status=st["status"], error=st["error"], seconds=st["seconds"])
             if "cpu_seconds" in st:  # wall and CPU time of the run in its worker
                 r["cpu_seconds"] = st["cpu_seconds"]
             r["part"] = result["part"] if st["status"] == "done" else None
-        finished += len(result["runs"])
         # at most about once a second (a huge batch would otherwise spend its time rewriting
         # the manifest); _finish always writes it. Parts finished after the last write are
         # unreferenced after a crash, so --resume deletes and redoes them: never duplicated.
@@ -489,72 +393,46 @@ def _execute(
             R.write_manifest(out, manifest)
             last_write = time.monotonic()
 
+    def flush() -> None:
+        nonlocal unwritten, last_flush
+        if unwritten:
+            merged = merge_results(unwritten)
+            part = write_part(out, merged["tables"]) if merged["tables"] is not None else None
+            record({"part": part, "runs": merged["runs"]})
+        unwritten, last_flush = [], time.monotonic()
+
+    def on_result(chunk: list[tuple[int, int]], result: Any, error: BaseException | None) -> None:
+        nonlocal finished
+        if error is not None:
+            msg = describe_failure(error)
+            result = {"part": None, "tables": None,
+                      "runs": [{"run": run, "status": "failed", "error": msg, "seconds": None}
+                               for run, _ in chunk]}
+        if executor.shares_filesystem or error is not None:
+            record({"part": result.get("part"), "runs": result["runs"]})
+        else:
+            unwritten.append(result)
+            if (sum(len(u["runs"]) for u in unwritten) >= CLIENT_FLUSH_RUNS
+                    or time.monotonic() - last_flush >= CLIENT_FLUSH_SECONDS):
+                flush()
+        finished += len(chunk)
+        if progress:
+            progress(finished, total)
+
+    interrupted = False
     try:
         if progress:
             progress(finished, total)
-        chunks = _chunks(todo, workers)
-        if executor not in (None, "local"):
-            from sim.executors import execute_with
-
-            interrupted = execute_with(executor, scn, out, todo, days, workers, record,
-                                       progress, lambda: (finished, total))
-        elif workers == 1 or len(chunks) <= 1:
-            for chunk in chunks:
-                record(run_chunk(scn, str(out), chunk, days))
-                if progress:
-                    progress(finished, total)
+        size = executor.chunk_size(len(todo))
+        chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
+        if executor.shares_filesystem:
+            interrupted = executor.map(run_chunk, (scn, days, str(out)), chunks, on_result)
         else:
-            interrupted = _execute_pool(scn, out, chunks, days, workers, record, progress,
-                                        lambda: (finished, total))
+            interrupted = executor.map(compute_runs, (scn, days), chunks, on_result)
     except KeyboardInterrupt:
         interrupted = True
+    flush()
     return _finish(out, manifest, interrupted, t_start)
-
-
-def _execute_pool(scn, out, chunks, days, workers, record, progress, counts) -> bool:
-    """Run chunks in worker processes; returns True when stopped by Ctrl-C."""
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=_mp_context(),
-        initializer=_init_worker,
-        initargs=(scn,),
-    )
-    outstanding: dict[Future, list[tuple[int, int]]] = {}
-
-    def collect(fut: Future) -> None:
-        chunk = outstanding.pop(fut)
-        try:
-            result = fut.result()
-        except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
-            result = {"part": None, "runs": failed_runs(chunk, exc)}
-        record(result)
-
-    try:
-        for chunk in chunks:
-            outstanding[pool.submit(_run_chunk_in_worker, str(out), chunk, days)] = chunk
-        while outstanding:
-            done, _ = wait(list(outstanding), return_when=FIRST_COMPLETED)
-            for fut in done:
-                collect(fut)
-            if progress:
-                progress(*counts())
-        return False
-    except KeyboardInterrupt:
-        # Stop cleanly: drop queued chunks, let the running ones finish (seconds) and keep
-        # their runs. A second Ctrl-C stops those too; their runs are redone on --resume.
-        for fut in list(outstanding):
-            if fut.cancel():
-                outstanding.pop(fut)
-        try:
-            for fut in list(outstanding):
-                fut.exception()  # waits
-                collect(fut)
-        except KeyboardInterrupt:
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
-        return True
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _finish(out: Path, manifest: dict[str, Any], interrupted: bool, t_start: float) -> BatchResult:
@@ -574,7 +452,7 @@ def _finish(out: Path, manifest: dict[str, Any], interrupted: bool, t_start: flo
         status = "interrupted"
     else:
         status = "failed" if failed else "incomplete"
-    manifest.update(status=status, finished=_now(), n_done=done, n_failed=len(failed))
+    manifest.update(status=status, finished=now(), n_done=done, n_failed=len(failed))
     R.write_manifest(out, manifest)
     shutil.rmtree(out / R.PARTS_DIR, ignore_errors=True)
     if assignment:

@@ -36,8 +36,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
-from sim.results import MAIN, Results, load_results
-from sim.results import fmt_number as _fmt
+from sim.runner import MAIN, Results, load_results
+from sim.runner import fmt_number as _fmt
 
 Z975 = stats.norm.ppf(0.975)
 Z80 = stats.norm.ppf(0.80)
@@ -483,7 +483,7 @@ def compare(
     if not 0 <= day <= last:
         raise CompareError(f"day {day} is outside 0..{last} (the last day common to all "
                            "batches)")
-    labels = _unique_labels(batches)
+    labels = unique_labels(batches)
     start = pd.Timestamp(batches[0].manifest.get("start_date", "2025-01-05"))
     date = (start + pd.Timedelta(days=day)).date().isoformat()
 
@@ -582,7 +582,7 @@ def compare(
                       notes=notes, warnings=warns)
 
 
-def _unique_labels(batches: Sequence[Results]) -> list[str]:
+def unique_labels(batches: Sequence[Results]) -> list[str]:
     labels = [option_label(r) for r in batches]
     if len(set(labels)) < len(labels):
         labels = [f"{lab} ({r.path.name})" for lab, r in zip(labels, batches, strict=True)]

@@ -1,0 +1,24 @@
+"""The model: ``WarModel`` (a ``mesa.Model``), its agents, and the pure kernels it wires.
+
+``run(scenario, seed)`` is the pure, seedable function from (scenario, seed) to a daily record
+and events that the runner, calibration and experiments build on. Importing mesa costs about a
+second, so the names below load ``sim.model.model`` only when first used (PEP 562).
+
+Modules: ``model`` (WarModel, run, RunResult), ``agents`` (Grouping, commands), ``kernels``
+(combat, logistics, morale, diplomacy: pure functions, no mesa).
+"""
+
+from typing import Any
+
+_LAZY = ("RECORD_COLUMNS", "RunResult", "WarModel", "run")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from sim.model import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = list(_LAZY)

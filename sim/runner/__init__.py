@@ -1,0 +1,43 @@
+"""Running batches: replicate seeds, executors, the batch runner and the results folder format.
+
+Modules: ``seeds``, ``executors`` (base, local, dask), ``batch``, ``results`` (the folder
+format, atomic writes, loading), ``provenance``. Other sub-packages use the names below.
+"""
+
+from sim.runner import results
+from sim.runner.batch import (
+    BatchError,
+    BatchResult,
+    ProgressCallback,
+    check_out_dir,
+    run_batch,
+)
+from sim.runner.executors import (
+    EXECUTORS,
+    Executor,
+    ExecutorError,
+    ProcessExecutor,
+    SerialExecutor,
+    default_workers,
+    make_executor,
+)
+from sim.runner.provenance import git_commit, now, package_version
+from sim.runner.results import (
+    MAIN,
+    Results,
+    atomic_write_table,
+    atomic_write_text,
+    fmt_number,
+    load_results,
+    read_manifest,
+    summarize,
+)
+from sim.runner.seeds import replicate_seed, replicate_seeds
+
+__all__ = [
+    "EXECUTORS", "MAIN", "BatchError", "BatchResult", "Executor", "ExecutorError",
+    "ProcessExecutor", "ProgressCallback", "Results", "SerialExecutor", "atomic_write_table",
+    "atomic_write_text", "check_out_dir", "default_workers", "fmt_number", "git_commit",
+    "load_results", "make_executor", "now", "package_version", "read_manifest",
+    "replicate_seed", "replicate_seeds", "results", "run_batch", "summarize",
+]

@@ -1,0 +1,249 @@
+"""Reading scenario files: YAML with ``extends:`` (deep merge, remembering which file set each
+key), overrides, validation into a :class:`Scenario` and cross-checks against the maps."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario.errors import ScenarioError, dotted
+from sim.scenario.overrides import apply_overrides
+from sim.scenario.schema import Scenario, allowed_keys, unit_at
+from sim.scenario.tree import get_path, scenario_dict
+
+MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 32
+MAX_NODES = 200_000
+MAX_EXTENDS = 8
+
+
+
+def read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise ScenarioError([f"{path}: file not found"])
+    if path.is_dir():
+        raise ScenarioError([f"{path}: is a directory, not a scenario file"])
+    size = path.stat().st_size
+    if size == 0:
+        raise ScenarioError([f"{path}: file is empty"])
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError([f"{path}: file is {size} bytes; a scenario is at most "
+                             f"{MAX_FILE_BYTES} bytes"])
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{path}: not a text file (expected UTF-8 YAML)"]) from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(exc, "problem", None) or "invalid syntax"
+        raise ScenarioError([f"{path}: not valid YAML{at}: {problem}"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{path}: YAML nested too deeply"]) from None
+    if data is None:
+        raise ScenarioError([f"{path}: file holds no YAML mapping"])
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: expected a mapping of keys at top level, "
+                             f"got {type(data).__name__}"])
+    _check_size(path, data)
+    return data
+
+
+def _check_size(path: Path, data: Any) -> None:
+    """Reject deeply nested or huge (e.g. alias-bomb) documents before walking them."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            raise ScenarioError([f"{path}: YAML nested deeper than {MAX_DEPTH} levels"])
+        if count > MAX_NODES:
+            raise ScenarioError([f"{path}: YAML has more than {MAX_NODES} values"])
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def _merge(base: Any, over: Any, origin: dict[tuple, str], path: tuple, file: str) -> Any:
+    """Deep-merge ``over`` onto ``base``; record in ``origin`` which file set each key path."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base.get(k), v, origin, (*path, k), file)
+        return out
+    for key in [p for p in origin if p[: len(path)] == path]:
+        del origin[key]
+    _record_origin(over, origin, path, file)
+    return over
+
+
+def _record_origin(value: Any, origin: dict[tuple, str], path: tuple, file: str) -> None:
+    origin[path] = file
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _record_origin(v, origin, (*path, k), file)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _record_origin(v, origin, (*path, i), file)
+
+
+def _load_tree(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = ()) -> dict:
+    path = path.resolve()
+    if path in chain:
+        raise ScenarioError([f"{path}: 'extends' loops back to itself"])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError([f"{path}: 'extends' chain longer than {MAX_EXTENDS}"])
+    data = read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        _record_origin(data, origin, (), str(path))
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: extends: expected a file name, got {parent!r}"])
+    base = _load_tree(path.parent / parent, origin, (*chain, path))
+    return _merge(base, data, origin, (), str(path))
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read, merge (``extends``), override (``a.b=value``) and validate a scenario file."""
+    path = Path(path)
+    origin: dict[tuple, str] = {}
+    tree = _load_tree(path, origin)
+    tree = apply_overrides(tree, overrides, origin, str(path))
+    _anchor_map_paths(tree, origin)
+    return validate_tree(tree, path, origin)
+
+
+def _anchor_map_paths(tree: dict, origin: dict[tuple, str]) -> None:
+    """Make each front's map path absolute, relative to the file that named it (the current
+    directory for ``--set``), so an option file anywhere can extend the shipped base."""
+    fronts = tree.get("fronts")
+    if not isinstance(fronts, dict):
+        return
+    for front, spec in fronts.items():
+        if not (isinstance(spec, dict) and isinstance(spec.get("map"), str)):
+            continue
+        p = Path(spec["map"])
+        if not p.is_absolute():
+            named_in = origin.get(("fronts", front, "map"), "--set")
+            base = Path.cwd() if named_in.startswith("--set") else Path(named_in).parent
+            spec["map"] = str((base / p).resolve())
+
+
+def validate_tree(tree: dict, path: Path | None, origin: dict[tuple, str] | None = None
+                  ) -> Scenario:
+    """Validate a merged tree into a :class:`Scenario`, then cross-check it against its maps."""
+    origin = origin or {}
+    name = str(path) if path else "<scenario>"
+    try:
+        scn = Scenario.model_validate({**tree, "source_path": path.resolve() if path else None})
+    except ValidationError as exc:
+        raise ScenarioError([_describe(err, origin, name) for err in exc.errors()]) from None
+    problems = cross_check(scn, origin, name)
+    if problems:
+        raise ScenarioError(problems)
+    return scn
+
+
+def _file_for(loc: tuple, origin: dict[tuple, str], default: str) -> str:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in origin:
+            return origin[loc[:n]]
+    return default
+
+
+
+def _describe(err: Mapping[str, Any], origin: dict[tuple, str], default: str) -> str:
+    loc = tuple(err["loc"])
+    file = _file_for(loc, origin, default)
+    key = dotted(loc) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        allowed = allowed_keys(loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        did = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"{file}: {key}: unknown key{did}; allowed: {', '.join(allowed)}"
+    if err["type"] == "missing":
+        return f"{file}: {key}: required key is missing"
+    unit = unit_at(loc)
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    return f"{file}: {key}: {msg}{shown}" + (f" [unit: {unit}]" if unit else "")
+
+
+
+def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[str]:
+    """Checks that need more than one key: map files, sectors, places, dates, names."""
+    from sim.space import MapError, load_map  # space imports nothing from here
+
+    problems: list[str] = []
+
+    def at(loc: tuple, msg: str) -> None:
+        problems.append(f"{_file_for(loc, origin, default)}: {dotted(loc)}: {msg}")
+
+    maps = {}
+    for front in ("kursk", "donetsk"):
+        loc = ("fronts", front, "map")
+        path = scn.map_path(front)
+        if not path.is_file():
+            at(loc, f"map file {path} does not exist")
+            continue
+        try:
+            maps[front] = load_map(path, getattr(scn.fronts, front).start_line)
+        except MapError as exc:
+            at(loc, str(exc))
+    seen: set[str] = set()
+    for i, g in enumerate(scn.groupings):
+        if g.name in seen:
+            at(("groupings", i, "name"), f"duplicate grouping name '{g.name}'")
+        seen.add(g.name)
+        if g.arrives is not None and g.arrives <= scn.start_date:
+            at(("groupings", i, "arrives"), f"date {g.arrives} is not after the start date "
+               f"{scn.start_date}; leave it out for groupings present on day 0")
+        fmap = maps.get(g.front)
+        if fmap is not None and g.sector not in fmap.sector_names:
+            hint = difflib.get_close_matches(g.sector, fmap.sector_names, n=1)
+            did = f" (did you mean '{hint[0]}'?)" if hint else ""
+            at(("groupings", i, "sector"), f"unknown sector '{g.sector}' on the {g.front} "
+               f"front{did}; allowed: {', '.join(fmap.sector_names)}")
+    places = {p.name for m in maps.values() for p in m.places}
+    for j, name in enumerate(scn.policy.ua.withdraw_on_places_lost):
+        if len(maps) == 2 and name not in places:  # only when every map could be read
+            hint = difflib.get_close_matches(name, sorted(places), n=1)
+            did = f" (did you mean '{hint[0]}'?)" if hint else ""
+            at(("policy", "ua", "withdraw_on_places_lost", j), f"unknown place '{name}'{did}")
+    talks = scn.diplomacy.talks_open
+    if talks is not None and talks < scn.start_date:
+        at(("diplomacy", "talks_open"), f"date {talks} is before the start date {scn.start_date}")
+    if scn.indices.incursion_start > scn.start_date:
+        at(("indices", "incursion_start"), f"date {scn.indices.incursion_start} is after the "
+           f"start date {scn.start_date}")
+    for side in ("ru", "ua"):
+        if not any(g.side == side for g in scn.groupings):
+            at(("groupings",), f"no grouping for side '{side}'")
+    for key, rng in scn.calibration.items():
+        if rng.low >= rng.high:
+            at(("calibration", key), f"low {rng.low} must be below high {rng.high}")
+        elif get_path(scn, key) is None:
+            at(("calibration", key), "not a numeric parameter of the scenario")
+    return problems
+
+
+
+def with_values(scn: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """A copy of ``scn`` with dotted-path parameters set (validated like ``--set``)."""
+    sets = [f"{k}={_yaml_scalar(v)}" for k, v in values.items()]
+    tree = apply_overrides(scenario_dict(scn), sets)
+    return validate_tree(tree, scn.source_path)
+
+
+def _yaml_scalar(v: Any) -> str:
+    return yaml.safe_dump(v, default_flow_style=True).strip().removesuffix("...").strip()

@@ -1,0 +1,335 @@
+"""The scenario schema (pydantic): every section, parameter, unit, default and range."""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from sim.scenario.units import Q, Strict, unit_of
+
+Side = Literal["ru", "ua"]
+FrontName = Literal["kursk", "donetsk"]
+Posture = Literal["attack", "defend", "reserve"]
+
+
+class FrontSpec(Strict):
+    map: Path = Field(description="map data file, relative to the scenario file")
+    start_line: str = Field("2025-01-05", description="name of the start line in the map file")
+
+
+class Fronts(Strict):
+    kursk: FrontSpec
+    donetsk: FrontSpec
+
+
+class Switches(Strict):
+    """Mechanisms that can be switched off (limiting cases and tests)."""
+
+    manoeuvre: bool = True
+    logistics: bool = True
+    morale: bool = True
+    diplomacy: bool = True
+    commands: bool = True
+    noise: bool = True
+
+
+class CombatParams(Strict):
+    lethality: Q("1/day", 0.009, ge=0, le=1,
+                 doc="casualties inflicted per day per unit of effective enemy combat power")
+    static_intensity: Q("fraction", 0.25, ge=0, le=1,
+                        doc="intensity of fighting in a sector where nobody attacks")
+    daily_noise_shape: Q("index", 4.0, gt=0,
+                         doc="gamma shape of the sector's daily intensity multiplier (mean 1)")
+    max_troops_per_km: Q("troops/km", 1200.0, gt=0,
+                         doc="troops per km of the current line that can fight at once (per side)")
+    min_frontage_km: Q("km", 4.0, gt=0,
+                       doc="frontage a sector always offers, even where its line runs along its "
+                           "edge (e.g. the state border before the incursion)")
+    prepared_defence: Q("ratio", 2.5, ge=1, doc="defender multiplier for prepared positions")
+    terrain_defence: dict[Literal["open", "urban", "forest", "river"], float] = Field(
+        default_factory=lambda: {"open": 1.0, "urban": 1.6, "forest": 1.25, "river": 1.4},
+        description="defender multiplier by terrain class of the ground being attacked (ratio)")
+    armour_bonus_per_1000: Q("per 1000 troops", 0.02, ge=0,
+                             doc="combat-power bonus per armoured vehicle per 1000 troops")
+    artillery_share: Q("fraction", 0.5, ge=0, le=1,
+                       doc="share of combat power that depends on artillery and its ammunition")
+    reference_rounds_per_troop: Q("rounds/troop/day", 0.1, gt=0,
+                                  doc="artillery fire at which the artillery term is 1")
+    killed_share: Q("fraction", 0.3, ge=0, le=1, doc="share of casualties killed")
+    captured_share: Q("fraction", 0.02, ge=0, le=1, doc="share captured in ordinary fighting")
+    broken_captured_share: Q("fraction", 0.3, ge=0, le=1,
+                             doc="share captured when the grouping is broken")
+    enveloped_captured_share: Q("fraction", 0.7, ge=0, le=1,
+                                doc="share captured when the grouping is cut off")
+    enveloped_loss_rate: Q("1/day", 0.36, ge=0, le=1,
+                           doc="daily loss fraction of a cut-off grouping under attack")
+    broken_loss_multiplier: Q("ratio", 2.5, ge=1,
+                              doc="losses of a broken grouping relative to an intact one")
+    armour_loss_factor: Q("ratio", 1.5, ge=0,
+                          doc="armour loss fraction per unit personnel loss fraction")
+    artillery_loss_factor: Q("ratio", 0.5, ge=0,
+                             doc="artillery loss fraction per unit personnel loss fraction")
+    wounded_return_share: Q("fraction", 0.5, ge=0, le=1,
+                            doc="share of wounded who return to duty")
+    wounded_return_days: Q("days", 28, ge=1, le=365, kind=int, doc="delay before they return")
+    transit_loss_rate: Q("1/day", 0.0005, ge=0, le=0.2,
+                         doc="daily loss fraction of a grouping in transit (strikes on the move)")
+
+
+class AdvanceParams(Strict):
+    max_km_per_day: Q("km/day", 0.3, ge=0, le=20,
+                      doc="attritional advance rate at an overwhelming force ratio")
+    half_force_ratio: Q("ratio", 1.5, gt=0, doc="force ratio at which the rate is half the max")
+    steepness: Q("index", 2.0, gt=0, doc="exponent of the force-ratio response")
+    broken_km_per_day: Q("km/day", 0.3, ge=0, le=20,
+                         doc="advance rate against a sector whose defenders have all broken")
+    breakthrough_km_per_day: Q("km/day", 6.0, ge=0, le=20,
+                               doc="advance rate into a sector with no defender at all")
+
+
+class LogisticsParams(Strict):
+    rounds_per_gun: dict[Literal["attack", "defend", "reserve", "transit", "withdrawing"],
+                         float] = Field(
+        default_factory=lambda: {"attack": 40.0, "defend": 20.0, "reserve": 0.0,
+                                 "transit": 0.0, "withdrawing": 10.0},
+        description="artillery rounds fired per gun per day by posture (rounds/gun/day)")
+    stock_days: Q("days", 10, gt=0, doc="ammunition a grouping keeps, in days of defend use")
+    delivery_share_per_day: Q("fraction", 0.35, gt=0, le=1,
+                              doc="share of a grouping's ammo shortfall delivered per day")
+    supply_max_days: Q("days", 10.0, gt=0, doc="general supply a grouping can hold")
+    supply_full_days: Q("days", 4.0, gt=0, doc="supply level below which combat power falls")
+    supply_floor: Q("fraction", 0.35, ge=0, le=1, doc="combat power factor with no supply")
+    resupply_days_per_day: Q("days/day", 1.6, ge=0, doc="supply delivered per day on an open route")
+    base_interdiction: Q("fraction", 0.1, ge=0, le=1,
+                         doc="share of deliveries lost to drones and strikes anywhere")
+    corridor_interdiction_max: Q("fraction", 0.9, ge=0, le=1,
+                                 doc="interdiction of the corridor with the enemy on it")
+    corridor_range_km: Q("km", 6.0, gt=0,
+                         doc="e-folding distance of corridor interdiction from the enemy line")
+
+
+class MoraleParams(Strict):
+    loss_sensitivity: Q("ratio", 1.5, ge=0, doc="morale lost per unit daily loss fraction")
+    supply_sensitivity: Q("1/day", 0.03, ge=0, doc="morale lost per day at zero supply")
+    ground_sensitivity: Q("1/km", 0.02, ge=0, doc="morale lost per km of ground lost")
+    recovery_rate: Q("1/day", 0.05, ge=0, le=1, doc="daily recovery toward the baseline")
+    reserve_recovery_rate: Q("1/day", 0.08, ge=0, le=1, doc="recovery rate in reserve")
+    break_threshold: Q("fraction", 0.2, ge=0, le=1, doc="morale below which a grouping breaks")
+    rally_threshold: Q("fraction", 0.5, ge=0, le=1, doc="morale at which it can fight again")
+    power_floor: Q("fraction", 0.5, ge=0, le=1, doc="combat-power factor at zero morale")
+
+
+class DiplomacyParams(Strict):
+    talks_open: dt.date | None = Field(None, description="date talks open; none = no talks")
+    ru_seeks: bool = Field(False, description="Russia actively seeks a ceasefire")
+    max_daily_probability: Q("1/day", 0.04, ge=0, le=1,
+                             doc="daily agreement probability when both sides are willing")
+    ru_willingness: Q("index", -1.0, doc="baseline Russian willingness (logit)")
+    ua_willingness: Q("index", -0.5, doc="baseline Ukrainian willingness (logit)")
+    seek_bonus: Q("index", 2.5, doc="added to Russian willingness when it seeks a ceasefire")
+    bargaining_weight: Q("index", 1.0,
+                         doc="Ukrainian willingness per unit bargaining value above zero")
+    confidence_weight: Q("index", 1.5,
+                         doc="Russian willingness per unit of lost domestic confidence")
+    momentum_weight: Q("index", 0.15,
+                       doc="willingness lost per km2/day the side gained over 14 days")
+    lag_days: Q("days", 10, ge=0, le=120, kind=int, doc="agreement to ceasefire start")
+    violation_intensity: Q("fraction", 0.05, ge=0, le=1,
+                           doc="combat intensity during a ceasefire relative to war")
+    freeze_advance_factor: Q("fraction", 0.02, ge=0, le=1,
+                             doc="advance rate during a ceasefire relative to war")
+    collapse_probability: Q("1/day", 0.004, ge=0, le=1, doc="daily chance the ceasefire fails")
+
+
+class IndexParams(Strict):
+    incursion_start: dt.date = Field(dt.date(2024, 8, 6), description="date Ukraine entered Kursk")
+    reference_area_km2: Q("km2", 585.0, gt=0, doc="area at which bargaining value is 1")
+    duration_weight: Q("index", 0.5, ge=0, doc="bargaining value added per year held")
+    confidence_start: Q("index", 0.8, ge=0, le=1, doc="Russian domestic confidence on day 0")
+    confidence_cost: Q("1/day", 0.002, ge=0,
+                       doc="daily confidence lost per reference area held by Ukraine")
+    confidence_recovery: Q("1/day", 0.01, ge=0, le=1,
+                           doc="daily recovery toward 1 when no Russian ground is held")
+    concession_cost: Q("index", 0.1, ge=0,
+                       doc="confidence lost at a ceasefire per reference area left to Ukraine")
+
+
+class SideParams(Strict):
+    replacements_per_day: Q("troops/day", 0, ge=0, kind=int,
+                            doc="new troops reaching these two fronts per day")
+    ammo_production_per_day: Q("rounds/day", 0.0, ge=0,
+                               doc="artillery rounds per day made available to these fronts")
+    ammo_depot_rounds: Q("rounds", 0.0, ge=0, doc="rounds in the depots on day 0")
+    transfer_days: Q("days", 7, ge=1, le=60, kind=int,
+                     doc="days in transit between the two fronts")
+    source: str = ""
+
+
+class ReinforcePolicy(Strict):
+    """Russia moves groupings from Donetsk to Kursk when a trigger fires."""
+
+    enabled: bool = False
+    trigger_ua_area_km2: Q("km2", 1e9, ge=0, doc="fires when Ukrainian-held Kursk area exceeds")
+    trigger_day: Q("days", 10_000, ge=0, kind=int, doc="fires on this day at the latest")
+    trigger_confidence_below: Q("index", 0.0, ge=0, le=1,
+                                doc="fires when domestic confidence falls below")
+    groupings: Q("index", 0, ge=0, le=50, kind=int, doc="Donetsk groupings to move")
+
+
+class RussianPolicy(Strict):
+    kursk_attack: bool = True
+    kursk_min_force_ratio: Q("ratio", 1.3, ge=0, doc="attack a Kursk sector at this ratio")
+    commit_reserve_force_ratio: Q("ratio", 1.0, ge=0,
+                                  doc="commit a reserve where UA/RU local ratio exceeds")
+    donetsk_attack: bool = True
+    donetsk_min_force_ratio: Q("ratio", 1.0, ge=0, doc="attack a Donetsk sector at this ratio")
+    replacement_share_kursk: Q("fraction", 0.25, ge=0, le=1,
+                               doc="share of replacements sent to Kursk")
+    reinforce_kursk: ReinforcePolicy = Field(default_factory=ReinforcePolicy)
+    redeploy_when_kursk_cleared: bool = Field(
+        True, description="send groupings beyond the garrison back to Donetsk once Kursk is clear")
+    kursk_garrison_groupings: Q("index", 3, ge=0, kind=int,
+                                doc="groupings kept in Kursk after it is cleared")
+
+
+class UkrainianPolicy(Strict):
+    kursk_counterattack: bool = True
+    counterattack_days: Q("days", 12, ge=0, kind=int,
+                          doc="days the Kursk counterattack lasts from day 0")
+    counterattack_sectors: Q("index", 2, ge=1, le=4, kind=int,
+                             doc="Kursk sectors attacked at once (the best local ratios)")
+    counterattack_min_force_ratio: Q("ratio", 0.35, ge=0,
+                                     doc="keeps attacking while UA/RU local ratio exceeds")
+    donetsk_counterattack: bool = True
+    donetsk_counter_force_ratio: Q("ratio", 0.9, ge=0,
+                                   doc="attack a Donetsk sector when RU/UA local ratio is below")
+    replacement_share_kursk: Q("fraction", 0.15, ge=0, le=1,
+                               doc="share of replacements sent to Kursk")
+    withdraw_from_kursk: bool = True
+    withdraw_supply_days_below: Q("days", 1.5, ge=0, doc="withdraw when mean supply falls below")
+    withdraw_area_below_km2: Q("km2", 60.0, ge=0, doc="withdraw when the salient shrinks below")
+    withdraw_corridor_margin_km: Q("km", 2.0, ge=0,
+                                   doc="withdraw when Russian ground is this close to the corridor")
+    withdraw_on_places_lost: list[str] = Field(
+        default_factory=list, description="withdraw when all of these places are lost")
+    commit_reserve_force_ratio: Q("ratio", 2.0, ge=0,
+                                  doc="commit a reserve where RU/UA local ratio exceeds")
+
+
+class Policies(Strict):
+    ru: RussianPolicy = Field(default_factory=RussianPolicy)
+    ua: UkrainianPolicy = Field(default_factory=UkrainianPolicy)
+
+
+class Sides(Strict):
+    ru: SideParams
+    ua: SideParams
+
+
+class GroupingSpec(Strict):
+    name: str
+    side: Side
+    front: FrontName
+    sector: str
+    personnel: Q("troops", ge=0, kind=int, doc="troops present on day 0")
+    armour: Q("vehicles", 0, ge=0, kind=int, doc="tanks and armoured fighting vehicles")
+    artillery: Q("guns", 0, ge=0, kind=int, doc="tube and rocket artillery pieces")
+    quality: Q("index", 1.0, gt=0, le=3, doc="training and experience multiplier")
+    morale: Q("fraction", 0.7, ge=0, le=1, doc="cohesion on day 0")
+    posture: Posture = "defend"
+    contingent: str = Field("regular", description="e.g. 'dprk' for North Korean troops")
+    arrives: dt.date | None = Field(
+        None, description="date the grouping enters the theatre (none = present on day 0)")
+    source: str = ""
+
+
+class CalibrationParam(Strict):
+    low: float
+    high: float
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    start_date: dt.date = dt.date(2025, 1, 5)
+    days: Q("days", 120, ge=1, le=1000, kind=int, doc="horizon")
+    runs: Q("index", 200, ge=1, le=1_000_000, kind=int, doc="default replicates per batch")
+    seed: int = Field(20250105, ge=0, description="default master seed")
+    fronts: Fronts
+    switches: Switches = Field(default_factory=Switches)
+    combat: CombatParams = Field(default_factory=CombatParams)
+    advance: AdvanceParams = Field(default_factory=AdvanceParams)
+    logistics: LogisticsParams = Field(default_factory=LogisticsParams)
+    morale: MoraleParams = Field(default_factory=MoraleParams)
+    diplomacy: DiplomacyParams = Field(default_factory=DiplomacyParams)
+    indices: IndexParams = Field(default_factory=IndexParams)
+    sides: Sides
+    policy: Policies = Field(default_factory=Policies)
+    groupings: list[GroupingSpec] = Field(min_length=1)
+    calibration: dict[str, CalibrationParam] = Field(
+        default_factory=dict, description="parameter path -> fitting range")
+    source_path: Path | None = Field(None, exclude=True)
+
+    def map_path(self, front: str) -> Path:
+        """Absolute path of a front's map file."""
+        p = getattr(self.fronts, front).map
+        base = self.source_path.parent if self.source_path else Path.cwd()
+        return p if p.is_absolute() else (base / p).resolve()
+
+
+
+# ---------------------------------------------------------------- introspection (for messages)
+
+
+def _model_at(loc: Sequence) -> tuple[type[BaseModel] | None, str | None]:
+    """The pydantic model that holds the last element of ``loc``, and that field's name."""
+    model: Any = Scenario
+    for i, part in enumerate(loc):
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None, None
+        if part not in model.model_fields:
+            return None, None
+        if i == len(loc) - 1:
+            return model, part
+        ann = model.model_fields[part].annotation
+        model = _inner_model(ann)
+        if model is not None and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            loc = (*loc[: i + 1], *loc[i + 2:])  # a list index: step into the item type
+    return None, None
+
+
+def _inner_model(ann: Any) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in typing.get_args(ann):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def allowed_keys(loc: Sequence) -> list[str]:
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        model = _inner_model(field.annotation)
+    if model is None:
+        return []
+    return [k for k in model.model_fields if k != "source_path"]
+
+
+def unit_at(loc: Sequence) -> str | None:
+    clean = [p for p in loc if not isinstance(p, int)]
+    model, field = _model_at(clean)
+    return unit_of(model, field) if model else None

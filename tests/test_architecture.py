@@ -1,0 +1,117 @@
+"""The house rules of ``docs/ARCHITECTURE.md``, checked on the source: imports flow one way
+between sub-packages, no cycle, no private name imported from another module, and another
+sub-package is used only through the names its ``__init__`` exports in ``__all__``."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+SIM = REPO / "sim"
+#: Lower layers first: a sub-package may import only from layers before it.
+LAYERS = ("space", "scenario", "model", "runner", "analysis", "viz", "cli", "app")
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "sim" or len(parts) < 2:
+        return None
+    return parts[1].removesuffix(".py")
+
+
+def _modules() -> list[tuple[str, Path]]:
+    out = []
+    for path in sorted(SIM.rglob("*.py")):
+        rel = path.relative_to(REPO).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out.append((".".join(parts), path))
+    return out
+
+
+def _imports(path: Path) -> list[tuple[str, list[str], int]]:
+    """``(module, names, line)`` for every ``import``/``from ... import`` in the file,
+    including those inside functions (lazy imports are still dependencies)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.module, [a.name for a in node.names], node.lineno))
+        elif isinstance(node, ast.Import):
+            out.extend((a.name, [], node.lineno) for a in node.names)
+    return out
+
+
+MODULES = _modules()
+
+
+def test_there_are_sub_packages_to_check():
+    layers = {_layer(m) for m, _ in MODULES}
+    assert {"space", "scenario", "model", "runner", "analysis", "viz", "cli"} <= layers
+
+
+@pytest.mark.parametrize("module,path", MODULES, ids=[m for m, _ in MODULES])
+def test_imports_flow_one_way(module, path):
+    mine = _layer(module)
+    if mine not in LAYERS:
+        return
+    for target, _, line in _imports(path):
+        other = _layer(target)
+        if other is None or other == mine or other not in LAYERS:
+            continue
+        assert LAYERS.index(other) < LAYERS.index(mine), (
+            f"{path.relative_to(REPO)}:{line}: sim.{mine} may not import {target} "
+            f"(layers: {' -> '.join(LAYERS)})")
+
+
+@pytest.mark.parametrize("module,path", MODULES, ids=[m for m, _ in MODULES])
+def test_no_private_names_across_modules_and_packages_used_through_all(module, path):
+    mine = _layer(module)
+    for target, names, line in _imports(path):
+        if not target.startswith("sim") or target == module:
+            continue
+        where = f"{path.relative_to(REPO)}:{line}"
+        for name in names:
+            assert not name.startswith("_"), f"{where}: imports private {target}.{name}"
+        other = _layer(target)
+        if other and other != mine and mine not in (None, "__main__"):
+            # another sub-package: only through its package and the names it exports
+            assert target == f"sim.{other}" or target == "sim", (
+                f"{where}: import from sim.{other} (its __all__), not {target}")
+            exported = importlib.import_module(target).__all__
+            for name in names:
+                assert name in exported, f"{where}: {name} is not in {target}.__all__"
+
+
+def test_no_import_cycle_between_sub_packages():
+    edges: dict[str, set[str]] = {}
+    for module, path in MODULES:
+        mine = _layer(module)
+        for target, _, _ in _imports(path):
+            other = _layer(target)
+            if other and mine and other != mine:
+                edges.setdefault(mine, set()).add(other)
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    for pkg in edges:
+        assert pkg not in reach(pkg), f"sim.{pkg} imports itself through a cycle"
+
+
+def test_tests_use_no_private_names():
+    for path in sorted((REPO / "tests").glob("*.py")) + sorted((REPO / "benchmarks").glob("*.py")):
+        for target, names, line in _imports(path):
+            if target.startswith("sim"):
+                bad = [n for n in names if n.startswith("_")]
+                assert not bad, f"{path.relative_to(REPO)}:{line}: private {target}.{bad}"
