@@ -15,9 +15,9 @@ _LAZY = ("RECORD_COLUMNS", "RunResult", "WarModel", "run")
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from sim.model import model
+        from sim.model import model, record
 
-        return getattr(model, name)
+        return getattr(record if hasattr(record, name) else model, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

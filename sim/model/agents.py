@@ -1,10 +1,11 @@
 """Mesa agents: force groupings and the two sides' commands.
 
-A :class:`Grouping`'s state lives in rows of the model's numpy arrays (structure of arrays), so
-the daily arithmetic is vectorised; the agent is the named handle on that row. A
-:class:`Command` turns its side's policy (``scenario.policy.ru`` / ``.ua``) into orders every
-day: postures per sector, transfers between fronts, reserve commitments and withdrawal. Policies
-are triggers on the battlefield state, not scripts.
+A :class:`Grouping` is the named handle on one row of the model's
+:class:`~sim.model.state.ForceState` (structure of arrays, so the daily arithmetic is
+vectorised). A :class:`Command` turns its side's policy (``scenario.policy.ru`` / ``.ua``) into
+orders every day: postures per sector, transfers between fronts, reserve commitments and
+withdrawal. Policies are triggers on the battlefield state, not scripts; orders go through the
+force state's methods, never by writing its arrays.
 """
 
 from __future__ import annotations
@@ -14,28 +15,35 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.space import SIDES
+from sim.model.state import (
+    ATTACK,
+    DEFEND,
+    DONETSK,
+    FRONTS,
+    KURSK,
+    POSTURE_NAMES,
+    RESERVE,
+    RU,
+    SIDES,
+    TRANSIT,
+    UA,
+    WITHDRAWING,
+)
 
 if TYPE_CHECKING:
     from sim.model.model import WarModel
     from sim.scenario import GroupingSpec, RussianPolicy, UkrainianPolicy
 
-RU, UA = 0, 1  # indices into SIDES
-KURSK, DONETSK = 0, 1
-FRONTS = ("kursk", "donetsk")
-ATTACK, DEFEND, RESERVE, TRANSIT, WITHDRAWING = range(5)
-POSTURE_NAMES = ("attack", "defend", "reserve", "transit", "withdrawing")
-
 
 def _row(name: str, doc: str) -> property:
     def get(self: Grouping) -> float:
-        return float(getattr(self.model, name)[self.index])
+        return float(getattr(self.model.forces, name)[self.index])
 
     return property(get, doc=doc)
 
 
 class Grouping(mesa.Agent):
-    """A brigade-to-division-sized force grouping (one row of the model's state arrays)."""
+    """A brigade-to-division-sized force grouping (one row of the model's force state)."""
 
     model: WarModel
 
@@ -56,15 +64,16 @@ class Grouping(mesa.Agent):
 
     @property
     def front(self) -> str:
-        return FRONTS[self.model.front[self.index]]
+        return FRONTS[self.model.forces.front[self.index]]
 
     @property
     def sector(self) -> str:
-        return self.model.maps[self.front].sector_names[self.model.sector[self.index]]
+        f = self.model.forces
+        return self.model.maps[self.front].sector_names[f.sector[self.index]]
 
     @property
     def posture(self) -> str:
-        return POSTURE_NAMES[self.model.posture[self.index]]
+        return POSTURE_NAMES[self.model.forces.posture[self.index]]
 
     def __repr__(self) -> str:
         return (f"Grouping({self.name!r}, {SIDES[self.side]}, {self.front}/{self.sector}, "
@@ -82,75 +91,72 @@ class Command(mesa.Agent):
 
     # -- shared helpers --------------------------------------------------------------------
     def _mine(self, front: int | None = None) -> np.ndarray:
-        m = self.model
-        mask = m.side == self.side
-        if front is not None:
-            mask &= m.front == front
-        return mask
+        return self.model.forces.mine(self.side, front)
 
     def _set_postures(self, front: int, may_attack: np.ndarray) -> None:
         """Line groupings (attack/defend, not broken) on ``front`` attack where ``may_attack``
         (per global sector) is true, else defend."""
-        m = self.model
-        line = self._mine(front) & ((m.posture == ATTACK) | (m.posture == DEFEND)) & ~m.broken
-        m.posture[line] = np.where(may_attack[m.gsec[line]], ATTACK, DEFEND)
+        f = self.model.forces
+        line = self._mine(front) & ((f.posture == ATTACK) | (f.posture == DEFEND)) & ~f.broken
+        f.set_posture(line, np.where(may_attack[f.gsec[line]], ATTACK, DEFEND))
 
     def _commit_reserves(self, front: int, threat: np.ndarray, threshold: float) -> None:
         """Send this front's reserves to the sector with the highest ``threat`` (enemy/own
         power ratio) when it exceeds ``threshold``."""
-        m = self.model
-        reserves = np.flatnonzero(self._mine(front) & (m.posture == RESERVE) & ~m.broken)
+        m, f = self.model, self.model.forces
+        reserves = np.flatnonzero(self._mine(front) & (f.posture == RESERVE) & ~f.broken)
         if reserves.size == 0:
             return
         secs = m.front_sectors(front)
         worst = secs[np.argmax(threat[secs])]
         if threat[worst] > threshold:
-            for i in reserves:
-                m.sector[i] = worst - m.sector_offset[front]
-                m.posture[i] = DEFEND
-                m.gsec[i] = worst
+            f.move(reserves, worst, DEFEND)
             m.log("reserve_committed", self._names(reserves),
                   f"to {m.sector_label(worst)}: enemy/own ratio {threat[worst]:.2f}")
 
     def _relieve_broken(self, front: int) -> None:
         """Relief in place: a fresh reserve takes over the sector of a broken grouping, which
         goes into reserve to recover."""
-        m = self.model
+        m, f = self.model, self.model.forces
         mine = self._mine(front)
-        broken = np.flatnonzero(mine & m.broken & (m.posture == WITHDRAWING))
-        fresh = list(np.flatnonzero(mine & ~m.broken & (m.posture == RESERVE)))
+        broken = np.flatnonzero(mine & f.broken & (f.posture == WITHDRAWING))
+        if broken.size == 0:
+            return
+        fresh = list(np.flatnonzero(mine & ~f.broken & (f.posture == RESERVE)))
         for i in broken:
             if not fresh:
                 return
             j = fresh.pop(0)
-            m.sector[j], m.gsec[j], m.posture[j] = m.sector[i], m.gsec[i], DEFEND
-            m.posture[i] = RESERVE
+            f.move(j, int(f.gsec[i]), DEFEND)
+            f.set_posture(i, RESERVE)
             m.log("relief_in_place", m.groupings[j].name,
-                  f"relieves broken {m.groupings[i].name} at {m.sector_label(int(m.gsec[i]))}")
+                  f"relieves broken {m.groupings[i].name} at {m.sector_label(int(f.gsec[i]))}")
 
     def _regroup(self, front: int, own: np.ndarray, enemy: np.ndarray) -> None:
         """Move line groupings out of sectors of ``front`` where there is neither enemy in
         contact nor ground left to take, to the sector where the enemy is strongest relative to
         this side, leaving the smallest grouping behind as a screen (an empty sector would let
         the enemy walk in at breakthrough speed)."""
-        m = self.model
+        m, f = self.model, self.model.forces
         secs = m.front_sectors(front)
         idle = secs[(enemy[secs] <= 0) & m.nothing_to_take(self.side)[secs]]
+        if idle.size == 0:
+            return
         live = secs[enemy[secs] > 0]
-        if idle.size == 0 or live.size == 0:
+        if live.size == 0:
             return
         target = live[np.argmax(_ratio(enemy[live], own[live]))]
-        line = self._mine(front) & ((m.posture == ATTACK) | (m.posture == DEFEND))
+        line = self._mine(front) & ((f.posture == ATTACK) | (f.posture == DEFEND))
         for s in idle:
-            here = np.flatnonzero(line & (m.gsec == s))
+            here = np.flatnonzero(line & (f.gsec == s))
             if here.size < 2:
                 continue
-            movers = here[np.argsort(m.personnel[here])][1:]
-            m.gsec[movers] = target
-            m.sector[movers] = target - m.sector_offset[front]
+            by_size = here[np.argsort(f.personnel[here])]
+            movers = by_size[1:]
+            f.move(movers, int(target))
             m.log("regrouped", self._names(movers),
                   f"{m.sector_label(int(s))} -> {m.sector_label(int(target))}: nothing left to "
-                  f"take; {m.groupings[here[np.argsort(m.personnel[here])][0]].name} stays")
+                  f"take; {m.groupings[by_size[0]].name} stays")
 
     def _sector_powers(self) -> tuple[np.ndarray, np.ndarray]:
         """(own, enemy) combat power per global sector, after regrouping idle groupings."""
@@ -206,19 +212,20 @@ class RussianCommand(Command):
         if not reasons:
             return
         self.reinforced = True
-        cand = np.flatnonzero(self._mine(DONETSK) & (m.posture != TRANSIT))
+        f = m.forces
+        cand = np.flatnonzero(self._mine(DONETSK) & (f.posture != TRANSIT))
         # Reserves first, then the strongest groupings of the sectors Russia dominates most,
         # keeping one grouping in every sector.
-        key = np.where(m.posture[cand] == RESERVE, np.inf, ratio[m.gsec[cand]])
-        order = cand[np.lexsort((-m.personnel[cand], -key))]
-        left = {s: int(np.sum((m.gsec[cand] == s) & (m.posture[cand] != RESERVE)))
-                for s in np.unique(m.gsec[cand])}
+        key = np.where(f.posture[cand] == RESERVE, np.inf, ratio[f.gsec[cand]])
+        order = cand[np.lexsort((-f.personnel[cand], -key))]
+        left = {s: int(np.sum((f.gsec[cand] == s) & (f.posture[cand] != RESERVE)))
+                for s in np.unique(f.gsec[cand])}
         chosen = []
         for i in order:
             if len(chosen) == rp.groupings:
                 break
-            s = int(m.gsec[i])
-            if m.posture[i] != RESERVE:
+            s = int(f.gsec[i])
+            if f.posture[i] != RESERVE:
                 if left.get(s, 0) <= 1:
                     continue
                 left[s] -= 1
@@ -232,12 +239,13 @@ class RussianCommand(Command):
         m, p = self.model, self.policy
         if not p.redeploy_when_kursk_cleared or m.kursk_ua_km2 > 0 or not m.kursk_ever_held:
             return
-        if (self.model.side == UA)[(m.front == KURSK) & (m.posture != TRANSIT)].any():
+        f = m.forces
+        if (f.is_side[UA] & (f.front == KURSK) & (f.posture != TRANSIT)).any():
             return  # Ukrainian groupings still in Kursk oblast
-        kursk = np.flatnonzero(self._mine(KURSK) & (m.posture != TRANSIT))
+        kursk = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
         if kursk.size <= p.kursk_garrison_groupings:
             return
-        keep = kursk[np.argsort(-m.personnel[kursk])][: p.kursk_garrison_groupings]
+        keep = kursk[np.argsort(-f.personnel[kursk])][: p.kursk_garrison_groupings]
         targets = m.front_sectors(DONETSK)
         best = targets[np.argsort(-ratio[targets])]
         movers = [i for i in kursk if i not in keep]
@@ -287,11 +295,12 @@ class UkrainianCommand(Command):
         m, p = self.model, self.policy
         if self.withdrawn or not p.withdraw_from_kursk or m.day == 0:
             return
-        inside = np.flatnonzero(self._mine(KURSK) & (m.posture != TRANSIT))
+        f = m.forces
+        inside = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
         if inside.size == 0:
             return
         reasons = []
-        supply = float(m.supply_days[inside].mean())
+        supply = float(f.supply_days[inside].mean())
         if m.switches.logistics and supply < p.withdraw_supply_days_below:
             reasons.append(f"supply {supply:.1f} days < {p.withdraw_supply_days_below}")
         if m.kursk_ua_km2 < p.withdraw_area_below_km2:

@@ -2,79 +2,46 @@
 
 ``run(scenario, seed)`` is the pure, seedable function from (scenario, seed) to a daily record
 and an event list that the batch runner, calibration and experiments build on.
+
+The groupings' numbers live in one :class:`~sim.model.state.ForceState` (structure of arrays);
+:class:`~sim.model.agents.Grouping` agents are named views of its rows, and the two
+:class:`~sim.model.agents.Command` agents change it only through its methods. ``model.steps``
+(Mesa's step counter) is the day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from sim.model.agents import (
+from sim.model.agents import Command, Grouping, RussianCommand, UkrainianCommand
+from sim.model.kernels import combat, diplomacy, logistics, morale
+from sim.model.record import COLUMN, DailyRecord, RunResult, side_columns
+from sim.model.state import (
     ATTACK,
-    DEFEND,
     DONETSK,
     FRONTS,
     KURSK,
     POSTURE_NAMES,
     RESERVE,
     RU,
-    SIDES,
     TRANSIT,
     UA,
-    WITHDRAWING,
-    Grouping,
-    RussianCommand,
-    UkrainianCommand,
+    ForceState,
 )
-from sim.model.kernels import combat, diplomacy, logistics, morale
 from sim.scenario import Scenario
-from sim.space import TERRAIN_CLASSES, FrontMap, load_map
+from sim.space import SIDES, TERRAIN_CLASSES, FrontMap, load_map
 
 # Diplomacy states
 NO_TALKS, TALKS, AGREED, CEASEFIRE = range(4)
 
-RECORD_COLUMNS = (
-    "kursk_ua_km2", "donetsk_ru_gain_km2",
-    "ua_kursk_personnel", "ru_kursk_personnel", "ua_donetsk_personnel", "ru_donetsk_personnel",
-    "ua_transit_personnel", "ru_transit_personnel",
-    "ua_killed", "ua_wounded", "ua_captured", "ru_killed", "ru_wounded", "ru_captured",
-    "ua_ammo", "ru_ammo", "ceasefire", "bargaining_value", "ru_domestic_confidence",
-    # extras
-    "talks_open", "ua_replacements", "ru_replacements", "ua_returned", "ru_returned",
-    "ua_arrived", "ru_arrived",
-    "ua_armour", "ru_armour", "ua_artillery", "ru_artillery", "ua_rounds_fired", "ru_rounds_fired",
-    "dprk_casualties", "kursk_corridor_interdiction", "ua_kursk_supply_days",
-    "ru_kursk_attack_sectors", "ru_donetsk_attack_sectors", "ua_kursk_attack_sectors",
-    "ua_donetsk_attack_sectors",
-)
-BOOL_COLUMNS = ("ceasefire", "talks_open")
-
-
-@dataclass
-class RunResult:
-    """One run: its daily record, its events and the scenario's place names."""
-
-    daily: pd.DataFrame
-    events: pd.DataFrame
-    place_changes: dict[str, int | None]
-    ceasefire_day: int | None
-    ceasefire_lines: dict[str, float]
-
-    def summary(self) -> dict:
-        """Final-day values, the ceasefire day and lines, and the day each place changed hands."""
-        last = self.daily.iloc[-1]
-        out = {c: last[c].item() if hasattr(last[c], "item") else last[c]
-               for c in self.daily.columns if c not in ("day", "date")}
-        out["days"] = int(last["day"])
-        out["ceasefire_day"] = self.ceasefire_day
-        for key in ("kursk_ua_km2", "donetsk_ru_gain_km2"):
-            out[f"ceasefire_{key}"] = self.ceasefire_lines.get(key)
-        out.update({f"changed_{slug}_day": d for slug, d in self.place_changes.items()})
-        return out
+_PER_SIDE = {stem: side_columns(stem) for stem in (
+    "kursk_personnel", "donetsk_personnel", "transit_personnel", "arrived", "killed", "wounded",
+    "captured", "ammo", "replacements", "returned", "armour", "artillery", "rounds_fired",
+    "kursk_attack_sectors", "donetsk_attack_sectors")}
 
 
 class WarModel(mesa.Model):
@@ -86,16 +53,22 @@ class WarModel(mesa.Model):
         self.scn = scenario
         self.switches = scenario.switches
         self.days = int(days if days is not None else scenario.days)
-        self.day = 0
         self.maps: dict[str, FrontMap] = {
             f: load_map(scenario.map_path(f), getattr(scenario.fronts, f).start_line)
             for f in FRONTS}
         self._build_space()
-        self._build_forces()
+        self.forces = self._build_forces()
+        self.groupings = [Grouping(self, i, g) for i, g in enumerate(scenario.groupings)]
         self.ru_command = RussianCommand(self, scenario.policy.ru)
         self.ua_command = UkrainianCommand(self, scenario.policy.ua)
+        self.commands = self.agents.select(agent_type=Command)
         self._build_state()
         self._record_row()
+
+    @property
+    def day(self) -> int:
+        """Days since the start date (Mesa's step counter)."""
+        return self.steps
 
     # ------------------------------------------------------------------ construction
     def _build_space(self) -> None:
@@ -104,6 +77,9 @@ class WarModel(mesa.Model):
         self.sector_offset = np.array([0, counts[0]])
         self.n_sectors = sum(counts)
         self.sector_front = np.repeat([KURSK, DONETSK], counts)
+        self.front_mask = (self.sector_front == KURSK, self.sector_front == DONETSK)
+        self.front_secs = (np.flatnonzero(self.front_mask[KURSK]),
+                           np.flatnonzero(self.front_mask[DONETSK]))
         self.line = np.zeros(self.n_sectors)  # effective km, + = Russian advance
         lo = [np.array([m.depth_km[m.in_area & (m.sector == s)].min(initial=0.0)
                         for s in range(len(m.sector_names))]) for m in fmaps]
@@ -120,46 +96,50 @@ class WarModel(mesa.Model):
         self.ru_donetsk_cells0 = self.maps["donetsk"].ru_cells(self._front_line(DONETSK)).sum()
         self.terrain_defence = np.array(
             [self.scn.combat.terrain_defence.get(t, 1.0) for t in TERRAIN_CLASSES])
+        kmap = self.maps["kursk"]
+        route = kmap.routes.get("sudzha_corridor")
+        self.corridor = route if route is not None and route.cells.size else None
 
-    def _build_forces(self) -> None:
+    def _build_forces(self) -> ForceState:
         specs = self.scn.groupings
-        n = len(specs)
         f64 = lambda vals: np.array(vals, dtype=float)  # noqa: E731
-        self.side = np.array([SIDES.index(g.side) for g in specs], dtype=np.int8)
-        self.front = np.array([FRONTS.index(g.front) for g in specs], dtype=np.int8)
-        self.sector = np.array([self.maps[g.front].sector_names.index(g.sector) for g in specs],
-                               dtype=np.int16)
-        self.gsec = self.sector_offset[self.front] + self.sector
-        self.posture = np.array([("attack", "defend", "reserve").index(g.posture) for g in specs],
-                                dtype=np.int8)
-        self.personnel = f64([g.personnel for g in specs])
-        self.establishment = self.personnel.copy()
-        self.armour = f64([g.armour for g in specs])
-        self.artillery = f64([g.artillery for g in specs])
-        self.quality = f64([g.quality for g in specs])
-        self.morale = f64([g.morale for g in specs])
-        self.morale0 = self.morale.copy()
-        self.broken = np.zeros(n, dtype=bool)
-        self.transit_left = np.zeros(n, dtype=np.int16)
-        self.dest_front = self.front.copy()
-        self.dest_gsec = self.gsec.copy()
-        self.dprk = np.array([g.contingent == "dprk" for g in specs])
+        front = np.array([FRONTS.index(g.front) for g in specs], dtype=np.int8)
+        sector = np.array([self.maps[g.front].sector_names.index(g.sector) for g in specs],
+                          dtype=np.int16)
+        lg = self.scn.logistics
+        artillery = f64([g.artillery for g in specs])
+        personnel = f64([g.personnel for g in specs])
+        morale0 = f64([g.morale for g in specs])
+        forces = ForceState(
+            side=np.array([SIDES.index(g.side) for g in specs], dtype=np.int8),
+            front=front,
+            gsec=self.sector_offset[front] + sector,
+            posture=np.array([POSTURE_NAMES.index(g.posture) for g in specs], dtype=np.int8),
+            personnel=personnel,
+            establishment=personnel.copy(),
+            armour=f64([g.armour for g in specs]),
+            artillery=artillery,
+            quality=f64([g.quality for g in specs]),
+            morale=morale0,
+            morale0=morale0.copy(),
+            ammo=artillery * lg.rounds_per_gun["defend"] * lg.stock_days,
+            supply_days=np.full(len(specs), lg.supply_max_days),
+            dprk=np.array([g.contingent == "dprk" for g in specs]),
+            sector_offset=self.sector_offset,
+        )
         # Groupings that enter the theatre later wait off-map: in transit, out of every count.
         arrival = np.array([(g.arrives - self.scn.start_date).days if g.arrives else 0
                             for g in specs], dtype=np.int16)
-        self.pending = arrival > 0
-        self.posture[self.pending] = TRANSIT
-        self.transit_left[:] = arrival
-        lg = self.scn.logistics
+        later = np.flatnonzero(arrival > 0)
+        if later.size:
+            forces.hold_back(later, arrival[later])
         self.rounds_per_gun = np.array([lg.rounds_per_gun[p] for p in POSTURE_NAMES])
-        self.ammo = self.artillery * lg.rounds_per_gun["defend"] * lg.stock_days
-        self.supply_days = np.full(n, lg.supply_max_days)
-        self.groupings = [Grouping(self, i, g) for i, g in enumerate(specs)]
+        return forces
 
     def _build_state(self) -> None:
-        s = self.scn
+        s, f = self.scn, self.forces
         self.depot = np.array([s.sides.ru.ammo_depot_rounds, s.sides.ua.ammo_depot_rounds])
-        self.start_personnel = np.array([self.personnel[(self.side == k) & ~self.pending].sum()
+        self.start_personnel = np.array([f.personnel[f.is_side[k] & ~f.pending].sum()
                                          for k in (RU, UA)])
         self.arrived = np.zeros(2)
         self.killed = np.zeros(2)
@@ -180,32 +160,36 @@ class WarModel(mesa.Model):
         self.donetsk_gain_km2 = 0.0
         self.confidence = s.indices.confidence_start
         self.held_days = float((s.start_date - s.indices.incursion_start).days)
-        self.interdiction = np.full(len(self.groupings), s.logistics.base_interdiction)
+        self.interdiction = np.full(len(f), s.logistics.base_interdiction)
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
+        self.plan_power = self._power()
         self.events: list[tuple[int, str, str, str]] = []
-        self.rec = {c: np.zeros(self.days + 1) for c in RECORD_COLUMNS}
-        self.rec_line = np.zeros((self.days + 1, self.n_sectors))
+        self.rec = DailyRecord(self.days, self.n_sectors)
+        self._bargaining = self.rec.column("bargaining_value")
+        self._gain = self.rec.column("donetsk_ru_gain_km2")
+        self._kursk_area = self.rec.column("kursk_ua_km2")
 
     # ------------------------------------------------------------------ views used by commands
     def front_sectors(self, front: int) -> np.ndarray:
-        return np.flatnonzero(self.sector_front == front)
+        return self.front_secs[front]
 
     def is_front_sector(self, front: int) -> np.ndarray:
-        return self.sector_front == front
+        return self.front_mask[front]
 
     def sector_label(self, gsec: int) -> str:
         f = int(self.sector_front[gsec])
         return f"{FRONTS[f]}/{self.maps[FRONTS[f]].sector_names[gsec - self.sector_offset[f]]}"
 
     def in_contact(self) -> np.ndarray:
-        return (self.posture == ATTACK) | (self.posture == DEFEND) | (self.posture == WITHDRAWING)
+        return self.forces.contact
 
     def sector_power(self, side: int, power: np.ndarray | None = None) -> np.ndarray:
         """Combat power per global sector for ``side`` (troop-equivalents)."""
+        f = self.forces
         p = self.plan_power if power is None else power
-        mask = (self.side == side) & self.in_contact()
-        return np.bincount(self.gsec[mask], weights=p[mask], minlength=self.n_sectors)
+        mask = f.is_side[side] & f.contact
+        return np.bincount(f.gsec[mask], weights=p[mask], minlength=self.n_sectors)
 
     def nothing_to_take(self, side: int) -> np.ndarray:
         """Per global sector: True where ``side`` already holds all of the sector's ground."""
@@ -217,25 +201,22 @@ class WarModel(mesa.Model):
     def order_transfer(self, i: int, front: int, gsec: int, cause: str) -> None:
         """Put grouping ``i`` on the move to ``gsec`` of ``front``; it arrives after the
         side's ``transfer_days``."""
-        side = SIDES[self.side[i]]
-        self.posture[i] = TRANSIT
-        self.transit_left[i] = getattr(self.scn.sides, side).transfer_days
-        self.dest_front[i] = front
-        self.dest_gsec[i] = gsec
+        f = self.forces
+        side = SIDES[f.side[i]]
+        from_front = FRONTS[f.front[i]]
+        f.start_transfer(i, front, gsec, getattr(self.scn.sides, side).transfer_days)
         self.log("transfer_departed", self.groupings[i].name,
-                 f"{FRONTS[self.front[i]]} -> {self.sector_label(gsec)}, "
-                 f"{self.personnel[i]:.0f} troops; {cause}")
+                 f"{from_front} -> {self.sector_label(gsec)}, "
+                 f"{f.personnel[i]:.0f} troops; {cause}")
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One day: diplomacy, orders, movement, logistics, combat, morale, indices, record."""
-        self.day += 1
         if self.switches.diplomacy:
             self._diplomacy()
         if self.switches.commands:
             self.plan_power = self._power()  # what each grouping could bring to bear today
-            self.ru_command.step()
-            self.ua_command.step()
+            self.commands.do("step")
         self._transit()
         fired = self._logistics()
         self._combat(fired)
@@ -245,7 +226,7 @@ class WarModel(mesa.Model):
             self.running = False
 
     def _front_line(self, front: int) -> np.ndarray:
-        return self.line[self.sector_front == front]
+        return self.line[self.front_mask[front]]
 
     def _place_holders(self) -> np.ndarray:
         return np.concatenate([self.maps[f].place_holder_ua(self._front_line(k))
@@ -255,42 +236,43 @@ class WarModel(mesa.Model):
         """How far Russian ground is from the Sudzha corridor (km); inf while Ukraine does not
         hold the route's far end (before the incursion reaches Sudzha, or after losing it),
         since then no salient hangs on the route."""
-        kmap = self.maps["kursk"]
-        route = kmap.routes.get("sudzha_corridor")
-        if route is None or route.cells.size == 0:
+        route = self.corridor
+        if route is None:
             return np.inf
         line = self._front_line(KURSK)
         if route.depth_km[-1] < line[route.sectors[-1]]:
             return np.inf
-        return kmap.route_margin_km("sudzha_corridor", line)
+        return self.maps["kursk"].route_margin_km("sudzha_corridor", line)
 
     def _corridor_interdiction(self) -> float:
         lg = self.scn.logistics
         return logistics.corridor_interdiction(self.corridor_margin_km, lg.base_interdiction,
                                                lg.corridor_interdiction_max, lg.corridor_range_km)
 
-    def _supply_factor(self) -> np.ndarray:
+    def _supply_factor(self) -> np.ndarray | float:
         if not self.switches.logistics:
-            return np.ones(len(self.groupings))
+            return 1.0
         lg = self.scn.logistics
-        return logistics.supply_factor(self.supply_days, lg.supply_full_days, lg.supply_floor)
+        return logistics.supply_factor(self.forces.supply_days, lg.supply_full_days,
+                                       lg.supply_floor)
 
-    def _morale_factor(self) -> np.ndarray:
+    def _morale_factor(self) -> np.ndarray | float:
         if not self.switches.morale:
-            return np.ones(len(self.groupings))
-        return morale.morale_factor(self.morale, self.scn.morale.power_floor)
+            return 1.0
+        return morale.morale_factor(self.forces.morale, self.scn.morale.power_floor)
 
     def _demand(self) -> np.ndarray:
+        f = self.forces
         cf = self.scn.diplomacy.violation_intensity if self.diplo == CEASEFIRE else 1.0
-        return self.artillery * self.rounds_per_gun[self.posture] * cf
+        return f.artillery * self.rounds_per_gun[f.posture] * cf
 
     def _power(self, fired: np.ndarray | None = None) -> np.ndarray:
-        c = self.scn.combat
+        c, f = self.scn.combat, self.forces
         if fired is None:  # planning view: what the grouping could fire from its stock
             d = self._demand()
-            fired = d if not self.switches.logistics else np.minimum(self.ammo, d)
+            fired = d if not self.switches.logistics else np.minimum(f.ammo, d)
         return combat.combat_power(
-            self.personnel, self.quality, self.armour, fired, self._morale_factor(),
+            f.personnel, f.quality, f.armour, fired, self._morale_factor(),
             self._supply_factor(), armour_bonus_per_1000=c.armour_bonus_per_1000,
             artillery_share=c.artillery_share,
             reference_rounds_per_troop=c.reference_rounds_per_troop)
@@ -311,7 +293,7 @@ class WarModel(mesa.Model):
                 confidence_lost=max(lost, 0.0), confidence_weight=d.confidence_weight,
                 momentum_km2_per_day=momentum, momentum_weight=d.momentum_weight)
             w_ua = diplomacy.willingness(
-                d.ua_willingness, bargaining_value=self.rec["bargaining_value"][self.day - 1],
+                d.ua_willingness, bargaining_value=self._bargaining[self.day - 1],
                 bargaining_weight=d.bargaining_weight,
                 momentum_km2_per_day=-momentum, momentum_weight=d.momentum_weight)
             p = diplomacy.agreement_probability(w_ru, w_ua, d.max_daily_probability)
@@ -343,64 +325,58 @@ class WarModel(mesa.Model):
         t1 = self.day - 1
         if t1 <= t0:
             return 0.0
-        r = self.rec
-        gain = ((r["donetsk_ru_gain_km2"][t1] - r["donetsk_ru_gain_km2"][t0])
-                - (r["kursk_ua_km2"][t1] - r["kursk_ua_km2"][t0]))
+        gain = ((self._gain[t1] - self._gain[t0])
+                - (self._kursk_area[t1] - self._kursk_area[t0]))
         return gain / (t1 - t0)
 
     def _transit(self) -> None:
-        moving = self.posture == TRANSIT
-        if not moving.any():
-            return
-        self.transit_left[moving] -= 1
-        for i in np.flatnonzero(moving & (self.transit_left <= 0)):
-            self.front[i] = self.dest_front[i]
-            self.gsec[i] = self.dest_gsec[i]
-            self.sector[i] = self.gsec[i] - self.sector_offset[self.front[i]]
-            self.posture[i] = DEFEND
-            if self.pending[i]:
-                self.pending[i] = False
-                self.arrived[self.side[i]] += self.personnel[i]
+        f = self.forces
+        for i in f.advance_transit():
+            where = self.sector_label(int(f.gsec[i]))
+            if f.pending[i]:
+                f.enter(i)
+                self.arrived[f.side[i]] += f.personnel[i]
                 self.log("grouping_entered", self.groupings[i].name,
-                         f"enters at {self.sector_label(int(self.gsec[i]))}, "
-                         f"{self.personnel[i]:.0f} troops")
+                         f"enters at {where}, {f.personnel[i]:.0f} troops")
                 continue
             self.log("transfer_arrived", self.groupings[i].name,
-                     f"at {self.sector_label(int(self.gsec[i]))}, {self.personnel[i]:.0f} troops")
+                     f"at {where}, {f.personnel[i]:.0f} troops")
 
     def _logistics(self) -> np.ndarray:
         """Interdiction, ammunition, general supply, replacements and returning wounded.
         Returns the rounds each grouping fires today."""
-        s, lg = self.scn, self.scn.logistics
+        s, lg, f = self.scn, self.scn.logistics, self.forces
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
-        salient = (self.side == UA) & (self.front == KURSK) & (self.posture != TRANSIT)
+        moving = f.posture == TRANSIT
+        salient = f.is_side[UA] & (f.front == KURSK) & ~moving
         self.interdiction = np.where(salient, self.corridor_interdiction, lg.base_interdiction)
-        self._reinforcements()
+        self._reinforcements(moving)
         demand = self._demand()
         if not self.switches.logistics:
             return demand
-        fired, self.ammo = logistics.fire_ammunition(self.ammo, demand)
+        fired, f.ammo = logistics.fire_ammunition(f.ammo, demand)
+        target_rounds = lg.rounds_per_gun["defend"] * lg.stock_days
         for k, side in ((RU, s.sides.ru), (UA, s.sides.ua)):
-            mine = self.side == k
+            mine = f.is_side[k]
             self.depot[k] += side.ammo_production_per_day
-            target = self.artillery[mine] * lg.rounds_per_gun["defend"] * lg.stock_days
+            target = f.artillery[mine] * target_rounds
             stock, self.depot[k], _ = logistics.deliver_ammunition(
-                self.ammo[mine], target, self.depot[k],
+                f.ammo[mine], target, self.depot[k],
                 lg.delivery_share_per_day, self.interdiction[mine])
-            self.ammo[mine] = stock
-        moving = self.posture == TRANSIT
-        self.supply_days = np.where(
-            moving, self.supply_days,
-            logistics.supply_step(self.supply_days, lg.resupply_days_per_day, self.interdiction,
+            f.ammo[mine] = stock
+        f.supply_days = np.where(
+            moving, f.supply_days,
+            logistics.supply_step(f.supply_days, lg.resupply_days_per_day, self.interdiction,
                                   lg.supply_max_days))
         return fired
 
-    def _reinforcements(self) -> None:
+    def _reinforcements(self, moving: np.ndarray) -> None:
         """New troops and returning wounded join groupings, split between fronts by the
         command's share and within a front by each grouping's shortfall."""
-        s = self.scn
+        s, f = self.scn, self.forces
         slot = self.day % self.returns_due.shape[1]
+        weights = None
         for k, side, policy in ((RU, s.sides.ru, s.policy.ru), (UA, s.sides.ua, s.policy.ua)):
             back = int(self.returns_due[k, slot])
             self.returns_due[k, slot] = 0
@@ -409,46 +385,49 @@ class WarModel(mesa.Model):
             if total == 0:
                 continue
             to_kursk = int(self.rng.binomial(total, policy.replacement_share_kursk))
-            weights = np.maximum(self.establishment - self.personnel, 0.0) + 1.0
-            here = (self.side == k) & (self.posture != TRANSIT)
+            if weights is None:
+                weights = np.maximum(f.establishment - f.personnel, 0.0) + 1.0
+            here = f.is_side[k] & ~moving
             if not here.any():  # every grouping on the move: the troops wait a day
                 nxt = (slot + 1) % self.returns_due.shape[1]
                 self.returns_due[k, nxt] += back
                 continue
             for front, n in ((KURSK, to_kursk), (DONETSK, total - to_kursk)):
-                mask = here & (self.front == front)
+                mask = here & (f.front == front)
                 if not mask.any():
                     mask = here
-                self.personnel[mask] += logistics.allocate(self.rng, n, weights[mask])
+                f.reinforce(mask, logistics.allocate(self.rng, n, weights[mask]))
             self.replaced[k] += new
             self.returned[k] += back
 
     def _by_side_sector(self, values: np.ndarray) -> np.ndarray:
         """Sum ``values`` per (side, global sector): an array of shape (2, n_sectors)."""
-        key = self.side * self.n_sectors + self.gsec
-        return np.bincount(key, weights=values, minlength=2 * self.n_sectors).reshape(2, -1)
+        return np.bincount(self._side_sector_key, weights=values,
+                           minlength=2 * self.n_sectors).reshape(2, -1)
 
     def _combat(self, fired: np.ndarray) -> None:
-        s, c, adv = self.scn, self.scn.combat, self.scn.advance
+        s, c, adv, f = self.scn, self.scn.combat, self.scn.advance, self.forces
         cease = self.diplo == CEASEFIRE
-        contact = self.in_contact()
-        self.fired += np.bincount(self.side, weights=fired, minlength=2)
+        contact = f.contact
+        self._side_sector_key = f.side * self.n_sectors + f.gsec
+        self.fired += np.bincount(f.side, weights=fired, minlength=2)
         # Force-to-space: only so many troops per km of the current line fight at once, so a
         # shrinking salient thickens its defence and caps what the attacker can bring to bear.
         frontage = np.maximum(c.min_frontage_km, np.concatenate(
-            [self.maps[f].frontage_at(self._front_line(k)) for k, f in enumerate(FRONTS)]))
-        in_line = self._by_side_sector(self.personnel * contact)
+            [self.maps[fr].frontage_at(self._front_line(k)) for k, fr in enumerate(FRONTS)]))
+        in_line = self._by_side_sector(f.personnel * contact)
         engaged = np.minimum(1.0, frontage * c.max_troops_per_km
                              / np.where(in_line > 0, in_line, 1.0))
-        power = self._power(fired) * contact * engaged[self.side, self.gsec]
+        power = self._power(fired) * contact * engaged[f.side, f.gsec]
+        attacking = f.posture == ATTACK
         p_ru, p_ua = self._by_side_sector(power)
-        att_ru, att_ua = self._by_side_sector(power * (self.posture == ATTACK))
+        att_ru, att_ua = self._by_side_sector(power * attacking)
         a_ru, a_ua = att_ru > 0, att_ua > 0
-        kursk = self.sector_front == KURSK
+        kursk = self.front_mask[KURSK]
         self.attack_sectors = np.array([[a_ru[kursk].sum(), a_ru[~kursk].sum()],
                                         [a_ua[kursk].sum(), a_ua[~kursk].sum()]])
-        terrain = np.concatenate([self.maps[f].terrain_ahead(self._front_line(k))
-                                  for k, f in enumerate(FRONTS)])
+        terrain = np.concatenate([self.maps[fr].terrain_ahead(self._front_line(k))
+                                  for k, fr in enumerate(FRONTS)])
         defence = c.prepared_defence * np.where(terrain >= 0, self.terrain_defence[terrain], 1.0)
         noise = (self.rng.gamma(c.daily_noise_shape, 1.0 / c.daily_noise_shape, self.n_sectors)
                  if self.switches.noise else np.ones(self.n_sectors))
@@ -460,28 +439,28 @@ class WarModel(mesa.Model):
 
         # Share each sector's casualties among its groupings by exposure: troops in contact
         # over quality (less skilled troops are more exposed per soldier).
-        exposure = self.personnel * contact / self.quality
+        exposure = f.personnel * contact / f.quality
         t_side = self._by_side_sector(exposure)
-        sec_troops = t_side[self.side, self.gsec]
-        mean = cas[self.side, self.gsec] * exposure / np.where(sec_troops > 0, sec_troops, 1.0)
+        sec_troops = t_side[f.side, f.gsec]
+        mean = cas[f.side, f.gsec] * exposure / np.where(sec_troops > 0, sec_troops, 1.0)
         captured_share = np.full(len(mean), c.captured_share)
         if self.switches.morale:
-            mean = np.where(self.broken & contact, mean * c.broken_loss_multiplier, mean)
-            captured_share[self.broken] = c.broken_captured_share
-        if self.corridor_margin_km <= 0 and a_ru[self.sector_front == KURSK].any():
-            enveloped = (self.side == UA) & (self.front == KURSK) & contact
-            mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * self.personnel
-                                                  * intensity[self.gsec]), mean)
+            mean = np.where(f.broken & contact, mean * c.broken_loss_multiplier, mean)
+            captured_share[f.broken] = c.broken_captured_share
+        if self.corridor_margin_km <= 0 and a_ru[kursk].any():
+            enveloped = f.is_side[UA] & (f.front == KURSK) & contact
+            mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * f.personnel
+                                                  * intensity[f.gsec]), mean)
             captured_share[enveloped] = c.enveloped_captured_share
-        moving = (self.posture == TRANSIT) & ~self.pending
-        mean = np.where(moving, c.transit_loss_rate * self.personnel, mean)
-        losses = np.minimum(self.rng.poisson(mean), self.personnel).astype(np.int64)
+        moving = (f.posture == TRANSIT) & ~f.pending
+        mean = np.where(moving, c.transit_loss_rate * f.personnel, mean)
+        losses = np.minimum(self.rng.poisson(mean), f.personnel).astype(np.int64)
         self._apply_losses(losses, captured_share)
 
         # Advance of the line (effective km; + = Russian advance).
         if self.switches.manoeuvre:
             t_ru, t_ua = t_side
-            intact_ru, intact_ua = self._by_side_sector((contact & ~self.broken) * 1.0) > 0
+            intact_ru, intact_ua = self._by_side_sector((contact & ~f.broken) * 1.0) > 0
             # a defence multiplier only for a side that holds; not in a meeting engagement
             d_ua, d_ru = np.where(a_ua, 1.0, defence), np.where(a_ru, 1.0, defence)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -506,50 +485,46 @@ class WarModel(mesa.Model):
             self._morale_step(losses, moved)
 
     def _apply_losses(self, losses: np.ndarray, captured_share: np.ndarray) -> None:
-        c = self.scn.combat
-        before = np.maximum(self.personnel, 1.0)
+        c, f = self.scn.combat, self.forces
+        before = np.maximum(f.personnel, 1.0)
         killed, wounded, captured = combat.split_casualties(self.rng, losses, c.killed_share,
                                                             captured_share)
-        self.personnel -= losses
         frac = losses / before
-        self.armour -= self.rng.binomial(self.armour.astype(np.int64),
-                                         np.clip(frac * c.armour_loss_factor, 0, 1))
-        self.artillery -= self.rng.binomial(self.artillery.astype(np.int64),
-                                            np.clip(frac * c.artillery_loss_factor, 0, 1))
+        armour_lost = self.rng.binomial(f.armour.astype(np.int64),
+                                        np.clip(frac * c.armour_loss_factor, 0, 1))
+        guns_lost = self.rng.binomial(f.artillery.astype(np.int64),
+                                      np.clip(frac * c.artillery_loss_factor, 0, 1))
+        f.apply_losses(losses, armour_lost, guns_lost)
         back_slot = (self.day + c.wounded_return_days) % self.returns_due.shape[1]
         for k in (RU, UA):
-            m = self.side == k
+            m = f.is_side[k]
             self.killed[k] += killed[m].sum()
-            self.wounded[k] += wounded[m].sum()
+            w = wounded[m].sum()
+            self.wounded[k] += w
             self.captured[k] += captured[m].sum()
-            w = int(wounded[m].sum())
             if w:
-                self.returns_due[k, back_slot] += self.rng.binomial(w, c.wounded_return_share)
-        self.dprk_casualties += float(losses[self.dprk].sum())
+                self.returns_due[k, back_slot] += self.rng.binomial(int(w), c.wounded_return_share)
+        self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac
 
     def _morale_step(self, losses: np.ndarray, moved: np.ndarray) -> None:
-        mp = self.scn.morale
-        ground_lost = np.where(self.side == UA, moved[self.gsec], -moved[self.gsec])
-        contact = self.in_contact()
+        mp, f = self.scn.morale, self.forces
+        ground_lost = np.where(f.is_side[UA], moved[f.gsec], -moved[f.gsec])
         shortfall = 1.0 - self._supply_factor()
-        self.morale = morale.morale_step(
-            self.morale, self.morale0, self._last_loss_fraction, shortfall,
-            np.where(contact, ground_lost, 0.0), self.posture == RESERVE,
+        f.morale = morale.morale_step(
+            f.morale, f.morale0, self._last_loss_fraction, shortfall,
+            np.where(f.contact, ground_lost, 0.0), f.posture == RESERVE,
             loss_sensitivity=mp.loss_sensitivity, supply_sensitivity=mp.supply_sensitivity,
             ground_sensitivity=mp.ground_sensitivity, recovery_rate=mp.recovery_rate,
             reserve_recovery_rate=mp.reserve_recovery_rate)
-        was = self.broken
-        self.broken = morale.update_broken(self.morale, was, mp.break_threshold,
-                                           mp.rally_threshold) & (self.posture != TRANSIT)
-        for i in np.flatnonzero(self.broken & ~was):
-            self.posture[i] = WITHDRAWING
+        broken = morale.update_broken(f.morale, f.broken, mp.break_threshold,
+                                      mp.rally_threshold) & (f.posture != TRANSIT)
+        broke, rallied = f.set_broken(broken)
+        for i in broke:
             self.log("grouping_broken", self.groupings[i].name,
-                     f"morale {self.morale[i]:.2f} at {self.sector_label(int(self.gsec[i]))}")
-        for i in np.flatnonzero(was & ~self.broken):
-            if self.posture[i] == WITHDRAWING:
-                self.posture[i] = DEFEND
-            self.log("grouping_rallied", self.groupings[i].name, f"morale {self.morale[i]:.2f}")
+                     f"morale {f.morale[i]:.2f} at {self.sector_label(int(f.gsec[i]))}")
+        for i in rallied:
+            self.log("grouping_rallied", self.groupings[i].name, f"morale {f.morale[i]:.2f}")
 
     def _update_territory(self) -> None:
         self.kursk_ua_km2 = self.maps["kursk"].ua_area_km2(self._front_line(KURSK))
@@ -558,7 +533,8 @@ class WarModel(mesa.Model):
         cells = dmap.ru_cells(self._front_line(DONETSK)).sum()
         self.donetsk_gain_km2 = float(cells - self.ru_donetsk_cells0) * dmap.cell_area_km2
         holders = self._place_holders()
-        for k in np.flatnonzero(holders != self.place_ua):
+        changed = np.flatnonzero(holders != self.place_ua)
+        for k in changed:
             front, place = self.places[k]
             new = "Ukraine" if holders[k] else "Russia"
             self.log("place_captured", place.name, f"taken by {new} ({front})")
@@ -575,43 +551,33 @@ class WarModel(mesa.Model):
             ix.confidence_recovery)
 
     def _record_row(self) -> None:
-        t, r = self.day, self.rec
-        ix = self.scn.indices
+        t, f, ix = self.day, self.forces, self.scn.indices
+        row = self.rec.values[t]
         # where each grouping is: 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
-        where = np.where(self.posture == TRANSIT, np.where(self.pending, 3, 2), self.front)
-        troops = np.bincount(self.side * 4 + where, weights=self.personnel,
+        where = np.where(f.posture == TRANSIT, np.where(f.pending, 3, 2), f.front)
+        troops = np.bincount(f.side * 4 + where, weights=f.personnel,
                              minlength=8).reshape(2, 4)
-        stock = np.bincount(self.side, weights=self.ammo, minlength=2) + self.depot
-        armour = np.bincount(self.side, weights=self.armour, minlength=2)
-        guns = np.bincount(self.side, weights=self.artillery, minlength=2)
-        for k, side in ((RU, "ru"), (UA, "ua")):
-            r[f"{side}_kursk_personnel"][t] = troops[k, 0]
-            r[f"{side}_donetsk_personnel"][t] = troops[k, 1]
-            r[f"{side}_transit_personnel"][t] = troops[k, 2]
-            r[f"{side}_arrived"][t] = self.arrived[k]
-            r[f"{side}_killed"][t] = self.killed[k]
-            r[f"{side}_wounded"][t] = self.wounded[k]
-            r[f"{side}_captured"][t] = self.captured[k]
-            r[f"{side}_ammo"][t] = stock[k]
-            r[f"{side}_replacements"][t] = self.replaced[k]
-            r[f"{side}_returned"][t] = self.returned[k]
-            r[f"{side}_armour"][t] = armour[k]
-            r[f"{side}_artillery"][t] = guns[k]
-            r[f"{side}_rounds_fired"][t] = self.fired[k]
-            r[f"{side}_kursk_attack_sectors"][t] = self.attack_sectors[k, 0]
-            r[f"{side}_donetsk_attack_sectors"][t] = self.attack_sectors[k, 1]
-        r["kursk_ua_km2"][t] = self.kursk_ua_km2
-        r["donetsk_ru_gain_km2"][t] = self.donetsk_gain_km2
-        r["ceasefire"][t] = self.diplo == CEASEFIRE
-        r["talks_open"][t] = self.diplo != NO_TALKS
-        r["bargaining_value"][t] = diplomacy.bargaining_value(
+        per_side = np.stack([
+            troops[:, 0], troops[:, 1], troops[:, 2], self.arrived, self.killed, self.wounded,
+            self.captured, np.bincount(f.side, weights=f.ammo, minlength=2) + self.depot,
+            self.replaced, self.returned, np.bincount(f.side, weights=f.armour, minlength=2),
+            np.bincount(f.side, weights=f.artillery, minlength=2), self.fired,
+            self.attack_sectors[:, 0], self.attack_sectors[:, 1]])
+        for k, cols in enumerate(_PER_SIDE.values()):
+            row[list(cols)] = per_side[k]
+        row[COLUMN["kursk_ua_km2"]] = self.kursk_ua_km2
+        row[COLUMN["donetsk_ru_gain_km2"]] = self.donetsk_gain_km2
+        row[COLUMN["ceasefire"]] = self.diplo == CEASEFIRE
+        row[COLUMN["talks_open"]] = self.diplo != NO_TALKS
+        row[COLUMN["bargaining_value"]] = diplomacy.bargaining_value(
             self.kursk_ua_km2, ix.reference_area_km2, self.held_days, ix.duration_weight)
-        r["ru_domestic_confidence"][t] = self.confidence
-        r["dprk_casualties"][t] = self.dprk_casualties
-        r["kursk_corridor_interdiction"][t] = self.corridor_interdiction
-        salient = (self.side == UA) & (self.front == KURSK) & (where == KURSK)
-        r["ua_kursk_supply_days"][t] = self.supply_days[salient].mean() if salient.any() else 0.0
-        self.rec_line[t] = self.line
+        row[COLUMN["ru_domestic_confidence"]] = self.confidence
+        row[COLUMN["dprk_casualties"]] = self.dprk_casualties
+        row[COLUMN["kursk_corridor_interdiction"]] = self.corridor_interdiction
+        salient = f.is_side[UA] & (f.front == KURSK) & (where == KURSK)
+        row[COLUMN["ua_kursk_supply_days"]] = (f.supply_days[salient].mean() if salient.any()
+                                               else 0.0)
+        self.rec.line[t] = self.line
 
     # ------------------------------------------------------------------ outputs
     def line_columns(self) -> list[str]:
@@ -619,17 +585,8 @@ class WarModel(mesa.Model):
 
     def record(self) -> pd.DataFrame:
         """The daily record so far: one row per day from day 0."""
-        n = self.day + 1
-        start = np.datetime64(self.scn.start_date, "D")
-        cols: dict[str, np.ndarray] = {
-            "day": np.arange(n, dtype=np.int32),
-            "date": start + np.arange(n).astype("timedelta64[D]"),
-        }
-        for c in RECORD_COLUMNS:
-            cols[c] = self.rec[c][:n].astype(bool) if c in BOOL_COLUMNS else self.rec[c][:n]
-        for j, name in enumerate(self.line_columns()):
-            cols[name] = self.rec_line[:n, j]
-        return pd.DataFrame(cols)
+        return self.rec.frame(self.day + 1, np.datetime64(self.scn.start_date, "D"),
+                              self.line_columns())
 
     def event_frame(self) -> pd.DataFrame:
         start = np.datetime64(self.scn.start_date, "D")

@@ -1,0 +1,157 @@
+"""The force state: every grouping's numbers as one row of a structure of arrays.
+
+The daily arithmetic is vectorised over these arrays (why the model is fast); agents and
+commands change them only through the methods below, which keep front, sector, posture and
+transit consistent. A grouping's sector within its front is derived from its global sector
+(``gsec``), never stored twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.space import SIDES
+
+RU, UA = 0, 1  # indices into SIDES
+KURSK, DONETSK = 0, 1
+FRONTS = ("kursk", "donetsk")
+ATTACK, DEFEND, RESERVE, TRANSIT, WITHDRAWING = range(5)
+POSTURE_NAMES = ("attack", "defend", "reserve", "transit", "withdrawing")
+#: Postures whose groupings are in contact with the enemy (fight, take losses, hold ground).
+CONTACT_POSTURES = (ATTACK, DEFEND, WITHDRAWING)
+
+Index = np.ndarray | Sequence[int] | int
+
+
+@dataclass(eq=False)
+class ForceState:
+    """One row per grouping. Units: troops, vehicles, guns, rounds, days."""
+
+    side: np.ndarray            # int8: RU or UA
+    front: np.ndarray           # int8: KURSK or DONETSK (destination front while in transit)
+    gsec: np.ndarray            # int: global sector index (Kursk sectors first)
+    posture: np.ndarray         # int8: ATTACK .. WITHDRAWING
+    personnel: np.ndarray       # troops present
+    establishment: np.ndarray   # troops at the start (replacements refill towards it)
+    armour: np.ndarray          # armoured vehicles
+    artillery: np.ndarray       # guns
+    quality: np.ndarray         # training and experience multiplier
+    morale: np.ndarray          # cohesion index in [0, 1]
+    morale0: np.ndarray         # cohesion the grouping recovers towards
+    ammo: np.ndarray            # rounds in the grouping's stock
+    supply_days: np.ndarray     # general supply in days
+    dprk: np.ndarray            # bool: the North Korean contingent
+    sector_offset: np.ndarray   # per front: global index of its first sector
+    broken: np.ndarray = field(init=False)
+    transit_left: np.ndarray = field(init=False)   # days until arrival
+    dest_front: np.ndarray = field(init=False)
+    dest_gsec: np.ndarray = field(init=False)
+    pending: np.ndarray = field(init=False)        # not yet in the theatre (arrives later)
+    contact: np.ndarray = field(init=False)        # bool: posture in CONTACT_POSTURES
+
+    def __post_init__(self) -> None:
+        n = len(self.side)
+        self.broken = np.zeros(n, dtype=bool)
+        self.transit_left = np.zeros(n, dtype=np.int16)
+        self.dest_front = self.front.copy()
+        self.dest_gsec = self.gsec.copy()
+        self.pending = np.zeros(n, dtype=bool)
+        self.is_side = (self.side == RU, self.side == UA)
+        self._update_contact()
+
+    def __len__(self) -> int:
+        return len(self.side)
+
+    # ------------------------------------------------------------------ derived views
+    @property
+    def sector(self) -> np.ndarray:
+        """Sector index within each grouping's front."""
+        return self.gsec - self.sector_offset[self.front]
+
+    def mine(self, side: int, front: int | None = None) -> np.ndarray:
+        """Mask of ``side``'s groupings (on ``front`` if given)."""
+        mask = self.is_side[side]
+        return mask & (self.front == front) if front is not None else mask
+
+    def _update_contact(self) -> None:
+        p = self.posture
+        self.contact = (p == ATTACK) | (p == DEFEND) | (p == WITHDRAWING)
+
+    # ------------------------------------------------------------------ orders
+    def set_posture(self, idx: Index, posture: int | np.ndarray) -> None:
+        """Give the groupings ``idx`` (indices or a mask) a posture (one, or one each)."""
+        self.posture[idx] = posture
+        self._update_contact()
+
+    def move(self, idx: Index, gsec: int, posture: int | None = None) -> None:
+        """Move groupings within their front to global sector ``gsec`` (and set a posture)."""
+        self.gsec[idx] = gsec
+        if posture is not None:
+            self.set_posture(idx, posture)
+
+    def start_transfer(self, i: int, front: int, gsec: int, transit_days: int) -> None:
+        """Put grouping ``i`` on the move to ``gsec`` of ``front``; it arrives after
+        ``transit_days``."""
+        self.transit_left[i] = transit_days
+        self.dest_front[i] = front
+        self.dest_gsec[i] = gsec
+        self.set_posture(i, TRANSIT)
+
+    def hold_back(self, i: Index, days: np.ndarray | int) -> None:
+        """Groupings that enter the theatre later wait off-map, in transit, out of every count."""
+        self.pending[i] = True
+        self.transit_left[i] = days
+        self.set_posture(i, TRANSIT)
+
+    def advance_transit(self) -> np.ndarray:
+        """One day of movement; returns the indices of groupings that arrived today (they
+        take up a defensive posture in their destination sector)."""
+        moving = self.posture == TRANSIT
+        if not moving.any():
+            return np.empty(0, dtype=np.intp)
+        self.transit_left[moving] -= 1
+        arrived = np.flatnonzero(moving & (self.transit_left <= 0))
+        if arrived.size:
+            self.front[arrived] = self.dest_front[arrived]
+            self.gsec[arrived] = self.dest_gsec[arrived]
+            self.set_posture(arrived, DEFEND)
+        return arrived
+
+    def enter(self, i: int) -> None:
+        """Grouping ``i`` has entered the theatre: it counts from now on."""
+        self.pending[i] = False
+
+    def apply_losses(self, losses: np.ndarray, armour_lost: np.ndarray,
+                     artillery_lost: np.ndarray) -> None:
+        """Remove casualties (troops) and destroyed vehicles and guns."""
+        self.personnel -= losses
+        self.armour -= armour_lost
+        self.artillery -= artillery_lost
+
+    def reinforce(self, mask: np.ndarray, troops: np.ndarray) -> None:
+        """Add replacements or returning wounded to the groupings in ``mask``."""
+        self.personnel[mask] += troops
+
+    def set_broken(self, broken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Update who is broken; a grouping that breaks withdraws, one that rallies in
+        withdrawal defends again. Returns the indices that (broke, rallied) today."""
+        was = self.broken
+        self.broken = broken
+        broke = np.flatnonzero(broken & ~was)
+        rallied = np.flatnonzero(was & ~broken)
+        if broke.size:
+            self.posture[broke] = WITHDRAWING
+        back = rallied[self.posture[rallied] == WITHDRAWING]
+        if back.size:
+            self.posture[back] = DEFEND
+        if broke.size or back.size:
+            self._update_contact()
+        return broke, rallied
+
+
+__all__ = ["ATTACK", "CONTACT_POSTURES", "DEFEND", "DONETSK", "FRONTS", "KURSK",
+           "POSTURE_NAMES", "RESERVE", "RU", "SIDES", "TRANSIT", "UA", "WITHDRAWING",
+           "ForceState"]
