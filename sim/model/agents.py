@@ -93,12 +93,24 @@ class Command(mesa.Agent):
     def _mine(self, front: int | None = None) -> np.ndarray:
         return self.model.forces.mine(self.side, front)
 
-    def _set_postures(self, front: int, may_attack: np.ndarray) -> None:
-        """Line groupings (attack/defend, not broken) on ``front`` attack where ``may_attack``
-        (per global sector) is true, else defend."""
+    def _set_postures(self, may_attack: np.ndarray) -> None:
+        """Line groupings (attack/defend, not broken) attack where ``may_attack`` (per global
+        sector) is true, else defend."""
         f = self.model.forces
-        line = self._mine(front) & ((f.posture == ATTACK) | (f.posture == DEFEND)) & ~f.broken
+        line = np.flatnonzero(self._mine() & f.in_line & ~f.broken)
         f.set_posture(line, np.where(may_attack[f.gsec[line]], ATTACK, DEFEND))
+
+    def _relieve_all(self, fronts: tuple[int, ...]) -> None:
+        f = self.model.forces
+        if (self._mine() & f.broken).any():  # nothing to relieve on most days
+            for front in fronts:
+                self._relieve_broken(front)
+
+    def _commit_all(self, fronts: tuple[int, ...], threat: np.ndarray, threshold: float) -> None:
+        f = self.model.forces
+        if (self._mine() & (f.posture == RESERVE)).any():
+            for front in fronts:
+                self._commit_reserves(front, threat, threshold)
 
     def _commit_reserves(self, front: int, threat: np.ndarray, threshold: float) -> None:
         """Send this front's reserves to the sector with the highest ``threat`` (enemy/own
@@ -132,7 +144,7 @@ class Command(mesa.Agent):
             m.log("relief_in_place", m.groupings[j].name,
                   f"relieves broken {m.groupings[i].name} at {m.sector_label(int(f.gsec[i]))}")
 
-    def _regroup(self, front: int, own: np.ndarray, enemy: np.ndarray) -> None:
+    def _regroup(self, front: int, own: np.ndarray, enemy: np.ndarray) -> bool:
         """Move line groupings out of sectors of ``front`` where there is neither enemy in
         contact nor ground left to take, to the sector where the enemy is strongest relative to
         this side, leaving the smallest grouping behind as a screen (an empty sector would let
@@ -141,12 +153,13 @@ class Command(mesa.Agent):
         secs = m.front_sectors(front)
         idle = secs[(enemy[secs] <= 0) & m.nothing_to_take(self.side)[secs]]
         if idle.size == 0:
-            return
+            return False
         live = secs[enemy[secs] > 0]
         if live.size == 0:
-            return
+            return False
         target = live[np.argmax(_ratio(enemy[live], own[live]))]
-        line = self._mine(front) & ((f.posture == ATTACK) | (f.posture == DEFEND))
+        line = self._mine(front) & f.in_line
+        moved = False
         for s in idle:
             here = np.flatnonzero(line & (f.gsec == s))
             if here.size < 2:
@@ -154,18 +167,21 @@ class Command(mesa.Agent):
             by_size = here[np.argsort(f.personnel[here])]
             movers = by_size[1:]
             f.move(movers, int(target))
+            moved = True
             m.log("regrouped", self._names(movers),
                   f"{m.sector_label(int(s))} -> {m.sector_label(int(target))}: nothing left to "
                   f"take; {m.groupings[by_size[0]].name} stays")
+        return moved
 
     def _sector_powers(self) -> tuple[np.ndarray, np.ndarray]:
         """(own, enemy) combat power per global sector, after regrouping idle groupings."""
         m = self.model
         enemy_side = UA if self.side == RU else RU
         own, enemy = m.sector_power(self.side), m.sector_power(enemy_side)
-        for front in (KURSK, DONETSK):
-            self._regroup(front, own, enemy)
-        return m.sector_power(self.side), enemy
+        if not ((enemy <= 0) & m.nothing_to_take(self.side)).any():
+            return own, enemy  # no idle sector: nothing to regroup (most days)
+        moved = [self._regroup(front, own, enemy) for front in (KURSK, DONETSK)]
+        return (m.sector_power(self.side) if any(moved) else own), enemy
 
     def _names(self, idx: np.ndarray) -> str:
         return ", ".join(self.model.groupings[i].name for i in idx)
@@ -186,13 +202,10 @@ class RussianCommand(Command):
         kursk = m.is_front_sector(KURSK)
         may = (kursk & p.kursk_attack & (ratio >= p.kursk_min_force_ratio)) | (
             ~kursk & p.donetsk_attack & (ratio >= p.donetsk_min_force_ratio))
-        self._set_postures(KURSK, may)
-        self._set_postures(DONETSK, may)
-        self._relieve_broken(KURSK)
-        self._relieve_broken(DONETSK)
+        self._set_postures(may)
+        self._relieve_all((KURSK, DONETSK))
         threat = _ratio(enemy, own)
-        self._commit_reserves(KURSK, threat, p.commit_reserve_force_ratio)
-        self._commit_reserves(DONETSK, threat, p.commit_reserve_force_ratio)
+        self._commit_all((KURSK, DONETSK), threat, p.commit_reserve_force_ratio)
         self._reinforce(ratio)
         self._redeploy_when_cleared(ratio)
 
@@ -283,12 +296,9 @@ class UkrainianCommand(Command):
                       + ", ".join(f"{ratio[b]:.2f}" for b in best))
         if p.donetsk_counterattack:
             may |= ~kursk & (threat < p.donetsk_counter_force_ratio) & (own > 0)
-        self._set_postures(KURSK, may)
-        self._set_postures(DONETSK, may)
-        self._relieve_broken(KURSK)
-        self._relieve_broken(DONETSK)
-        self._commit_reserves(DONETSK, threat, p.commit_reserve_force_ratio)
-        self._commit_reserves(KURSK, threat, p.commit_reserve_force_ratio)
+        self._set_postures(may)
+        self._relieve_all((KURSK, DONETSK))
+        self._commit_all((DONETSK, KURSK), threat, p.commit_reserve_force_ratio)
         self._withdraw(threat)
 
     def _withdraw(self, threat: np.ndarray) -> None:
@@ -324,6 +334,6 @@ class UkrainianCommand(Command):
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num/den per sector with 0/0 = 0 and x/0 = inf."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = num / den
-    return np.where(num > 0, np.where(den > 0, r, np.inf), 0.0)
+    pos = num > 0
+    out = np.where(pos, np.inf, 0.0)
+    return np.divide(num, den, out=out, where=pos & (den > 0))

@@ -38,10 +38,11 @@ from sim.space import SIDES, TERRAIN_CLASSES, FrontMap, load_map
 # Diplomacy states
 NO_TALKS, TALKS, AGREED, CEASEFIRE = range(4)
 
-_PER_SIDE = {stem: side_columns(stem) for stem in (
+# record columns filled per side each day, as [stem][ru, ua] (see _record_row)
+_PER_SIDE = np.array([side_columns(stem) for stem in (
     "kursk_personnel", "donetsk_personnel", "transit_personnel", "arrived", "killed", "wounded",
     "captured", "ammo", "replacements", "returned", "armour", "artillery", "rounds_fired",
-    "kursk_attack_sectors", "donetsk_attack_sectors")}
+    "kursk_attack_sectors", "donetsk_attack_sectors")])
 
 
 class WarModel(mesa.Model):
@@ -94,8 +95,10 @@ class WarModel(mesa.Model):
         self.place_ua = self._place_holders()
         self.place_changed: dict[str, int | None] = {p.slug: None for _, p in self.places}
         self.ru_donetsk_cells0 = self.maps["donetsk"].ru_cells(self._front_line(DONETSK)).sum()
-        self.terrain_defence = np.array(
-            [self.scn.combat.terrain_defence.get(t, 1.0) for t in TERRAIN_CLASSES])
+        # defence multiplier per terrain code; the extra last entry (1.0) serves code -1 (no
+        # ground left ahead in the sector)
+        self.terrain_defence_or_none = np.array(
+            [self.scn.combat.terrain_defence.get(t, 1.0) for t in TERRAIN_CLASSES] + [1.0])
         kmap = self.maps["kursk"]
         route = kmap.routes.get("sudzha_corridor")
         self.corridor = route if route is not None and route.cells.size else None
@@ -409,7 +412,8 @@ class WarModel(mesa.Model):
         s, c, adv, f = self.scn, self.scn.combat, self.scn.advance, self.forces
         cease = self.diplo == CEASEFIRE
         contact = f.contact
-        self._side_sector_key = f.side * self.n_sectors + f.gsec
+        # flat index of each grouping's (side, sector) cell in the (2, n_sectors) tables
+        key = self._side_sector_key = f.side * self.n_sectors + f.gsec
         self.fired += np.bincount(f.side, weights=fired, minlength=2)
         # Force-to-space: only so many troops per km of the current line fight at once, so a
         # shrinking salient thickens its defence and caps what the attacker can bring to bear.
@@ -418,36 +422,37 @@ class WarModel(mesa.Model):
         in_line = self._by_side_sector(f.personnel * contact)
         engaged = np.minimum(1.0, frontage * c.max_troops_per_km
                              / np.where(in_line > 0, in_line, 1.0))
-        power = self._power(fired) * contact * engaged[f.side, f.gsec]
-        attacking = f.posture == ATTACK
-        p_ru, p_ua = self._by_side_sector(power)
-        att_ru, att_ua = self._by_side_sector(power * attacking)
-        a_ru, a_ua = att_ru > 0, att_ua > 0
-        kursk = self.front_mask[KURSK]
-        self.attack_sectors = np.array([[a_ru[kursk].sum(), a_ru[~kursk].sum()],
-                                        [a_ua[kursk].sum(), a_ua[~kursk].sum()]])
+        power = self._power(fired) * contact * engaged.ravel()[key]
+        p = self._by_side_sector(power)
+        att = self._by_side_sector(power * (f.posture == ATTACK))
+        attacks = att > 0                     # [side, sector]: the side attacks there
+        a_ru, a_ua = attacks
+        nk = self.sector_offset[DONETSK]      # Kursk sectors come first
+        self.attack_sectors = np.array([
+            [np.count_nonzero(a_ru[:nk]), np.count_nonzero(a_ru[nk:])],
+            [np.count_nonzero(a_ua[:nk]), np.count_nonzero(a_ua[nk:])]])
         terrain = np.concatenate([self.maps[fr].terrain_ahead(self._front_line(k))
                                   for k, fr in enumerate(FRONTS)])
-        defence = c.prepared_defence * np.where(terrain >= 0, self.terrain_defence[terrain], 1.0)
+        defence = c.prepared_defence * self.terrain_defence_or_none[terrain]
         noise = (self.rng.gamma(c.daily_noise_shape, 1.0 / c.daily_noise_shape, self.n_sectors)
                  if self.switches.noise else np.ones(self.n_sectors))
         intensity = np.where(a_ru | a_ua, 1.0, c.static_intensity) * noise
         if cease:
             intensity = intensity * s.diplomacy.violation_intensity
-        cas = np.stack(combat.sector_casualties(p_ru, p_ua, a_ru, a_ua, defence, intensity,
-                                                c.lethality))
+        cas = np.concatenate(combat.sector_casualties(p[0], p[1], a_ru, a_ua, defence,
+                                                      intensity, c.lethality))
 
         # Share each sector's casualties among its groupings by exposure: troops in contact
         # over quality (less skilled troops are more exposed per soldier).
         exposure = f.personnel * contact / f.quality
         t_side = self._by_side_sector(exposure)
-        sec_troops = t_side[f.side, f.gsec]
-        mean = cas[f.side, f.gsec] * exposure / np.where(sec_troops > 0, sec_troops, 1.0)
+        sec_troops = t_side.ravel()[key]
+        mean = cas[key] * exposure / np.where(sec_troops > 0, sec_troops, 1.0)
         captured_share = np.full(len(mean), c.captured_share)
         if self.switches.morale:
             mean = np.where(f.broken & contact, mean * c.broken_loss_multiplier, mean)
             captured_share[f.broken] = c.broken_captured_share
-        if self.corridor_margin_km <= 0 and a_ru[kursk].any():
+        if self.corridor_margin_km <= 0 and a_ru[:nk].any():
             enveloped = f.is_side[UA] & (f.front == KURSK) & contact
             mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * f.personnel
                                                   * intensity[f.gsec]), mean)
@@ -459,21 +464,17 @@ class WarModel(mesa.Model):
 
         # Advance of the line (effective km; + = Russian advance).
         if self.switches.manoeuvre:
-            t_ru, t_ua = t_side
-            intact_ru, intact_ua = self._by_side_sector((contact & ~f.broken) * 1.0) > 0
+            intact = self._by_side_sector((contact & ~f.broken) * 1.0) > 0
             # a defence multiplier only for a side that holds; not in a meeting engagement
-            d_ua, d_ru = np.where(a_ua, 1.0, defence), np.where(a_ru, 1.0, defence)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                fr_ru = np.where(p_ua > 0, att_ru / (p_ua * d_ua), np.inf)
-                fr_ua = np.where(p_ru > 0, att_ua / (p_ru * d_ru), np.inf)
-            v = combat.advance_km(np.stack([fr_ru, fr_ua]), adv.max_km_per_day,
-                                  adv.half_force_ratio, adv.steepness)
-            attack = np.stack([a_ru, a_ua])
-            intact_enemy = np.stack([intact_ua, intact_ru])
-            enemy_troops = np.stack([t_ua, t_ru])
-            v = np.where(attack & ~intact_enemy, np.maximum(v, adv.broken_km_per_day), v)
-            v = np.where(attack & (enemy_troops <= 0), adv.breakthrough_km_per_day, v)
-            v = np.where(attack, v, 0.0)
+            d = np.where(attacks, 1.0, defence)
+            # attacker/defender ratio per [side, sector]; inf where the defender has no power
+            enemy_p = p[::-1]
+            fr = np.full(p.shape, np.inf)
+            np.divide(att, enemy_p * d[::-1], out=fr, where=enemy_p > 0)
+            v = combat.advance_km(fr, adv.max_km_per_day, adv.half_force_ratio, adv.steepness)
+            v = np.where(attacks & ~intact[::-1], np.maximum(v, adv.broken_km_per_day), v)
+            v = np.where(attacks & (t_side[::-1] <= 0), adv.breakthrough_km_per_day, v)
+            v = np.where(attacks, v, 0.0)
             step = (v[0] - v[1]) * noise * (s.diplomacy.freeze_advance_factor if cease else 1.0)
             new = np.clip(self.line + step, self.line_min, self.line_max)
             moved = new - self.line
@@ -490,20 +491,22 @@ class WarModel(mesa.Model):
         killed, wounded, captured = combat.split_casualties(self.rng, losses, c.killed_share,
                                                             captured_share)
         frac = losses / before
-        armour_lost = self.rng.binomial(f.armour.astype(np.int64),
-                                        np.clip(frac * c.armour_loss_factor, 0, 1))
-        guns_lost = self.rng.binomial(f.artillery.astype(np.int64),
-                                      np.clip(frac * c.artillery_loss_factor, 0, 1))
-        f.apply_losses(losses, armour_lost, guns_lost)
+        # armour and guns in one draw: element by element, the same stream as two draws
+        n = len(f)
+        lost = self.rng.binomial(
+            np.concatenate((f.armour, f.artillery)).astype(np.int64),
+            np.clip(np.concatenate((frac * c.armour_loss_factor,
+                                    frac * c.artillery_loss_factor)), 0, 1))
+        f.apply_losses(losses, lost[:n], lost[n:])
         back_slot = (self.day + c.wounded_return_days) % self.returns_due.shape[1]
+        self.killed += np.bincount(f.side, weights=killed, minlength=2)
+        self.captured += np.bincount(f.side, weights=captured, minlength=2)
+        w = np.bincount(f.side, weights=wounded, minlength=2)
+        self.wounded += w
         for k in (RU, UA):
-            m = f.is_side[k]
-            self.killed[k] += killed[m].sum()
-            w = wounded[m].sum()
-            self.wounded[k] += w
-            self.captured[k] += captured[m].sum()
-            if w:
-                self.returns_due[k, back_slot] += self.rng.binomial(int(w), c.wounded_return_share)
+            if w[k]:
+                self.returns_due[k, back_slot] += self.rng.binomial(int(w[k]),
+                                                                    c.wounded_return_share)
         self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac
 
@@ -557,14 +560,12 @@ class WarModel(mesa.Model):
         where = np.where(f.posture == TRANSIT, np.where(f.pending, 3, 2), f.front)
         troops = np.bincount(f.side * 4 + where, weights=f.personnel,
                              minlength=8).reshape(2, 4)
-        per_side = np.stack([
+        row[_PER_SIDE] = np.vstack((
             troops[:, 0], troops[:, 1], troops[:, 2], self.arrived, self.killed, self.wounded,
             self.captured, np.bincount(f.side, weights=f.ammo, minlength=2) + self.depot,
             self.replaced, self.returned, np.bincount(f.side, weights=f.armour, minlength=2),
             np.bincount(f.side, weights=f.artillery, minlength=2), self.fired,
-            self.attack_sectors[:, 0], self.attack_sectors[:, 1]])
-        for k, cols in enumerate(_PER_SIDE.values()):
-            row[list(cols)] = per_side[k]
+            self.attack_sectors[:, 0], self.attack_sectors[:, 1]))
         row[COLUMN["kursk_ua_km2"]] = self.kursk_ua_km2
         row[COLUMN["donetsk_ru_gain_km2"]] = self.donetsk_gain_km2
         row[COLUMN["ceasefire"]] = self.diplo == CEASEFIRE

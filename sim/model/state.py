@@ -51,6 +51,7 @@ class ForceState:
     dest_gsec: np.ndarray = field(init=False)
     pending: np.ndarray = field(init=False)        # not yet in the theatre (arrives later)
     contact: np.ndarray = field(init=False)        # bool: posture in CONTACT_POSTURES
+    in_line: np.ndarray = field(init=False)        # bool: attacking or defending
 
     def __post_init__(self) -> None:
         n = len(self.side)
@@ -78,7 +79,8 @@ class ForceState:
 
     def _update_contact(self) -> None:
         p = self.posture
-        self.contact = (p == ATTACK) | (p == DEFEND) | (p == WITHDRAWING)
+        self.in_line = (p == ATTACK) | (p == DEFEND)
+        self.contact = self.in_line | (p == WITHDRAWING)
 
     # ------------------------------------------------------------------ orders
     def set_posture(self, idx: Index, posture: int | np.ndarray) -> None:

@@ -77,9 +77,10 @@ def advance_km(force_ratio: ArrayF, max_km_per_day: float, half_force_ratio: flo
     at ``v_max`` (the published ceiling for attritional advances).
     """
     r = np.power(np.maximum(force_ratio, 0.0), steepness)
-    with np.errstate(invalid="ignore"):
-        v = max_km_per_day * r / (r + half_force_ratio**steepness)
-    return np.where(np.isinf(r), max_km_per_day, v)
+    finite = np.isfinite(r)
+    v = np.full(r.shape, float(max_km_per_day))
+    np.divide(max_km_per_day * r, r + half_force_ratio**steepness, out=v, where=finite)
+    return v
 
 
 def lanchester_square(a0: float, b0: float, alpha: float, beta: float, t: ArrayF
