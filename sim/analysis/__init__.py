@@ -1,55 +1,54 @@
 """Analysis of batches: statistics, comparisons, experiments and sensitivity, calibration.
 
-Modules: ``stats`` (intervals and tests), ``compare``, ``experiments`` (designs and sweeps),
-``sensitivity``, ``observations`` (the dated 2024 record) and ``calibrate``.
+Modules: ``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
+``observations`` (the dated 2024 record) and ``calibration``. Names load their module on first
+use (PEP 562), so a command pays only for what it uses (scipy, SALib).
 """
 
-from sim.analysis.calibration import (
-    DEFAULT_BUDGET,
-    DEFAULT_REPLICATES,
-    OBSERVATIONS,
-    Calibration,
-    CalibrationError,
-    calibrate,
-    format_fit,
-    history_data,
-)
-from sim.analysis.comparison import (
-    CompareError,
-    compare,
-    horizon,
-    option_label,
-    read_table,
-    unique_labels,
-)
-from sim.analysis.experiments import (
-    DESIGNS,
-    Sweep,
-    check_sweep_dir,
-    load_experiment,
-    load_sweep,
-    make_design,
-    parse_outcome,
-    run_sweep,
-    sweep_outcomes,
-)
-from sim.analysis.observations import Observation, ObservationError, load_observations
-from sim.analysis.sensitivity_analysis import (
-    INDEX_LABEL,
-    SensitivityResult,
-    analyze_design,
-    prcc,
-    ranking,
-    sensitivity,
-    write_sensitivity,
-)
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "DEFAULT_BUDGET", "DEFAULT_REPLICATES", "DESIGNS", "INDEX_LABEL", "OBSERVATIONS",
-    "Calibration", "CalibrationError", "CompareError", "Observation", "ObservationError",
-    "SensitivityResult", "Sweep", "analyze_design", "calibrate", "check_sweep_dir", "compare",
-    "format_fit", "history_data", "horizon", "load_experiment", "load_observations",
-    "load_sweep", "make_design", "option_label", "parse_outcome", "prcc", "ranking",
-    "read_table", "run_sweep", "sensitivity", "sweep_outcomes", "unique_labels",
-    "write_sensitivity",
-]
+_WHERE = {
+    "Calibration": "calibration",
+    "CalibrationError": "calibration",
+    "CompareError": "comparison",
+    "DEFAULT_BUDGET": "calibration",
+    "DEFAULT_REPLICATES": "calibration",
+    "DESIGNS": "experiments",
+    "INDEX_LABEL": "sensitivity_analysis",
+    "OBSERVATIONS": "calibration",
+    "Observation": "observations",
+    "ObservationError": "observations",
+    "SensitivityResult": "sensitivity_analysis",
+    "Sweep": "experiments",
+    "analyze_design": "sensitivity_analysis",
+    "calibrate": "calibration",
+    "check_sweep_dir": "experiments",
+    "compare": "comparison",
+    "format_fit": "calibration",
+    "history_data": "calibration",
+    "horizon": "comparison",
+    "load_experiment": "experiments",
+    "load_observations": "observations",
+    "load_sweep": "experiments",
+    "make_design": "experiments",
+    "option_label": "comparison",
+    "parse_outcome": "experiments",
+    "prcc": "sensitivity_analysis",
+    "ranking": "sensitivity_analysis",
+    "read_table": "comparison",
+    "run_sweep": "experiments",
+    "sensitivity": "sensitivity_analysis",
+    "sweep_outcomes": "experiments",
+    "unique_labels": "comparison",
+    "write_sensitivity": "sensitivity_analysis",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+
+
+__all__ = sorted(_WHERE)

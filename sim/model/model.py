@@ -584,10 +584,14 @@ class WarModel(mesa.Model):
     def line_columns(self) -> list[str]:
         return [f"line_{self.sector_label(g).replace('/', '_')}_km" for g in range(self.n_sectors)]
 
+    def record_columns(self) -> dict[str, np.ndarray]:
+        """The daily record so far as named columns: one row per day from day 0."""
+        return self.rec.columns(self.day + 1, np.datetime64(self.scn.start_date, "D"),
+                                self.line_columns())
+
     def record(self) -> pd.DataFrame:
         """The daily record so far: one row per day from day 0."""
-        return self.rec.frame(self.day + 1, np.datetime64(self.scn.start_date, "D"),
-                              self.line_columns())
+        return pd.DataFrame(self.record_columns())
 
     def event_frame(self) -> pd.DataFrame:
         start = np.datetime64(self.scn.start_date, "D")
@@ -599,7 +603,7 @@ class WarModel(mesa.Model):
             "detail": [e[3] for e in ev]})
 
     def result(self) -> RunResult:
-        return RunResult(self.record(), self.event_frame(), dict(self.place_changed),
+        return RunResult(self.record_columns(), self.event_frame(), dict(self.place_changed),
                          self.first_ceasefire_day, dict(self.ceasefire_lines))
 
 

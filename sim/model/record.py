@@ -6,7 +6,8 @@ day 0. The record is preallocated as one float array and filled in place each da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,9 @@ class DailyRecord:
         """A view of one column (all days)."""
         return self.values[:, COLUMN[name]]
 
-    def frame(self, n_days: int, start: np.datetime64, line_columns: list[str]) -> pd.DataFrame:
-        """The first ``n_days`` rows as a DataFrame (day, date, the columns, the lines)."""
+    def columns(self, n_days: int, start: np.datetime64, line_columns: list[str]
+                ) -> dict[str, np.ndarray]:
+        """The first ``n_days`` rows as named columns (day, date, the columns, the lines)."""
         cols: dict[str, np.ndarray] = {
             "day": np.arange(n_days, dtype=np.int32),
             "date": start + np.arange(n_days).astype("timedelta64[D]"),
@@ -56,25 +58,29 @@ class DailyRecord:
             cols[c] = v.astype(bool) if c in BOOL_COLUMNS else v.copy()
         for j, name in enumerate(line_columns):
             cols[name] = self.line[:n_days, j].copy()
-        return pd.DataFrame(cols)
+        return cols
 
 
 @dataclass
 class RunResult:
-    """One run: its daily record, its events and the scenario's place names."""
+    """One run: its daily record (as columns, and as a DataFrame on first use), its events and
+    the day each place changed hands."""
 
-    daily: pd.DataFrame
+    columns: dict[str, np.ndarray] = field(repr=False)
     events: pd.DataFrame
     place_changes: dict[str, int | None]
     ceasefire_day: int | None
     ceasefire_lines: dict[str, float]
 
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """The daily record: one row per day from day 0."""
+        return pd.DataFrame(self.columns)
+
     def summary(self) -> dict:
         """Final-day values, the ceasefire day and lines, and the day each place changed hands."""
-        last = self.daily.iloc[-1]
-        out = {c: last[c].item() if hasattr(last[c], "item") else last[c]
-               for c in self.daily.columns if c not in ("day", "date")}
-        out["days"] = int(last["day"])
+        out = {c: v[-1].item() for c, v in self.columns.items() if c not in ("day", "date")}
+        out["days"] = int(self.columns["day"][-1])
         out["ceasefire_day"] = self.ceasefire_day
         for key in ("kursk_ua_km2", "donetsk_ru_gain_km2"):
             out[f"ceasefire_{key}"] = self.ceasefire_lines.get(key)

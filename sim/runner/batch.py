@@ -67,7 +67,7 @@ def compute_runs(shared: tuple[Any, int], jobs: Sequence[tuple[int, int]]) -> di
         t0, c0 = time.perf_counter(), time.process_time()
         try:
             res = run_model(scenario, seed=seed, days=days)
-            d = R.daily_table(res.daily, run, seed)
+            d = R.daily_table(res.columns, run, seed)
             e = R.events_table(res.events, run, seed)
             s = {"run": run, "seed": seed, **res.summary()}
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the batch

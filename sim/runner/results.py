@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -164,13 +164,17 @@ def part_path(out_dir: Path, part: str, table: str) -> Path:
     return out_dir / PARTS_DIR / f"{part}.{table}.parquet"
 
 
-def daily_table(df: pd.DataFrame, run: int, seed: int) -> pa.Table:
-    """The daily record of one run as an Arrow table with ``run``/``seed`` up front."""
-    t = pa.Table.from_pandas(df, preserve_index=False)
-    t = _normalise(t)
-    n = t.num_rows
-    t = t.add_column(0, "seed", pa.array(np.full(n, seed, dtype=np.int64)))
-    return t.add_column(0, "run", pa.array(np.full(n, run, dtype=np.int32)))
+def daily_table(daily: pd.DataFrame | Mapping[str, np.ndarray], run: int, seed: int
+                ) -> pa.Table:
+    """The daily record of one run (a DataFrame, or named columns as the model keeps them) as
+    an Arrow table with ``run``/``seed`` up front."""
+    if isinstance(daily, pd.DataFrame):
+        daily = {c: daily[c].to_numpy() for c in daily.columns}
+    n = len(daily["day"])
+    cols = {"run": pa.array(np.full(n, run, dtype=np.int32)),
+            "seed": pa.array(np.full(n, seed, dtype=np.int64))}
+    cols.update((c, pa.array(v)) for c, v in daily.items())
+    return _normalise(pa.table(cols))
 
 
 def runs_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
@@ -225,7 +229,7 @@ def _normalise(t: pa.Table) -> pa.Table:
     for i, f in enumerate(t.schema):
         if f.name == "day" and pa.types.is_integer(f.type) and f.type != pa.int32():
             t = t.set_column(i, f.name, pc.cast(t.column(i), pa.int32()))
-        elif f.name == "date" and pa.types.is_timestamp(f.type):
+        elif f.name == "date" and (pa.types.is_timestamp(f.type) or f.type == pa.date64()):
             t = t.set_column(i, f.name, pc.cast(t.column(i), pa.date32()))
     return t.replace_schema_metadata(None)
 

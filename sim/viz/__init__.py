@@ -1,12 +1,27 @@
-"""Figures and reports: plots, sensitivity figures, the HTML report, the calibration report."""
+"""Figures and reports: plots, sensitivity figures, the HTML report, the calibration report.
 
-from sim.viz.calibration import fig_history
-from sim.viz.calibration import write_report as write_calibration_report
-from sim.viz.plots import KINDS, NOT_IN_ALL, PlotError, figures, load_batches, make_plots
-from sim.viz.report import write_report
-from sim.viz.sensitivity_plots import report_section, write_figures
+Names load their module on first use (PEP 562): matplotlib and the analysis modules take a
+second or two to import, and ``wargame run`` needs only the fan chart.
+"""
 
-__all__ = [
-    "KINDS", "NOT_IN_ALL", "PlotError", "fig_history", "figures", "load_batches", "make_plots",
-    "report_section", "write_calibration_report", "write_figures", "write_report",
-]
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "KINDS": "plots", "NOT_IN_ALL": "plots", "PlotError": "plots", "figures": "plots",
+    "load_batches": "plots", "make_plots": "plots",
+    "fig_history": "calibration", "write_calibration_report": "calibration",
+    "write_report": "report",
+    "report_section": "sensitivity_plots", "write_figures": "sensitivity_plots",
+}
+_RENAMED = {"write_calibration_report": "write_report"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = import_module(f"{__name__}.{_WHERE[name]}")
+    return getattr(module, _RENAMED.get(name, name))
+
+
+__all__ = sorted(_WHERE)
