@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SCENARIOS
+from mesa.agentset import AgentSet
 from scipy import stats
 
 from sim.model import WarModel, run
@@ -200,3 +201,20 @@ def test_ceasefire_freezes_the_line():
         during.extend(moved[on[:-1] & on[1:]])
     assert with_ceasefire > N_REPLICATES // 4
     assert np.mean(during) < 0.2 * np.mean(before)
+
+
+@pytest.mark.parametrize("name", ["baseline", "reinforce", "donetsk_focus", "ceasefire"])
+def test_commands_act_simultaneously_so_their_order_does_not_matter(name):
+    """Each command plans from the start-of-day picture of the enemy: stepping Ukraine's
+    command before Russia's gives the same record, day for day."""
+    scn = _scenario(name)
+    for seed in range(6):
+        usual = WarModel(scn, rng=seed)
+        swapped = WarModel(scn, rng=seed)
+        swapped.commands = AgentSet(reversed(list(swapped.commands)),  # UA first
+                                         random=swapped.random)
+        assert [type(c).__name__ for c in swapped.commands][0] == "UkrainianCommand"
+        for model in (usual, swapped):
+            while model.running:
+                model.step()
+        pd.testing.assert_frame_equal(usual.record(), swapped.record())

@@ -174,10 +174,11 @@ class Command(mesa.Agent):
         return moved
 
     def _sector_powers(self) -> tuple[np.ndarray, np.ndarray]:
-        """(own, enemy) combat power per global sector, after regrouping idle groupings."""
+        """(own, enemy) combat power per global sector, after regrouping idle groupings; the
+        enemy's as it stood at the start of the day (simultaneous activation)."""
         m = self.model
         enemy_side = UA if self.side == RU else RU
-        own, enemy = m.sector_power(self.side), m.sector_power(enemy_side)
+        own, enemy = m.sector_power(self.side), m.start_power[enemy_side]
         if not ((enemy <= 0) & m.nothing_to_take(self.side)).any():
             return own, enemy  # no idle sector: nothing to regroup (most days)
         moved = [self._regroup(front, own, enemy) for front in (KURSK, DONETSK)]
@@ -253,8 +254,8 @@ class RussianCommand(Command):
         if not p.redeploy_when_kursk_cleared or m.kursk_ua_km2 > 0 or not m.kursk_ever_held:
             return
         f = m.forces
-        if (f.is_side[UA] & (f.front == KURSK) & (f.posture != TRANSIT)).any():
-            return  # Ukrainian groupings still in Kursk oblast
+        if m.start_ua_in_kursk:
+            return  # Ukrainian groupings still in Kursk oblast this morning
         kursk = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
         if kursk.size <= p.kursk_garrison_groupings:
             return

@@ -194,6 +194,15 @@ class WarModel(mesa.Model):
         mask = f.is_side[side] & f.contact
         return np.bincount(f.gsec[mask], weights=p[mask], minlength=self.n_sectors)
 
+    def _start_of_day(self) -> None:
+        """What each command knows of the enemy when it plans the day: power per sector
+        (troop-equivalents) and whether Ukrainian groupings are in Kursk oblast."""
+        f = self.forces
+        self.plan_power = self._power()  # what each grouping could bring to bear today
+        self.start_power = (self.sector_power(RU), self.sector_power(UA))
+        self.start_ua_in_kursk = bool(
+            (f.is_side[UA] & (f.front == KURSK) & (f.posture != TRANSIT)).any())
+
     def nothing_to_take(self, side: int) -> np.ndarray:
         """Per global sector: True where ``side`` already holds all of the sector's ground."""
         return self.line > self.depth_hi if side == RU else self.line <= self.depth_lo
@@ -218,7 +227,10 @@ class WarModel(mesa.Model):
         if self.switches.diplomacy:
             self._diplomacy()
         if self.switches.commands:
-            self.plan_power = self._power()  # what each grouping could bring to bear today
+            self._start_of_day()
+            # Simultaneous activation: each command plans from the start-of-day picture of the
+            # enemy (below) and changes only its own groupings, so neither side sees the other's
+            # same-day orders and the order the commands are stepped in does not matter.
             self.commands.do("step")
         self._transit()
         fired = self._logistics()
