@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,15 +33,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from scipy import stats
 
+from sim.analysis.stats import (
+    BOOT_SEED,
+    N_RESAMPLES,
+    bootstrap_ci,
+    mean_ci,
+    paired_stats,
+    runs_needed,
+    unpaired_stats,
+    wilson_ci,
+)
 from sim.runner import MAIN, Results, load_results
 from sim.runner import fmt_number as _fmt
 
-Z975 = stats.norm.ppf(0.975)
-Z80 = stats.norm.ppf(0.80)
-N_RESAMPLES = 2000
-BOOT_SEED = 20250105
+# re-exported: the statistics used to live here
+__all__ = [
+    "BOOT_SEED", "COLUMNS", "METRICS", "N_RESAMPLES", "CompareError", "Comparison", "Metric",
+    "bootstrap_ci", "compare", "horizon", "mean_ci", "option_label", "paired_stats",
+    "place_info", "read_table", "resolve_metrics", "runs_needed", "unique_labels",
+    "unpaired_stats", "wilson_ci",
+]
 
 
 class CompareError(ValueError):
@@ -84,148 +95,6 @@ COLUMNS = [
     "p5", "p95", "baseline", "paired", "n_pairs", "diff", "diff_lo", "diff_hi", "p_value", "test",
     "p_better", "p_worse", "ru_sign", "separable", "runs_needed",
 ]
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval (``nan`` bounds for fewer than 2 values)."""
-    x = np.asarray(x, dtype=float)
-    n = x.size
-    m = float(x.mean()) if n else math.nan
-    if n < 2:
-        return m, math.nan, math.nan
-    se = float(x.std(ddof=1)) / math.sqrt(n)
-    h = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
-    return m, m - h, m + h
-
-
-def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
-    """Proportion k/n with the Wilson score interval."""
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    lo = 0.0 if k == 0 else max(0.0, centre - half)  # exact at the ends (no rounding)
-    hi = 1.0 if k == n else min(1.0, centre + half)
-    return p, lo, hi
-
-
-def _constant(x: np.ndarray) -> bool:
-    return x.size == 0 or bool(np.all(x == x[0]))
-
-
-def bootstrap_ci(
-    x: np.ndarray,
-    y: np.ndarray | None = None,
-    *,
-    n_resamples: int = N_RESAMPLES,
-    seed: int = BOOT_SEED,
-    level: float = 0.95,
-    method: str = "BCa",
-) -> tuple[float, float]:
-    """Bootstrap CI of ``mean(x)`` (one sample, e.g. paired differences) or of
-    ``mean(x) - mean(y)`` (two independent samples).
-
-    Constant data give the degenerate interval (value, value); BCa falls back to the
-    percentile method where its acceleration cannot be computed.
-    """
-    x = np.asarray(x, dtype=float)
-    if y is None:
-        if x.size < 2 or _constant(x):
-            v = float(x.mean()) if x.size else math.nan
-            return v, v
-        data: tuple[np.ndarray, ...] = (x,)
-
-        def stat(a, axis=-1):
-            return np.mean(a, axis=axis)
-    else:
-        y = np.asarray(y, dtype=float)
-        if x.size < 2 or y.size < 2 or (_constant(x) and _constant(y)):
-            v = float(x.mean() - y.mean()) if x.size and y.size else math.nan
-            return v, v
-        data = (x, y)
-
-        def stat(a, b, axis=-1):
-            return np.mean(a, axis=axis) - np.mean(b, axis=axis)
-
-    rng = np.random.default_rng(seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = stats.bootstrap(data, stat, n_resamples=n_resamples, confidence_level=level,
-                              method=method, rng=rng, vectorized=True)
-        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
-        if not (math.isfinite(lo) and math.isfinite(hi)) and method != "percentile":
-            res = stats.bootstrap(data, stat, n_resamples=n_resamples, confidence_level=level,
-                                  method="percentile", rng=np.random.default_rng(seed),
-                                  vectorized=True)
-            lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
-    return lo, hi
-
-
-def runs_needed(sd: float, delta: float, *, paired: bool = True, power: float = 0.8,
-                alpha: float = 0.05) -> float:
-    """Runs (per option) needed to detect a difference ``delta`` given the SD (normal approx.).
-
-    Paired: ``((z_{1-α/2} + z_power)·sd_d / δ)²``; unpaired: twice that per option with the
-    pooled SD. ``inf`` when ``delta`` is 0 or not finite.
-    """
-    if not (math.isfinite(delta) and math.isfinite(sd)) or delta == 0:
-        return math.inf
-    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
-    n = (z * sd / abs(delta)) ** 2
-    return math.ceil(n if paired else 2 * n)
-
-
-def paired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESAMPLES,
-                 seed: int = BOOT_SEED) -> dict[str, Any]:
-    """Paired comparison of matched runs (same seed): option − baseline."""
-    d = np.asarray(opt, dtype=float) - np.asarray(base, dtype=float)
-    n = d.size
-    mean = float(d.mean()) if n else math.nan
-    lo, hi = bootstrap_ci(d, n_resamples=n_resamples, seed=seed)
-    sd = float(d.std(ddof=1)) if n > 1 else math.nan
-    if n > 1 and sd > 0:
-        p = float(stats.ttest_1samp(d, 0.0).pvalue)
-    else:
-        p = 1.0 if mean == 0 or n < 2 else 0.0
-    return {"paired": True, "n_pairs": n, "diff": mean, "diff_lo": lo, "diff_hi": hi,
-            "p_value": p, "test": "paired t", "p_higher": float((d > 0).mean()) if n else math.nan,
-            "p_lower": float((d < 0).mean()) if n else math.nan, "sd": sd}
-
-
-def unpaired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESAMPLES,
-                   seed: int = BOOT_SEED) -> dict[str, Any]:
-    """Unpaired comparison (independent samples): difference of means, Welch and Mann–Whitney."""
-    x = np.asarray(opt, dtype=float)
-    y = np.asarray(base, dtype=float)
-    diff = float(x.mean() - y.mean()) if x.size and y.size else math.nan
-    lo, hi = bootstrap_ci(x, y, n_resamples=n_resamples, seed=seed)
-    p_welch = p_mw = 1.0
-    p_higher = p_lower = math.nan
-    if x.size > 1 and y.size > 1:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if not (_constant(x) and _constant(y) and x[0] == y[0]):
-                p_welch = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
-                mw = stats.mannwhitneyu(x, y, alternative="two-sided")
-                p_mw = float(mw.pvalue)
-                if not math.isfinite(p_welch):  # both constant, different values
-                    p_welch = 0.0
-        # strict probabilities of superiority from the ranks of the pooled sample
-        ys = np.sort(y)
-        below = np.searchsorted(ys, x, side="left").sum()
-        above = (y.size - np.searchsorted(ys, x, side="right")).sum()
-        p_higher = float(below) / (x.size * y.size)
-        p_lower = float(above) / (x.size * y.size)
-    s = math.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2) if x.size > 1 and y.size > 1 else math.nan
-    return {"paired": False, "n_pairs": 0, "diff": diff, "diff_lo": lo, "diff_hi": hi,
-            "p_value": p_welch, "p_value_mw": p_mw, "test": "Welch t / Mann-Whitney U",
-            "p_higher": p_higher, "p_lower": p_lower, "sd": s}
 
 
 # --------------------------------------------------------------------------- data
