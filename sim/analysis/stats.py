@@ -18,8 +18,10 @@ handled explicitly; anything else still reaches the caller.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,17 @@ __all__ = [
     "BOOT_SEED", "N_RESAMPLES", "bootstrap_ci", "mean_ci", "paired_stats", "runs_needed",
     "shares", "unpaired_stats", "wilson_ci",
 ]
+
+
+@contextlib.contextmanager
+def nearly_constant_ok() -> Iterator[None]:
+    """Silence only scipy's "Precision loss ... data are nearly identical" RuntimeWarning of
+    the t-tests: model outcomes that differ in a few runs by a few units out of thousands
+    raise it, and the statistic is still right to the precision reported."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Precision loss occurred in moment",
+                                category=RuntimeWarning)
+        yield
 
 
 def constant(x: np.ndarray) -> bool:
@@ -51,7 +64,8 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
         return m, math.nan, math.nan
     if constant(x):  # zero standard error: t is undefined, the interval is the point
         return m, m, m
-    ci = stats.ttest_1samp(x, 0.0).confidence_interval(level)
+    with nearly_constant_ok():
+        ci = stats.ttest_1samp(x, 0.0).confidence_interval(level)
     return m, float(ci.low), float(ci.high)
 
 
@@ -144,7 +158,10 @@ def paired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESA
     lo, hi = bootstrap_ci(d, n_resamples=n_resamples, seed=seed)
     sd = float(d.std(ddof=1)) if n > 1 else math.nan
     if n > 1 and sd > 0:
-        p = float(stats.ttest_1samp(d, 0.0).pvalue)
+        with nearly_constant_ok():
+            p = float(stats.ttest_1samp(d, 0.0).pvalue)
+    elif n == 0:  # nothing to compare (e.g. a value that exists only with a ceasefire)
+        p = math.nan
     else:  # constant differences: no test needed (and t would divide by zero)
         p = 1.0 if mean == 0 or n < 2 else 0.0
     higher, tie, lower = shares(d)
@@ -174,7 +191,8 @@ def unpaired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RE
             if x[0] != y[0]:
                 p_mw = float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
         else:
-            p_welch = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
+            with nearly_constant_ok():
+                p_welch = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
             p_mw = float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
         # probabilities of superiority from the ranks of the pooled sample
         ys = np.sort(y)
