@@ -324,6 +324,12 @@ def compare(
                       ] = None,
     fmt: Annotated[str, typer.Option(
         "--format", "-f", help="table, csv, json or markdown.")] = "table",
+    robust: Annotated[bool, typer.Option(
+        "--robustness", help="Regret of each option against the best on the same replicate, "
+                             "per side's objective (default day: the last).")] = False,
+    satisfice: Annotated[list[str] | None, typer.Option(
+        "--satisfice", metavar="METRIC>=VALUE", help="With --robustness: share of runs meeting "
+        "a threshold, e.g. donetsk_ru_gain_km2>=800 (repeatable).")] = None,
 ) -> None:
     """Compare options against a baseline: medians, CIs, paired differences, and the shares
     of runs better / tied / worse for Russia.
@@ -334,6 +340,16 @@ def compare(
 
     if fmt not in ("table", "csv", "json", "markdown"):
         raise fail(f"--format {fmt!r}: expected table, csv, json or markdown")
+    if satisfice and not robust:
+        raise fail("--satisfice needs --robustness")
+    if robust:
+        from sim.analysis import robustness
+
+        with _analysis_errors():
+            rob = robustness(dirs, day=day, satisfice=satisfice or [])
+        out = {"csv": rob.to_csv, "json": rob.to_json}.get(fmt, rob.to_markdown)()
+        typer.echo(out, nl=not out.endswith("\n"))
+        return
     with _analysis_errors():
         cmp = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None)
     if fmt == "csv":

@@ -34,6 +34,7 @@ from sim.analysis.experiments import (
     sweep_outcomes,
 )
 from sim.analysis.observations import Observation, ObservationError, load_observations
+from sim.analysis.robustness import Robustness, robustness
 from sim.analysis.sensitivity_analysis import (
     INDEX_LABEL,
     SensitivityResult,
@@ -47,9 +48,10 @@ from sim.analysis.sensitivity_analysis import (
 __all__ = [
     "DEFAULT_BUDGET", "DEFAULT_REPLICATES", "DESIGNS", "INDEX_LABEL", "OBSERVATIONS",
     "Calibration", "CalibrationError", "CompareError", "Observation", "ObservationError",
-    "SensitivityResult", "Sweep", "analyze_design", "calibrate", "check_sweep_dir", "compare",
+    "Robustness", "SensitivityResult", "Sweep", "analyze_design", "calibrate",
+    "check_sweep_dir", "compare",
     "format_fit", "history_data", "horizon", "load_experiment", "load_observations",
     "load_sweep", "make_design", "option_label", "parse_outcome", "prcc", "ranking",
-    "read_table", "run_sweep", "sensitivity", "sweep_outcomes", "unique_labels",
+    "read_table", "robustness", "run_sweep", "sensitivity", "sweep_outcomes", "unique_labels",
     "write_sensitivity",
 ]

@@ -51,8 +51,8 @@ from sim.runner import fmt_number as _fmt
 __all__ = [
     "BOOT_SEED", "COLUMNS", "METRICS", "N_RESAMPLES", "CompareError", "Comparison", "Metric",
     "bootstrap_ci", "compare", "horizon", "mean_ci", "option_label", "paired_stats",
-    "place_info", "read_table", "resolve_metrics", "runs_needed", "unique_labels",
-    "unpaired_stats", "wilson_ci",
+    "outcome_values", "place_info", "read_table", "resolve_metrics", "runs_needed",
+    "unique_labels", "unpaired_stats", "wilson_ci",
 ]
 
 
@@ -169,7 +169,7 @@ def place_info(res: Results) -> dict[str, tuple[str, int]]:
     return out
 
 
-def _values(res: Results, metrics: Sequence[Metric], day: int) -> pd.DataFrame:
+def outcome_values(res: Results, metrics: Sequence[Metric], day: int) -> pd.DataFrame:
     """One row per finished run (index ``seed``), one column per metric, values on day D."""
     daily_cols = sorted({c for m in metrics for c in m.columns})
     runs_cols = [f"changed_{m.name[len('changed_'):]}_day" for m in metrics
@@ -486,7 +486,7 @@ def compare(
     order = [p for p in places if p in changed] + sorted(changed - set(places))
     mlist = resolve_metrics(metrics, places, order)
 
-    values = [_values(r, mlist, day) for r in batches]
+    values = [outcome_values(r, mlist, day) for r in batches]
     base_vals = values[0]
     notes: list[str] = [day_note] if day_note else []
     warns: list[str] = []
