@@ -461,15 +461,18 @@ RIVER = 3  # terrain code (sim.space.TERRAIN_CLASSES)
 RIVER_COLOR = "#7fdbff"
 
 
-def _draw_rivers(ax, fm, ext) -> None:
+def _draw_rivers(ax, fm, ext) -> list[Any]:
+    """River cells over whatever is drawn below; returns the artists (the animation redraws
+    them over each frame's control layer)."""
     river = fm.terrain == RIVER
     if not river.any():
-        return
-    ax.imshow(np.where(river, 1.0, np.nan), origin="lower", extent=ext,
+        return []
+    im = ax.imshow(np.where(river, 1.0, np.nan), origin="lower", extent=ext,
               cmap=ListedColormap([RIVER_COLOR]), vmin=0, vmax=1, interpolation="nearest",
               zorder=2)
-    ax.contour(fm.x_km, fm.y_km, river.astype(float), levels=[0.5], colors="#ffffff",
-               linewidths=0.5, zorder=2)
+    edge = ax.contour(fm.x_km, fm.y_km, river.astype(float), levels=[0.5], colors="#ffffff",
+                      linewidths=0.5, zorder=2)
+    return [im, edge]
 
 
 def _geo_axes(ax, fm, ext, fontsize: float = 7.5) -> None:
@@ -579,7 +582,7 @@ def fig_map(batches: Sequence[Batch], front: str, day: int | None = None) -> Fig
 
 
 def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 8,
-                  dpi: int = 72) -> Figure:
+                  dpi: int = 80) -> Figure:
     """Animated GIF of one run's line of contact on both fronts, day by day.
 
     The static parts (terrain, axes, legend) are drawn once; each frame restores that
@@ -595,8 +598,9 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
     cols = [c for f, fm in maps.items() for c in line_columns(fm, f)]
     df = read_table(b.res, "daily", [*cols, "day", "kursk_ua_km2", "donetsk_ru_gain_km2"])
     rows = df[df["run"] == run].sort_values("day").iloc[::step]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.9), dpi=dpi)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.86, bottom=0.2, wspace=0.25)
+    # 1040×560 pixels at 80 dpi; fonts sized for that frame (at 720×352 they were unreadable)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 7), dpi=dpi)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.17, wspace=0.22)
     ims, titles, dynamic = {}, {}, []
     for ax, (f, fm) in zip(axes, maps.items(), strict=True):
         ext = (fm.x_km[0] - fm.cell_km / 2, fm.x_km[-1] + fm.cell_km / 2,
@@ -609,21 +613,21 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
                         levels=[0.5], colors="#000000", linewidths=1.0, linestyles="--")
         (pts,) = ax.plot([p.x_km for p in fm.places], [p.y_km for p in fm.places], "o", ms=2.5,
                          color="#000000")
-        texts = [ax.text(p.x_km + 0.6, p.y_km + 0.6, p.name, fontsize=5.5) for p in fm.places]
+        rivers = _draw_rivers(ax, fm, ext)
+        texts = [ax.text(p.x_km + 0.6, p.y_km + 0.6, p.name, fontsize=8.5) for p in fm.places]
         ax.set_aspect("equal")
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
-        ax.set_xlabel("km east of map origin")
-        ax.set_ylabel("km north of map origin")
-        titles[f] = ax.set_title("", fontsize=9)
-        dynamic += [ims[f], cs, pts, *texts, titles[f]]
+        _geo_axes(ax, fm, ext, fontsize=9)
+        titles[f] = ax.set_title("", fontsize=12)
+        dynamic += [ims[f], *rivers, cs, pts, *texts, titles[f]]
     fig.legend(handles=[Patch(facecolor=plt.get_cmap("cividis")(1.0), label="held by Ukraine"),
                         Patch(facecolor=plt.get_cmap("cividis")(0.0), label="held by Russia"),
                         Line2D([], [], color="k", ls="--", label="start line (5 Jan 2025)")],
-               loc="lower center", bbox_to_anchor=(0.5, 0.03), ncol=3, fontsize=7.5)
-    sup = fig.suptitle("", fontsize=11, fontweight="bold")
+               loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=3, fontsize=10.5)
+    sup = fig.suptitle("", fontsize=14, fontweight="bold")
     dynamic.append(sup)
-    fig.text(0.01, 0.005, source_line([b]) + f"; run {run}", fontsize=6, color="#444444")
+    fig.text(0.01, 0.005, source_line([b]) + f"; run {run}", fontsize=8, color="#444444")
     for a in dynamic:
         a.set_animated(True)
     canvas = fig.canvas
