@@ -306,7 +306,8 @@ def _analysis_errors() -> contextlib.AbstractContextManager[None]:
 
 DirsArg = Annotated[list[Path], typer.Argument(help="Batch folder(s) written by wargame run.")]
 DayOption = Annotated[int | None, typer.Option(
-    "--day", min=0, help="Day compared (default: the last day common to all batches).")]
+    "--day", min=0, help="Day compared (default: compare picks the day among 30, 60, 90 and the "
+                         "last on which the options differ most; plots: the last day).")]
 BaselineOption = Annotated[Path | None, typer.Option(
     "--baseline", help="Baseline batch folder (default: the first folder).")]
 
@@ -318,16 +319,37 @@ def compare(
     day: DayOption = None,
     metric: Annotated[list[str] | None, typer.Option(
         "--metric", "-m", help="Outcome to compare (repeatable), e.g. kursk_ua_km2, "
-                               "ceasefire, changed_sudzha (default: all headline outcomes).")
+                               "ceasefire_started, ceasefire_in_force, ceasefire_kursk_ua_km2, "
+                               "changed_sudzha (default: all headline outcomes).")
                       ] = None,
     fmt: Annotated[str, typer.Option(
         "--format", "-f", help="table, csv, json or markdown.")] = "table",
+    robust: Annotated[bool, typer.Option(
+        "--robustness", help="Regret of each option against the best on the same replicate, "
+                             "per side's objective (default day: the last).")] = False,
+    satisfice: Annotated[list[str] | None, typer.Option(
+        "--satisfice", metavar="METRIC>=VALUE", help="With --robustness: share of runs meeting "
+        "a threshold, e.g. donetsk_ru_gain_km2>=800 (repeatable).")] = None,
 ) -> None:
-    """Compare options against a baseline: medians, CIs, paired differences, P(better)."""
+    """Compare options against a baseline: medians, CIs, paired differences, and the shares
+    of runs better / tied / worse for Russia.
+
+    Without --day, the day compared is the one among 30, 60, 90 and the last on which the
+    options' medians of Kursk held and Donetsk gained differ most (the reason is printed)."""
     from sim.analysis import compare as run_compare
 
     if fmt not in ("table", "csv", "json", "markdown"):
         raise fail(f"--format {fmt!r}: expected table, csv, json or markdown")
+    if satisfice and not robust:
+        raise fail("--satisfice needs --robustness")
+    if robust:
+        from sim.analysis import robustness
+
+        with _analysis_errors():
+            rob = robustness(dirs, day=day, satisfice=satisfice or [])
+        out = {"csv": rob.to_csv, "json": rob.to_json}.get(fmt, rob.to_markdown)()
+        typer.echo(out, nl=not out.endswith("\n"))
+        return
     with _analysis_errors():
         cmp = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None)
     if fmt == "csv":
@@ -337,26 +359,24 @@ def compare(
     elif fmt == "markdown":
         typer.echo(cmp.to_markdown(), nl=False)
     else:
-        rows = cmp.display_rows()
-        table = Table(title=f"Outcomes on day {cmp.day} ({cmp.date}); baseline {cmp.baseline}",
-                      title_justify="left")
-        for h in rows[0]:
-            table.add_column(h, justify="left" if h in ("outcome", "option", "test")
-                             else "right")
-        last = None
-        for r in rows:
-            cells = list(r.values())
-            if cells[0] == last:
-                cells[0] = ""
-            else:
-                if last is not None:
-                    table.add_section()
-                last = cells[0]
-            table.add_row(*cells)
-        table.caption = ("Δ = option − baseline (paired on matched seeds unless noted), "
-                         "bootstrap 95 % CI; ? = CI includes 0; P(better) from Russia's view")
-        # wide enough for one line per row even when piped (the table has nine columns)
-        Console(highlight=False, width=max(console.width, 200)).print(table)
+        from rich import box
+
+        console.print(Text(f"Outcomes on day {cmp.day} ({cmp.date}); baseline {cmp.baseline}",
+                           style="bold"))
+        for title, rows in cmp.compact_rows():
+            # one small table per outcome, cells stacked on lines, so that it fits 80 columns
+            table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD,
+                          padding=(0, 1), pad_edge=False, title_style="bold")
+            for h in rows[0]:
+                table.add_column(h, justify="left" if h == "option" else "right",
+                                 no_wrap=h != "option")
+            for i, r in enumerate(rows):
+                table.add_row(*r.values(), end_section=i < len(rows) - 1)
+            console.print(table)
+        console.print(Text("Δ = option − baseline (paired on matched seeds unless noted), "
+                           "bootstrap 95 % CI; ? = CI includes 0; better/tie/worse: shares of "
+                           "runs in which the option does better than, as well as or worse "
+                           "than the baseline, from Russia's view"), soft_wrap=False)
         for n in cmp.notes:
             console.print(Text(f"note: {n}"), soft_wrap=True)
         for w in cmp.warnings:

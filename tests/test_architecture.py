@@ -115,3 +115,16 @@ def test_tests_use_no_private_names():
             if target.startswith("sim"):
                 bad = [n for n in names if n.startswith("_")]
                 assert not bad, f"{path.relative_to(REPO)}:{line}: private {target}.{bad}"
+
+
+@pytest.mark.parametrize("package", [p for p in LAYERS if (SIM / p / "__init__.py").is_file()])
+def test_no_exported_name_is_shadowed_by_a_submodule(package):
+    """``sim.analysis.compare`` must stay the function once ``sim.analysis.comparison`` is
+    imported: an exported name that is also a submodule's name flips to the module."""
+    pkg = importlib.import_module(f"sim.{package}")
+    submodules = {p.stem for p in (SIM / package).glob("*.py")} | {
+        p.name for p in (SIM / package).iterdir() if (p / "__init__.py").is_file()}
+    for name in pkg.__all__:
+        if name in submodules:
+            assert importlib.import_module(f"sim.{package}.{name}") is getattr(pkg, name), (
+                f"sim.{package}.{name} is both an exported name and a submodule")

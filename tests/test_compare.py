@@ -160,7 +160,7 @@ def test_compare_pairs_matched_seeds(batches):
 
 def test_compare_unpaired_when_seeds_differ(batches):
     cmp = C.compare([batches["base"], batches["other"]], day=10,
-                    metrics=["kursk_ua_km2", "ceasefire"], n_resamples=300)
+                    metrics=["kursk_ua_km2", "ceasefire_started"], n_resamples=300)
     row = cmp.table.iloc[1]
     assert not row["paired"] and row["test"].startswith("Welch")
     assert any("do not match" in n for n in cmp.notes)
@@ -191,6 +191,54 @@ def test_warning_when_runs_cannot_separate(batches):
         if r.option != cmp.baseline and not r.separable:
             assert any("runs per option would be needed" in w or "no difference" in w
                        for w in cmp.warnings)
+
+
+def test_shares_better_tie_worse_by_hand():
+    st = C.paired_stats(np.array([3.0, 2, 2, 0]), np.array([1.0, 2, 2, 1]), n_resamples=200)
+    assert (st["p_higher"], st["p_tie"], st["p_lower"]) == (0.25, 0.5, 0.25)
+    # unpaired: x = [1, 2, 3] against y = [2, 2, 5]: 9 pairs, 2 higher, 2 tied, 5 lower
+    u = C.unpaired_stats(np.array([1.0, 2, 3]), np.array([2.0, 2, 5]), n_resamples=200)
+    assert u["p_tie"] == pytest.approx(2 / 9)
+    assert C.btw(0.25, 0.5, 0.25) == "25 / 50 / 25 %"
+
+
+def test_ceasefire_measures_have_distinct_names_and_frozen_lines(batches):
+    with pytest.raises(C.CompareError, match="ambiguous; use ceasefire_started or "
+                                              "ceasefire_in_force"):
+        C.compare([batches["base"]], metrics=["ceasefire"])
+    cmp = C.compare([batches["base"], batches["opt"]],
+                    metrics=["ceasefire_started", "ceasefire_in_force",
+                             "ceasefire_kursk_ua_km2", "ceasefire_donetsk_ru_gain_km2"],
+                    n_resamples=200)
+    labels = list(dict.fromkeys(cmp.table["label"]))
+    assert labels[0].startswith("Ceasefire started by day") and labels[1].startswith(
+        "Ceasefire in force on day")
+    import pandas as pd
+
+    runs = pd.read_parquet(batches["base"] / "runs.parquet")
+    row = cmp.table[(cmp.table["metric"] == "ceasefire_kursk_ua_km2")].iloc[0]
+    assert row["n"] == runs["ceasefire_kursk_ua_km2"].notna().sum()  # NaN: no ceasefire
+
+
+def test_default_day_is_where_the_options_differ(batches):
+    cmp = C.compare([batches["base"], batches["opt"]], metrics=["kursk_ua_km2"],
+                    n_resamples=200)
+    day, why = C.default_day([C.load_results(batches["base"]),
+                              C.load_results(batches["opt"])], DAYS)
+    # a 20-day batch: the last day is the only candidate, and nothing to explain
+    assert cmp.day == day == DAYS and why == "" and not cmp.notes
+    assert C.default_day([C.load_results(batches["base"])], DAYS)[0] == DAYS
+
+
+def test_cli_table_fits_80_columns(batches):
+    from sim.cli import app
+
+    r = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["compare", str(batches["base"]),
+                                                       str(batches["opt"]), str(batches["other"])])
+    assert r.exit_code == 0, r.output
+    table = [ln for ln in r.stdout.splitlines() if not ln.startswith(("note:", "warning:"))]
+    assert max(len(ln) for ln in table) <= 80
+    assert "better/tie/" in r.stdout and "n=6" in r.stdout
 
 
 def test_cli_compare(batches):

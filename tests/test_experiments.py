@@ -89,6 +89,38 @@ def test_experiment_file_and_integer_rounding(tmp_path: Path) -> None:
                            runs=2).experiment.design == "sobol"
 
 
+def test_sobol_needs_a_power_of_two_base_sample(tmp_path: Path) -> None:
+    """N not a power of 2: one clear load error naming file, key and the allowed values
+    (SALib would only warn, and the Sobol' sequence loses its balance)."""
+    path = write_experiment(tmp_path, GOOD.replace("design: lhs", "design: sobol"))
+    assert load_experiment(path).experiment.points == 8  # a power of 2: fine
+    with pytest.raises(ScenarioError) as err:
+        load_experiment(path, points=12)
+    problems = err.value.problems
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{path}: points: 12 is not allowed for design sobol")
+    assert "power of 2" in problems[0] and "nearest: 8 or 16" in problems[0]
+    with pytest.raises(ValueError, match="power of 2"):
+        make_design(PROBLEM, "sobol", 12, seed=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a power of 2: no SALib warning to silence
+        assert make_design(PROBLEM, "sobol", 16, seed=0).shape == (16 * 5, 3)
+
+
+def test_cli_sweep_refuses_a_sobol_n_that_is_not_a_power_of_two(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    path = write_experiment(tmp_path, GOOD)
+    r = CliRunner().invoke(app, ["sweep", str(path), "--design", "sobol", "--points", "10",
+                                 "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "points: 10 is not allowed for design sobol" in r.output
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize(("change", "message"), [
     ("combat.lethality: {low: 0.003, high: 0.006}", None),
     ("combat.lethalty: {low: 0.003, high: 0.006}", "parameters.combat.lethalty: not a numeric"),

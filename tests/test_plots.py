@@ -43,7 +43,10 @@ def test_fan_chart(batches):
         assert len(ax.get_lines()) == 2  # one median per option
         assert len(ax.collections) == 4  # 50 % and 90 % bands per option
         assert "km²" in ax.get_ylabel()
-        assert {"baseline.yaml", "ceasefire.yaml", "50 % of runs"} <= set(_labels(ax))
+    # one legend for both panels, outside them (it covered the bands inside a panel)
+    (legend,) = fig.legends
+    assert {"baseline.yaml", "ceasefire.yaml", "50 % of runs"} <= {
+        t.get_text() for t in legend.get_texts()}
     assert "Kursk" in axes[0].get_title() and "Donetsk" in axes[1].get_title()
     texts = " ".join(t.get_text() for t in fig.texts)
     assert f"{RUNS} runs, seed 20250105, scenario hash" in texts
@@ -65,7 +68,9 @@ def test_losses_outcomes_survival(batches):
     plt.close(fig)
     fig = P.fig_survival(batches)
     (ax,) = fig.axes
-    assert len(_labels(ax)) == 2 and _labels(ax)[0].startswith("baseline.yaml")
+    assert len(_labels(ax)) == 3 and _labels(ax)[0].startswith("baseline.yaml")
+    assert _labels(ax)[2] == "95 % confidence band"
+    assert len(ax.collections) == 2  # a Greenwood band per option
     assert "without a ceasefire" in ax.get_ylabel()
     plt.close(fig)
 
@@ -74,6 +79,30 @@ def test_kaplan_meier_by_hand():
     days, s = P.kaplan_meier(np.array([2, np.nan, 5, 2]), 6)
     assert list(days) == list(range(7))
     assert s == pytest.approx([1, 1, 0.5, 0.5, 0.5, 0.25, 0.25])
+
+
+def test_greenwood_band_by_hand():
+    """Ceasefire on days 2, 2, 5, one run censored at the horizon (6): S = 1, 1/2, 1/4.
+    Greenwood: Var S(t) = S(t)² Σ d/(n(n−d)); day 2: 0.25·2/(4·2) = 0.0625 (se 0.25),
+    day 5: 0.0625·(2/8 + 1/(2·1)) = 0.046875 (se 0.21651); band S ± 1.95996·se in [0, 1]."""
+    days, s, lo, hi = P.survival_band(np.array([2, np.nan, 5, 2]), 6)
+    assert s == pytest.approx([1, 1, 0.5, 0.5, 0.5, 0.25, 0.25])
+    z = 1.959964
+    assert lo == pytest.approx([1, 1, 0.5 - z * 0.25, 0.5 - z * 0.25, 0.5 - z * 0.25, 0, 0],
+                               abs=1e-5)
+    se5 = 0.046875 ** 0.5
+    assert hi == pytest.approx([1, 1, 0.5 + z * 0.25, 0.5 + z * 0.25, 0.5 + z * 0.25,
+                                0.25 + z * se5, 0.25 + z * se5], abs=1e-5)
+    # every run has a ceasefire by day 1: S = 0 afterwards, Greenwood undefined -> point 0
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, s, lo, hi = P.survival_band(np.array([0.0, 1.0]), 3)
+    assert list(s) == [0.5, 0, 0, 0] and list(lo[1:]) == [0, 0, 0] and list(hi[1:]) == [0, 0, 0]
+    # no ceasefire at all: S = 1 and the band is the point 1
+    _, s, lo, hi = P.survival_band(np.array([np.nan, np.nan]), 3)
+    assert list(s) == list(lo) == list(hi) == [1, 1, 1, 1]
 
 
 def test_probability_matches_per_run_control(batches):

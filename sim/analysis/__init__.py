@@ -37,6 +37,8 @@ _WHERE = {
     "prcc": "sensitivity_analysis",
     "ranking": "sensitivity_analysis",
     "read_table": "comparison",
+    "Robustness": "regret",
+    "robustness": "regret",
     "run_sweep": "experiments",
     "sensitivity": "sensitivity_analysis",
     "sweep_outcomes": "experiments",

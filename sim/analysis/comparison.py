@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,15 +33,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from scipy import stats
 
+from sim.analysis.stats import (
+    BOOT_SEED,
+    N_RESAMPLES,
+    bootstrap_ci,
+    mean_ci,
+    paired_stats,
+    runs_needed,
+    unpaired_stats,
+    wilson_ci,
+)
 from sim.runner import MAIN, Results, load_results
 from sim.runner import fmt_number as _fmt
 
-Z975 = stats.norm.ppf(0.975)
-Z80 = stats.norm.ppf(0.80)
-N_RESAMPLES = 2000
-BOOT_SEED = 20250105
+# re-exported: the statistics used to live here
+__all__ = [
+    "BOOT_SEED", "COLUMNS", "METRICS", "N_RESAMPLES", "CompareError", "Comparison", "Metric",
+    "bootstrap_ci", "compare", "horizon", "mean_ci", "option_label", "paired_stats",
+    "outcome_values", "place_info", "read_table", "resolve_metrics", "runs_needed",
+    "unique_labels", "unpaired_stats", "wilson_ci",
+]
 
 
 class CompareError(ValueError):
@@ -70,162 +81,36 @@ METRICS: tuple[Metric, ...] = (
            ("ru_killed", "ru_wounded", "ru_captured"), ru_sign=-1, unit="people"),
     Metric("ua_ammo", "Ukrainian ammunition in stock", ("ua_ammo",), ru_sign=-1, unit="rounds"),
     Metric("ru_ammo", "Russian ammunition in stock", ("ru_ammo",), ru_sign=+1, unit="rounds"),
-    Metric("ceasefire", "Ceasefire started by day D", kind="prob", ru_sign=0, unit="probability"),
+    Metric("ceasefire_started", "Ceasefire started by day D (share of runs)", kind="prob",
+           ru_sign=0, unit="probability"),
+    Metric("ceasefire_in_force", "Ceasefire in force on day D (share of runs)", ("ceasefire",),
+           kind="prob", ru_sign=0, unit="probability"),
     Metric("ceasefire_day", "Days to ceasefire (no ceasefire counts as D)", kind="days",
            ru_sign=0, unit="days"),
     Metric("bargaining_value", "Ukraine's bargaining value", ("bargaining_value",), ru_sign=-1),
     Metric("ru_domestic_confidence", "Russian domestic confidence", ("ru_domestic_confidence",),
            ru_sign=+1),
 )
-METRIC_BY_NAME = {m.name: m for m in METRICS}
+#: Frozen lines when a ceasefire started (runs table; NaN in runs without a ceasefire).
+CEASEFIRE_METRICS: tuple[Metric, ...] = (
+    Metric("ceasefire_kursk_ua_km2", "Kursk held by Ukraine when the ceasefire started",
+           kind="at_ceasefire", ru_sign=-1, unit="km²"),
+    Metric("ceasefire_donetsk_ru_gain_km2",
+           "Donetsk gained by Russia when the ceasefire started", kind="at_ceasefire",
+           ru_sign=+1, unit="km²"),
+)
+METRIC_BY_NAME = {m.name: m for m in (*METRICS, *CEASEFIRE_METRICS)}
+#: Old or ambiguous names: "ceasefire" meant "started by day D" here but "in force" in the
+#: run summary, so it is refused with both names.
+AMBIGUOUS = {"ceasefire": ("ceasefire_started", "ceasefire_in_force")}
+#: Metrics whose medians pick the default day (see :func:`default_day`).
+HEADLINE_DAY_METRICS = ("kursk_ua_km2", "donetsk_ru_gain_km2")
 
 COLUMNS = [
     "metric", "label", "unit", "option", "file", "n", "median", "mean", "mean_lo", "mean_hi",
     "p5", "p95", "baseline", "paired", "n_pairs", "diff", "diff_lo", "diff_hi", "p_value", "test",
-    "p_better", "p_worse", "ru_sign", "separable", "runs_needed",
+    "p_better", "p_tie", "p_worse", "ru_sign", "separable", "runs_needed",
 ]
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval (``nan`` bounds for fewer than 2 values)."""
-    x = np.asarray(x, dtype=float)
-    n = x.size
-    m = float(x.mean()) if n else math.nan
-    if n < 2:
-        return m, math.nan, math.nan
-    se = float(x.std(ddof=1)) / math.sqrt(n)
-    h = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
-    return m, m - h, m + h
-
-
-def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
-    """Proportion k/n with the Wilson score interval."""
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    lo = 0.0 if k == 0 else max(0.0, centre - half)  # exact at the ends (no rounding)
-    hi = 1.0 if k == n else min(1.0, centre + half)
-    return p, lo, hi
-
-
-def _constant(x: np.ndarray) -> bool:
-    return x.size == 0 or bool(np.all(x == x[0]))
-
-
-def bootstrap_ci(
-    x: np.ndarray,
-    y: np.ndarray | None = None,
-    *,
-    n_resamples: int = N_RESAMPLES,
-    seed: int = BOOT_SEED,
-    level: float = 0.95,
-    method: str = "BCa",
-) -> tuple[float, float]:
-    """Bootstrap CI of ``mean(x)`` (one sample, e.g. paired differences) or of
-    ``mean(x) - mean(y)`` (two independent samples).
-
-    Constant data give the degenerate interval (value, value); BCa falls back to the
-    percentile method where its acceleration cannot be computed.
-    """
-    x = np.asarray(x, dtype=float)
-    if y is None:
-        if x.size < 2 or _constant(x):
-            v = float(x.mean()) if x.size else math.nan
-            return v, v
-        data: tuple[np.ndarray, ...] = (x,)
-
-        def stat(a, axis=-1):
-            return np.mean(a, axis=axis)
-    else:
-        y = np.asarray(y, dtype=float)
-        if x.size < 2 or y.size < 2 or (_constant(x) and _constant(y)):
-            v = float(x.mean() - y.mean()) if x.size and y.size else math.nan
-            return v, v
-        data = (x, y)
-
-        def stat(a, b, axis=-1):
-            return np.mean(a, axis=axis) - np.mean(b, axis=axis)
-
-    rng = np.random.default_rng(seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = stats.bootstrap(data, stat, n_resamples=n_resamples, confidence_level=level,
-                              method=method, rng=rng, vectorized=True)
-        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
-        if not (math.isfinite(lo) and math.isfinite(hi)) and method != "percentile":
-            res = stats.bootstrap(data, stat, n_resamples=n_resamples, confidence_level=level,
-                                  method="percentile", rng=np.random.default_rng(seed),
-                                  vectorized=True)
-            lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
-    return lo, hi
-
-
-def runs_needed(sd: float, delta: float, *, paired: bool = True, power: float = 0.8,
-                alpha: float = 0.05) -> float:
-    """Runs (per option) needed to detect a difference ``delta`` given the SD (normal approx.).
-
-    Paired: ``((z_{1-α/2} + z_power)·sd_d / δ)²``; unpaired: twice that per option with the
-    pooled SD. ``inf`` when ``delta`` is 0 or not finite.
-    """
-    if not (math.isfinite(delta) and math.isfinite(sd)) or delta == 0:
-        return math.inf
-    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
-    n = (z * sd / abs(delta)) ** 2
-    return math.ceil(n if paired else 2 * n)
-
-
-def paired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESAMPLES,
-                 seed: int = BOOT_SEED) -> dict[str, Any]:
-    """Paired comparison of matched runs (same seed): option − baseline."""
-    d = np.asarray(opt, dtype=float) - np.asarray(base, dtype=float)
-    n = d.size
-    mean = float(d.mean()) if n else math.nan
-    lo, hi = bootstrap_ci(d, n_resamples=n_resamples, seed=seed)
-    sd = float(d.std(ddof=1)) if n > 1 else math.nan
-    if n > 1 and sd > 0:
-        p = float(stats.ttest_1samp(d, 0.0).pvalue)
-    else:
-        p = 1.0 if mean == 0 or n < 2 else 0.0
-    return {"paired": True, "n_pairs": n, "diff": mean, "diff_lo": lo, "diff_hi": hi,
-            "p_value": p, "test": "paired t", "p_higher": float((d > 0).mean()) if n else math.nan,
-            "p_lower": float((d < 0).mean()) if n else math.nan, "sd": sd}
-
-
-def unpaired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESAMPLES,
-                   seed: int = BOOT_SEED) -> dict[str, Any]:
-    """Unpaired comparison (independent samples): difference of means, Welch and Mann–Whitney."""
-    x = np.asarray(opt, dtype=float)
-    y = np.asarray(base, dtype=float)
-    diff = float(x.mean() - y.mean()) if x.size and y.size else math.nan
-    lo, hi = bootstrap_ci(x, y, n_resamples=n_resamples, seed=seed)
-    p_welch = p_mw = 1.0
-    p_higher = p_lower = math.nan
-    if x.size > 1 and y.size > 1:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if not (_constant(x) and _constant(y) and x[0] == y[0]):
-                p_welch = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
-                mw = stats.mannwhitneyu(x, y, alternative="two-sided")
-                p_mw = float(mw.pvalue)
-                if not math.isfinite(p_welch):  # both constant, different values
-                    p_welch = 0.0
-        # strict probabilities of superiority from the ranks of the pooled sample
-        ys = np.sort(y)
-        below = np.searchsorted(ys, x, side="left").sum()
-        above = (y.size - np.searchsorted(ys, x, side="right")).sum()
-        p_higher = float(below) / (x.size * y.size)
-        p_lower = float(above) / (x.size * y.size)
-    s = math.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2) if x.size > 1 and y.size > 1 else math.nan
-    return {"paired": False, "n_pairs": 0, "diff": diff, "diff_lo": lo, "diff_hi": hi,
-            "p_value": p_welch, "p_value_mw": p_mw, "test": "Welch t / Mann-Whitney U",
-            "p_higher": p_higher, "p_lower": p_lower, "sd": s}
 
 
 # --------------------------------------------------------------------------- data
@@ -284,13 +169,14 @@ def place_info(res: Results) -> dict[str, tuple[str, int]]:
     return out
 
 
-def _values(res: Results, metrics: Sequence[Metric], day: int) -> pd.DataFrame:
+def outcome_values(res: Results, metrics: Sequence[Metric], day: int) -> pd.DataFrame:
     """One row per finished run (index ``seed``), one column per metric, values on day D."""
     daily_cols = sorted({c for m in metrics for c in m.columns})
     runs_cols = [f"changed_{m.name[len('changed_'):]}_day" for m in metrics
                  if m.name.startswith("changed_")]
-    if any(m.name in ("ceasefire", "ceasefire_day") for m in metrics):
+    if any(m.name in ("ceasefire_started", "ceasefire_day") for m in metrics):
         runs_cols.append("ceasefire_day")
+    runs_cols += [m.name for m in metrics if m.kind == "at_ceasefire"]
     runs_df = read_table(res, "runs", runs_cols)
     out = pd.DataFrame({"run": runs_df["run"].to_numpy(), "seed": runs_df["seed"].to_numpy()})
     if daily_cols:
@@ -301,7 +187,12 @@ def _values(res: Results, metrics: Sequence[Metric], day: int) -> pd.DataFrame:
             missing = [c for c in m.columns if c not in daily.columns]
             out[m.name] = np.nan if missing else daily[list(m.columns)].astype(float).sum(
                 axis=1, min_count=1).to_numpy()
-        elif m.name == "ceasefire":
+        elif m.kind == "at_ceasefire":
+            # NaN where no ceasefire started (within the whole run: a frozen line is the same
+            # on every day after the start, so the day compared does not matter)
+            out[m.name] = runs_df[m.name].astype(float).to_numpy() if m.name in runs_df \
+                else np.full(len(out), np.nan)
+        elif m.name == "ceasefire_started":
             cd = runs_df["ceasefire_day"].astype(float).to_numpy() \
                 if "ceasefire_day" in runs_df else np.full(len(out), np.nan)
             out[m.name] = (cd <= day).astype(float)
@@ -357,8 +248,9 @@ class Comparison:
                 sig = "" if r.separable else " ?"
                 delta = f"{_signed(r.diff, prob)} [{_signed(r.diff_lo, prob)}, " \
                         f"{_signed(r.diff_hi, prob)}]{sig}"
-                better = _fmt_share(r.p_better) if r.ru_sign else \
-                    f"higher {_fmt_share(r.p_better)}"
+                better = btw(r.p_better, r.p_tie, r.p_worse)
+                if not r.ru_sign:
+                    better = f"{better} (higher/tie/lower)"
             rows.append({
                 "outcome": f"{r.label}" + (f" ({r.unit})" if r.unit and not prob else ""),
                 "option": r.option,
@@ -367,11 +259,45 @@ class Comparison:
                 "mean [95 % CI]": f"{f(r.mean)} [{f(r.mean_lo)}, {f(r.mean_hi)}]",
                 "5–95 %": f"{f(r.p5)} – {f(r.p95)}",
                 "Δ vs baseline [95 % CI]": delta,
-                "P(better for Russia)": better,
+                BTW_HEADER: better,
                 "test": "" if is_base else
                         f"{'paired' if r.paired else 'unpaired'}, p={_fmt_p(r.p_value)}",
             })
         return rows
+
+    def compact_rows(self) -> list[tuple[str, list[dict[str, str]]]]:
+        """For a terminal 80 columns wide: per outcome ``(title, rows)``, each cell stacked on
+        up to three lines (the range under the median, the interval under the mean and the
+        difference, the test under it) so that no number is wrapped; options without
+        ``.yaml``."""
+        out: list[tuple[str, list[dict[str, str]]]] = []
+        for r in self.table.itertuples(index=False):
+            prob = r.unit == "probability"
+            f = _fmt_prob if prob else _fmt
+            title = f"{r.label}" + (f" ({r.unit})" if r.unit and not prob else "")
+            if not out or out[-1][0] != title:
+                out.append((title, []))
+            is_base = r.option == self.baseline
+            if is_base:
+                delta, share = "baseline", ""
+            elif r.paired and r.n_pairs == 0:
+                delta, share = "no matched\nruns with\na value", ""
+            else:
+                sig = " ?" if not r.separable else ""
+                delta = (f"{_signed(r.diff, prob)}{sig}\n[{_signed(r.diff_lo, prob)}, "
+                         f"{_signed(r.diff_hi, prob)}]\n"
+                         f"{'paired' if r.paired else 'unpaired'} p={_fmt_p(r.p_value)}")
+                share = btw(r.p_better, r.p_tie, r.p_worse).replace(" / ", "/")
+                if not r.ru_sign:
+                    share += "\n(higher/\ntie/lower)"
+            out[-1][1].append({
+                "option": f"{r.option.removesuffix('.yaml')}\nn={r.n}",
+                "median\n5–95 %": f"{f(r.median)}\n{f(r.p5)}–{f(r.p95)}" if r.n else "–",
+                "mean\n95 % CI": f"{f(r.mean)}\n[{f(r.mean_lo)}, {f(r.mean_hi)}]" if r.n else "–",
+                "Δ vs baseline\n95 % CI, test": delta,
+                "better/tie/\nworse (RU)": share,
+            })
+        return out
 
     def to_markdown(self) -> str:
         rows = self.display_rows()
@@ -410,11 +336,64 @@ def _fmt_share(x: float) -> str:
     return "–" if x is None or x != x else f"{100 * x:.0f} %"
 
 
+BTW_HEADER = "better / tie / worse for Russia"
+
+
+def btw(better: float, tie: float, worse: float) -> str:
+    """``62 / 30 / 8 %``: shares of paired runs (or of run pairs, unpaired) in which the option
+    does better than, as well as, or worse than the baseline (they add up to 100 % up to
+    rounding)."""
+    if better is None or better != better:
+        return "–"
+    return f"{100 * better:.0f} / {100 * tie:.0f} / {100 * worse:.0f} %"
+
+
 def _signed(x: float, prob: bool) -> str:
     if x is None or x != x:
         return "–"
     s = f"{100 * x:+.0f} pp" if prob else ("+" if x > 0 else "") + _fmt(x)
     return s
+
+
+CANDIDATE_DAYS = (30, 60, 90)
+
+
+def default_day(batches: Sequence[Results], last: int) -> tuple[int, str]:
+    """The day compared when none is given, and why.
+
+    Candidates: days 30, 60, 90 (those before ``last``) and ``last``. On each, for Kursk held
+    by Ukraine and Donetsk gained by Russia, the spread of the options' medians (max − min)
+    is divided by the spread of all runs of all options (their 5–95 % range) and the two are
+    added; the day with the largest score wins, the earliest on a tie. On the last day the
+    Kursk salient is often gone in every option (0 km² everywhere), which hid the differences
+    the options make earlier. One batch: the last day.
+    """
+    days = [d for d in CANDIDATE_DAYS if d < last] + [last]
+    if len(batches) < 2 or len(days) < 2:
+        return last, ""
+    scores = []
+    for d in days:
+        score = 0.0
+        for col in HEADLINE_DAY_METRICS:
+            meds, pooled = [], []
+            for r in batches:
+                v = read_table(r, "daily", [col], day=d)
+                x = v[col].to_numpy(dtype=float) if col in v else np.array([])
+                x = x[np.isfinite(x)]
+                if x.size:
+                    meds.append(float(np.median(x)))
+                    pooled.append(x)
+            if len(meds) < 2:
+                continue
+            lo, hi = np.percentile(np.concatenate(pooled), [5, 95])
+            if hi > lo:
+                score += (max(meds) - min(meds)) / (hi - lo)
+        scores.append(score)
+    best = int(np.argmax(scores))  # first maximum: the earliest day on a tie
+    why = ", ".join(f"day {d}: {sc:.2f}" for d, sc in zip(days, scores, strict=True))
+    return days[best], (f"the day among {', '.join(map(str, days))} on which the options' "
+                        "medians of Kursk held and Donetsk gained differ most relative to the "
+                        f"spread of runs ({why}); choose another with --day")
 
 
 def _fmt_p(p: float) -> str:
@@ -436,6 +415,9 @@ def resolve_metrics(names: Sequence[str] | None, places: dict[str, tuple[str, in
         return [*METRICS, *(place_metric(s) for s in available_places)]
     out = []
     for n in names:
+        if n in AMBIGUOUS:
+            raise CompareError(f"metric {n!r} is ambiguous; use {' or '.join(AMBIGUOUS[n])} "
+                               "(a ceasefire began by day D / one is in force on day D)")
         if n in METRIC_BY_NAME:
             out.append(METRIC_BY_NAME[n])
         elif n.startswith("changed_") or n in places:
@@ -445,7 +427,7 @@ def resolve_metrics(names: Sequence[str] | None, places: dict[str, tuple[str, in
                 raise CompareError(f"unknown place {slug!r}; known: {', '.join(sorted(places))}")
             out.append(place_metric(slug))
         else:
-            known = ", ".join([m.name for m in METRICS] + ["changed_<place>"])
+            known = ", ".join([*METRIC_BY_NAME, "changed_<place>"])
             raise CompareError(f"unknown metric {n!r}; known: {known}")
     return out
 
@@ -459,7 +441,8 @@ def compare(
     n_resamples: int = N_RESAMPLES,
     seed: int = BOOT_SEED,
 ) -> Comparison:
-    """Compare batch folders on day ``day`` (default: the last day common to all of them).
+    """Compare batch folders on day ``day`` (default: :func:`default_day`, the day among 30,
+    60, 90 and the last common day on which the options differ most).
 
     The baseline is ``baseline`` (added if not among ``dirs``) or the first folder.
     """
@@ -478,8 +461,10 @@ def compare(
         if not r.done_runs():
             raise CompareError(f"{r.path}: no finished runs")
     last = min(horizon(r) for r in batches)
+    day_note = ""
     if day is None:
-        day = last
+        day, why = default_day(batches, last)
+        day_note = f"Day {day} is {why}" if why else ""
     if not 0 <= day <= last:
         raise CompareError(f"day {day} is outside 0..{last} (the last day common to all "
                            "batches)")
@@ -501,9 +486,9 @@ def compare(
     order = [p for p in places if p in changed] + sorted(changed - set(places))
     mlist = resolve_metrics(metrics, places, order)
 
-    values = [_values(r, mlist, day) for r in batches]
+    values = [outcome_values(r, mlist, day) for r in batches]
     base_vals = values[0]
-    notes: list[str] = []
+    notes: list[str] = [day_note] if day_note else []
     warns: list[str] = []
     rows = []
     for res, label, vals in zip(batches, labels, values, strict=True):
@@ -538,7 +523,8 @@ def compare(
             if is_base:
                 row.update(paired=False, n_pairs=0, diff=math.nan, diff_lo=math.nan,
                            diff_hi=math.nan, p_value=math.nan, test="", p_better=math.nan,
-                           p_worse=math.nan, separable=True, runs_needed=math.nan)
+                           p_tie=math.nan, p_worse=math.nan, separable=True,
+                           runs_needed=math.nan)
                 rows.append(row)
                 continue
             if paired:
@@ -571,7 +557,8 @@ def compare(
             row.update(paired=st["paired"], n_pairs=st["n_pairs"], diff=st["diff"],
                        diff_lo=st["diff_lo"], diff_hi=st["diff_hi"], p_value=st["p_value"],
                        test=st["test"], p_better=pb if m.ru_sign else st["p_higher"],
-                       p_worse=pw if m.ru_sign else st["p_lower"], separable=separable,
+                       p_tie=st["p_tie"], p_worse=pw if m.ru_sign else st["p_lower"],
+                       separable=separable,
                        runs_needed=need)
             rows.append(row)
     table = pd.DataFrame(rows, columns=COLUMNS)

@@ -255,6 +255,11 @@ def load_experiment(path: str | Path, design: str | None = None, points: int | N
         elif o.day is not None and not 0 <= o.day <= scn.days:
             problems.append(f"{path}: outcomes.{i}: day {o.day} is outside 0..{scn.days}")
         outcomes.append(o)
+    if exp.design == "sobol" and not is_power_of_two(exp.points):
+        near = " or ".join(map(str, powers_of_two_near(exp.points)))
+        problems.append(f"{path}: points: {exp.points} is not allowed for design sobol: the "
+                        f"base sample size N must be a power of 2 (1, 2, 4, 8, 16, 32, 64, ...;"
+                        f" nearest: {near})")
     if exp.design == "grid":
         n = math.prod(len(s.levels) if s.levels else exp.points for s in exp.parameters.values())
         if n > 100_000:
@@ -265,6 +270,16 @@ def load_experiment(path: str | Path, design: str | None = None, points: int | N
 
 
 # --------------------------------------------------------------------------- designs
+
+
+def is_power_of_two(n: int) -> bool:
+    return n >= 1 and n & (n - 1) == 0
+
+
+def powers_of_two_near(n: int) -> list[int]:
+    """The powers of 2 just below and above ``n`` (one if ``n`` is below 2)."""
+    below = 1 << max(0, int(n).bit_length() - 1)
+    return sorted({below, below * 2})
 
 
 def make_design(problem: dict[str, Any], design: str, points: int, seed: int,
@@ -294,13 +309,12 @@ def make_design(problem: dict[str, Any], design: str, points: int, seed: int,
         unit = qmc.LatinHypercube(d=d, seed=np.random.default_rng(seed32)).random(points)
         return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
     if design == "sobol":
-        import warnings
-
         from SALib.sample import sobol
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "N should be a power of 2": fine, still valid
-            return sobol.sample(problem, points, calc_second_order=second_order, seed=seed32)
+        if not is_power_of_two(points):  # the Sobol' sequence's balance properties need it
+            raise ValueError(f"a sobol design needs a power of 2 base samples, not {points} "
+                             f"(e.g. {', '.join(map(str, powers_of_two_near(points)))})")
+        return sobol.sample(problem, points, calc_second_order=second_order, seed=seed32)
     if design == "morris":
         from SALib.sample import morris
 

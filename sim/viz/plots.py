@@ -156,11 +156,38 @@ def source_line(batches: Sequence[Batch]) -> str:
             + "; ".join(b.source() for b in batches))
 
 
+FOOTER_PT = 6.5
+
+
+def _footer_lines(text: str, width_in: float) -> list[str]:
+    """``text`` wrapped to the figure width (about 0.52 em per character of the footer font)."""
+    import textwrap
+
+    per_line = max(40, int(width_in * 72 / (FOOTER_PT * 0.52)))
+    return textwrap.wrap(text, per_line, break_long_words=False)
+
+
 def _finish(fig: Figure, batches: Sequence[Batch], title: str) -> Figure:
+    """Title and source footer. The constrained layout is confined to the area above the
+    footer (its ``rect``), so the footer is never drawn over the x labels; legends outside the
+    axes go to the right (an "outside lower" legend would collide with the footer)."""
     fig.suptitle(title, fontsize=12, fontweight="bold")
-    fig.text(0.01, 0.005, source_line(batches), fontsize=6.5, color="#444444", ha="left",
-             va="bottom", wrap=True)
+    width, height = fig.get_size_inches()
+    lines = _footer_lines(source_line(batches), width)
+    fig.text(0.01, 0.006, "\n".join(lines), fontsize=FOOTER_PT, color="#444444", ha="left",
+             va="bottom", linespacing=1.15)
+    foot = (len(lines) * FOOTER_PT * 1.3 + 5) / 72 / height  # figure fraction
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, foot, 1, 1 - foot))
     return fig
+
+
+def _legend_outside(ax, handles: Sequence[Any] | None = None, fontsize: float = 8) -> None:
+    """The axes' legend to the right of the plot, where it cannot cover lines or bands (the
+    constrained layout makes room for it)."""
+    ax.legend(handles=handles, fontsize=fontsize, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              borderaxespad=0, framealpha=0.9)
 
 
 class _SameViewLocator(matplotlib.ticker.Locator):
@@ -216,11 +243,17 @@ def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | N
     return line
 
 
-def _band_legend(ax, batches: Sequence[Batch], loc: str = "best") -> None:
-    handles = [Line2D([], [], color=b.color, lw=2, label=b.label) for b in batches]
-    handles += [Patch(color="#777777", alpha=0.45, label="50 % of runs"),
-                Patch(color="#777777", alpha=0.18, label="90 % of runs")]
-    ax.legend(handles=handles, fontsize=7.5, loc=loc, framealpha=0.85)
+def _band_handles(batches: Sequence[Batch]) -> list[Any]:
+    handles: list[Any] = [Line2D([], [], color=b.color, lw=2, label=b.label) for b in batches]
+    return handles + [Patch(color="#777777", alpha=0.45, label="50 % of runs"),
+                      Patch(color="#777777", alpha=0.18, label="90 % of runs")]
+
+
+def _short_number(v: float, _pos: Any = None) -> str:
+    """Axis ticks: 950, 12k, 1.5M."""
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:.1f}M".replace(".0M", "M")
+    return f"{v / 1e3:,.0f}k" if abs(v) >= 1e3 else f"{v:,.0f}"
 
 
 def _check_day(batches: Sequence[Batch], day: int | None) -> int:
@@ -241,7 +274,7 @@ def _date_of(batches: Sequence[Batch], day: int) -> str:
 
 def fig_fan(batches: Sequence[Batch]) -> Figure:
     """Territory over time on both fronts: median, 50 % and 90 % bands, options overlaid."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(13.5, 4.8), layout="constrained")
     specs = (("kursk_ua_km2", "Kursk oblast: ground held by Ukraine", "km² held by Ukraine"),
              ("donetsk_ru_gain_km2", "Donetsk front: ground gained by Russia since 5 Jan 2025",
               "km² gained by Russia"))
@@ -253,14 +286,16 @@ def fig_fan(batches: Sequence[Batch]) -> Figure:
         ax.set_xlabel("date")
         ax.set_ylim(bottom=0)
         _date_axis(ax)
-        _band_legend(ax, batches)
+    # one legend for both panels, below them, where it cannot cover a band
+    fig.legend(handles=_band_handles(batches), loc="outside right upper", fontsize=8.5,
+               frameon=False)
     return _finish(fig, batches, "Territory: median over runs with 50 % and 90 % bands")
 
 
 def fig_losses(batches: Sequence[Batch]) -> Figure:
     """Cumulative losses, personnel at the fronts and ammunition in stock, per side."""
-    fig, axes = plt.subplots(3, 2, figsize=(12, 10), layout="constrained", sharex=True)
-    sides = (("ua", "Ukraine"), ("ru", "Russia (incl. North Korean troops)"))
+    fig, axes = plt.subplots(3, 2, figsize=(13.5, 10), layout="constrained", sharex=True)
+    sides = (("ua", "Ukraine"), ("ru", "Russia (incl. DPRK troops)"))
     for b in batches:  # all 14 columns in one read per batch
         b.prefetch([f"{s}_{c}" for s, _ in sides
                     for c in ("killed", "wounded", "captured", "kursk_personnel",
@@ -268,10 +303,10 @@ def fig_losses(batches: Sequence[Batch]) -> Figure:
     for j, (s, name) in enumerate(sides):
         rows = (
             ([f"{s}_killed", f"{s}_wounded", f"{s}_captured"],
-             f"{name}: losses (killed+wounded+captured, cumulative)", "people"),
+             f"{name}: cumulative losses\n(killed + wounded + captured)", "people"),
             ([f"{s}_kursk_personnel", f"{s}_donetsk_personnel", f"{s}_transit_personnel"],
-             f"{name}: personnel on both fronts and in transit", "people"),
-            ([f"{s}_ammo"], f"{name}: artillery ammunition in stock", "rounds"),
+             f"{name}: personnel\n(both fronts and in transit)", "people"),
+            ([f"{s}_ammo"], f"{name}: artillery ammunition\nin stock", "rounds"),
         )
         for i, (cols, title, unit) in enumerate(rows):
             ax = axes[i, j]
@@ -279,13 +314,12 @@ def fig_losses(batches: Sequence[Batch]) -> Figure:
                 _fan(ax, b, b.wide_sum(cols))
             ax.set_title(title, fontsize=9.5)
             ax.set_ylabel(unit)
-            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
-                lambda v, _: f"{v / 1e3:,.0f}k" if abs(v) >= 1e3 else f"{v:,.0f}"))
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
             _date_axis(ax)
             if i == 2:
                 ax.set_xlabel("date")
-            if i == 0 and j == 0:
-                _band_legend(ax, batches, loc="upper left")
+    fig.legend(handles=_band_handles(batches), loc="outside right upper", fontsize=8,
+               frameon=False)
     return _finish(fig, batches, "Losses, personnel and ammunition: median with 50 % and "
                                  "90 % bands")
 
@@ -306,7 +340,7 @@ def fig_outcomes(batches: Sequence[Batch], day: int | None = None) -> Figure:
     """Empirical CDFs of the headline outcomes on day ``day`` (default the last common day)."""
     day = _check_day(batches, day)
     cols = sorted({c for cs, _, _ in OUTCOMES for c in cs})
-    fig, axes = plt.subplots(2, 4, figsize=(14, 6.8), layout="constrained")
+    fig, axes = plt.subplots(2, 4, figsize=(15.5, 6.8), layout="constrained")
     for ax, (cs, title, unit) in zip(axes.ravel(), OUTCOMES, strict=True):
         for b in batches:
             df = b.on_day(cols, day)
@@ -319,7 +353,8 @@ def fig_outcomes(batches: Sequence[Batch], day: int | None = None) -> Figure:
         ax.set_ylabel("share of runs ≤ x")
         ax.set_ylim(0, 1.02)
         ax.grid(True, alpha=0.3)
-    axes[0, 0].legend(fontsize=7.5, loc="lower right")
+    fig.legend(handles=_band_handles(batches)[: len(batches)], loc="outside right upper",
+               fontsize=8.5, frameon=False)
     return _finish(fig, batches, f"Outcomes on day {day} ({_date_of(batches, day)}): "
                                  "empirical distribution over runs (ECDF)")
 
@@ -338,21 +373,60 @@ def kaplan_meier(times: np.ndarray, horizon_day: int) -> tuple[np.ndarray, np.nd
     return days, s
 
 
+def survival_band(times: np.ndarray, horizon_day: int, level: float = 0.95
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kaplan–Meier S(t) for t = 0..horizon with its pointwise Greenwood confidence band.
+
+    ``scipy.stats.ecdf`` on ``CensoredData`` (ceasefire days observed, runs without one
+    right-censored at the horizon); the band is ``sf.confidence_interval(level)`` (Greenwood's
+    variance, linear scale, clipped to [0, 1]). Returns ``(days, S, low, high)``. Where every
+    run has had its ceasefire (S = 0) Greenwood's formula divides by zero; there the band is
+    the point 0. Without any ceasefire S = 1 and the band is the point 1.
+    """
+    import warnings
+
+    from scipy import stats
+
+    t = np.asarray(times, dtype=float)
+    days = np.arange(horizon_day + 1)
+    event = np.isfinite(t) & (t <= horizon_day)
+    if not event.any():
+        one = np.ones(days.size)
+        return days, one, one.copy(), one.copy()
+    data = stats.CensoredData(uncensored=t[event],
+                              right=np.full(int((~event).sum()), float(horizon_day)))
+    sf = stats.ecdf(data).sf
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The confidence interval is undefined",
+                                category=RuntimeWarning)
+        ci = sf.confidence_interval(level)
+    s = sf.evaluate(days)
+    lo, hi = ci.low.evaluate(days), ci.high.evaluate(days)
+    zero = s <= 0
+    lo[zero] = hi[zero] = 0.0
+    return days, s, lo, hi
+
+
 def fig_survival(batches: Sequence[Batch]) -> Figure:
-    """Time to ceasefire: share of runs still without a ceasefire, censored at the horizon."""
-    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    """Time to ceasefire: share of runs still without a ceasefire, censored at the horizon,
+    with the 95 % Greenwood band of the Kaplan–Meier estimate."""
+    fig, ax = plt.subplots(figsize=(10.5, 5.4), layout="constrained")
     for b in batches:
-        days, s = kaplan_meier(b.runs_col("ceasefire_day"), b.days)
+        days, s, lo, hi = survival_band(b.runs_col("ceasefire_day"), b.days)
         x = b.dates()[: days.size]
+        ax.fill_between(x, lo, hi, step="post", color=b.color, alpha=0.15, lw=0)
         ax.step(x, s, where="post", color=b.color, lw=1.8,
                 label=f"{b.label} (ceasefire in {100 * (1 - s[-1]):.0f} % of runs)")
         ax.plot(x[-1], s[-1], marker="|", color=b.color, ms=12)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("share of runs without a ceasefire")
     ax.set_xlabel("date (| = end of the horizon: runs censored)")
-    ax.set_title("Kaplan–Meier estimate, censored at the horizon", fontsize=10)
+    ax.set_title("Kaplan–Meier estimate with 95 % Greenwood band, censored at the horizon",
+                 fontsize=10)
     _date_axis(ax)
-    ax.legend(fontsize=8, loc="lower left")
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Patch(color="#777777", alpha=0.25, label="95 % confidence band"))
+    _legend_outside(ax, handles)
     return _finish(fig, batches, "Time to ceasefire")
 
 
@@ -381,6 +455,53 @@ def ua_probability(fm, lines: np.ndarray) -> np.ndarray:
 
 
 TERRAIN_COLORS = ListedColormap(["#ffffff", "#8c8c8c", "#b8d8b0", "#6fa8dc"])
+RIVER = 3  # terrain code (sim.space.TERRAIN_CLASSES)
+#: Rivers are drawn over the control layer in a light cyan with a white edge: the plain river
+#: blue disappeared against the dark blue of Russian-held ground.
+RIVER_COLOR = "#7fdbff"
+
+
+def _draw_rivers(ax, fm, ext) -> list[Any]:
+    """River cells over whatever is drawn below; returns the artists (the animation redraws
+    them over each frame's control layer)."""
+    river = fm.terrain == RIVER
+    if not river.any():
+        return []
+    im = ax.imshow(np.where(river, 1.0, np.nan), origin="lower", extent=ext,
+              cmap=ListedColormap([RIVER_COLOR]), vmin=0, vmax=1, interpolation="nearest",
+              zorder=2)
+    edge = ax.contour(fm.x_km, fm.y_km, river.astype(float), levels=[0.5], colors="#ffffff",
+                      linewidths=0.5, zorder=2)
+    return [im, edge]
+
+
+def _geo_axes(ax, fm, ext, fontsize: float = 7.5) -> None:
+    """Longitude/latitude ticks (the map projection is equirectangular about (lat0, lon0), so
+    degrees are linear in km) and a 10 km scale bar."""
+    x1, _ = fm.latlon_to_xy(fm.lat0, fm.lon0 + 1.0)
+    _, y1 = fm.latlon_to_xy(fm.lat0 + 1.0, fm.lon0)
+    kx, ky = float(x1), float(y1)  # km per degree of longitude / latitude
+
+    def ticks(lo_km: float, hi_km: float, origin: float, per: float) -> tuple[list, list]:
+        a, b = origin + lo_km / per, origin + hi_km / per
+        step = 0.2 if b - a > 0.6 else 0.1
+        deg = np.arange(np.ceil(a / step) * step, b + 1e-9, step)
+        return [float((d - origin) * per) for d in deg], [round(float(d), 1) for d in deg]
+
+    xs, lons = ticks(ext[0], ext[1], fm.lon0, kx)
+    ys, lats = ticks(ext[2], ext[3], fm.lat0, ky)
+    ax.set_xticks(xs, [f"{v:.1f}°E" for v in lons], fontsize=fontsize)
+    ax.set_yticks(ys, [f"{v:.1f}°N" for v in lats], fontsize=fontsize)
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    # scale bar in the lower right corner
+    w, h = ext[1] - ext[0], ext[3] - ext[2]
+    x0, y0 = ext[1] - 0.05 * w - 10, ext[2] + 0.05 * h
+    ax.plot([x0, x0 + 10], [y0, y0], color="#000000", lw=3, solid_capstyle="butt", zorder=4)
+    ax.plot([x0, x0 + 10], [y0, y0], color="#ffffff", lw=1.2, solid_capstyle="butt", zorder=4)
+    ax.text(x0 + 5, y0 + 0.02 * h, "10 km", ha="center", va="bottom", fontsize=fontsize,
+            zorder=4, bbox={"boxstyle": "round,pad=0.15", "fc": "#ffffff", "ec": "none",
+                            "alpha": 0.8})
 
 
 def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool = True,
@@ -410,11 +531,11 @@ def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool
         for p in fm.places:
             if ext[0] <= p.x_km <= ext[1] and ext[2] <= p.y_km <= ext[3]:
                 ax.text(p.x_km, p.y_km, p.name, fontsize=6.5, transform=shift)
+    _draw_rivers(ax, fm, ext)
     ax.set_xlim(ext[0], ext[1])
     ax.set_ylim(ext[2], ext[3])
     ax.set_aspect("equal")
-    ax.set_xlabel("km east of map origin")
-    ax.set_ylabel("km north of map origin")
+    _geo_axes(ax, fm, ext)
     ax.set_title(title, fontsize=9.5)
     return im
 
@@ -424,7 +545,7 @@ def map_legend_handles() -> list[Any]:
             Line2D([], [], color="#D55E00", lw=1.8, label="median line on the day shown"),
             Line2D([], [], color="#000000", marker="o", ls="", ms=3, label="named place"),
             Patch(facecolor="#8c8c8c", label="urban"), Patch(facecolor="#b8d8b0", label="forest"),
-            Patch(facecolor="#6fa8dc", label="river"),
+            Patch(facecolor=RIVER_COLOR, edgecolor="#ffffff", label="river"),
             Patch(facecolor="none", hatch="///", label="Ukraine proper (not counted)")]
 
 
@@ -444,7 +565,7 @@ def fig_map(batches: Sequence[Batch], front: str, day: int | None = None) -> Fig
     n = len(batches)
     ncol = min(n, 2)
     nrow = (n + ncol - 1) // ncol
-    fig, axes = plt.subplots(nrow, ncol, figsize=(6.2 * ncol, 5.6 * nrow + 0.6),
+    fig, axes = plt.subplots(nrow, ncol, figsize=(6.2 * ncol, 4.9 * nrow + 0.8),
                              layout="constrained", squeeze=False)
     im = None
     for ax, b in zip(axes.ravel(), batches, strict=False):
@@ -452,15 +573,16 @@ def fig_map(batches: Sequence[Batch], front: str, day: int | None = None) -> Fig
         im = _draw_map(ax, fm, prob, med, title=f"{b.label} ({b.n} runs)")
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
-    cb = fig.colorbar(im, ax=axes, shrink=0.6, location="right")
+    cb = fig.colorbar(im, ax=axes, shrink=0.5, location="right", anchor=(0.0, 0.0))
     cb.set_label("probability that Ukraine holds the cell")
-    fig.legend(handles=map_legend_handles(), loc="outside right lower", fontsize=7.5)
+    fig.legend(handles=map_legend_handles(), loc="outside right upper", fontsize=8,
+               frameon=False)
     return _finish(fig, batches, f"{FRONTS[front]} front on day {day} "
                                  f"({_date_of(batches, day)}): who holds the ground")
 
 
 def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 8,
-                  dpi: int = 72) -> Figure:
+                  dpi: int = 80) -> Figure:
     """Animated GIF of one run's line of contact on both fronts, day by day.
 
     The static parts (terrain, axes, legend) are drawn once; each frame restores that
@@ -476,8 +598,9 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
     cols = [c for f, fm in maps.items() for c in line_columns(fm, f)]
     df = read_table(b.res, "daily", [*cols, "day", "kursk_ua_km2", "donetsk_ru_gain_km2"])
     rows = df[df["run"] == run].sort_values("day").iloc[::step]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.9), dpi=dpi)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.86, bottom=0.2, wspace=0.25)
+    # 1040×560 pixels at 80 dpi; fonts sized for that frame (at 720×352 they were unreadable)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 7), dpi=dpi)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.17, wspace=0.22)
     ims, titles, dynamic = {}, {}, []
     for ax, (f, fm) in zip(axes, maps.items(), strict=True):
         ext = (fm.x_km[0] - fm.cell_km / 2, fm.x_km[-1] + fm.cell_km / 2,
@@ -490,21 +613,21 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
                         levels=[0.5], colors="#000000", linewidths=1.0, linestyles="--")
         (pts,) = ax.plot([p.x_km for p in fm.places], [p.y_km for p in fm.places], "o", ms=2.5,
                          color="#000000")
-        texts = [ax.text(p.x_km + 0.6, p.y_km + 0.6, p.name, fontsize=5.5) for p in fm.places]
+        rivers = _draw_rivers(ax, fm, ext)
+        texts = [ax.text(p.x_km + 0.6, p.y_km + 0.6, p.name, fontsize=8.5) for p in fm.places]
         ax.set_aspect("equal")
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
-        ax.set_xlabel("km east of map origin")
-        ax.set_ylabel("km north of map origin")
-        titles[f] = ax.set_title("", fontsize=9)
-        dynamic += [ims[f], cs, pts, *texts, titles[f]]
+        _geo_axes(ax, fm, ext, fontsize=9)
+        titles[f] = ax.set_title("", fontsize=12)
+        dynamic += [ims[f], *rivers, cs, pts, *texts, titles[f]]
     fig.legend(handles=[Patch(facecolor=plt.get_cmap("cividis")(1.0), label="held by Ukraine"),
                         Patch(facecolor=plt.get_cmap("cividis")(0.0), label="held by Russia"),
                         Line2D([], [], color="k", ls="--", label="start line (5 Jan 2025)")],
-               loc="lower center", bbox_to_anchor=(0.5, 0.03), ncol=3, fontsize=7.5)
-    sup = fig.suptitle("", fontsize=11, fontweight="bold")
+               loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=3, fontsize=10.5)
+    sup = fig.suptitle("", fontsize=14, fontweight="bold")
     dynamic.append(sup)
-    fig.text(0.01, 0.005, source_line([b]) + f"; run {run}", fontsize=6, color="#444444")
+    fig.text(0.01, 0.005, source_line([b]) + f"; run {run}", fontsize=8, color="#444444")
     for a in dynamic:
         a.set_animated(True)
     canvas = fig.canvas

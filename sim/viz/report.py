@@ -145,9 +145,10 @@ def build_report(
     parts.append("<p>Median, mean with 95 % confidence interval and 5–95 % range over runs; "
                  "Δ = option − baseline, paired on matched seeds where possible, with a "
                  "bootstrap (BCa) 95 % CI; '?' marks an interval that includes 0. "
-                 "“P(better for Russia)” is the share of matched runs in which the option's "
-                 "value is strictly better from Russia's point of view (for outcomes without a "
-                 "direction, the share in which it is higher). Methods: docs/ANALYSIS.md.</p>")
+                 "“better / tie / worse for Russia” are the shares of matched runs in which the "
+                 "option's value is strictly better, equal or strictly worse from Russia's point "
+                 "of view (for outcomes without a direction: higher / tie / lower). Methods: "
+                 "docs/ANALYSIS.md.</p>")
     parts.append(cmp.to_html())
     for n in cmp.notes:
         parts.append(f"<p class='note'>Note: {_esc(n)}</p>")

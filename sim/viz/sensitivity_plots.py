@@ -25,7 +25,25 @@ def _plt():
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= 32 else "…" + name[-31:]
+    """A parameter path short enough for an axis label: the last dotted parts that fit in 40
+    characters (``…reinforce_kursk.groupings``), never cut inside a part."""
+    if len(name) <= 40:
+        return name
+    parts = name.split(".")
+    out = parts[-1]
+    for p in reversed(parts[:-1]):
+        if len(p) + len(out) + 2 > 40:
+            break
+        out = f"{p}.{out}"
+    return "…" + out
+
+
+def file_stem(outcome: str) -> str:
+    """``kursk_ua_km2@60`` → ``kursk_ua_km2_day60``: a descriptive, file-safe name."""
+    import re
+
+    stem = str(outcome).replace("@", "_day")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem)
 
 
 def index_bars(table: pd.DataFrame, outcome: str, indices: list[str] | None = None):
@@ -35,7 +53,8 @@ def index_bars(table: pd.DataFrame, outcome: str, indices: list[str] | None = No
     indices = indices or [i for i in ("S1", "ST", "mu_star", "spearman", "PRCC")
                           if i in set(rows["index"])]
     params = list(dict.fromkeys(rows["parameter"]))
-    fig, ax = plt.subplots(figsize=(7, 0.6 + 0.55 * len(params) * max(1, len(indices))))
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.55 * len(params) * max(1, len(indices))),
+                           layout="constrained")
     height = 0.8 / max(1, len(indices))
     y = np.arange(len(params))
     for k, idx in enumerate(indices):
@@ -49,8 +68,7 @@ def index_bars(table: pd.DataFrame, outcome: str, indices: list[str] | None = No
     ax.invert_yaxis()
     ax.set_title(f"Sensitivity of {outcome}")
     ax.set_xlabel("index (bars: 95 % interval)")
-    ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
     return fig
 
 
@@ -58,7 +76,8 @@ def outcome_vs_parameters(outcomes: pd.DataFrame, names: list[str], outcome: str
     """The outcome against each parameter: runs, point medians, 5–95 % replicate range."""
     plt = _plt()
     n = len(names)
-    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(3.8 * n, 3.8), sharey=True, squeeze=False,
+                             layout="constrained")
     g = outcomes.groupby("point")
     med = g[outcome].median()
     lo, hi = g[outcome].quantile(0.05), g[outcome].quantile(0.95)
@@ -72,7 +91,6 @@ def outcome_vs_parameters(outcomes: pd.DataFrame, names: list[str], outcome: str
     axes[0][0].set_ylabel(outcome)
     axes[0][0].legend(fontsize=7, loc="best")
     fig.suptitle(f"{outcome} against each parameter")
-    fig.tight_layout()
     return fig
 
 
@@ -88,7 +106,7 @@ def heatmap(outcomes: pd.DataFrame, x: str, y: str, outcome: str, bins: int = 6)
 
     grid = (outcomes.assign(_x=axis(x), _y=axis(y)).groupby(["_y", "_x"], observed=True)[outcome]
             .median().unstack("_x"))
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig, ax = plt.subplots(figsize=(6.5, 5), layout="constrained")
     im = ax.imshow(grid.to_numpy(float), origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns], fontsize=7,
                   rotation=45)
@@ -97,7 +115,6 @@ def heatmap(outcomes: pd.DataFrame, x: str, y: str, outcome: str, bins: int = 6)
     ax.set_ylabel(_short(y))
     fig.colorbar(im, ax=ax, label=f"median {outcome}")
     ax.set_title(f"Median {outcome}")
-    fig.tight_layout()
     return fig
 
 
@@ -111,14 +128,14 @@ def write_figures(res, out_dir: Path | str | None = None) -> list[Path]:
     ranks = {o: res.table[(res.table["outcome"] == o) & (res.table["index"] == res.main_index)]
              .assign(m=lambda t: t["value"].abs()).sort_values("m", ascending=False)["parameter"]
              .tolist() for o in outcomes}
-    for i, o in enumerate(outcomes):
+    for o in outcomes:
         figs = [("indices", index_bars(res.table, o)),
-                ("vs-parameters", outcome_vs_parameters(res.outcomes, res.names, o))]
+                ("vs_parameters", outcome_vs_parameters(res.outcomes, res.names, o))]
         top = ranks[o][:2]
         if len(top) == 2:
             figs.append(("heatmap", heatmap(res.outcomes, top[0], top[1], o)))
         for kind, fig in figs:
-            p = folder / f"{i:02d}-{kind}.png"
+            p = folder / f"{file_stem(o)}_{kind}.png"  # was 00-heatmap.png
             fig.savefig(p, dpi=110)
             plt.close(fig)
             paths.append(p)
