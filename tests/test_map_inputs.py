@@ -231,3 +231,69 @@ def test_shipped_maps_are_small():
     for name in ("kursk", "donetsk"):
         size = (REPO / "scenarios" / "maps" / f"{name}.yaml").stat().st_size
         assert size < MAX_FILE_BYTES / 50
+
+
+# ------------------------------------------------------------ mutation fuzz
+try:  # the `test` extra installs hypothesis; without it only this test is skipped
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    st = None
+
+
+def _paths(node, prefix=()):
+    """Every key path in the base map (to pick one to mutate)."""
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+PATHS = [p for p in _paths(BASE) if p]
+
+
+def _mutate(path: tuple, value, drop: bool) -> dict:
+    doc = copy.deepcopy(BASE)
+    node = doc
+    for part in path[:-1]:
+        node = node[part]
+    if drop and isinstance(node, dict):
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return doc
+
+
+def _loads_or_one_line_per_problem(p: Path) -> None:
+    try:
+        m = load_map(p)
+    except MapError as exc:
+        assert exc.problems and all("\n" not in line and line.startswith(f"{p}: ")
+                                    for line in exc.problems), exc.problems
+    else:
+        assert m.depth_km.shape == m.shape and m.cell_area_km2 > 0
+
+
+if st is None:
+    @pytest.mark.skip(reason="hypothesis is not installed (pip install -e .[test])")
+    def test_mutated_map_loads_or_gives_one_line_per_problem():
+        pass
+else:
+    VALUES = st.one_of(
+        st.none(), st.booleans(), st.integers(-10**30, 10**30),
+        st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+        st.lists(st.floats(-200, 200), max_size=4),
+        st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+    )
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(path=st.sampled_from(PATHS), value=VALUES, drop=st.booleans())
+    def test_mutated_map_loads_or_gives_one_line_per_problem(tmp_path, path, value, drop):
+        # a fresh name per example: load_map caches by path and file version
+        p = tmp_path / f"m{abs(hash((path, repr(value), drop)))}.yaml"
+        p.write_text(yaml.safe_dump(_mutate(path, value, drop)))
+        _loads_or_one_line_per_problem(p)
