@@ -1,4 +1,4 @@
-"""Tests for sim/space.py and the two front map files."""
+"""Tests for sim/space (the map loader) and the two front map files."""
 
 from __future__ import annotations
 
@@ -45,20 +45,17 @@ def test_kursk_border_line_has_no_ukrainian_area():
 
 @pytest.mark.parametrize("path", [KURSK, DONETSK])
 def test_zero_line_reproduces_start_control(path):
-    import yaml
-
-    from sim.space.frontmap import (  # rebuild the start polygon independently
-        Grid,
-        MapContext,
-        shape_mask,
-    )
+    from sim.space.raster import Grid, feature_mask  # rebuild the start polygon independently
+    from sim.space.reading import read_map_yaml
+    from sim.space.schema import parse_map
 
     m = load_map(path)
-    doc = yaml.safe_load(path.read_text())
-    grid = Grid(MapContext(path), m.lat0, m.lon0, doc["extent"], m.cell_km)
+    spec = parse_map(path, read_map_yaml(path))
+    grid = Grid.of(spec)
+    assert grid.shape == m.shape
     ua = m.always_ua.copy()
-    for i, feat in enumerate(doc["lines"]["2025-01-05"]["ua_held"]):
-        ua |= shape_mask(MapContext(path), grid, feat, f"x[{i}]")
+    for feat in spec.lines["2025-01-05"].ua_held:
+        ua |= feature_mask(grid, feat)
     assert np.array_equal(m.control(m.zero_line()), ua)
     assert np.all(m.depth_km[ua & m.in_area] > 0)
     assert np.all(m.depth_km[~ua] < 0)
@@ -203,7 +200,7 @@ def test_unknown_terrain_class_raises(tmp_path):
 
 def test_place_outside_extent_raises(tmp_path):
     p = _write(tmp_path, "faraway.yaml", town_lat=51.5)
-    with pytest.raises(MapError, match=r"faraway\.yaml.*places\[0\].*outside the extent"):
+    with pytest.raises(MapError, match=r"faraway\.yaml: places\.0: .*outside the extent"):
         load_map(p)
 
 

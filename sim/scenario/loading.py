@@ -192,14 +192,11 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
     maps = {}
     for front in ("kursk", "donetsk"):
         loc = ("fronts", front, "map")
-        path = scn.map_path(front)
-        if not path.is_file():
-            at(loc, f"map file {path} does not exist")
-            continue
-        try:
-            maps[front] = load_map(path, getattr(scn.fronts, front).start_line)
+        try:  # load_map checks the file itself (missing, not a regular file, too large, ...)
+            maps[front] = load_map(scn.map_path(front), getattr(scn.fronts, front).start_line)
         except MapError as exc:
-            at(loc, str(exc))
+            for line in exc.problems:
+                at(loc, line)
     seen: set[str] = set()
     for i, g in enumerate(scn.groupings):
         if g.name in seen:

@@ -1,15 +1,16 @@
-"""Front maps: YAML map files rasterised once into numpy arrays (see ``frontmap``)."""
+"""Front maps: YAML map files validated and rasterised once into numpy arrays.
 
-from sim.space.frontmap import (
-    SIDES,
-    TERRAIN_CLASSES,
-    FrontMap,
-    MapError,
-    Place,
-    Route,
-    load_map,
-    slugify,
-)
+``load_map(path, start_line)`` gives a :class:`FrontMap`; any problem with the file raises
+:class:`MapError` (a ``ValueError`` whose ``problems`` are one line each). Steps: ``reading``
+(the file at the door), ``schema`` (pydantic schema, limits, cross-checks), ``raster``
+(projection, grid, masks), ``depth`` (signed depth field), ``tables`` (lookups), ``frontmap``
+(the per-day API). Other sub-packages use only the names below.
+"""
+
+from sim.space.errors import MapError
+from sim.space.frontmap import FrontMap, load_map
+from sim.space.schema import SIDES, TERRAIN_CLASSES, slugify
+from sim.space.tables import Place, Route
 
 __all__ = ["SIDES", "TERRAIN_CLASSES", "FrontMap", "MapError", "Place", "Route", "load_map",
            "slugify"]
