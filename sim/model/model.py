@@ -33,7 +33,7 @@ from sim.model.state import (
     ForceState,
 )
 from sim.scenario import Scenario
-from sim.space import SIDES, TERRAIN_CLASSES, FrontMap, load_map
+from sim.space import SIDES, TERRAIN_CLASSES, FrontMap, Theatre, load_map
 
 # Diplomacy states
 NO_TALKS, TALKS, AGREED, CEASEFIRE = range(4)
@@ -92,9 +92,11 @@ class WarModel(mesa.Model):
         self.line_max = self.depth_hi + fmaps[0].cell_km
         self.places = [(f, p) for f in FRONTS for p in self.maps[f].places]
         self.place_index = {p.name: k for k, (_, p) in enumerate(self.places)}
-        self.place_ua = self._place_holders()
+        self.theatre = Theatre(fmaps)
+        self.lines = self.theatre.query(self.line)  # the line's meaning, updated when it moves
+        self.place_ua = self.lines.place_ua
         self.place_changed: dict[str, int | None] = {p.slug: None for _, p in self.places}
-        self.ru_donetsk_cells0 = self.maps["donetsk"].ru_cells(self._front_line(DONETSK)).sum()
+        self.ru_donetsk_cells0 = self.lines.ru_cells[self.front_mask[DONETSK]].sum()
         # defence multiplier per terrain code; the extra last entry (1.0) serves code -1 (no
         # ground left ahead in the sector)
         self.terrain_defence_or_none = np.array(
@@ -158,7 +160,7 @@ class WarModel(mesa.Model):
         self.ceasefire_start_day: int | None = None
         self.first_ceasefire_day: int | None = None
         self.ceasefire_lines: dict[str, float] = {}
-        self.kursk_ua_km2 = self.maps["kursk"].ua_area_km2(self._front_line(KURSK))
+        self.kursk_ua_km2 = float(self.lines.ua_area_km2[KURSK])
         self.kursk_ever_held = self.kursk_ua_km2 > 0
         self.donetsk_gain_km2 = 0.0
         self.confidence = s.indices.confidence_start
@@ -242,10 +244,6 @@ class WarModel(mesa.Model):
 
     def _front_line(self, front: int) -> np.ndarray:
         return self.line[self.front_mask[front]]
-
-    def _place_holders(self) -> np.ndarray:
-        return np.concatenate([self.maps[f].place_holder_ua(self._front_line(k))
-                               for k, f in enumerate(FRONTS)])
 
     def _corridor_margin(self) -> float:
         """How far Russian ground is from the Sudzha corridor (km); inf while Ukraine does not
@@ -429,8 +427,7 @@ class WarModel(mesa.Model):
         self.fired += np.bincount(f.side, weights=fired, minlength=2)
         # Force-to-space: only so many troops per km of the current line fight at once, so a
         # shrinking salient thickens its defence and caps what the attacker can bring to bear.
-        frontage = np.maximum(c.min_frontage_km, np.concatenate(
-            [self.maps[fr].frontage_at(self._front_line(k)) for k, fr in enumerate(FRONTS)]))
+        frontage = np.maximum(c.min_frontage_km, self.lines.frontage_km)
         in_line = self._by_side_sector(f.personnel * contact)
         engaged = np.minimum(1.0, frontage * c.max_troops_per_km
                              / np.where(in_line > 0, in_line, 1.0))
@@ -443,8 +440,7 @@ class WarModel(mesa.Model):
         self.attack_sectors = np.array([
             [np.count_nonzero(a_ru[:nk]), np.count_nonzero(a_ru[nk:])],
             [np.count_nonzero(a_ua[:nk]), np.count_nonzero(a_ua[nk:])]])
-        terrain = np.concatenate([self.maps[fr].terrain_ahead(self._front_line(k))
-                                  for k, fr in enumerate(FRONTS)])
+        terrain = self.lines.terrain_ahead
         defence = c.prepared_defence * self.terrain_defence_or_none[terrain]
         noise = (self.rng.gamma(c.daily_noise_shape, 1.0 / c.daily_noise_shape, self.n_sectors)
                  if self.switches.noise else np.ones(self.n_sectors))
@@ -542,12 +538,13 @@ class WarModel(mesa.Model):
             self.log("grouping_rallied", self.groupings[i].name, f"morale {f.morale[i]:.2f}")
 
     def _update_territory(self) -> None:
-        self.kursk_ua_km2 = self.maps["kursk"].ua_area_km2(self._front_line(KURSK))
+        lines = self.lines = self.theatre.query(self.line)
+        self.kursk_ua_km2 = float(lines.ua_area_km2[KURSK])
         self.kursk_ever_held |= self.kursk_ua_km2 > 0
-        dmap = self.maps["donetsk"]
-        cells = dmap.ru_cells(self._front_line(DONETSK)).sum()
-        self.donetsk_gain_km2 = float(cells - self.ru_donetsk_cells0) * dmap.cell_area_km2
-        holders = self._place_holders()
+        cells = lines.ru_cells[self.front_mask[DONETSK]].sum()
+        self.donetsk_gain_km2 = (float(cells - self.ru_donetsk_cells0)
+                                 * self.maps["donetsk"].cell_area_km2)
+        holders = lines.place_ua
         changed = np.flatnonzero(holders != self.place_ua)
         for k in changed:
             front, place = self.places[k]

@@ -4,13 +4,15 @@
 :class:`MapError` (a ``ValueError`` whose ``problems`` are one line each). Steps: ``reading``
 (the file at the door), ``schema`` (pydantic schema, limits, cross-checks), ``raster``
 (projection, grid, masks), ``depth`` (signed depth field), ``tables`` (lookups), ``frontmap``
-(the per-day API). Other sub-packages use only the names below.
+(the per-day API of one map), ``theatre`` (all fronts' lines queried at once, once a day).
+Other sub-packages use only the names below.
 """
 
 from sim.space.errors import MapError
 from sim.space.frontmap import FrontMap, load_map
 from sim.space.schema import SIDES, TERRAIN_CLASSES, slugify
 from sim.space.tables import Place, Route
+from sim.space.theatre import LineState, Theatre
 
-__all__ = ["SIDES", "TERRAIN_CLASSES", "FrontMap", "MapError", "Place", "Route", "load_map",
-           "slugify"]
+__all__ = ["SIDES", "TERRAIN_CLASSES", "FrontMap", "LineState", "MapError", "Place", "Route",
+           "Theatre", "load_map", "slugify"]

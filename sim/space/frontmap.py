@@ -50,6 +50,7 @@ from sim.space.tables import (
     Place,
     Railhead,
     Route,
+    SectorLookup,
     locate_places,
     locate_railheads,
     locate_routes,
@@ -83,16 +84,11 @@ class FrontMap:
     terrain_cost: np.ndarray  # per terrain code
     line_names: tuple[str, ...]
     description: str = ""
-    # precomputed lookup tables (private)
-    _keys: np.ndarray = field(default=None, repr=False)  # sorted sector*SPAN + depth, in-area
-    _key_terrain: np.ndarray = field(default=None, repr=False)
-    _sector_start: np.ndarray = field(default=None, repr=False)
-    _sector_end: np.ndarray = field(default=None, repr=False)
-    _sector_offset: np.ndarray = field(default=None, repr=False)
+    # precomputed lookup tables
+    lookup: SectorLookup = field(default=None, repr=False)  # in-area cells by sector and depth
     _place_depth: np.ndarray = field(default=None, repr=False)
     _place_sector: np.ndarray = field(default=None, repr=False)
     _place_always: np.ndarray = field(default=None, repr=False)
-    _n_area: int = 0
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -111,19 +107,19 @@ class FrontMap:
 
     def _ru_index(self, line_km: np.ndarray) -> np.ndarray:
         line = np.clip(np.asarray(line_km, dtype=np.float64), -SPAN / 4, SPAN / 4)
-        return np.searchsorted(self._keys, self._sector_offset + line, side="left")
+        return np.searchsorted(self.lookup.keys, self.lookup.sector_offset + line, side="left")
 
     # ------------------------------------------------------------ per-day API
     def ru_cells(self, line_km: np.ndarray) -> np.ndarray:
         """Per-sector count of in-area Russian-held cells for this line vector."""
-        return self._ru_index(line_km) - self._sector_start
+        return self._ru_index(line_km) - self.lookup.sector_start
 
     def ua_area_km2(self, line_km: np.ndarray) -> float:
-        ru = int((self._ru_index(line_km) - self._sector_start).sum())
-        return (self._n_area - ru) * self.cell_area_km2
+        ru = int((self._ru_index(line_km) - self.lookup.sector_start).sum())
+        return (self.lookup.n_area - ru) * self.cell_area_km2
 
     def ru_area_km2(self, line_km: np.ndarray) -> float:
-        ru = int((self._ru_index(line_km) - self._sector_start).sum())
+        ru = int((self._ru_index(line_km) - self.lookup.sector_start).sum())
         return ru * self.cell_area_km2
 
     def control(self, line_km: np.ndarray) -> np.ndarray:
@@ -134,9 +130,9 @@ class FrontMap:
     def terrain_ahead(self, line_km: np.ndarray) -> np.ndarray:
         """Per sector: terrain code of the next in-area cell Russia would take, -1 if none."""
         idx = self._ru_index(line_km)
-        ok = idx < self._sector_end
+        ok = idx < self.lookup.sector_end
         out = np.full(self.n_sectors, -1, dtype=np.int8)
-        out[ok] = self._key_terrain[idx[ok]]
+        out[ok] = self.lookup.key_terrain[idx[ok]]
         return out
 
     def frontage_at(self, line_km: np.ndarray, window_km: float = 2.0) -> np.ndarray:
@@ -144,8 +140,8 @@ class FrontMap:
         area within ``window_km`` of the line on either side divided by twice the window.
         Terrain-weighted depth makes this an effective length (shorter through towns)."""
         line = np.clip(np.asarray(line_km, dtype=np.float64), -SPAN / 4, SPAN / 4)
-        lo = np.searchsorted(self._keys, self._sector_offset + line - window_km)
-        hi = np.searchsorted(self._keys, self._sector_offset + line + window_km)
+        lo = np.searchsorted(self.lookup.keys, self.lookup.sector_offset + line - window_km)
+        hi = np.searchsorted(self.lookup.keys, self.lookup.sector_offset + line + window_km)
         return (hi - lo) * self.cell_area_km2 / (2.0 * window_km)
 
     def place_holder_ua(self, line_km: np.ndarray) -> np.ndarray:
@@ -216,12 +212,10 @@ def build_map(path: Path, start_line: str) -> FrontMap:
         railheads=locate_railheads(spec, grid, ua, in_area, ax, ay), frontage_km=frontage,
         border_km=border, terrain_cost=tcost, line_names=tuple(spec.lines),
         description=spec.description,
-        _keys=look.keys, _key_terrain=look.key_terrain, _sector_start=look.sector_start,
-        _sector_end=look.sector_end, _sector_offset=look.sector_offset,
+        lookup=look,
         _place_depth=np.array([p.depth_km for p in places]),
         _place_sector=np.array([p.sector for p in places], dtype=np.int64),
         _place_always=np.array([always_ua[p.row, p.col] for p in places], dtype=bool),
-        _n_area=look.n_area,
     )
 
 
