@@ -16,7 +16,6 @@ import mesa
 import numpy as np
 
 from sim.model.state import (
-    ATTACK,
     DEFEND,
     DONETSK,
     FRONTS,
@@ -97,31 +96,29 @@ class Command(mesa.Agent):
         """Line groupings (attack/defend, not broken) attack where ``may_attack`` (per global
         sector) is true, else defend."""
         f = self.model.forces
-        line = np.flatnonzero(self._mine() & f.in_line & ~f.broken)
-        f.set_posture(line, np.where(may_attack[f.gsec[line]], ATTACK, DEFEND))
+        line = self._mine() & f.in_line & ~f.broken
+        f.set_line_postures(line, may_attack[f.gsec])
 
     def _relieve_all(self, fronts: tuple[int, ...]) -> None:
         f = self.model.forces
-        if (self._mine() & f.broken).any():  # nothing to relieve on most days
+        if (self._mine() & f.broken & (f.posture == WITHDRAWING)).any():  # most days: none
             for front in fronts:
                 self._relieve_broken(front)
 
     def _commit_all(self, fronts: tuple[int, ...], threat: np.ndarray, threshold: float) -> None:
-        f = self.model.forces
-        if (self._mine() & (f.posture == RESERVE)).any():
-            for front in fronts:
-                self._commit_reserves(front, threat, threshold)
+        for front in fronts:
+            self._commit_reserves(front, threat, threshold)
 
     def _commit_reserves(self, front: int, threat: np.ndarray, threshold: float) -> None:
         """Send this front's reserves to the sector with the highest ``threat`` (enemy/own
         power ratio) when it exceeds ``threshold``."""
         m, f = self.model, self.model.forces
-        reserves = np.flatnonzero(self._mine(front) & (f.posture == RESERVE) & ~f.broken)
-        if reserves.size == 0:
-            return
         secs = m.front_sectors(front)
         worst = secs[np.argmax(threat[secs])]
-        if threat[worst] > threshold:
+        if threat[worst] <= threshold:
+            return
+        reserves = np.flatnonzero(self._mine(front) & (f.posture == RESERVE) & ~f.broken)
+        if reserves.size:
             f.move(reserves, worst, DEFEND)
             m.log("reserve_committed", self._names(reserves),
                   f"to {m.sector_label(worst)}: enemy/own ratio {threat[worst]:.2f}")

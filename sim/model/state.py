@@ -88,6 +88,11 @@ class ForceState:
         self.posture[idx] = posture
         self._update_contact()
 
+    def set_line_postures(self, line: np.ndarray, attack: np.ndarray) -> None:
+        """Groupings in ``line`` (a mask of groupings in the line) attack where ``attack`` is
+        true, else defend. Both postures are in contact, so contact does not change."""
+        self.posture[line] = np.where(attack[line], ATTACK, DEFEND)
+
     def move(self, idx: Index, gsec: int, posture: int | None = None) -> None:
         """Move groupings within their front to global sector ``gsec`` (and set a posture)."""
         self.gsec[idx] = gsec
