@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.model.kernels import operations
 from sim.model.state import (
+    ATTACK,
     DEFEND,
     DONETSK,
     FRONTS,
@@ -181,6 +183,24 @@ class Command(mesa.Agent):
         moved = [self._regroup(front, own, enemy) for front in (KURSK, DONETSK)]
         return (m.sector_power(self.side) if any(moved) else own), enemy
 
+    def _rotate(self, front: int) -> None:
+        """Exhaustion: swap the most tired line groupings of ``front`` with its freshest
+        reserves (a side with no fresh reserve cannot rotate and its line wears down)."""
+        m, f = self.model, self.model.forces
+        limit = m.scn.exhaustion.rotate_above
+        mine = self._mine(front)
+        tired = np.flatnonzero(mine & f.in_line & ~f.broken & (f.fatigue > limit))
+        if tired.size == 0:
+            return
+        fresh = np.flatnonzero(mine & (f.posture == RESERVE) & ~f.broken
+                               & (f.fatigue < limit / 2))
+        for i, j in zip(tired[np.argsort(-f.fatigue[tired])],
+                        fresh[np.argsort(f.fatigue[fresh])], strict=False):
+            f.rotate(int(i), int(j))
+            m.log("rotated", m.groupings[j].name,
+                  f"relieves {m.groupings[i].name} (fatigue {f.fatigue[i]:.2f}) at "
+                  f"{m.sector_label(int(f.gsec[j]))}")
+
     def _names(self, idx: np.ndarray) -> str:
         return ", ".join(self.model.groupings[i].name for i in idx)
 
@@ -192,6 +212,14 @@ class RussianCommand(Command):
         super().__init__(model, RU)
         self.policy = policy
         self.reinforced = False
+        self.released = 0
+        # one operation per front: active from day 0 (the offensives under way), or paused
+        self.op_active = [True, True]
+        self.op_start = [0, 0]
+        self.op_strength = [0.0, 0.0]   # troops on the front when the operation began
+        self.pause_until = [0, 0]
+        #: intensity multiplier per global sector (the operations' main efforts), read by combat
+        self.tempo = np.ones(model.n_sectors)
 
     def step(self) -> None:
         m, p = self.model, self.policy
@@ -200,12 +228,101 @@ class RussianCommand(Command):
         kursk = m.is_front_sector(KURSK)
         may = (kursk & p.kursk_attack & (ratio >= p.kursk_min_force_ratio)) | (
             ~kursk & p.donetsk_attack & (ratio >= p.donetsk_min_force_ratio))
+        if m.switches.operations:
+            may = self._operations(may, ratio)
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
+        if m.switches.exhaustion:
+            self._rotate(KURSK)
+            self._rotate(DONETSK)
         threat = _ratio(enemy, own)
         self._commit_all((KURSK, DONETSK), threat, p.commit_reserve_force_ratio)
         self._reinforce(ratio)
+        self._release(own, enemy, ratio)
         self._redeploy_when_cleared(ratio)
+
+    # -- operations ------------------------------------------------------------------------
+    def _operations(self, may: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+        """Offensives as operations: an active operation attacks its front's best-ratio
+        sectors at the operation's tempo until it culminates, then pauses to regenerate; a
+        paused front attacks only at overwhelming local odds (``hold_ratio``)."""
+        m, op = self.model, self.model.scn.operations
+        self.tempo[:] = 1.0
+        out = np.zeros_like(may)
+        for front in (KURSK, DONETSK):
+            secs = m.front_sectors(front)
+            self._update_operation(front)
+            if self.op_active[front]:
+                best = secs[np.argsort(-ratio[secs], kind="stable")][: op.main_effort_sectors]
+                main = best[may[best]]
+                out[main] = True
+                self.tempo[main] = op.tempo
+            out[secs] |= may[secs] & (ratio[secs] >= op.hold_ratio)
+        return out
+
+    def _update_operation(self, front: int) -> None:
+        m, op, f = self.model, self.model.scn.operations, self.model.forces
+        day = m.day
+        here = self._mine(front) & (f.posture != TRANSIT) & ~f.pending
+        if self.op_active[front]:
+            if self.op_strength[front] <= 0:
+                self.op_strength[front] = float(f.personnel[here].sum())
+            start = self.op_start[front]
+            lost = m.front_losses[start + 1: day, RU, front].sum()
+            w0 = max(start + 1, day - op.culmination_window_days)
+            window_loss = m.front_losses[w0:day, RU, front].sum()
+            window_gain = m.front_gain_km2[w0:day, RU, front].sum()
+            lg = m.scn.logistics
+            target = f.artillery[here].sum() * lg.rounds_per_gun["defend"] * lg.stock_days
+            ammo = f.ammo[here].sum() / target if target > 0 else 1.0
+            why = operations.culmination_reason(
+                days_running=day - start, min_days=op.min_days,
+                loss_fraction=lost / max(self.op_strength[front], 1.0),
+                max_loss_fraction=op.culmination_loss_fraction,
+                window_gain_km2=window_gain, window_losses=window_loss,
+                min_km2_per_1000=op.culmination_km2_per_1000, ammo_fraction=ammo,
+                min_ammo_fraction=op.culmination_ammo_fraction)
+            if why:
+                self.op_active[front] = False
+                self.pause_until[front] = day + op.pause_days
+                m.log("operation_culminated", f"{FRONTS[front]} offensive",
+                      f"after {day - start} days: {why}")
+        elif day >= self.pause_until[front]:
+            est = f.establishment[here].sum()
+            ready = f.personnel[here].sum() / est if est > 0 else 0.0
+            if ready >= op.restart_readiness:
+                self.op_active[front] = True
+                self.op_start[front] = day
+                self.op_strength[front] = float(f.personnel[here].sum())
+                m.log("operation_started", f"{FRONTS[front]} offensive",
+                      f"groupings at {ready:.0%} of establishment")
+
+    def _release(self, own: np.ndarray, enemy: np.ndarray, ratio: np.ndarray) -> None:
+        """Economy of force: Kursk groupings beyond what containment needs go to Donetsk."""
+        m, rp = self.model, self.policy.release_to_donetsk
+        if not rp.enabled or self.released >= rp.max_groupings or m.day < rp.from_day:
+            return
+        f = m.forces
+        kursk = m.front_sectors(KURSK)
+        keep = rp.containment_ratio * enemy[kursk].sum()
+        cand = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT) & ~f.pending
+                              & f.allowed[:, DONETSK] & ~f.broken)
+        if cand.size <= 1:
+            return
+        spare = own[kursk].sum() - keep
+        power = m.plan_power
+        # reserves first, then the groupings of the sectors Russia dominates most
+        key = np.where(f.posture[cand] == RESERVE, np.inf, ratio[f.gsec[cand]])
+        targets = m.front_sectors(DONETSK)
+        best = targets[np.argsort(-ratio[targets], kind="stable")]
+        for i in cand[np.lexsort((-f.personnel[cand], -key))]:
+            if self.released >= rp.max_groupings or power[i] > spare:
+                break
+            spare -= power[i]
+            m.order_transfer(int(i), DONETSK, int(best[self.released % len(best)]),
+                             f"economy of force: Kursk held at {rp.containment_ratio:g}x the "
+                             "Ukrainian force")
+            self.released += 1
 
     def _reinforce(self, ratio: np.ndarray) -> None:
         m, rp = self.model, self.policy.reinforce_kursk
@@ -224,7 +341,7 @@ class RussianCommand(Command):
             return
         self.reinforced = True
         f = m.forces
-        cand = np.flatnonzero(self._mine(DONETSK) & (f.posture != TRANSIT))
+        cand = np.flatnonzero(self._mine(DONETSK) & (f.posture != TRANSIT) & f.allowed[:, KURSK])
         # Reserves first, then the strongest groupings of the sectors Russia dominates most,
         # keeping one grouping in every sector.
         key = np.where(f.posture[cand] == RESERVE, np.inf, ratio[f.gsec[cand]])
@@ -256,10 +373,12 @@ class RussianCommand(Command):
         kursk = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
         if kursk.size <= p.kursk_garrison_groupings:
             return
-        keep = kursk[np.argsort(-f.personnel[kursk])][: p.kursk_garrison_groupings]
+        # the garrison: groupings that may serve nowhere else first, then the strongest
+        order = kursk[np.lexsort((-f.personnel[kursk], f.allowed[kursk, DONETSK]))]
+        keep = order[: p.kursk_garrison_groupings]
         targets = m.front_sectors(DONETSK)
         best = targets[np.argsort(-ratio[targets])]
-        movers = [i for i in kursk if i not in keep]
+        movers = [i for i in kursk if i not in keep and f.allowed[i, DONETSK]]
         for k, i in enumerate(movers):
             m.order_transfer(i, DONETSK, int(best[k % len(best)]),
                              "Kursk cleared of Ukrainian forces")
@@ -273,20 +392,26 @@ class UkrainianCommand(Command):
         super().__init__(model, UA)
         self.policy = policy
         self.withdrawn = False
+        self.called_off = False
+        self.given_up = np.zeros(model.n_sectors, dtype=bool)   # Kursk sectors ceded in stages
 
     def step(self) -> None:
         m, p = self.model, self.policy
+        if m.switches.graded_defence:
+            self._graded_defence()
         own, enemy = self._sector_powers()
         ratio = _ratio(own, enemy)
-        threat = _ratio(enemy, own)
+        threat = np.where(self.given_up, 0.0, _ratio(enemy, own))
         kursk = m.is_front_sector(KURSK)
         may = np.zeros_like(kursk)
-        if p.kursk_counterattack and m.day <= p.counterattack_days:
+        self._call_off_counterattack()
+        if (p.kursk_counterattack and m.day <= p.counterattack_days
+                and not self.called_off):
             # "at several locations", but concentrated: the sectors with the best local
             # ratios, as long as the ratio there is worth the cost.
             secs = m.front_sectors(KURSK)
             best = secs[np.argsort(-ratio[secs])][: p.counterattack_sectors]
-            best = best[ratio[best] >= p.counterattack_min_force_ratio]
+            best = best[(ratio[best] >= p.counterattack_min_force_ratio) & ~self.given_up[best]]
             may[best] = True
             if m.day == 1 and best.size:
                 m.log("counterattack", ", ".join(m.sector_label(b) for b in best),
@@ -296,8 +421,56 @@ class UkrainianCommand(Command):
             may |= ~kursk & (threat < p.donetsk_counter_force_ratio) & (own > 0)
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
+        if m.switches.exhaustion:
+            self._rotate(DONETSK)
+            self._rotate(KURSK)
         self._commit_all((DONETSK, KURSK), threat, p.commit_reserve_force_ratio)
         self._withdraw(threat)
+
+    def _call_off_counterattack(self) -> None:
+        """A counterattack whose attacking groupings lose more than the policy's daily rate
+        (3-day mean) is called off, unless the policy says to press on."""
+        m, p, f = self.model, self.policy, self.model.forces
+        if self.called_off or p.press_on or not p.kursk_counterattack or m.day < 3:
+            return
+        attackers = self._mine(KURSK) & (f.posture == ATTACK)
+        strength = f.personnel[attackers].sum()
+        if strength <= 0:
+            return
+        rate = m.loss_history[:, attackers].sum() / 3.0 / strength
+        if rate > p.counterattack_stop_loss_rate:
+            self.called_off = True
+            m.log("counterattack_called_off", "Kursk counterattack",
+                  f"attackers losing {rate:.1%} a day > {p.counterattack_stop_loss_rate:.1%}")
+
+    def _graded_defence(self) -> None:
+        """Trade space for force: once its counterattack is over, as the corridor's
+        interdiction passes each step, Ukraine gives up the next most exposed Kursk sector and
+        moves its groupings to the sector still held that is most threatened."""
+        m, f, p = self.model, self.model.forces, self.policy
+        gd = p.graded_defence
+        if self.withdrawn or not gd.order:
+            return
+        if p.kursk_counterattack and m.day <= p.counterattack_days and not self.called_off:
+            return  # while it attacks, Ukraine does not give ground up
+        k = int(self.given_up.sum())
+        if k >= len(gd.order) or m.corridor_interdiction < gd.interdiction_steps[k]:
+            return
+        kmap = m.maps["kursk"]
+        sec = int(m.sector_offset[KURSK] + kmap.sector_names.index(gd.order[k]))
+        self.given_up[sec] = True
+        held = [int(g) for g in m.front_sectors(KURSK) if not self.given_up[g]]
+        if not held:
+            return
+        own, enemy = m.sector_power(UA), m.start_power[RU]
+        target = held[int(np.argmax(_ratio(enemy[held], own[held])))]
+        movers = np.flatnonzero(self._mine(KURSK) & (f.gsec == sec) & (f.posture != TRANSIT))
+        if movers.size:
+            f.move(movers, target, DEFEND)
+        m.log("sector_given_up", m.sector_label(sec),
+              f"corridor interdiction {m.corridor_interdiction:.2f} >= "
+              f"{gd.interdiction_steps[k]:.2f}; {movers.size} grouping(s) to "
+              f"{m.sector_label(target)}")
 
     def _withdraw(self, threat: np.ndarray) -> None:
         m, p = self.model, self.policy

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.agents import Command, Grouping, RussianCommand, UkrainianCommand
-from sim.model.kernels import combat, diplomacy, logistics, morale
+from sim.model.kernels import combat, diplomacy, logistics, morale, operations
 from sim.model.record import COLUMN, DailyRecord, RunResult, side_columns
 from sim.model.state import (
     ATTACK,
@@ -130,6 +130,8 @@ class WarModel(mesa.Model):
             ammo=artillery * lg.rounds_per_gun["defend"] * lg.stock_days,
             supply_days=np.full(len(specs), lg.supply_max_days),
             dprk=np.array([g.contingent == "dprk" for g in specs]),
+            allowed=np.array([[g.fronts is None or fr in g.fronts for fr in FRONTS]
+                              for g in specs], dtype=bool),
             sector_offset=self.sector_offset,
         )
         # Groupings that enter the theatre later wait off-map: in transit, out of every count.
@@ -170,6 +172,11 @@ class WarModel(mesa.Model):
         self.corridor_interdiction = self._corridor_interdiction()
         self.plan_power = self._power()
         self.events: list[tuple[int, str, str, str]] = []
+        # what commands judge operations by: per side and front, casualties and ground gained
+        # each day (km2, + = that side gained); per grouping, the last 3 days' losses
+        self.front_losses = np.zeros((self.days + 1, 2, 2))
+        self.front_gain_km2 = np.zeros((self.days + 1, 2, 2))
+        self.loss_history = np.zeros((3, len(f)))
         self.rec = DailyRecord(self.days, self.n_sectors)
         self._bargaining = self.rec.column("bargaining_value")
         self._gain = self.rec.column("donetsk_ru_gain_km2")
@@ -284,11 +291,14 @@ class WarModel(mesa.Model):
         if fired is None:  # planning view: what the grouping could fire from its stock
             d = self._demand()
             fired = d if not self.switches.logistics else np.minimum(f.ammo, d)
-        return combat.combat_power(
+        power = combat.combat_power(
             f.personnel, f.quality, f.armour, fired, self._morale_factor(),
             self._supply_factor(), armour_bonus_per_1000=c.armour_bonus_per_1000,
             artillery_share=c.artillery_share,
             reference_rounds_per_troop=c.reference_rounds_per_troop)
+        if self.switches.exhaustion:
+            power = power * (1.0 - self.scn.exhaustion.effect * f.fatigue)
+        return power
 
     def _diplomacy(self) -> None:
         d = self.scn.diplomacy
@@ -429,8 +439,11 @@ class WarModel(mesa.Model):
         # shrinking salient thickens its defence and caps what the attacker can bring to bear.
         frontage = np.maximum(c.min_frontage_km, self.lines.frontage_km)
         in_line = self._by_side_sector(f.personnel * contact)
-        engaged = np.minimum(1.0, frontage * c.max_troops_per_km
-                             / np.where(in_line > 0, in_line, 1.0))
+        capacity = frontage * c.max_troops_per_km
+        if self.switches.soft_frontage:  # diminishing returns: depth still counts
+            engaged = operations.saturating_share(in_line, capacity)
+        else:  # a hard cap: troops beyond it add nothing
+            engaged = np.minimum(1.0, capacity / np.where(in_line > 0, in_line, 1.0))
         power = self._power(fired) * contact * engaged.ravel()[key]
         p = self._by_side_sector(power)
         att = self._by_side_sector(power * (f.posture == ATTACK))
@@ -444,7 +457,8 @@ class WarModel(mesa.Model):
         defence = c.prepared_defence * self.terrain_defence_or_none[terrain]
         noise = (self.rng.gamma(c.daily_noise_shape, 1.0 / c.daily_noise_shape, self.n_sectors)
                  if self.switches.noise else np.ones(self.n_sectors))
-        intensity = np.where(a_ru | a_ua, 1.0, c.static_intensity) * noise
+        tempo = self.ru_command.tempo if self.switches.operations else 1.0
+        intensity = np.where(a_ru | a_ua, 1.0, c.static_intensity) * noise * tempo
         if cease:
             intensity = intensity * s.diplomacy.violation_intensity
         cas = np.concatenate(combat.sector_casualties(p[0], p[1], a_ru, a_ua, defence,
@@ -483,7 +497,8 @@ class WarModel(mesa.Model):
             v = np.where(attacks & ~intact[::-1], np.maximum(v, adv.broken_km_per_day), v)
             v = np.where(attacks & (t_side[::-1] <= 0), adv.breakthrough_km_per_day, v)
             v = np.where(attacks, v, 0.0)
-            step = (v[0] - v[1]) * noise * (s.diplomacy.freeze_advance_factor if cease else 1.0)
+            step = ((v[0] - v[1]) * noise * tempo
+                    * (s.diplomacy.freeze_advance_factor if cease else 1.0))
             new = np.clip(self.line + step, self.line_min, self.line_max)
             moved = new - self.line
             self.line = new
@@ -492,6 +507,12 @@ class WarModel(mesa.Model):
         self._update_territory()
         if self.switches.morale:
             self._morale_step(losses, moved)
+        if self.switches.exhaustion:
+            ex = self.scn.exhaustion
+            f.fatigue = operations.fatigue_step(
+                f.fatigue, f.contact, f.posture == ATTACK, f.posture == RESERVE,
+                rate_per_day=ex.rate_per_day, attack_multiplier=ex.attack_multiplier,
+                recovery_per_day=ex.recovery_per_day)
 
     def _apply_losses(self, losses: np.ndarray, captured_share: np.ndarray) -> None:
         c, f = self.scn.combat, self.forces
@@ -517,6 +538,10 @@ class WarModel(mesa.Model):
                                                                     c.wounded_return_share)
         self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac
+        self.front_losses[self.day] = np.bincount(
+            f.side * 2 + f.front, weights=losses * (f.posture != TRANSIT),
+            minlength=4).reshape(2, 2)
+        self.loss_history[self.day % 3] = losses
 
     def _morale_step(self, losses: np.ndarray, moved: np.ndarray) -> None:
         mp, f = self.scn.morale, self.forces
@@ -539,11 +564,15 @@ class WarModel(mesa.Model):
 
     def _update_territory(self) -> None:
         lines = self.lines = self.theatre.query(self.line)
+        kursk_before, gain_before = self.kursk_ua_km2, self.donetsk_gain_km2
         self.kursk_ua_km2 = float(lines.ua_area_km2[KURSK])
         self.kursk_ever_held |= self.kursk_ua_km2 > 0
         cells = lines.ru_cells[self.front_mask[DONETSK]].sum()
         self.donetsk_gain_km2 = (float(cells - self.ru_donetsk_cells0)
                                  * self.maps["donetsk"].cell_area_km2)
+        ru_gain = np.array([kursk_before - self.kursk_ua_km2,
+                            self.donetsk_gain_km2 - gain_before])
+        self.front_gain_km2[self.day] = (ru_gain, -ru_gain)
         holders = lines.place_ua
         changed = np.flatnonzero(holders != self.place_ua)
         for k in changed:

@@ -44,12 +44,14 @@ class ForceState:
     ammo: np.ndarray            # rounds in the grouping's stock
     supply_days: np.ndarray     # general supply in days
     dprk: np.ndarray            # bool: the North Korean contingent
+    allowed: np.ndarray         # bool [grouping, front]: fronts the grouping may serve on
     sector_offset: np.ndarray   # per front: global index of its first sector
     broken: np.ndarray = field(init=False)
     transit_left: np.ndarray = field(init=False)   # days until arrival
     dest_front: np.ndarray = field(init=False)
     dest_gsec: np.ndarray = field(init=False)
     pending: np.ndarray = field(init=False)        # not yet in the theatre (arrives later)
+    fatigue: np.ndarray = field(init=False)        # exhaustion in [0, 1]
     contact: np.ndarray = field(init=False)        # bool: posture in CONTACT_POSTURES
     in_line: np.ndarray = field(init=False)        # bool: attacking or defending
 
@@ -60,6 +62,7 @@ class ForceState:
         self.dest_front = self.front.copy()
         self.dest_gsec = self.gsec.copy()
         self.pending = np.zeros(n, dtype=bool)
+        self.fatigue = np.zeros(n)
         self.is_side = (self.side == RU, self.side == UA)
         self._update_contact()
 
@@ -99,9 +102,19 @@ class ForceState:
         if posture is not None:
             self.set_posture(idx, posture)
 
+    def rotate(self, tired: int, fresh: int) -> None:
+        """Relief in place: the reserve ``fresh`` takes over ``tired``'s sector and posture,
+        ``tired`` goes into reserve to recover."""
+        self.gsec[fresh] = self.gsec[tired]
+        self.posture[fresh] = self.posture[tired]
+        self.posture[tired] = RESERVE
+        self._update_contact()
+
     def start_transfer(self, i: int, front: int, gsec: int, transit_days: int) -> None:
         """Put grouping ``i`` on the move to ``gsec`` of ``front``; it arrives after
-        ``transit_days``."""
+        ``transit_days``. Raises ``ValueError`` for a front the grouping may not serve on."""
+        if not self.allowed[i, front]:
+            raise ValueError(f"grouping {i} may not serve on the {FRONTS[front]} front")
         self.transit_left[i] = transit_days
         self.dest_front[i] = front
         self.dest_gsec[i] = gsec

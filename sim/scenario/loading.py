@@ -211,6 +211,22 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
             did = f" (did you mean '{hint[0]}'?)" if hint else ""
             at(("groupings", i, "sector"), f"unknown sector '{g.sector}' on the {g.front} "
                f"front{did}; allowed: {', '.join(fmap.sector_names)}")
+        if g.fronts is not None and g.front not in g.fronts:
+            at(("groupings", i, "front"), f"'{g.front}' is not among the grouping's fronts "
+               f"({', '.join(g.fronts)})")
+    graded = scn.policy.ua.graded_defence
+    kmap = maps.get("kursk")
+    for j, name in enumerate(graded.order):
+        if kmap is not None and name not in kmap.sector_names:
+            at(("policy", "ua", "graded_defence", "order", j), f"unknown Kursk sector '{name}'; "
+               f"allowed: {', '.join(kmap.sector_names)}")
+    if len(graded.interdiction_steps) != len(graded.order):
+        at(("policy", "ua", "graded_defence", "interdiction_steps"),
+           f"{len(graded.interdiction_steps)} steps for {len(graded.order)} sectors; allowed: "
+           "one step per sector of `order`")
+    if any(not 0 <= x <= 1 for x in graded.interdiction_steps):
+        at(("policy", "ua", "graded_defence", "interdiction_steps"),
+           "allowed: fractions between 0 and 1")
     places = {p.name for m in maps.values() for p in m.places}
     for j, name in enumerate(scn.policy.ua.withdraw_on_places_lost):
         if len(maps) == 2 and name not in places:  # only when every map could be read

@@ -36,6 +36,16 @@ class Switches(Strict):
     diplomacy: bool = True
     commands: bool = True
     noise: bool = True
+    # mechanisms of docs/MODEL.md sec. 3.4, each switchable so its effect can be measured
+    operations: bool = Field(True, description="Russian offensives run as operations with a "
+                             "tempo that culminate and pause (else: attack wherever the ratio "
+                             "allows, every day)")
+    exhaustion: bool = Field(True, description="groupings tire in contact and recover in "
+                             "reserve; commands rotate tired groupings with fresh reserves")
+    soft_frontage: bool = Field(True, description="troops beyond what a frontage can use add "
+                                "with diminishing returns (else: a hard cap)")
+    graded_defence: bool = Field(True, description="Ukraine gives up exposed Kursk sectors in "
+                                 "stages as corridor interdiction rises (policy.ua.graded_defence)")
 
 
 class CombatParams(Strict):
@@ -46,7 +56,8 @@ class CombatParams(Strict):
     daily_noise_shape: Q("index", 4.0, gt=0,
                          doc="gamma shape of the sector's daily intensity multiplier (mean 1)")
     max_troops_per_km: Q("troops/km", 1200.0, gt=0,
-                         doc="troops per km of the current line that can fight at once (per side)")
+                         doc="troops per km of the current line at which a side's fighting "
+                             "strength saturates (per side; a hard cap if soft_frontage is off)")
     min_frontage_km: Q("km", 4.0, gt=0,
                        doc="frontage a sector always offers, even where its line runs along its "
                            "edge (e.g. the state border before the incursion)")
@@ -79,6 +90,48 @@ class CombatParams(Strict):
     wounded_return_days: Q("days", 28, ge=1, le=365, kind=int, doc="delay before they return")
     transit_loss_rate: Q("1/day", 0.0005, ge=0, le=0.2,
                          doc="daily loss fraction of a grouping in transit (strikes on the move)")
+
+
+class OperationParams(Strict):
+    """How Russian offensives run: concentrated, at a tempo, until they culminate."""
+
+    main_effort_sectors: Q("index", 2, ge=1, le=8, kind=int,
+                           doc="sectors of a front an operation attacks at once (best ratios)")
+    tempo: Q("ratio", 1.5, ge=1, le=5,
+             doc="intensity of fighting (losses and advance) in an operation's sectors "
+                 "relative to an ordinary attack")
+    min_days: Q("days", 10, ge=1, le=365, kind=int, doc="days an operation runs at least")
+    culmination_loss_fraction: Q("fraction", 0.12, gt=0, le=1,
+                                 doc="culminates when the front's attacking side has lost this "
+                                     "share of its strength since the operation began")
+    culmination_km2_per_1000: Q("index", 2.0, ge=0,
+                                doc="culminates when ground gained per 1000 own casualties over "
+                                    "the last culmination_window_days falls below (km2)")
+    culmination_window_days: Q("days", 10, ge=1, le=60, kind=int,
+                               doc="window for the gain-per-loss test")
+    culmination_ammo_fraction: Q("fraction", 0.25, ge=0, le=1,
+                                 doc="culminates when the attackers' ammunition falls below this "
+                                     "share of their stock target")
+    pause_days: Q("days", 14, ge=0, le=365, kind=int,
+                  doc="days an operation pauses to regenerate before the next can start")
+    restart_readiness: Q("fraction", 0.85, ge=0, le=1,
+                         doc="the next operation starts once the front's groupings average "
+                             "this share of their establishment")
+    hold_ratio: Q("ratio", 3.0, ge=0,
+                  doc="between operations a sector is still attacked at this local ratio")
+
+
+class ExhaustionParams(Strict):
+    """Fatigue of groupings kept in contact, and rotation through reserve."""
+
+    rate_per_day: Q("1/day", 0.008, ge=0, le=1, doc="fatigue gained per day in contact")
+    attack_multiplier: Q("ratio", 2.0, ge=1, le=10,
+                         doc="fatigue rate when attacking relative to defending")
+    recovery_per_day: Q("1/day", 0.05, ge=0, le=1, doc="fatigue shed per day in reserve")
+    effect: Q("fraction", 0.4, ge=0, le=1, doc="combat power lost at full fatigue")
+    rotate_above: Q("fraction", 0.5, ge=0, le=1,
+                    doc="a command rotates a line grouping this tired with a fresher reserve "
+                        "of the same front")
 
 
 class AdvanceParams(Strict):
@@ -181,6 +234,17 @@ class ReinforcePolicy(Strict):
     groupings: Q("index", 0, ge=0, le=50, kind=int, doc="Donetsk groupings to move")
 
 
+class ReleasePolicy(Strict):
+    """Economy of force: Russia releases Kursk groupings beyond what containment needs to
+    Donetsk ("secure resources for its main goals")."""
+
+    enabled: bool = False
+    from_day: Q("days", 0, ge=0, kind=int, doc="releases start on this day")
+    containment_ratio: Q("ratio", 2.0, ge=0,
+                         doc="RU/UA combat power kept in Kursk (0: release regardless)")
+    max_groupings: Q("index", 4, ge=0, le=50, kind=int, doc="groupings released at most")
+
+
 class RussianPolicy(Strict):
     kursk_attack: bool = True
     kursk_min_force_ratio: Q("ratio", 1.3, ge=0, doc="attack a Kursk sector at this ratio")
@@ -191,10 +255,22 @@ class RussianPolicy(Strict):
     replacement_share_kursk: Q("fraction", 0.25, ge=0, le=1,
                                doc="share of replacements sent to Kursk")
     reinforce_kursk: ReinforcePolicy = Field(default_factory=ReinforcePolicy)
+    release_to_donetsk: ReleasePolicy = Field(default_factory=ReleasePolicy)
     redeploy_when_kursk_cleared: bool = Field(
         True, description="send groupings beyond the garrison back to Donetsk once Kursk is clear")
     kursk_garrison_groupings: Q("index", 3, ge=0, kind=int,
                                 doc="groupings kept in Kursk after it is cleared")
+
+
+class GradedDefence(Strict):
+    """Ukraine trades space for force in the salient: sectors given up in order as the
+    corridor's interdiction rises past each step."""
+
+    order: list[str] = Field(default_factory=list,
+                             description="Kursk sectors in the order they are given up")
+    interdiction_steps: list[float] = Field(
+        default_factory=list, description="corridor interdiction (fraction) at which each is "
+        "given up; one per sector of `order`")
 
 
 class UkrainianPolicy(Strict):
@@ -205,6 +281,12 @@ class UkrainianPolicy(Strict):
                              doc="Kursk sectors attacked at once (the best local ratios)")
     counterattack_min_force_ratio: Q("ratio", 0.35, ge=0,
                                      doc="keeps attacking while UA/RU local ratio exceeds")
+    counterattack_stop_loss_rate: Q("1/day", 0.03, ge=0, le=1,
+                                    doc="the counterattack is called off when the attacking "
+                                        "groupings lose more than this share a day (3-day "
+                                        "mean)")
+    press_on: bool = Field(False, description="keep counterattacking whatever the losses")
+    graded_defence: GradedDefence = Field(default_factory=GradedDefence)
     donetsk_counterattack: bool = True
     donetsk_counter_force_ratio: Q("ratio", 0.9, ge=0,
                                    doc="attack a Donetsk sector when RU/UA local ratio is below")
@@ -243,6 +325,9 @@ class GroupingSpec(Strict):
     morale: Q("fraction", 0.7, ge=0, le=1, doc="cohesion on day 0")
     posture: Posture = "defend"
     contingent: str = Field("regular", description="e.g. 'dprk' for North Korean troops")
+    fronts: list[FrontName] | None = Field(
+        None, description="fronts the grouping may serve on (none = any); every order honours "
+                          "it, e.g. the North Korean contingent: [kursk]")
     arrives: dt.date | None = Field(
         None, description="date the grouping enters the theatre (none = present on day 0)")
     source: str = ""
@@ -264,6 +349,8 @@ class Scenario(Strict):
     switches: Switches = Field(default_factory=Switches)
     combat: CombatParams = Field(default_factory=CombatParams)
     advance: AdvanceParams = Field(default_factory=AdvanceParams)
+    operations: OperationParams = Field(default_factory=OperationParams)
+    exhaustion: ExhaustionParams = Field(default_factory=ExhaustionParams)
     logistics: LogisticsParams = Field(default_factory=LogisticsParams)
     morale: MoraleParams = Field(default_factory=MoraleParams)
     diplomacy: DiplomacyParams = Field(default_factory=DiplomacyParams)

@@ -1,0 +1,186 @@
+"""The mechanisms of docs/MODEL.md sec. 3.4 on hand-worked cases: operations culminate,
+fatigue and rotation, diminishing returns of troops, the counterattack that stops when it
+fails, graded defence, where a force may go, and the economy-of-force release."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+
+from sim.model import WarModel, run
+from sim.model.kernels.operations import culmination_reason, fatigue_step, saturating_share
+from sim.scenario import load_scenario, scenario_dict, validate_tree
+
+
+def _scenario(name: str, *sets: str):
+    return load_scenario(SCENARIOS / f"{name}.yaml", overrides=list(sets))
+
+
+# ------------------------------------------------------------------ kernels, by hand
+def _culm(**kw):
+    args = dict(days_running=20, min_days=10, loss_fraction=0.05, max_loss_fraction=0.12,
+                window_gain_km2=30.0, window_losses=3000.0, min_km2_per_1000=2.0,
+                ammo_fraction=0.8, min_ammo_fraction=0.25)
+    args.update(kw)
+    return culmination_reason(**args)
+
+
+def test_operation_goes_on_while_it_pays_and_culminates_on_each_trigger():
+    assert _culm() is None                                   # 30 km2 / 3 (1000s) = 10 >= 2
+    assert _culm(days_running=5, loss_fraction=0.5) is None  # too early to culminate
+    assert "losses" in _culm(loss_fraction=0.12)              # 12 % lost >= 12 %
+    assert "gained per 1000" in _culm(window_gain_km2=5.0)   # 5 / 3 = 1.7 < 2
+    assert "ammunition" in _culm(ammo_fraction=0.2)           # 20 % < 25 %
+    assert _culm(window_losses=0.0, window_gain_km2=0.0) is None  # no losses: no rate test
+
+
+def test_fatigue_grows_in_contact_faster_when_attacking_and_recovers_in_reserve():
+    f0 = np.array([0.2, 0.2, 0.2, 0.2, 0.99])
+    contact = np.array([True, True, False, False, True])
+    attack = np.array([False, True, False, False, True])
+    reserve = np.array([False, False, True, False, False])
+    f1 = fatigue_step(f0, contact, attack, reserve, rate_per_day=0.01, attack_multiplier=2.0,
+                      recovery_per_day=0.05)
+    # defend +0.01, attack +0.02, reserve -0.05, transit unchanged, capped at 1
+    np.testing.assert_allclose(f1, [0.21, 0.22, 0.15, 0.2, 1.0])
+
+
+def test_troops_beyond_the_frontage_add_less_and_less_but_never_nothing():
+    capacity = 1000.0
+    n = np.array([1.0, 500.0, 1000.0, 2000.0, 4000.0])
+    effective = n * saturating_share(n, capacity)
+    # E = C (1 - exp(-N/C)): hand values
+    np.testing.assert_allclose(effective, capacity * (1 - np.exp(-n / capacity)), rtol=1e-12)
+    assert np.all(np.diff(effective) > 0)                     # more troops, more strength
+    assert np.all(np.diff(np.diff(effective) / np.diff(n)) < 0)  # ... with diminishing returns
+    assert effective[-1] < capacity                            # saturating at the capacity
+    assert saturating_share(np.array([0.0]), np.array([5.0]))[0] == 1.0
+
+
+# ------------------------------------------------------------------ the model
+def test_rotation_puts_the_fresh_reserve_in_the_line_and_the_tired_grouping_in_reserve():
+    scn = _scenario("baseline", "days=5")
+    m = WarModel(scn, rng=1)
+    f = m.forces
+    names = [g.name for g in m.groupings]
+    tired, fresh = names.index("RU-D-pokrovsk-1"), names.index("RU-D-reserve-1")
+    sector = int(f.gsec[tired])
+    f.fatigue[tired] = 0.9
+    m.step()
+    assert m.groupings[fresh].posture in ("attack", "defend")
+    assert int(f.gsec[fresh]) == sector
+    assert m.groupings[tired].posture == "reserve"
+    assert "rotated" in {e[1] for e in m.events}
+    before = f.fatigue[tired]
+    m.step()
+    assert f.fatigue[tired] < before                         # recovering in reserve
+
+
+def test_exhaustion_switch_off_means_no_fatigue_and_no_rotation():
+    res = run(_scenario("baseline", "days=60", "switches.exhaustion=false"), 2)
+    assert "rotated" not in set(res.events["kind"])
+
+
+def test_operation_culminates_and_pauses_then_restarts():
+    scn = _scenario("baseline", "days=120", "operations.culmination_loss_fraction=0.03",
+                    "operations.pause_days=7")
+    kinds = list(run(scn, 1).events["kind"])
+    assert "operation_culminated" in kinds
+    first = kinds.index("operation_culminated")
+    assert "operation_started" in kinds[first:]
+
+
+def test_operations_switched_off_means_no_operation_events():
+    kinds = set(run(_scenario("baseline", "days=60", "switches.operations=false"), 1)
+                .events["kind"])
+    assert not kinds & {"operation_culminated", "operation_started"}
+
+
+def test_counterattack_is_called_off_when_it_bleeds_unless_told_to_press_on():
+    bleeding = _scenario("baseline", "days=15", "policy.ua.counterattack_stop_loss_rate=0.0001")
+    assert "counterattack_called_off" in set(run(bleeding, 1).events["kind"])
+    pressing = _scenario("baseline", "days=15", "policy.ua.counterattack_stop_loss_rate=0.0001",
+                         "policy.ua.press_on=true")
+    assert "counterattack_called_off" not in set(run(pressing, 1).events["kind"])
+
+
+def test_graded_defence_gives_up_sectors_in_the_stated_order():
+    scn = _scenario("baseline", "days=10", "policy.ua.kursk_counterattack=false",
+                    "policy.ua.withdraw_from_kursk=false")
+    tree = scenario_dict(scn)
+    tree["policy"]["ua"]["graded_defence"] = {"order": ["north", "west", "east"],
+                                             "interdiction_steps": [0.0, 0.0, 0.0]}
+    res = run(validate_tree(tree, scn.source_path), 1)
+    given = res.events[res.events["kind"] == "sector_given_up"]
+    assert list(given["subject"]) == ["kursk/north", "kursk/west", "kursk/east"]
+    assert list(given["day"]) == [1, 2, 3]                   # one stage a day, in order
+    m = WarModel(validate_tree(tree, scn.source_path), rng=1)
+    for _ in range(4):
+        m.step()
+    f = m.forces
+    ua_kursk = f.is_side[1] & (f.front == 0) & (f.posture != 3)
+    sectors = {m.sector_label(int(g)) for g in f.gsec[ua_kursk]}
+    assert sectors == {"kursk/south"}                       # everyone fell back to the corridor
+
+
+def test_graded_defence_switched_off_gives_up_nothing():
+    scn = _scenario("baseline", "days=10", "policy.ua.kursk_counterattack=false",
+                    "switches.graded_defence=false", "policy.ua.withdraw_from_kursk=false")
+    tree = scenario_dict(scn)
+    tree["policy"]["ua"]["graded_defence"]["interdiction_steps"] = [0.0, 0.0, 0.0]
+    res = run(validate_tree(tree, scn.source_path), 1)
+    assert "sector_given_up" not in set(res.events["kind"])
+
+
+@pytest.mark.parametrize("name", ["baseline", "reinforce", "donetsk_focus"])
+def test_the_north_korean_contingent_never_leaves_kursk(name):
+    scn = _scenario(name, "days=150")
+    for seed in range(4):
+        m = WarModel(scn, rng=seed)
+        dprk = np.flatnonzero(m.forces.dprk)
+        assert dprk.size == 2
+        while m.running:
+            m.step()
+            assert (m.forces.front[dprk] == 0).all()             # Kursk, every day
+            assert (m.forces.dest_front[dprk] == 0).all()        # and never ordered away
+
+
+def test_a_grouping_may_not_start_on_a_front_it_may_not_serve_on():
+    scn = _scenario("baseline")
+    tree = scenario_dict(scn)
+    g = next(g for g in tree["groupings"] if g["name"] == "RU-D-pokrovsk-1")
+    g["fronts"] = ["kursk"]
+    with pytest.raises(ValueError, match="not among the grouping's fronts"):
+        validate_tree(tree, scn.source_path)
+
+
+def test_economy_of_force_releases_kursk_groupings_to_donetsk_beyond_containment():
+    scn = _scenario("donetsk_focus", "days=40")
+    res = run(scn, 3)
+    released = res.events[res.events["detail"].str.contains("economy of force")]
+    assert 1 <= len(released) <= 4
+    assert (released["day"] >= 14).all()
+    assert not released["subject"].str.startswith("DPRK").any()
+    off = run(_scenario("donetsk_focus", "days=40", "policy.ru.release_to_donetsk.enabled=false"),
+              3)
+    assert not off.events["detail"].str.contains("economy of force").any()
+
+
+@pytest.mark.slow
+def test_adding_troops_never_lowers_and_eventually_raises_the_gain():
+    """Russian Donetsk gain after 60 days with 0, 1, 2, 4 extra 10,000-troop groupings on the
+    Pokrovsk axis (16 paired seeds): the mean never falls by more than the noise and the
+    largest force gains clearly more."""
+    base = _scenario("baseline", "days=60")
+    means = []
+    for extra in (0, 1, 2, 4):
+        tree = scenario_dict(base)
+        spec = next(g for g in tree["groupings"] if g["name"] == "RU-D-pokrovsk-1")
+        for k in range(extra):
+            tree["groupings"].append({**spec, "name": f"RU-D-extra-{k}"})
+        scn = validate_tree(tree, base.source_path)
+        means.append(np.mean([run(scn, s).daily["donetsk_ru_gain_km2"].iloc[-1]
+                              for s in range(16)]))
+    assert all(b >= a - 10.0 for a, b in zip(means, means[1:], strict=False)), means
+    assert means[-1] > means[0] + 20.0, means
