@@ -124,7 +124,11 @@ class Command(mesa.Agent):
         if threat[worst] > threshold:
             f.move(reserves, worst, DEFEND)
             m.log("reserve_committed", self._names(reserves),
-                  f"to {m.sector_label(worst)}: enemy/own ratio {threat[worst]:.2f}")
+                  f"to {m.sector_label(worst)}: enemy/own ratio {threat[worst]:.2f}",
+                  causes=m.last(("sector", int(worst))),
+                  conditions=[f"enemy/own ratio {threat[worst]:.2f} > {threshold} in "
+                              f"{m.sector_label(worst)}"],
+                  keys=[("grouping", int(i)) for i in reserves])
 
     def _relieve_broken(self, front: int) -> None:
         """Relief in place: a fresh reserve takes over the sector of a broken grouping, which
@@ -142,7 +146,10 @@ class Command(mesa.Agent):
             f.move(j, int(f.gsec[i]), DEFEND)
             f.set_posture(i, RESERVE)
             m.log("relief_in_place", m.groupings[j].name,
-                  f"relieves broken {m.groupings[i].name} at {m.sector_label(int(f.gsec[i]))}")
+                  f"relieves broken {m.groupings[i].name} at {m.sector_label(int(f.gsec[i]))}",
+                  causes=m.last(("grouping", int(i))),
+                  conditions=[f"{m.groupings[i].name} broken (morale {f.morale[i]:.2f})"],
+                  keys=[("grouping", int(j)), ("grouping", int(i))])
 
     def _regroup(self, front: int, own: np.ndarray, enemy: np.ndarray) -> bool:
         """Move line groupings out of sectors of ``front`` where there is neither enemy in
@@ -170,7 +177,13 @@ class Command(mesa.Agent):
             moved = True
             m.log("regrouped", self._names(movers),
                   f"{m.sector_label(int(s))} -> {m.sector_label(int(target))}: nothing left to "
-                  f"take; {m.groupings[by_size[0]].name} stays")
+                  f"take; {m.groupings[by_size[0]].name} stays",
+                  causes=m.last(("sector", int(s))),
+                  conditions=[f"no enemy in contact and nothing to take in "
+                              f"{m.sector_label(int(s))}",
+                              f"enemy/own ratio {_ratio(enemy[target], own[target]):.2f} in "
+                              f"{m.sector_label(int(target))}"],
+                  keys=[("grouping", int(i)) for i in movers])
         return moved
 
     def _sector_powers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -226,6 +239,9 @@ class RussianCommand(Command):
         if not reasons:
             return
         self.reinforced = True
+        # what moved the area or the confidence: the last places taken in Kursk
+        by_state = area > rp.trigger_ua_area_km2 or conf < rp.trigger_confidence_below
+        causes = m.last(("front", KURSK)) if by_state else []
         f = m.forces
         cand = np.flatnonzero(self._mine(DONETSK) & (f.posture != TRANSIT))
         # Reserves first, then the strongest groupings of the sectors Russia dominates most,
@@ -247,7 +263,8 @@ class RussianCommand(Command):
         targets = m.front_sectors(KURSK)
         weakest = targets[np.argsort(ratio[targets])]
         for k, i in enumerate(chosen):
-            m.order_transfer(i, KURSK, int(weakest[k % len(weakest)]), "; ".join(reasons))
+            m.order_transfer(i, KURSK, int(weakest[k % len(weakest)]), "; ".join(reasons),
+                             causes=causes, conditions=reasons)
 
     def _redeploy_when_cleared(self, ratio: np.ndarray) -> None:
         m, p = self.model, self.policy
@@ -263,9 +280,12 @@ class RussianCommand(Command):
         targets = m.front_sectors(DONETSK)
         best = targets[np.argsort(-ratio[targets])]
         movers = [i for i in kursk if i not in keep]
+        causes = m.last(("front", KURSK), "withdrawal")
         for k, i in enumerate(movers):
             m.order_transfer(i, DONETSK, int(best[k % len(best)]),
-                             "Kursk cleared of Ukrainian forces")
+                             "Kursk cleared of Ukrainian forces", causes=causes,
+                             conditions=["Ukrainian-held Kursk area 0 km2",
+                                         "no Ukrainian grouping in Kursk oblast"])
 
 
 class UkrainianCommand(Command):
@@ -294,7 +314,10 @@ class UkrainianCommand(Command):
             if m.day == 1 and best.size:
                 m.log("counterattack", ", ".join(m.sector_label(b) for b in best),
                       "Kursk counterattack, local UA/RU ratios "
-                      + ", ".join(f"{ratio[b]:.2f}" for b in best))
+                      + ", ".join(f"{ratio[b]:.2f}" for b in best),
+                      conditions=[f"UA/RU ratio {ratio[b]:.2f} >= "
+                                  f"{p.counterattack_min_force_ratio} in {m.sector_label(b)}"
+                                  for b in best])
         if p.donetsk_counterattack:
             may |= ~kursk & (threat < p.donetsk_counter_force_ratio) & (own > 0)
         self._set_postures(may)
@@ -326,11 +349,42 @@ class UkrainianCommand(Command):
         if m.corridor_margin_km <= 0:
             return  # cut off: no way out, the groupings fight where they are
         self.withdrawn = True
-        m.log("withdrawal", "Kursk salient", "; ".join(reasons))
+        conditions, causes = self._withdrawal_conditions(supply, lost)
+        wid = m.log("withdrawal", "Kursk salient", "; ".join(reasons), causes=causes,
+                    conditions=conditions)
         targets = m.front_sectors(DONETSK)
         worst = targets[np.argsort(-threat[targets])]
         for k, i in enumerate(inside):
-            m.order_transfer(i, DONETSK, int(worst[k % len(worst)]), "withdrawal from Kursk")
+            m.order_transfer(i, DONETSK, int(worst[k % len(worst)]), "withdrawal from Kursk",
+                             causes=[wid])
+
+    def _withdrawal_conditions(self, supply: float, lost: list[str]
+                               ) -> tuple[list[str], list[int]]:
+        """The triggers that hold today as conditions with their thresholds, and the events
+        behind them: the last events in the sector where Russian ground is nearest the corridor,
+        the last places taken in Kursk, the places lost."""
+        m, p = self.model, self.policy
+        conditions: list[str] = []
+        causes: list[int] = []
+        if m.switches.logistics and supply < p.withdraw_supply_days_below:
+            conditions.append(f"salient supply {supply:.1f} days < "
+                              f"{p.withdraw_supply_days_below} (corridor interdiction "
+                              f"{m.corridor_interdiction:.2f})")
+        if m.kursk_ua_km2 < p.withdraw_area_below_km2:
+            conditions.append(f"salient area {m.kursk_ua_km2:.0f} km2 < "
+                              f"{p.withdraw_area_below_km2:.0f}")
+            causes += m.last(("front", KURSK))
+        if m.corridor_margin_km < p.withdraw_corridor_margin_km:
+            g = m.corridor_pinch_sector()
+            where = f" (nearest Russian ground in {m.sector_label(g)})" if g is not None else ""
+            conditions.append(f"corridor margin {m.corridor_margin_km:.2f} km < "
+                              f"{p.withdraw_corridor_margin_km}{where}")
+            if g is not None:
+                causes += m.last(("sector", g))
+        if lost and all(not m.place_ua[m.place_index[name]] for name in lost):
+            conditions.append(f"places lost: {', '.join(lost)}")
+            causes += m.last(*(("place", m.place_index[name]) for name in lost))
+        return conditions, causes
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
