@@ -332,3 +332,25 @@ def test_consolidate_streams_sources_in_run_order(tmp_path):
     assert daily.column("day").to_pylist() == [d for _ in range(150) for d in range(3)]
     assert pq.read_table(tmp_path / "runs.parquet").column("run").to_pylist() == list(range(150))
     assert pq.ParquetFile(tmp_path / "daily.parquet").metadata.num_row_groups > 1
+
+
+def test_events_keep_their_causes_and_an_old_batch_reads_them_as_empty(reference, tmp_path):
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    res = R.load_results(reference)
+    ev = res.events
+    assert {"event_id", "causes", "conditions"} <= set(ev.columns)
+    for _, g in ev.groupby("run"):
+        assert list(g["event_id"]) == list(range(len(g)))
+        assert all(c < e for e, cs in zip(g["event_id"], g["causes"], strict=True) for c in cs)
+    assert ev["conditions"].ne("").any() and ev["causes"].map(len).gt(0).any()
+    # a batch written before the cause columns: ids are the row within the run, no causes
+    old = tmp_path / "old"
+    shutil.copytree(reference, old)
+    t = pq.read_table(old / "events.parquet").drop_columns(list(R.EVENT_CAUSE_COLUMNS))
+    pq.write_table(t, old / "events.parquet")
+    back = R.load_results(old).events
+    assert list(back["event_id"]) == list(ev["event_id"])
+    assert back["causes"].map(len).eq(0).all() and back["conditions"].eq("").all()

@@ -83,7 +83,8 @@ def test_no_forces_in_contact_means_no_losses_and_no_movement():
 def _lanchester_scenario(ru0: int, ua0: int, lethality: float):
     def duel(tree):
         tree["switches"] = {"manoeuvre": False, "logistics": False, "morale": False,
-                            "diplomacy": False, "commands": False, "noise": False}
+                            "diplomacy": False, "commands": False, "noise": False,
+                            "operations": False, "exhaustion": False, "graded_defence": False}
         tree["combat"].update(lethality=lethality, artillery_share=0.0, wounded_return_share=0.0,
                               max_troops_per_km=1e9)
         for side in ("ru", "ua"):
@@ -153,7 +154,8 @@ def test_record_has_one_row_per_day_and_the_required_columns():
     # cumulative columns never decrease
     for c in ("ua_killed", "ru_wounded", "ru_captured"):
         assert (np.diff(d[c]) >= 0).all()
-    assert set(res.events.columns) == {"day", "date", "kind", "subject", "detail"}
+    assert set(res.events.columns) == {"day", "date", "kind", "subject", "detail", "event_id",
+                                       "causes", "conditions"}
     summary = res.summary()
     assert summary["days"] == 30 and "changed_sudzha_day" in summary
 
@@ -218,3 +220,25 @@ def test_commands_act_simultaneously_so_their_order_does_not_matter(name):
             while model.running:
                 model.step()
         pd.testing.assert_frame_equal(usual.record(), swapped.record())
+
+
+@pytest.mark.parametrize("option", ["baseline", "reinforce", "ceasefire"])
+def test_events_name_earlier_causes_and_conditions(option):
+    """Every event has an id (its row), its causes are earlier events of the run, and the
+    events that follow from the state say which conditions held."""
+    ev = run(_scenario(option), 2).events
+    assert list(ev["event_id"]) == list(range(len(ev)))
+    for eid, causes in zip(ev["event_id"], ev["causes"], strict=True):
+        assert all(0 <= c < eid for c in causes)
+    explained = ev["causes"].map(len).gt(0) | ev["conditions"].ne("")
+    assert explained.all(), ev.loc[~explained, ["kind", "subject"]]
+    for kind in ("withdrawal", "grouping_broken", "place_captured", "agreement"):
+        sel = ev[ev["kind"] == kind]
+        assert sel["conditions"].ne("").all(), kind
+    if (ev["kind"] == "ceasefire_started").any():
+        chain = ev.set_index("event_id")
+        cs = chain.loc[ev.loc[ev["kind"] == "ceasefire_started", "event_id"].iloc[0]]
+        agreement = chain.loc[cs["causes"][0]]
+        assert agreement["kind"] == "agreement"
+        assert chain.loc[agreement["causes"][0], "kind"] in ("talks_opened",
+                                                             "ceasefire_collapsed")

@@ -123,7 +123,11 @@ class Command(mesa.Agent):
         if reserves.size:
             f.move(reserves, worst, DEFEND)
             m.log("reserve_committed", self._names(reserves),
-                  f"to {m.sector_label(worst)}: enemy/own ratio {threat[worst]:.2f}")
+                  f"to {m.sector_label(worst)}: enemy/own ratio {threat[worst]:.2f}",
+                  causes=m.last(("sector", int(worst))),
+                  conditions=[f"enemy/own ratio {threat[worst]:.2f} > {threshold} in "
+                              f"{m.sector_label(worst)}"],
+                  keys=[("grouping", int(i)) for i in reserves])
 
     def _relieve_broken(self, front: int) -> None:
         """Relief in place: a fresh reserve takes over the sector of a broken grouping, which
@@ -141,7 +145,10 @@ class Command(mesa.Agent):
             f.move(j, int(f.gsec[i]), DEFEND)
             f.set_posture(i, RESERVE)
             m.log("relief_in_place", m.groupings[j].name,
-                  f"relieves broken {m.groupings[i].name} at {m.sector_label(int(f.gsec[i]))}")
+                  f"relieves broken {m.groupings[i].name} at {m.sector_label(int(f.gsec[i]))}",
+                  causes=m.last(("grouping", int(i))),
+                  conditions=[f"{m.groupings[i].name} broken (morale {f.morale[i]:.2f})"],
+                  keys=[("grouping", int(j)), ("grouping", int(i))])
 
     def _regroup(self, front: int, own: np.ndarray, enemy: np.ndarray) -> bool:
         """Move line groupings out of sectors of ``front`` where there is neither enemy in
@@ -169,7 +176,13 @@ class Command(mesa.Agent):
             moved = True
             m.log("regrouped", self._names(movers),
                   f"{m.sector_label(int(s))} -> {m.sector_label(int(target))}: nothing left to "
-                  f"take; {m.groupings[by_size[0]].name} stays")
+                  f"take; {m.groupings[by_size[0]].name} stays",
+                  causes=m.last(("sector", int(s))),
+                  conditions=[f"no enemy in contact and nothing to take in "
+                              f"{m.sector_label(int(s))}",
+                              f"enemy/own ratio {_ratio(enemy[target], own[target]):.2f} in "
+                              f"{m.sector_label(int(target))}"],
+                  keys=[("grouping", int(i)) for i in movers])
         return moved
 
     def _sector_powers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -199,7 +212,9 @@ class Command(mesa.Agent):
             f.rotate(int(i), int(j))
             m.log("rotated", m.groupings[j].name,
                   f"relieves {m.groupings[i].name} (fatigue {f.fatigue[i]:.2f}) at "
-                  f"{m.sector_label(int(f.gsec[j]))}")
+                  f"{m.sector_label(int(f.gsec[j]))}",
+                  conditions=[f"{m.groupings[i].name} fatigue {f.fatigue[i]:.2f} > {limit:g}"],
+                  keys=[("grouping", int(i)), ("grouping", int(j))])
 
     def _names(self, idx: np.ndarray) -> str:
         return ", ".join(self.model.groupings[i].name for i in idx)
@@ -286,7 +301,9 @@ class RussianCommand(Command):
                 self.op_active[front] = False
                 self.pause_until[front] = day + op.pause_days
                 m.log("operation_culminated", f"{FRONTS[front]} offensive",
-                      f"after {day - start} days: {why}")
+                      f"after {day - start} days: {why}",
+                      causes=m.last(("operation", front)), conditions=[why],
+                      keys=[("operation", front)])
         elif day >= self.pause_until[front]:
             est = f.establishment[here].sum()
             ready = f.personnel[here].sum() / est if est > 0 else 0.0
@@ -295,7 +312,10 @@ class RussianCommand(Command):
                 self.op_start[front] = day
                 self.op_strength[front] = float(f.personnel[here].sum())
                 m.log("operation_started", f"{FRONTS[front]} offensive",
-                      f"groupings at {ready:.0%} of establishment")
+                      f"groupings at {ready:.0%} of establishment",
+                      causes=m.last(("operation", front)),
+                      conditions=[f"readiness {ready:.0%} >= {op.restart_readiness:.0%}"],
+                      keys=[("operation", front)])
 
     def _release(self, own: np.ndarray, enemy: np.ndarray, ratio: np.ndarray) -> None:
         """Economy of force: Kursk groupings beyond what containment needs go to Donetsk."""
@@ -340,6 +360,9 @@ class RussianCommand(Command):
         if not reasons:
             return
         self.reinforced = True
+        # what moved the area or the confidence: the last places taken in Kursk
+        by_state = area > rp.trigger_ua_area_km2 or conf < rp.trigger_confidence_below
+        causes = m.last(("front", KURSK)) if by_state else []
         f = m.forces
         cand = np.flatnonzero(self._mine(DONETSK) & (f.posture != TRANSIT) & f.allowed[:, KURSK])
         # Reserves first, then the strongest groupings of the sectors Russia dominates most,
@@ -361,7 +384,8 @@ class RussianCommand(Command):
         targets = m.front_sectors(KURSK)
         weakest = targets[np.argsort(ratio[targets])]
         for k, i in enumerate(chosen):
-            m.order_transfer(i, KURSK, int(weakest[k % len(weakest)]), "; ".join(reasons))
+            m.order_transfer(i, KURSK, int(weakest[k % len(weakest)]), "; ".join(reasons),
+                             causes=causes, conditions=reasons)
 
     def _redeploy_when_cleared(self, ratio: np.ndarray) -> None:
         m, p = self.model, self.policy
@@ -379,9 +403,12 @@ class RussianCommand(Command):
         targets = m.front_sectors(DONETSK)
         best = targets[np.argsort(-ratio[targets])]
         movers = [i for i in kursk if i not in keep and f.allowed[i, DONETSK]]
+        causes = m.last(("front", KURSK), "withdrawal")
         for k, i in enumerate(movers):
             m.order_transfer(i, DONETSK, int(best[k % len(best)]),
-                             "Kursk cleared of Ukrainian forces")
+                             "Kursk cleared of Ukrainian forces", causes=causes,
+                             conditions=["Ukrainian-held Kursk area 0 km2",
+                                         "no Ukrainian grouping in Kursk oblast"])
 
 
 class UkrainianCommand(Command):
@@ -416,7 +443,10 @@ class UkrainianCommand(Command):
             if m.day == 1 and best.size:
                 m.log("counterattack", ", ".join(m.sector_label(b) for b in best),
                       "Kursk counterattack, local UA/RU ratios "
-                      + ", ".join(f"{ratio[b]:.2f}" for b in best))
+                      + ", ".join(f"{ratio[b]:.2f}" for b in best),
+                      conditions=[f"UA/RU ratio {ratio[b]:.2f} >= "
+                                  f"{p.counterattack_min_force_ratio} in {m.sector_label(b)}"
+                                  for b in best])
         if p.donetsk_counterattack:
             may |= ~kursk & (threat < p.donetsk_counter_force_ratio) & (own > 0)
         self._set_postures(may)
@@ -440,8 +470,9 @@ class UkrainianCommand(Command):
         rate = m.loss_history[:, attackers].sum() / 3.0 / strength
         if rate > p.counterattack_stop_loss_rate:
             self.called_off = True
-            m.log("counterattack_called_off", "Kursk counterattack",
-                  f"attackers losing {rate:.1%} a day > {p.counterattack_stop_loss_rate:.1%}")
+            why = f"attackers losing {rate:.1%} a day > {p.counterattack_stop_loss_rate:.1%}"
+            m.log("counterattack_called_off", "Kursk counterattack", why,
+                  causes=m.last("counterattack"), conditions=[why])
 
     def _graded_defence(self) -> None:
         """Trade space for force: once its counterattack is over, as the corridor's
@@ -467,10 +498,12 @@ class UkrainianCommand(Command):
         movers = np.flatnonzero(self._mine(KURSK) & (f.gsec == sec) & (f.posture != TRANSIT))
         if movers.size:
             f.move(movers, target, DEFEND)
+        why = (f"corridor interdiction {m.corridor_interdiction:.2f} >= "
+               f"{gd.interdiction_steps[k]:.2f}")
         m.log("sector_given_up", m.sector_label(sec),
-              f"corridor interdiction {m.corridor_interdiction:.2f} >= "
-              f"{gd.interdiction_steps[k]:.2f}; {movers.size} grouping(s) to "
-              f"{m.sector_label(target)}")
+              f"{why}; {movers.size} grouping(s) to {m.sector_label(target)}",
+              causes=m.last("sector_given_up", ("front", KURSK)), conditions=[why],
+              keys=[("sector", sec)])
 
     def _withdraw(self, threat: np.ndarray) -> None:
         m, p = self.model, self.policy
@@ -496,11 +529,42 @@ class UkrainianCommand(Command):
         if m.corridor_margin_km <= 0:
             return  # cut off: no way out, the groupings fight where they are
         self.withdrawn = True
-        m.log("withdrawal", "Kursk salient", "; ".join(reasons))
+        conditions, causes = self._withdrawal_conditions(supply, lost)
+        wid = m.log("withdrawal", "Kursk salient", "; ".join(reasons), causes=causes,
+                    conditions=conditions)
         targets = m.front_sectors(DONETSK)
         worst = targets[np.argsort(-threat[targets])]
         for k, i in enumerate(inside):
-            m.order_transfer(i, DONETSK, int(worst[k % len(worst)]), "withdrawal from Kursk")
+            m.order_transfer(i, DONETSK, int(worst[k % len(worst)]), "withdrawal from Kursk",
+                             causes=[wid])
+
+    def _withdrawal_conditions(self, supply: float, lost: list[str]
+                               ) -> tuple[list[str], list[int]]:
+        """The triggers that hold today as conditions with their thresholds, and the events
+        behind them: the last events in the sector where Russian ground is nearest the corridor,
+        the last places taken in Kursk, the places lost."""
+        m, p = self.model, self.policy
+        conditions: list[str] = []
+        causes: list[int] = []
+        if m.switches.logistics and supply < p.withdraw_supply_days_below:
+            conditions.append(f"salient supply {supply:.1f} days < "
+                              f"{p.withdraw_supply_days_below} (corridor interdiction "
+                              f"{m.corridor_interdiction:.2f})")
+        if m.kursk_ua_km2 < p.withdraw_area_below_km2:
+            conditions.append(f"salient area {m.kursk_ua_km2:.0f} km2 < "
+                              f"{p.withdraw_area_below_km2:.0f}")
+            causes += m.last(("front", KURSK))
+        if m.corridor_margin_km < p.withdraw_corridor_margin_km:
+            g = m.corridor_pinch_sector()
+            where = f" (nearest Russian ground in {m.sector_label(g)})" if g is not None else ""
+            conditions.append(f"corridor margin {m.corridor_margin_km:.2f} km < "
+                              f"{p.withdraw_corridor_margin_km}{where}")
+            if g is not None:
+                causes += m.last(("sector", g))
+        if lost and all(not m.place_ua[m.place_index[name]] for name in lost):
+            conditions.append(f"places lost: {', '.join(lost)}")
+            causes += m.last(*(("place", m.place_index[name]) for name in lost))
+        return conditions, causes
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

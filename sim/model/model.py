@@ -12,6 +12,7 @@ The groupings' numbers live in one :class:`~sim.model.state.ForceState` (structu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable, Iterable
 
 import mesa
 import numpy as np
@@ -171,12 +172,18 @@ class WarModel(mesa.Model):
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
         self.plan_power = self._power()
-        self.events: list[tuple[int, str, str, str]] = []
         # what commands judge operations by: per side and front, casualties and ground gained
         # each day (km2, + = that side gained); per grouping, the last 3 days' losses
         self.front_losses = np.zeros((self.days + 1, 2, 2))
         self.front_gain_km2 = np.zeros((self.days + 1, 2, 2))
         self.loss_history = np.zeros((3, len(f)))
+        # (day, kind, subject, detail, cause ids, conditions); an event's id is its index
+        self.events: list[tuple[int, str, str, str, tuple[int, ...], str]] = []
+        # the id of the last event per key: ("place", k), ("grouping", i), ("sector", gsec),
+        # ("front", front) and the event kind itself, so a new event finds its causes cheaply
+        self.last_event: dict = {}
+        self._sector_power = np.zeros((2, self.n_sectors))
+        self._sector_attacks = np.zeros((2, self.n_sectors), dtype=bool)
         self.rec = DailyRecord(self.days, self.n_sectors)
         self._bargaining = self.rec.column("bargaining_value")
         self._gain = self.rec.column("donetsk_ru_gain_km2")
@@ -216,19 +223,45 @@ class WarModel(mesa.Model):
         """Per global sector: True where ``side`` already holds all of the sector's ground."""
         return self.line > self.depth_hi if side == RU else self.line <= self.depth_lo
 
-    def log(self, kind: str, subject: str, detail: str) -> None:
-        self.events.append((self.day, kind, subject, detail))
+    def log(self, kind: str, subject: str, detail: str, causes: Iterable[int | None] = (),
+            conditions: Iterable[str] = (), keys: Iterable[Hashable] = ()) -> int:
+        """Record an event and return its id (its index in ``events``). ``causes`` are ids of
+        earlier events that led to it (``None`` entries are dropped), ``conditions`` short
+        state conditions with their numbers; the new id becomes the last event of ``kind`` and
+        of each of ``keys`` (see :meth:`last`)."""
+        eid = len(self.events)
+        ids = tuple(dict.fromkeys(c for c in causes if c is not None))
+        self.events.append((self.day, kind, subject, detail, ids, "; ".join(conditions)))
+        self.last_event[kind] = eid
+        for k in keys:
+            self.last_event[k] = eid
+        return eid
 
-    def order_transfer(self, i: int, front: int, gsec: int, cause: str) -> None:
+    def last(self, *keys: Hashable) -> list[int]:
+        """Ids of the last events logged under ``keys`` (those that exist, in key order)."""
+        ids = (self.last_event.get(k) for k in keys)
+        return [i for i in ids if i is not None]
+
+    def sector_situation(self, side: int, gsec: int) -> str:
+        """``side``'s posture and power ratio in a sector in today's fighting, in words."""
+        own, enemy = self._sector_power[side, gsec], self._sector_power[1 - side, gsec]
+        ratio = own / enemy if enemy > 0 else np.inf
+        verb = "attacking" if self._sector_attacks[side, gsec] else "defending"
+        return f"{SIDES[side].upper()} {verb} at ratio {ratio:.2f} in {self.sector_label(gsec)}"
+
+    def order_transfer(self, i: int, front: int, gsec: int, cause: str,
+                       causes: Iterable[int | None] = (), conditions: Iterable[str] = ()) -> int:
         """Put grouping ``i`` on the move to ``gsec`` of ``front``; it arrives after the
-        side's ``transfer_days``."""
+        side's ``transfer_days``. Returns the id of the ``transfer_departed`` event."""
         f = self.forces
         side = SIDES[f.side[i]]
         from_front = FRONTS[f.front[i]]
         f.start_transfer(i, front, gsec, getattr(self.scn.sides, side).transfer_days)
-        self.log("transfer_departed", self.groupings[i].name,
-                 f"{from_front} -> {self.sector_label(gsec)}, "
-                 f"{f.personnel[i]:.0f} troops; {cause}")
+        return self.log("transfer_departed", self.groupings[i].name,
+                        f"{from_front} -> {self.sector_label(gsec)}, "
+                        f"{f.personnel[i]:.0f} troops; {cause}",
+                        causes=causes, conditions=conditions,
+                        keys=[("grouping", i), ("transfer", i)])
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
@@ -263,6 +296,16 @@ class WarModel(mesa.Model):
         if route.depth_km[-1] < line[route.sectors[-1]]:
             return np.inf
         return self.maps["kursk"].route_margin_km("sudzha_corridor", line)
+
+    def corridor_pinch_sector(self) -> int | None:
+        """The global sector where Russian ground is nearest the Sudzha corridor (None
+        without a corridor)."""
+        route = self.corridor
+        if route is None or route.depth_km.size == 0:
+            return None
+        line = self._front_line(KURSK)[route.sectors]
+        k = int(np.argmin(route.depth_km - line))
+        return int(self.sector_offset[KURSK] + route.sectors[k])
 
     def _corridor_interdiction(self) -> float:
         lg = self.scn.logistics
@@ -307,7 +350,8 @@ class WarModel(mesa.Model):
             if d.talks_open is None or date < d.talks_open:
                 return
             self.diplo = TALKS
-            self.log("talks_opened", "diplomacy", f"talks open on {date}")
+            self.log("talks_opened", "diplomacy", f"talks open on {date}",
+                     conditions=[f"talks date {d.talks_open} reached"])
         if self.diplo == TALKS:
             momentum = self._ru_momentum()
             lost = self.scn.indices.confidence_start - self.confidence
@@ -325,7 +369,11 @@ class WarModel(mesa.Model):
                 self.ceasefire_start_day = self.day + d.lag_days
                 self.log("agreement", "diplomacy",
                          f"agreement (daily probability {p:.3f}); ceasefire from day "
-                         f"{self.ceasefire_start_day}")
+                         f"{self.ceasefire_start_day}",
+                         causes=self.last("talks_opened", "ceasefire_collapsed"),
+                         conditions=[f"willingness RU {w_ru:.2f}, UA {w_ua:.2f}",
+                                     f"Russian momentum {momentum:+.1f} km2/day",
+                                     f"daily probability {p:.3f}"])
         if self.diplo == AGREED and self.day >= self.ceasefire_start_day:
             self.diplo = CEASEFIRE
             conceded = self.kursk_ua_km2 / self.scn.indices.reference_area_km2
@@ -337,10 +385,14 @@ class WarModel(mesa.Model):
                                         "donetsk_ru_gain_km2": self.donetsk_gain_km2}
             self.log("ceasefire_started", "diplomacy",
                      f"line frozen: Ukraine holds {self.kursk_ua_km2:.0f} km2 of Kursk; Russia "
-                     f"has gained {self.donetsk_gain_km2:.0f} km2 in Donetsk")
+                     f"has gained {self.donetsk_gain_km2:.0f} km2 in Donetsk",
+                     causes=self.last("agreement"),
+                     conditions=[f"{d.lag_days} days after the agreement"])
         elif self.diplo == CEASEFIRE and self.rng.random() < d.collapse_probability:
             self.diplo = TALKS
-            self.log("ceasefire_collapsed", "diplomacy", "ceasefire breaks down; fighting resumes")
+            self.log("ceasefire_collapsed", "diplomacy", "ceasefire breaks down; fighting resumes",
+                     causes=self.last("ceasefire_started"),
+                     conditions=[f"collapse probability {d.collapse_probability:.3f}/day"])
 
     def _ru_momentum(self) -> float:
         """Russia's net ground gained per day over the last 14 days (km2/day, both fronts)."""
@@ -360,10 +412,13 @@ class WarModel(mesa.Model):
                 f.enter(i)
                 self.arrived[f.side[i]] += f.personnel[i]
                 self.log("grouping_entered", self.groupings[i].name,
-                         f"enters at {where}, {f.personnel[i]:.0f} troops")
+                         f"enters at {where}, {f.personnel[i]:.0f} troops",
+                         conditions=[f"scheduled arrival day {self.day}"],
+                         keys=[("grouping", i)])
                 continue
             self.log("transfer_arrived", self.groupings[i].name,
-                     f"at {where}, {f.personnel[i]:.0f} troops")
+                     f"at {where}, {f.personnel[i]:.0f} troops",
+                     causes=self.last(("transfer", i)), keys=[("grouping", i)])
 
     def _logistics(self) -> np.ndarray:
         """Interdiction, ammunition, general supply, replacements and returning wounded.
@@ -448,6 +503,7 @@ class WarModel(mesa.Model):
         p = self._by_side_sector(power)
         att = self._by_side_sector(power * (f.posture == ATTACK))
         attacks = att > 0                     # [side, sector]: the side attacks there
+        self._sector_power, self._sector_attacks = p, attacks  # for the events' conditions
         a_ru, a_ua = attacks
         nk = self.sector_offset[DONETSK]      # Kursk sectors come first
         self.attack_sectors = np.array([
@@ -557,10 +613,24 @@ class WarModel(mesa.Model):
                                       mp.rally_threshold) & (f.posture != TRANSIT)
         broke, rallied = f.set_broken(broken)
         for i in broke:
+            g = int(f.gsec[i])
+            cond = [f"morale {f.morale[i]:.2f} < {mp.break_threshold}",
+                    f"losses {100 * self._last_loss_fraction[i]:.1f} %/day, strength "
+                    f"{100 * f.personnel[i] / max(f.establishment[i], 1.0):.0f} % "
+                    f"of establishment",
+                    self.sector_situation(int(f.side[i]), g)]
+            if isinstance(shortfall, np.ndarray) and shortfall[i] > 0:
+                cond.append(f"supply {f.supply_days[i]:.1f} days")
             self.log("grouping_broken", self.groupings[i].name,
-                     f"morale {f.morale[i]:.2f} at {self.sector_label(int(f.gsec[i]))}")
+                     f"morale {f.morale[i]:.2f} at {self.sector_label(g)}",
+                     causes=self.last(("sector", g), ("grouping", i)), conditions=cond,
+                     keys=[("grouping", i), ("sector", g)])
         for i in rallied:
-            self.log("grouping_rallied", self.groupings[i].name, f"morale {f.morale[i]:.2f}")
+            self.log("grouping_rallied", self.groupings[i].name, f"morale {f.morale[i]:.2f}",
+                     causes=self.last(("grouping", i)),
+                     conditions=[f"morale {f.morale[i]:.2f} >= {mp.rally_threshold}"
+                                 if f.posture[i] != TRANSIT else "in transit, out of contact"],
+                     keys=[("grouping", i)])
 
     def _update_territory(self) -> None:
         lines = self.lines = self.theatre.query(self.line)
@@ -578,7 +648,15 @@ class WarModel(mesa.Model):
         for k in changed:
             front, place = self.places[k]
             new = "Ukraine" if holders[k] else "Russia"
-            self.log("place_captured", place.name, f"taken by {new} ({front})")
+            fi = FRONTS.index(front)
+            g = int(self.sector_offset[fi] + place.sector)
+            taker = UA if holders[k] else RU
+            self.log("place_captured", place.name, f"taken by {new} ({front})",
+                     causes=self.last(("sector", g)),
+                     conditions=[f"{self.sector_label(g)} line at {self.line[g]:.1f} km, "
+                                 f"place at depth {place.depth_km:.1f} km",
+                                 self.sector_situation(taker, g)],
+                     keys=[("place", k), ("sector", g), ("front", fi)])
             if self.place_changed[place.slug] is None:
                 self.place_changed[place.slug] = self.day
         self.place_ua = holders
@@ -632,13 +710,18 @@ class WarModel(mesa.Model):
         return pd.DataFrame(self.record_columns())
 
     def event_frame(self) -> pd.DataFrame:
+        """The events so far: day, date, kind, subject, detail, then ``event_id`` (the
+        event's index), ``causes`` (a list of earlier ids) and ``conditions`` (text)."""
         start = np.datetime64(self.scn.start_date, "D")
         ev = self.events
         return pd.DataFrame({
             "day": np.array([e[0] for e in ev], dtype=np.int32),
             "date": start + np.array([e[0] for e in ev], dtype="timedelta64[D]"),
             "kind": [e[1] for e in ev], "subject": [e[2] for e in ev],
-            "detail": [e[3] for e in ev]})
+            "detail": [e[3] for e in ev],
+            "event_id": np.arange(len(ev), dtype=np.int32),
+            "causes": [list(e[4]) for e in ev],
+            "conditions": [e[5] for e in ev]})
 
     def result(self) -> RunResult:
         return RunResult(self.record_columns(), self.event_frame(), dict(self.place_changed),

@@ -8,7 +8,9 @@ A batch folder (default ``results/<scenario-name>/``) holds::
     daily.parquet     one row per run per day: run, seed, then the model's daily record
     runs.parquet      one row per run: run, seed, final-day values, ceasefire_day,
                       changed_<place>_day (null when it did not happen)
-    events.parquet    every event: run, seed, day, date, kind, subject, detail
+    events.parquet    every event: run, seed, day, date, kind, subject, detail, event_id
+                      (its index within the run), causes (ids of the earlier events of the
+                      same run that led to it), conditions (the state conditions, as text)
     summary.csv       the summary table printed by ``wargame run``
     parts/            only while a batch is running or was interrupted: finished runs,
                       one file set per chunk of runs, merged into the tables above at the end
@@ -80,8 +82,14 @@ EVENT_SCHEMA = pa.schema(
         ("kind", pa.string()),
         ("subject", pa.string()),
         ("detail", pa.string()),
+        ("event_id", pa.int32()),
+        ("causes", pa.list_(pa.int32())),
+        ("conditions", pa.string()),
     ]
 )
+#: Event columns added after the first format; a batch written before them reads them as
+#: empty (see :func:`complete_events`).
+EVENT_CAUSE_COLUMNS = ("event_id", "causes", "conditions")
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -219,9 +227,34 @@ def events_table(df: pd.DataFrame | None, run: int, seed: int) -> pa.Table:
             "kind": pa.array(text("kind"), pa.string()),
             "subject": pa.array(text("subject"), pa.string()),
             "detail": pa.array(text("detail"), pa.string()),
+            "event_id": pa.array(np.asarray(df["event_id"], dtype=np.int32) if "event_id" in df
+                                 else np.arange(n, dtype=np.int32)),
+            "causes": pa.array([[int(c) for c in v] for v in df["causes"]] if "causes" in df
+                               else [[] for _ in range(n)], pa.list_(pa.int32())),
+            "conditions": pa.array(text("conditions") if "conditions" in df else [""] * n,
+                                   pa.string()),
         },
         schema=EVENT_SCHEMA,
     )
+
+
+def complete_events(t: pa.Table) -> pa.Table:
+    """An events table with the cause columns, filled for a batch written before them: the
+    event id is the row number within its run, no causes, no conditions."""
+    if all(c in t.column_names for c in EVENT_CAUSE_COLUMNS) or "run" not in t.column_names:
+        return t
+    n = t.num_rows
+    if "event_id" not in t.column_names:
+        run = t.column("run").to_numpy()
+        start = np.r_[0, np.flatnonzero(np.diff(run)) + 1] if n else np.zeros(0, int)
+        lengths = np.diff(np.r_[start, n])
+        ids = np.arange(n) - np.repeat(start, lengths)
+        t = t.append_column("event_id", pa.array(ids.astype(np.int32)))
+    if "causes" not in t.column_names:
+        t = t.append_column("causes", pa.array([[] for _ in range(n)], pa.list_(pa.int32())))
+    if "conditions" not in t.column_names:
+        t = t.append_column("conditions", pa.array([""] * n, pa.string()))
+    return t
 
 
 def _normalise(t: pa.Table) -> pa.Table:
@@ -321,6 +354,8 @@ def consolidate(
                         t = cache[1]
                     mask = pc.is_in(t.column("run"), value_set=pa.array(runs, pa.int32()))
                     piece = t.filter(mask)
+                    if table == "events":  # a part written before the cause columns
+                        piece = complete_events(piece)
                     keys = [("run", "ascending")]
                     if "day" in piece.column_names:
                         keys.append(("day", "ascending"))
@@ -437,12 +472,16 @@ class Results:
         for src, runs in sorted(by_src.items()):
             t = pq.read_table(part_path(self.path, src, name), columns=columns)
             t = t.filter(pc.is_in(t.column("run"), value_set=pa.array(runs, pa.int32())))
-            pieces.append(t.replace_schema_metadata(None))
+            t = t.replace_schema_metadata(None)
+            pieces.append(complete_events(t) if name == "events" and columns is None else t)
         if not pieces:
             return pd.DataFrame(columns=list(columns or []))
         t = concat_parts(pieces)
         keys = [("run", "ascending")] + ([("day", "ascending")] if "day" in t.column_names else [])
-        return t.sort_by(keys).to_pandas()
+        t = t.sort_by(keys)
+        if name == "events" and columns is None:
+            t = complete_events(t)
+        return t.to_pandas()
 
     @cached_property
     def daily(self) -> pd.DataFrame:

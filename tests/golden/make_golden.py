@@ -29,7 +29,10 @@ def records() -> dict[str, pd.DataFrame]:
         for seed in SEEDS:
             res = run(scn, seed)
             daily.append(res.daily.assign(seed=seed))
-            events.append(res.events.assign(seed=seed))
+            # causes as text ("3 5"): a list column would not compare after a Parquet round trip
+            ev = res.events.assign(seed=seed)
+            ev["causes"] = [" ".join(map(str, c)) for c in ev["causes"]]
+            events.append(ev)
         out[f"{name}.daily"] = pd.concat(daily, ignore_index=True)
         out[f"{name}.events"] = pd.concat(events, ignore_index=True)
     return out
