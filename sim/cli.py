@@ -638,3 +638,25 @@ def calibrate(
         with user_errors():
             files = write_report(cal, scn, report, observations, workers=workers)
         console.print(f"wrote {report}/ ({', '.join(f.name for f in files)})")
+
+
+# --------------------------------------------------------------------------- app
+
+
+@app.command("app")
+def app_command(
+    port: Annotated[int, typer.Option("--port", min=0, max=65535,
+                                      help="Port to listen on (0: any free port).")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (default: this "
+                                                     "machine only).")] = "127.0.0.1",
+) -> None:
+    """Open the browser app: watch a run, play a side, browse batches (needs the app extra)."""
+    import importlib
+
+    # sim.app is the layer above the CLI: loaded by name, only when this command runs
+    try:
+        serve = importlib.import_module("sim.app").serve
+    except ImportError as exc:
+        raise fail(f"the app needs the app extra: pip install -e '.[app]' ({exc})") from None
+    console.print(f"wargame app on http://{host}:{port}/ (Ctrl-C stops it)")
+    raise typer.Exit(serve(host=host, port=port))

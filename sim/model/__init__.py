@@ -10,7 +10,7 @@ Modules: ``model`` (WarModel, run, RunResult), ``agents`` (Grouping, commands), 
 
 from typing import Any
 
-_LAZY = ("RECORD_COLUMNS", "RunResult", "WarModel", "run")
+_LAZY = ("RECORD_COLUMNS", "OrderError", "PlayerCommand", "RunResult", "WarModel", "run")
 
 
 def __getattr__(name: str) -> Any:

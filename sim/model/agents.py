@@ -33,7 +33,7 @@ from sim.model.state import (
 
 if TYPE_CHECKING:
     from sim.model.model import WarModel
-    from sim.scenario import GroupingSpec, RussianPolicy, UkrainianPolicy
+    from sim.scenario import GameOrder, GroupingSpec, RussianPolicy, UkrainianPolicy
 
 
 def _row(name: str, doc: str) -> property:
@@ -89,6 +89,9 @@ class Command(mesa.Agent):
     def __init__(self, model: WarModel, side: int) -> None:
         super().__init__(model)
         self.side = side
+        #: intensity multiplier per global sector of this side's operations (1 = an ordinary
+        #: day's fighting); read by the model's combat step
+        self.tempo = np.ones(model.n_sectors)
 
     # -- shared helpers --------------------------------------------------------------------
     def _mine(self, front: int | None = None) -> np.ndarray:
@@ -233,8 +236,6 @@ class RussianCommand(Command):
         self.op_start = [0, 0]
         self.op_strength = [0.0, 0.0]   # troops on the front when the operation began
         self.pause_until = [0, 0]
-        #: intensity multiplier per global sector (the operations' main efforts), read by combat
-        self.tempo = np.ones(model.n_sectors)
 
     def step(self) -> None:
         m, p = self.model, self.policy
@@ -565,6 +566,166 @@ class UkrainianCommand(Command):
             conditions.append(f"places lost: {', '.join(lost)}")
             causes += m.last(*(("place", m.place_index[name]) for name in lost))
         return conditions, causes
+
+
+class OrderError(ValueError):
+    """An order the player's side cannot carry out; the message says which and why."""
+
+
+class PlayerCommand(Command):
+    """A side whose orders come from outside (a player in the app, or a saved game's order
+    log) instead of its policy.
+
+    Orders (:class:`~sim.scenario.GameOrder`) wait in a queue and are applied on their day, in
+    the command phase of that day's step, through the force state's methods and
+    ``model.order_transfer``, exactly as a policy's orders are; so a game replays bit for bit.
+    Between orders the side's groupings keep their postures (broken groupings still withdraw
+    by themselves). An impossible order raises :class:`OrderError`.
+    """
+
+    def __init__(self, model: WarModel, side: int, orders: list[GameOrder] | tuple = ()) -> None:
+        super().__init__(model, side)
+        self.queue: list[GameOrder] = list(orders)
+        self.applied: list[GameOrder] = []  # the order log of a saved game
+        self.withdrawn = False
+
+    def submit(self, order: GameOrder) -> None:
+        """Queue ``order`` for its day (after today), checked against the current state."""
+        if order.day <= self.model.day:
+            raise OrderError(f"{self._what(order)}: day {order.day} has been played already "
+                             f"(today is day {self.model.day})")
+        self._resolve(order)
+        self.queue.append(order)
+
+    def step(self) -> None:
+        day = self.model.day
+        late = [o for o in self.queue if o.day < day]
+        if late:
+            raise OrderError(f"{self._what(late[0])}: its day has passed (today is day {day})")
+        for order in [o for o in self.queue if o.day == day]:
+            self._apply(order)
+            self.queue.remove(order)
+            self.applied.append(order)
+
+    # -- orders ------------------------------------------------------------------------------
+    def _what(self, order: GameOrder) -> str:
+        return f"day {order.day} {order.kind} order"
+
+    def _fail(self, order: GameOrder, why: str) -> OrderError:
+        return OrderError(f"{self._what(order)}: {why}")
+
+    def _indices(self, order: GameOrder) -> list[int]:
+        m, f = self.model, self.model.forces
+        by_name = {g.name: g.index for g in m.groupings}
+        out = []
+        for name in order.groupings:
+            i = by_name.get(name)
+            if i is None:
+                raise self._fail(order, f"unknown grouping '{name}'")
+            if f.side[i] != self.side:
+                raise self._fail(order, f"'{name}' is not one of {SIDES[self.side]}'s groupings")
+            if f.pending[i]:
+                raise self._fail(order, f"'{name}' has not entered the theatre yet")
+            if f.posture[i] == TRANSIT:
+                raise self._fail(order, f"'{name}' is in transit until day "
+                                        f"{m.day + int(f.transit_left[i])}")
+            out.append(i)
+        return out
+
+    def _gsec(self, order: GameOrder, front: int) -> int:
+        m = self.model
+        names = m.maps[FRONTS[front]].sector_names
+        if order.sector not in names:
+            raise self._fail(order, f"unknown sector '{order.sector}' on the {FRONTS[front]} "
+                                    f"front; allowed: {', '.join(names)}")
+        return int(m.sector_offset[front] + names.index(order.sector))
+
+    def _resolve(self, order: GameOrder) -> tuple[list[int], int | None]:
+        """(grouping indices, global sector) of a feasible order; raises OrderError."""
+        m, f, kind = self.model, self.model.forces, order.kind
+        idx = self._indices(order)
+        gsec = None
+        if kind in ("transfer", "posture"):
+            gsec = self._gsec(order, FRONTS.index(order.front))
+        if kind == "posture":
+            here = self._mine() & f.in_line & ~f.broken & (f.gsec == gsec)
+            if not here.any():
+                raise self._fail(order, f"no {SIDES[self.side]} grouping in the line at "
+                                        f"{m.sector_label(gsec)}")
+        elif kind == "reserve":
+            for i in idx:
+                if not f.in_line[i]:
+                    raise self._fail(order, f"'{m.groupings[i].name}' is not in the line "
+                                            f"({POSTURE_NAMES[f.posture[i]]})")
+        elif kind == "commit":
+            fronts = {int(f.front[i]) for i in idx}
+            if len(fronts) > 1:
+                raise self._fail(order, "reserves of both fronts in one commit order")
+            front = fronts.pop()
+            if order.front is not None and FRONTS.index(order.front) != front:
+                raise self._fail(order, f"reserves commit on their own front ({FRONTS[front]}); "
+                                        "transfer them first")
+            for i in idx:
+                if f.posture[i] != RESERVE:
+                    raise self._fail(order, f"'{m.groupings[i].name}' is not in reserve "
+                                            f"({POSTURE_NAMES[f.posture[i]]})")
+            gsec = self._gsec(order, front)
+        elif kind == "talks":
+            if order.talks == "open" and m.talks_state() != "none":
+                raise self._fail(order, f"talks are already {m.talks_state()}")
+            if order.talks == "accept" and m.talks_state() != "open":
+                raise self._fail(order, f"no talks to accept (talks: {m.talks_state()})")
+        elif kind == "withdraw":
+            if self.side != UA:
+                raise self._fail(order, "only Ukraine withdraws from the Kursk salient")
+            if self.withdrawn:
+                raise self._fail(order, "the salient has been evacuated already")
+            if not (self._mine(KURSK) & (f.posture != TRANSIT)).any():
+                raise self._fail(order, "no Ukrainian grouping left in Kursk oblast")
+            if m.corridor_margin_km <= 0:
+                raise self._fail(order, "the Sudzha corridor is cut: no way out")
+        return idx, gsec
+
+    def _apply(self, order: GameOrder) -> None:
+        m, f = self.model, self.model.forces
+        idx, gsec = self._resolve(order)
+        cause = f"{SIDES[self.side]} player's order"
+        if order.kind == "transfer":
+            front = FRONTS.index(order.front)
+            for i in idx:
+                if f.front[i] == front:
+                    f.move(i, gsec, DEFEND if f.posture[i] == RESERVE else None)
+                    m.log("regrouped", m.groupings[i].name,
+                          f"-> {m.sector_label(gsec)}; {cause}")
+                else:
+                    m.order_transfer(i, front, gsec, cause)
+        elif order.kind == "posture":
+            here = np.flatnonzero(self._mine() & f.in_line & ~f.broken & (f.gsec == gsec))
+            f.set_posture(here, ATTACK if order.posture == "attack" else DEFEND)
+            m.log("posture", m.sector_label(gsec), f"{order.posture}: {self._names(here)}; "
+                                                   f"{cause}")
+        elif order.kind == "reserve":
+            f.set_posture(idx, RESERVE)
+            m.log("reserve_pulled", self._names(np.array(idx)), cause)
+        elif order.kind == "commit":
+            f.move(idx, gsec, DEFEND)
+            m.log("reserve_committed", self._names(np.array(idx)),
+                  f"to {m.sector_label(gsec)}; {cause}")
+        elif order.kind == "talks":
+            if order.talks == "open":
+                m.open_talks(cause)
+            else:
+                m.accept_talks(self.side, cause)
+        elif order.kind == "withdraw":
+            self.withdrawn = True
+            inside = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
+            m.log("withdrawal", "Kursk salient", cause)
+            targets = m.front_sectors(DONETSK)
+            if order.sector:
+                targets = np.array([self._gsec(order, DONETSK)])
+            for k, i in enumerate(inside):
+                m.order_transfer(int(i), DONETSK, int(targets[k % len(targets)]),
+                                 "withdrawal from Kursk")
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

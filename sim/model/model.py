@@ -18,7 +18,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.model.agents import Command, Grouping, RussianCommand, UkrainianCommand
+from sim.model.agents import (
+    Command,
+    Grouping,
+    OrderError,  # noqa: F401 - re-exported by sim.model
+    PlayerCommand,
+    RussianCommand,
+    UkrainianCommand,
+)
 from sim.model.kernels import combat, diplomacy, logistics, morale, operations
 from sim.model.record import COLUMN, DailyRecord, RunResult, side_columns
 from sim.model.state import (
@@ -61,8 +68,16 @@ class WarModel(mesa.Model):
         self._build_space()
         self.forces = self._build_forces()
         self.groupings = [Grouping(self, i, g) for i, g in enumerate(scenario.groupings)]
-        self.ru_command = RussianCommand(self, scenario.policy.ru)
-        self.ua_command = UkrainianCommand(self, scenario.policy.ua)
+        game = scenario.game
+        # A played game: the player's side takes orders from outside (run() hands it back to
+        # its policy after the played days).
+        self.player: PlayerCommand | None = None
+        if game is not None:
+            self.player = PlayerCommand(self, SIDES.index(game.player), game.orders)
+        self.ru_command = (self.player if game is not None and game.player == "ru"
+                           else RussianCommand(self, scenario.policy.ru))
+        self.ua_command = (self.player if game is not None and game.player == "ua"
+                           else UkrainianCommand(self, scenario.policy.ua))
         self.commands = self.agents.select(agent_type=Command)
         self._build_state()
         self._record_row()
@@ -160,6 +175,7 @@ class WarModel(mesa.Model):
         self.attack_sectors = np.zeros((2, 2))  # [side, front]: sectors where the side attacks
         self.returns_due = np.zeros((2, s.combat.wounded_return_days + 1), dtype=np.int64)
         self.diplo = NO_TALKS
+        self.accepts = [False, False]  # [side]: a player accepted the talks (fully willing)
         self.ceasefire_start_day: int | None = None
         self.first_ceasefire_day: int | None = None
         self.ceasefire_lines: dict[str, float] = {}
@@ -263,6 +279,39 @@ class WarModel(mesa.Model):
                         causes=causes, conditions=conditions,
                         keys=[("grouping", i), ("transfer", i)])
 
+    # ------------------------------------------------------------------ play mode
+    def talks_state(self) -> str:
+        return ("none", "open", "agreed", "ceasefire")[self.diplo]
+
+    def open_talks(self, cause: str) -> None:
+        """Talks open now (a player's order), whatever the scenario's talks date."""
+        if self.diplo == NO_TALKS:
+            self.diplo = TALKS
+            self.log("talks_opened", "diplomacy", cause)
+
+    def accept_talks(self, side: int, cause: str) -> None:
+        """``side`` is fully willing to agree from now on; agreement still needs the other."""
+        self.accepts[side] = True
+        self.log("talks_accepted", SIDES[side], cause)
+
+    def hand_back(self) -> None:
+        """The player's side follows its scenario policy from now on."""
+        cmd = self.player
+        if cmd is None:
+            return
+        cmd.remove()
+        if cmd.side == RU:
+            self.ru_command = RussianCommand(self, self.scn.policy.ru)
+        else:
+            self.ua_command = UkrainianCommand(self, self.scn.policy.ua)
+            self.ua_command.withdrawn = cmd.withdrawn
+        self.commands = self.agents.select(agent_type=Command)
+        self.player = None
+
+    def reseed(self, seed: int | np.random.SeedSequence) -> None:
+        """Draw every random number from here on from a new generator seeded with ``seed``."""
+        self.rng = np.random.default_rng(seed)
+
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One day: diplomacy, orders, movement, logistics, combat, morale, indices, record."""
@@ -363,6 +412,8 @@ class WarModel(mesa.Model):
                 d.ua_willingness, bargaining_value=self._bargaining[self.day - 1],
                 bargaining_weight=d.bargaining_weight,
                 momentum_km2_per_day=-momentum, momentum_weight=d.momentum_weight)
+            w_ru, w_ua = (np.inf if self.accepts[RU] else w_ru), (np.inf if self.accepts[UA]
+                                                                  else w_ua)
             p = diplomacy.agreement_probability(w_ru, w_ua, d.max_daily_probability)
             if self.rng.random() < p:
                 self.diplo = AGREED
@@ -729,8 +780,20 @@ class WarModel(mesa.Model):
 
 
 def run(scenario: Scenario, seed: int, days: int | None = None) -> RunResult:
-    """Run one replicate of ``scenario`` with ``seed`` to the horizon and return its record."""
-    model = WarModel(scenario, rng=seed, days=days)
+    """Run one replicate of ``scenario`` with ``seed`` to the horizon and return its record.
+
+    A scenario with a ``game:`` section is a saved game: its played days are replayed with the
+    game's seed and its order log (the same record as when it was played); from there both
+    sides follow their policies with a generator seeded from ``seed``, so a batch continues
+    the played game N times.
+    """
+    game = scenario.game
+    model = WarModel(scenario, rng=seed if game is None else game.seed, days=days)
+    if game is not None:
+        while model.running and model.day < game.played_days:
+            model.step()
+        model.hand_back()
+        model.reseed(seed)
     while model.running:
         model.step()
     return model.result()

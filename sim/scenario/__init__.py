@@ -16,7 +16,15 @@ Modules: ``errors``, ``units``, ``schema``, ``tree`` (plain-data views), ``overr
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import load_scenario, read_yaml, validate_tree, with_values
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.schema import GroupingSpec, RussianPolicy, Scenario, UkrainianPolicy
+from sim.scenario.schema import (
+    ORDER_KINDS,
+    Game,
+    GameOrder,
+    GroupingSpec,
+    RussianPolicy,
+    Scenario,
+    UkrainianPolicy,
+)
 from sim.scenario.tree import (
     get_path,
     list_index,
@@ -26,7 +34,8 @@ from sim.scenario.tree import (
 )
 
 __all__ = [
-    "GroupingSpec", "RussianPolicy", "Scenario", "ScenarioError", "UkrainianPolicy",
+    "ORDER_KINDS", "Game", "GameOrder", "GroupingSpec", "RussianPolicy", "Scenario",
+    "ScenarioError", "UkrainianPolicy",
     "apply_overrides", "get_path", "list_index", "load_scenario", "read_yaml", "resolved_yaml",
     "scenario_dict", "scenario_hash", "validate_tree", "with_values",
 ]

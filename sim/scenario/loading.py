@@ -242,6 +242,8 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
     for side in ("ru", "ua"):
         if not any(g.side == side for g in scn.groupings):
             at(("groupings",), f"no grouping for side '{side}'")
+    if scn.game is not None:
+        _check_game(scn, maps, at)
     for key, rng in scn.calibration.items():
         if rng.low >= rng.high:
             at(("calibration", key), f"low {rng.low} must be below high {rng.high}")
@@ -249,6 +251,32 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
             at(("calibration", key), "not a numeric parameter of the scenario")
     return problems
 
+
+
+def _check_game(scn: Scenario, maps: dict, at: Any) -> None:
+    """The order log names the player's groupings and real sectors, within the played days."""
+    game = scn.game
+    if game.played_days > scn.days:
+        at(("game", "played_days"), f"{game.played_days} is beyond the horizon of {scn.days} days")
+    sides = {g.name: g.side for g in scn.groupings}
+    for j, order in enumerate(game.orders):
+        if order.day > game.played_days:
+            at(("game", "orders", j, "day"), f"day {order.day} is after played_days "
+               f"{game.played_days}")
+        for name in order.groupings:
+            if name not in sides:
+                hint = difflib.get_close_matches(name, sorted(sides), n=1)
+                did = f" (did you mean '{hint[0]}'?)" if hint else ""
+                at(("game", "orders", j, "groupings"), f"unknown grouping '{name}'{did}")
+            elif sides[name] != game.player:
+                at(("game", "orders", j, "groupings"), f"'{name}' is not a grouping of the "
+                   f"player's side '{game.player}'")
+        fmap = maps.get(order.front) if order.front else None
+        if fmap is not None and order.sector and order.sector not in fmap.sector_names:
+            at(("game", "orders", j, "sector"), f"unknown sector '{order.sector}' on the "
+               f"{order.front} front; allowed: {', '.join(fmap.sector_names)}")
+        if order.kind == "withdraw" and game.player != "ua":
+            at(("game", "orders", j, "kind"), "only Ukraine withdraws from the Kursk salient")
 
 
 def with_values(scn: Scenario, values: Mapping[str, Any]) -> Scenario:

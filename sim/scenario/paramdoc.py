@@ -57,6 +57,7 @@ FALLBACK_DOC: dict[str, str] = {
 # Numeric fields without a unit, and why that is right.
 UNITLESS_OK: dict[str, str] = {
     "seed": "an identifier for the random stream, not a quantity",
+    "game.seed": "an identifier for the random stream, not a quantity",
     "calibration.<parameter>.low": "in the unit of the parameter it calibrates",
     "calibration.<parameter>.high": "in the unit of the parameter it calibrates",
 }
@@ -78,6 +79,7 @@ SECTION_TITLES: dict[str, str] = {
     "policy": "Command policies",
     "groupings": "Groupings (order of battle; one list item per grouping)",
     "calibration": "Calibration ranges",
+    "game": "Played game (a saved game from the app: player side, seed, order log)",
 }
 
 

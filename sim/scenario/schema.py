@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from sim.scenario.units import Q, Strict, unit_of
 
@@ -333,6 +333,52 @@ class GroupingSpec(Strict):
     source: str = ""
 
 
+ORDER_KINDS = ("transfer", "posture", "reserve", "commit", "talks", "withdraw")
+#: The fields each kind of order needs besides ``day`` and ``kind``.
+ORDER_FIELDS: dict[str, tuple[str, ...]] = {
+    "transfer": ("groupings", "front", "sector"), "posture": ("front", "sector", "posture"),
+    "reserve": ("groupings",), "commit": ("groupings", "sector"), "talks": ("talks",),
+    "withdraw": (),
+}
+
+
+class GameOrder(Strict):
+    """One order of a played game, applied at the start of its day (before movement)."""
+
+    day: Q("days", ge=1, le=1000, kind=int, doc="day the order is given (1 = the first step)")
+    kind: Literal["transfer", "posture", "reserve", "commit", "talks", "withdraw"] = Field(
+        description="transfer: groupings to a sector (another front: in transit for the side's "
+                    "transfer_days); posture: attack or defend with the side's line groupings "
+                    "in a sector; reserve: pull groupings out of the line; commit: reserves "
+                    "into a sector of their front; talks: open or accept talks; withdraw: "
+                    "Ukraine leaves the Kursk salient")
+    groupings: list[str] = Field(default_factory=list, description="grouping names")
+    front: FrontName | None = Field(None, description="front of the sector (transfer, posture)")
+    sector: str | None = Field(None, description="sector name on that front")
+    posture: Literal["attack", "defend"] | None = Field(None, description="for kind posture")
+    talks: Literal["open", "accept"] | None = Field(None, description="for kind talks")
+
+    @model_validator(mode="after")
+    def _needs(self) -> GameOrder:
+        missing = [k for k in ORDER_FIELDS[self.kind] if not getattr(self, k)]
+        if missing:
+            raise ValueError(f"a {self.kind} order needs {', '.join(missing)}")
+        return self
+
+
+class Game(Strict):
+    """A played game: one side's orders came from a player. ``wargame run`` replays them with
+    the game's seed up to ``played_days``, then runs the remaining days by policy with each
+    replicate's seed (the played game continued N times)."""
+
+    player: Side = Field(description="the side whose orders come from the player")
+    seed: int = Field(ge=0, description="the seed the game was played with")
+    played_days: Q("days", 0, ge=0, le=1000, kind=int, doc="days played (replayed exactly)")
+    decision_every_days: Q("days", 7, ge=1, le=365, kind=int,
+                           doc="days between decision points in the app")
+    orders: list[GameOrder] = Field(default_factory=list, description="the order log")
+
+
 class CalibrationParam(Strict):
     low: float
     high: float
@@ -360,6 +406,7 @@ class Scenario(Strict):
     groupings: list[GroupingSpec] = Field(min_length=1)
     calibration: dict[str, CalibrationParam] = Field(
         default_factory=dict, description="parameter path -> fitting range")
+    game: Game | None = Field(None, description="a played game (see Game); none = no player")
     source_path: Path | None = Field(None, exclude=True)
 
     def map_path(self, front: str) -> Path:

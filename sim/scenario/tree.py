@@ -13,8 +13,12 @@ from sim.scenario.schema import Scenario
 
 
 def scenario_dict(scn: Scenario) -> dict:
-    """The fully resolved scenario as plain JSON-able data."""
-    return scn.model_dump(mode="json")
+    """The fully resolved scenario as plain JSON-able data (no ``game`` key unless the scenario
+    is a saved game, so the resolved YAML and hash of every other scenario stay as they were)."""
+    data = scn.model_dump(mode="json")
+    if data.get("game") is None:
+        data.pop("game", None)
+    return data
 
 
 def resolved_yaml(scn: Scenario) -> str:

@@ -540,6 +540,14 @@ def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool
     return im
 
 
+def draw_front_map(ax, fm, prob: np.ndarray, line: np.ndarray, *, places: bool = True,
+                   title: str = "") -> Any:
+    """Terrain, the cell layer ``prob`` (P(Ukraine holds), or 0/1 for one run's state), the
+    start line, ``line`` (one line vector per sector) and named places on ``ax``: the map the
+    CLI draws, for the app's live maps."""
+    return _draw_map(ax, fm, prob, line, places=places, title=title)
+
+
 def map_legend_handles() -> list[Any]:
     return [Line2D([], [], color="#000000", ls="--", lw=1.2, label="start line (5 Jan 2025)"),
             Line2D([], [], color="#D55E00", lw=1.8, label="median line on the day shown"),

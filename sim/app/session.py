@@ -1,0 +1,213 @@
+"""The app's logic, without a browser: models built from the page's levers, a played game
+with its decision points, order log, Monte Carlo preview and save, and batch browsing. The
+pages only call these (and the tests do too)."""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.model import WarModel
+from sim.scenario import (
+    Game,
+    GameOrder,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    resolved_yaml,
+    with_values,
+)
+
+AS_SCENARIO = "as scenario"
+#: Events that stop a played game before its weekly decision point.
+TRIGGERS = frozenset({"transfer_departed", "withdrawal", "agreement", "ceasefire_started",
+                      "ceasefire_collapsed", "place_captured", "grouping_broken", "talks_opened"})
+TALKS_DATES = (AS_SCENARIO, "none", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01")
+
+
+def app_root() -> Path:
+    """The folder holding ``scenarios/`` and ``results/`` (``wargame app`` sets it)."""
+    return Path(os.environ.get("WARGAME_ROOT", Path.cwd()))
+
+
+def scenario_files(root: Path | None = None) -> list[str]:
+    folder = (root or app_root()) / "scenarios"
+    return sorted(p.name for p in folder.glob("*.yaml"))
+
+
+def result_folders(root: Path | None = None) -> list[str]:
+    folder = (root or app_root()) / "results"
+    return sorted(p.parent.name for p in folder.glob("*/manifest.json"))
+
+
+def watch_scenario(scenario_file: str, *, reinforce: str = AS_SCENARIO,
+                   transfer_groupings: int = -1, trigger_day: int = -1,
+                   talks_open: str = AS_SCENARIO, ua_counterattack: str = AS_SCENARIO,
+                   ua_withdraw: str = AS_SCENARIO, withdraw_area_km2: int = -1,
+                   root: Path | None = None) -> Scenario:
+    """The scenario file under ``scenarios/`` with the page's levers applied (validated like
+    ``--set``); ``AS_SCENARIO`` or -1 leaves a lever as the file has it."""
+    scn = load_scenario((root or app_root()) / "scenarios" / scenario_file)
+    values: dict[str, Any] = {}
+    onoff = {"on": True, "off": False}
+    if reinforce in onoff:
+        values["policy.ru.reinforce_kursk.enabled"] = onoff[reinforce]
+    if transfer_groupings >= 0:
+        values["policy.ru.reinforce_kursk.groupings"] = transfer_groupings
+    if trigger_day >= 0:
+        values["policy.ru.reinforce_kursk.trigger_day"] = trigger_day
+    if talks_open != AS_SCENARIO:
+        values["diplomacy.talks_open"] = None if talks_open == "none" else talks_open
+    if ua_counterattack in onoff:
+        values["policy.ua.kursk_counterattack"] = onoff[ua_counterattack]
+    if ua_withdraw in onoff:
+        values["policy.ua.withdraw_from_kursk"] = onoff[ua_withdraw]
+    if withdraw_area_km2 >= 0:
+        values["policy.ua.withdraw_area_below_km2"] = withdraw_area_km2
+    return with_values(scn, values) if values else scn
+
+
+class WatchModel(WarModel):
+    """The model of the Watch page: keyword parameters only, as Mesa's SolaraViz re-creates
+    the model from its controls on Reset."""
+
+    def __init__(self, scenario_file: str = "baseline.yaml", seed: int = 1,
+                 reinforce: str = AS_SCENARIO, transfer_groupings: int = -1,
+                 trigger_day: int = -1, talks_open: str = AS_SCENARIO,
+                 ua_counterattack: str = AS_SCENARIO, ua_withdraw: str = AS_SCENARIO,
+                 withdraw_area_km2: int = -1) -> None:
+        scn = watch_scenario(scenario_file, reinforce=reinforce,
+                             transfer_groupings=transfer_groupings, trigger_day=trigger_day,
+                             talks_open=talks_open, ua_counterattack=ua_counterattack,
+                             ua_withdraw=ua_withdraw, withdraw_area_km2=withdraw_area_km2)
+        super().__init__(scn, rng=int(seed))
+        self.scenario_file = scenario_file
+
+
+def check_upload(name: str, data: bytes, root: Path | None = None) -> str:
+    """Validate an uploaded scenario with the CLI's loader; keep it as
+    ``scenarios/uploaded-<name>`` (so ``extends:`` and map paths resolve as for the shipped
+    files) and return that file name. Raises ScenarioError with the CLI's text."""
+    folder = (root or app_root()) / "scenarios"
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(name).stem)[:60]
+    target = folder / f"uploaded-{stem or 'scenario'}.yaml"
+    tmp = folder / f".upload-{os.getpid()}.yaml"
+    tmp.write_bytes(data)
+    try:
+        load_scenario(tmp)
+    except ScenarioError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ScenarioError([p.replace(str(tmp), name) for p in exc.problems]) from None
+    tmp.replace(target)
+    return target.name
+
+
+# ------------------------------------------------------------------------------- play
+
+
+def _copy(model: WarModel) -> WarModel:
+    """A deep copy of the model that shares the immutable maps and scenario."""
+    memo: dict[int, Any] = {id(m): m for m in model.maps.values()}
+    memo[id(model.scn)] = model.scn
+    return copy.deepcopy(model, memo)
+
+
+def preview(model: WarModel, seed: int, n: int = 50, days: int = 28,
+            columns: tuple[str, ...] = ("kursk_ua_km2", "donetsk_ru_gain_km2")
+            ) -> dict[str, np.ndarray]:
+    """``n`` Monte Carlo continuations of ``days`` days from the model's current state (queued
+    orders included; the player's side otherwise holds its orders). Copy k is reseeded from
+    child k of ``SeedSequence(seed, spawn_key=(day,))``, so a preview is reproducible.
+    Returns each column as an array of runs × (days + 1), day 0 being today."""
+    today = model.day
+    days = max(0, min(days, model.days - today))
+    children = np.random.SeedSequence(seed, spawn_key=(today,)).spawn(n)
+    out = {c: np.empty((n, days + 1)) for c in columns}
+    for k, child in enumerate(children):
+        m = _copy(model)
+        m.reseed(child)
+        for _ in range(days):
+            m.step()
+        rec = m.record_columns()
+        for c in columns:
+            out[c][k] = rec[c][today:today + days + 1]
+    return out
+
+
+@dataclass
+class PlaySession:
+    """One played game: the player's side takes orders at decision points (every
+    ``every`` days and when a trigger event fires); the other side follows its policy."""
+
+    scenario_file: str
+    player: str = "ua"
+    seed: int = 1
+    every: int = 7
+    root: Path | None = None
+    model: WarModel = field(init=False)
+    scenario: Scenario = field(init=False)
+    reason: str = field(init=False, default="start of the game")
+
+    def __post_init__(self) -> None:
+        base = load_scenario((self.root or app_root()) / "scenarios" / self.scenario_file)
+        game = Game(player=self.player, seed=self.seed, decision_every_days=self.every)
+        self.scenario = base.model_copy(update={"game": game})
+        self.model = WarModel(self.scenario, rng=self.seed)
+
+    @property
+    def day(self) -> int:
+        return self.model.day
+
+    @property
+    def over(self) -> bool:
+        return not self.model.running
+
+    def my_groupings(self) -> list[str]:
+        side = 0 if self.player == "ru" else 1
+        return [g.name for g in self.model.groupings if g.side == side]
+
+    def order(self, kind: str, **fields: Any) -> GameOrder:
+        """Queue an order for tomorrow; raises OrderError or pydantic's ValueError."""
+        o = GameOrder(day=self.model.day + 1, kind=kind,
+                      **{k: v for k, v in fields.items() if v not in (None, "", [])})
+        self.model.player.submit(o)
+        return o
+
+    def queued(self) -> list[GameOrder]:
+        return list(self.model.player.queue)
+
+    def advance(self) -> str:
+        """Play on to the next decision point; returns why the game stopped there."""
+        m = self.model
+        while m.running:
+            n0 = len(m.events)
+            m.step()
+            fired = [e for e in m.events[n0:] if e[1] in TRIGGERS]
+            if not m.running:
+                self.reason = "end of the game"
+            elif fired:
+                self.reason = f"{fired[0][1].replace('_', ' ')}: {fired[0][2]}"
+            elif m.day % self.every == 0:
+                self.reason = "weekly decision point"
+            else:
+                continue
+            return self.reason
+        self.reason = "end of the game"
+        return self.reason
+
+    def preview(self, n: int = 50, days: int = 28) -> dict[str, np.ndarray]:
+        return preview(self.model, self.seed, n, days)
+
+    def saved(self) -> Scenario:
+        """The game so far as a scenario (the format ``wargame run`` reads)."""
+        game = self.scenario.game.model_copy(update={
+            "played_days": self.model.day, "orders": list(self.model.player.applied)})
+        return self.scenario.model_copy(update={"game": game})
+
+    def save_yaml(self) -> str:
+        return resolved_yaml(self.saved())
