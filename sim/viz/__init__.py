@@ -12,6 +12,7 @@ _WHERE = {
     "load_batches": "plots", "make_plots": "plots",
     "fig_history": "calibration", "write_calibration_report": "calibration",
     "write_report": "report",
+    "explain_figures": "explain_plots", "write_explain_figures": "explain_plots",
     "report_section": "sensitivity_plots", "write_figures": "sensitivity_plots",
 }
 _RENAMED = {"write_calibration_report": "write_report"}
