@@ -132,6 +132,6 @@ def test_modes_of_a_bimodal_outcome_are_named_with_shares():
     x = np.r_[np.zeros(120), rng.normal(420, 30, 80)]
     modes = find_modes(x)
     assert len(modes) == 2
-    assert modes[0].name() == "cleared" and modes[0].share == pytest.approx(0.6, abs=0.02)
+    assert modes[0].name() == "near 0 km²" and modes[0].share == pytest.approx(0.6, abs=0.02)
     assert abs(modes[1].centre - 420) < 15
     assert len(find_modes(rng.normal(300, 20, 200))) == 1

@@ -11,6 +11,9 @@ from typing import Any
 
 _WHERE = {
     "Calibration": "calibration",
+    "CalibrationStatus": "status",
+    "UNCALIBRATED": "status",
+    "calibration_status": "status",
     "CalibrationError": "calibration",
     "CompareError": "comparison",
     "DEFAULT_BUDGET": "calibration",

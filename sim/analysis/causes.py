@@ -312,7 +312,7 @@ class Mode:
     sd: float
 
     def name(self) -> str:
-        return "cleared" if self.centre < 1.0 else f"held ~{self.centre:,.0f} km²"
+        return "near 0 km²" if self.centre < 1.0 else f"held ~{self.centre:,.0f} km²"
 
 
 def find_modes(values: np.ndarray, max_modes: int = 3, seed: int = 0) -> list[Mode]:
@@ -481,6 +481,35 @@ class OptionExplanation:
     features: pd.DataFrame = field(repr=False)
     outcome: np.ndarray = field(repr=False)
 
+    def to_text(self) -> str:
+        """Classes, modes, discovery and representative chains, as plain text."""
+        o = self
+        out = ["Outcome classes:"]
+        out += [f"  {k}: {100 * v:.0f} %" for k, v in o.shares.items()]
+        out.append(f"Kursk held by Ukraine on day {o.class_day}, modes (Gaussian mixture, "
+                   "BIC):")
+        out += [f"  {m.name()}: {100 * m.share:.0f} % of runs (centre {m.centre:,.0f} km², "
+                f"SD {m.sd:,.0f})" for m in o.modes]
+        if len(o.modes) > 1:
+            out.append("  -> multi-modal: a median and a band would hide this")
+        out.append(f"Scenario discovery ({o.target}, {100 * o.outcome.mean():.0f} % of "
+                   f"runs; decision tree of depth 2 on {o.features.shape[1]} run "
+                   "features):")
+        if o.boxes:
+            out += [f"  {b.to_text()}" for b in o.boxes]
+        else:
+            out.append("  nothing to separate: (almost) all runs are in one class")
+        for cls, run in o.representatives.items():
+            out.append(f"Representative run {run} of the runs {cls} (day-{o.class_day} "
+                       "Kursk area nearest their median):")
+            chains = o.chains.get(cls, [])
+            if not chains:
+                out.append(f"  no key outcome ({', '.join(KEY_EVENTS)}) by day {o.days}")
+            for c in chains:
+                out += ["  " + line for line in c.to_text().splitlines()]
+        out.append("")
+        return "\n".join(out)
+
 
 @dataclass
 class Explanation:
@@ -489,34 +518,8 @@ class Explanation:
     options: list[OptionExplanation]
 
     def to_text(self) -> str:
-        out = []
-        for o in self.options:
-            out.append(f"== {o.label} ({o.n} runs, {o.days} days)")
-            out.append("Outcome classes:")
-            out += [f"  {k}: {100 * v:.0f} %" for k, v in o.shares.items()]
-            out.append(f"Kursk held by Ukraine on day {o.class_day}, modes (Gaussian mixture, "
-                       "BIC):")
-            out += [f"  {m.name()}: {100 * m.share:.0f} % of runs (centre {m.centre:,.0f} km², "
-                    f"SD {m.sd:,.0f})" for m in o.modes]
-            if len(o.modes) > 1:
-                out.append("  -> multi-modal: a median and a band would hide this")
-            out.append(f"Scenario discovery ({o.target}, {100 * o.outcome.mean():.0f} % of "
-                       f"runs; decision tree of depth 2 on {o.features.shape[1]} run "
-                       "features):")
-            if o.boxes:
-                out += [f"  {b.to_text()}" for b in o.boxes]
-            else:
-                out.append("  nothing to separate: (almost) all runs are in one class")
-            for cls, run in o.representatives.items():
-                out.append(f"Representative run {run} of the runs {cls} (day-{o.class_day} "
-                           "Kursk area nearest their median):")
-                chains = o.chains.get(cls, [])
-                if not chains:
-                    out.append(f"  no key outcome ({', '.join(KEY_EVENTS)}) by day {o.days}")
-                for c in chains:
-                    out += ["  " + line for line in c.to_text().splitlines()]
-            out.append("")
-        return "\n".join(out)
+        return "\n".join(f"== {o.label} ({o.n} runs, {o.days} days)\n{o.to_text()}"
+                         for o in self.options)
 
 
 def class_shares(first: pd.DataFrame, class_day: int, days: int) -> dict[str, float]:
