@@ -219,7 +219,7 @@ def _pct(x: float) -> str:
 def _num(x: float | None) -> str:
     from sim.runner import fmt_number
 
-    return "0" if x == 0 else fmt_number(x)
+    return fmt_number(x)
 
 
 def _delta(d: float, unit: str, what: str) -> str:
