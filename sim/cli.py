@@ -428,6 +428,47 @@ def report(
     console.print(f"wrote {path}")
 
 
+@app.command()
+def explain(
+    dirs: DirsArg,
+    run_index: Annotated[int | None, typer.Option(
+        "--run", "-r", min=0, help="Print the causal chains behind the headline outcomes of "
+                                   "this run (one folder).")] = None,
+    outcome: Annotated[str | None, typer.Option(
+        "--outcome", help="With --run: only this outcome: kursk_cleared, sudzha_lost, "
+                          "withdrawal, ceasefire, reinforcement, redeployment or "
+                          "ceasefire_collapsed.")] = None,
+    day: Annotated[int, typer.Option(
+        "--day", min=1, help="Without --run: the day the outcome classes are drawn on.")] = 60,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Without --run: folder for the figures (P(event by day D), "
+                            "discovery).")] = None,
+) -> None:
+    """Why outcomes happened. With --run: the chain of events and conditions behind each
+    headline outcome of one run, as dated sentences. Without: outcome classes and their
+    shares, P(event by day D), modes of the Kursk area, and the run features that separate
+    the classes (scenario discovery)."""
+    from sim.analysis import explain_batches, explain_run, format_chains
+
+    if outcome is not None and run_index is None:
+        raise fail("--outcome needs --run")
+    if run_index is not None:
+        if len(dirs) != 1:
+            raise fail("--run takes one batch folder")
+        with _analysis_errors():
+            chains = explain_run(dirs[0], run_index, outcome)
+        typer.echo(format_chains(chains))
+        return
+    with _analysis_errors():
+        expl = explain_batches(dirs, class_day=day)
+    typer.echo(expl.to_text())
+    if out is not None:
+        from sim.viz import write_explain_figures
+
+        for p in write_explain_figures(expl, out):
+            console.print(str(p))
+
+
 # --------------------------------------------------------------------------- validate / show
 
 

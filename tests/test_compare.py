@@ -137,9 +137,9 @@ def test_pairing_detects_a_small_difference_the_unpaired_test_misses():
 def test_compare_pairs_matched_seeds(batches):
     cmp = C.compare([batches["base"], batches["opt"]], n_resamples=300)
     assert cmp.day == DAYS
-    assert cmp.options == ["baseline.yaml", "reinforce.yaml"]
+    assert cmp.options == ["baseline", "reinforce"]
     t = cmp.table
-    opt = t[t["option"] == "reinforce.yaml"].set_index("metric")
+    opt = t[t["option"] == "reinforce"].set_index("metric")
     assert opt.loc["kursk_ua_km2", "paired"] and opt.loc["kursk_ua_km2", "n_pairs"] == RUNS
     assert not cmp.notes
     # the paired difference is the mean of per-seed differences, read independently here
@@ -153,7 +153,7 @@ def test_compare_pairs_matched_seeds(batches):
                                                + b.set_index("seed")["ru_captured"])
     assert opt.loc["ru_losses", "diff"] == pytest.approx(d.mean())
     assert opt.loc["ru_losses", "p_better"] == pytest.approx((d < 0).mean())  # fewer = better
-    base = t[t["option"] == "baseline.yaml"].set_index("metric")
+    base = t[t["option"] == "baseline"].set_index("metric")
     assert base.loc["kursk_ua_km2", "median"] == pytest.approx(
         b["kursk_ua_km2"].median())
 
@@ -170,10 +170,10 @@ def test_compare_unpaired_when_seeds_differ(batches):
 def test_compare_baseline_option_and_formats(batches):
     cmp = C.compare([batches["base"], batches["opt"]], baseline=batches["opt"],
                     metrics=["ru_losses", "changed_sudzha"], n_resamples=300)
-    assert cmp.baseline == "reinforce.yaml"
+    assert cmp.baseline == "reinforce"
     assert len(cmp.table) == 4
     doc = json.loads(cmp.to_json())
-    assert doc["baseline"] == "reinforce.yaml" and len(doc["rows"]) == 4
+    assert doc["baseline"] == "reinforce" and len(doc["rows"]) == 4
     assert cmp.to_csv().count("\n") == 5
     md = cmp.to_markdown()
     assert md.startswith("| outcome |") and "Sudzha" in md
@@ -249,7 +249,7 @@ def test_cli_compare(batches):
                             "json", "--metric", "kursk_ua_km2"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert [x["option"] for x in doc["rows"]] == ["baseline.yaml", "reinforce.yaml"]
+    assert [x["option"] for x in doc["rows"]] == ["baseline", "reinforce"]
     r = runner.invoke(app, ["compare", str(batches["base"]), str(batches["opt"])])
     assert r.exit_code == 0 and "Kursk held by Ukraine" in r.stdout
     r = runner.invoke(app, ["compare", str(batches["base"]), "--metric", "bogus"])

@@ -45,7 +45,7 @@ def test_fan_chart(batches):
         assert "km²" in ax.get_ylabel()
     # one legend for both panels, outside them (it covered the bands inside a panel)
     (legend,) = fig.legends
-    assert {"baseline.yaml", "ceasefire.yaml", "50 % of runs"} <= {
+    assert {"baseline", "ceasefire", "50 % of runs"} <= {
         t.get_text() for t in legend.get_texts()}
     assert "Kursk" in axes[0].get_title() and "Donetsk" in axes[1].get_title()
     texts = " ".join(t.get_text() for t in fig.texts)
@@ -68,7 +68,7 @@ def test_losses_outcomes_survival(batches):
     plt.close(fig)
     fig = P.fig_survival(batches)
     (ax,) = fig.axes
-    assert len(_labels(ax)) == 3 and _labels(ax)[0].startswith("baseline.yaml")
+    assert len(_labels(ax)) == 3 and _labels(ax)[0].startswith("baseline")
     assert _labels(ax)[2] == "95 % confidence band"
     assert len(ax.collections) == 2  # a Greenwood band per option
     assert "without a ceasefire" in ax.get_ylabel()

@@ -40,10 +40,36 @@ def test_report_is_self_contained(dirs, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     text = out.read_text(encoding="utf-8")
     imgs = re.findall(r"<img [^>]*src='([^']*)'", text)
-    assert len(imgs) == 6  # fan, losses, outcomes, survival, two maps
+    # fan, losses, outcomes, survival, two maps, P(event by day D) (no discovery figure: in
+    # 15 days no run clears Kursk, so there is one class only)
+    assert len(imgs) == 7 and "id='explain_event_curves'" in text
     assert all(s.startswith("data:image/png;base64,") for s in imgs)
     assert not re.search(r"(src|href)=['\"]?(https?:|//)", text)
     assert "<script" not in text and "<link" not in text
     # what the option changes, and the comparison table
     assert "policy.ru.reinforce_kursk.enabled" in text
     assert "Kursk held by Ukraine" in text and "reinforce.yaml" in text
+
+
+def test_first_screen_states_question_status_findings_and_the_table(dirs):
+    text = R.build_report(dirs)
+    head = text[: text.index("<h2>Batches</h2>")]
+    assert "The question" in head and "Calibration status: UNCALIBRATED" in head
+    assert "class='status'" in head  # red: the options are not calibrated
+    assert "<b>reinforce</b>: Kursk is cleared by day" in head and "Ceasefire lines" in head
+    assert "Outcomes on days 15" in head  # the batches here stop on day 15
+    assert "Why: causal chains" in text
+
+
+def test_placeholder_triggers_read_never():
+    assert R.display_value("policy.ru.reinforce_kursk.trigger_ua_area_km2", 1e9) == "never"
+    assert R.display_value("policy.ru.reinforce_kursk.trigger_day", 10000) == "never"
+    assert R.display_value("policy.ru.reinforce_kursk.trigger_day", 3) == 3
+
+
+def test_calibration_status_reads_the_marker():
+    from sim.analysis import calibration_status
+
+    assert calibration_status("name: x\n").status == "UNCALIBRATED"
+    st = calibration_status("name: x\ncalibration: {status: calibrated, overlay: c.yaml}\n")
+    assert st.calibrated and "c.yaml" in st.detail

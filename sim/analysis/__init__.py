@@ -1,6 +1,7 @@
 """Analysis of batches: statistics, comparisons, experiments and sensitivity, calibration.
 
-Modules: ``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
+Modules: ``causes`` (why outcomes happened: causal chains, outcome classes, discovery),
+``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
 ``observations`` (the dated 2024 record) and ``calibration``. Names load their module on first
 use (PEP 562), so a command pays only for what it uses (scipy, SALib).
 """
@@ -10,11 +11,25 @@ from typing import Any
 
 _WHERE = {
     "Calibration": "calibration",
+    "CalibrationStatus": "status",
+    "UNCALIBRATED": "status",
+    "calibration_status": "status",
     "CalibrationError": "calibration",
     "CompareError": "comparison",
     "DEFAULT_BUDGET": "calibration",
     "DEFAULT_REPLICATES": "calibration",
     "DESIGNS": "experiments",
+    "Box": "causes",
+    "Chain": "causes",
+    "ExplainError": "causes",
+    "Explanation": "causes",
+    "OUTCOMES": "causes",
+    "discover": "causes",
+    "explain_batches": "causes",
+    "explain_run": "causes",
+    "find_modes": "causes",
+    "format_chains": "causes",
+    "run_features": "causes",
     "INDEX_LABEL": "sensitivity_analysis",
     "OBSERVATIONS": "calibration",
     "Observation": "observations",

@@ -137,9 +137,12 @@ def read_table(res: Results, table: str, columns: Sequence[str],
 
 
 def option_label(res: Results) -> str:
-    """How figures and tables name an option: its scenario file (``reinforce.yaml``)."""
+    """How figures and tables name an option: its scenario's name (``reinforce``), else its
+    scenario file."""
+    if res.name:
+        return res.name
     f = res.manifest["scenario"].get("file")
-    return Path(f).name if f else res.name
+    return Path(f).name if f else res.path.name
 
 
 def horizon(res: Results) -> int:

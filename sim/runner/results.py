@@ -66,6 +66,8 @@ def fmt_number(x: float | None) -> str:
     """A number for tables: thousands separators from 100, fewer decimals as it grows."""
     if x is None or x != x:  # missing or NaN
         return "–"
+    if x == 0:  # exactly none (Kursk cleared), not a rounded small number
+        return "0"
     ax = abs(x)
     if ax >= 100:
         return f"{x:,.0f}"

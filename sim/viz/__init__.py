@@ -13,6 +13,7 @@ _WHERE = {
     "fig_fan": "plots", "fig_losses": "plots", "fig_map": "plots", "ua_probability": "plots",
     "fig_history": "calibration", "write_calibration_report": "calibration",
     "write_report": "report",
+    "explain_figures": "explain_plots", "write_explain_figures": "explain_plots",
     "report_section": "sensitivity_plots", "write_figures": "sensitivity_plots",
 }
 _RENAMED = {"write_calibration_report": "write_report"}

@@ -24,15 +24,37 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1250px;
 margin:1.5em auto;padding:0 1em;color:#222;line-height:1.4}
-h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em;
-margin-top:1.8em}
+h1{font-size:1.35em;margin:.3em 0}
+h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.8em}
 table{border-collapse:collapse;font-size:.82em;margin:.6em 0}
 th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f2f2f2}tr.base td{background:#f7f7f7;color:#555}
 td.num{text-align:right}code{font-size:.95em}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}.warn{color:#8a4b00}.note{color:#333}
+.status{border:2px solid #b00020;color:#b00020;background:#fff0f0;padding:.4em .7em;
+font-weight:600;margin:.6em 0}.status.ok{border-color:#1b7f3b;color:#1b7f3b;background:#effaf2}
+.question{font-size:1em;background:#f6f8fa;border-left:4px solid #0072B2;padding:.5em .8em}
+p.finding{margin:.45em 0}pre{font-size:.78em;background:#fafafa;border:1px solid #eee;
+padding:.5em;overflow-x:auto;white-space:pre-wrap}
 """
+
+QUESTION = ("The question (after the article): facing Ukraine's Kursk incursion, should Russia "
+            "move forces from Donetsk to clear Kursk (<i>reinforce</i>), keep its main effort "
+            "on Donetsk and contain Kursk (<i>donetsk_focus</i>), seek a diplomatic freeze "
+            "(<i>ceasefire</i>), or carry on as on 5 January 2025 (<i>baseline</i>)? What does "
+            "each option do to Kursk, to Donetsk and to losses over the next 120 days?")
+TABLE_DAYS = (30, 60, 90, 120)
+#: Internal values meaning "this trigger never fires", shown as "never".
+NEVER = {"trigger_ua_area_km2": 1e8, "trigger_day": 10_000}
+
+
+def display_value(key: str, value: Any) -> Any:
+    """A scenario value for readers: the internal never-firing placeholders as "never"."""
+    leaf = key.rsplit(".", 1)[-1]
+    if leaf in NEVER and isinstance(value, int | float) and value >= NEVER[leaf]:
+        return "never"
+    return value
 
 
 # --------------------------------------------------------------------------- scenario diff
@@ -95,7 +117,8 @@ def build_report(
     (``wargame sweep``) whose sensitivity analyses get a section each."""
     import matplotlib.pyplot as plt
 
-    from sim.analysis import compare
+    from sim.analysis import compare, explain_batches
+    from sim.viz.explain_plots import explain_figures
     from sim.viz.plots import figures, load_batches
 
     results = [d if isinstance(d, Results) else load_results(d) for d in dirs]
@@ -107,6 +130,8 @@ def build_report(
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>",
              f"<h1>{_esc(title)}</h1>"]
+    expl = explain_batches(results)
+    parts += first_screen(results, [bt.label for bt in batches], expl)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts.append(f"<p>Model output generated {now}. Outcomes compared on day {cmp.day} "
                  f"({_esc(cmp.date)}); baseline <b>{_esc(cmp.baseline)}</b>. Each option is a "
@@ -137,8 +162,8 @@ def build_report(
             continue
         parts.append(f"<table><tr><th>parameter</th><th>{_esc(batches[0].label)}</th>"
                      f"<th>{_esc(bt.label)}</th></tr>")
-        parts += [f"<tr><td><code>{_esc(k)}</code></td><td>{_esc(a)}</td><td>{_esc(b)}</td>"
-                  "</tr>" for k, a, b in diff]
+        parts += [f"<tr><td><code>{_esc(k)}</code></td><td>{_esc(display_value(k, a))}</td>"
+                  f"<td>{_esc(display_value(k, b))}</td></tr>" for k, a, b in diff]
         parts.append("</table>")
     # comparison
     parts.append(f"<h2>Outcomes on day {cmp.day} ({_esc(cmp.date)})</h2>")
@@ -157,8 +182,15 @@ def build_report(
                      f"{len(cmp.warnings)} difference(s) the runs cannot separate</summary><ul>")
         parts += [f"<li class='warn'>{_esc(w)}</li>" for w in cmp.warnings]
         parts.append("</ul></details>")
+    parts += explain_section(results, expl)
     # figures
     parts.append("<h2>Figures</h2>")
+    for stem, fig in explain_figures(expl):
+        title_txt = fig._suptitle.get_text() if fig._suptitle else stem
+        parts.append(f"<figure id='{_esc(stem)}'><img alt='{_esc(title_txt)}' "
+                     f"src='data:image/png;base64,{_fig_png(fig)}'>"
+                     f"<figcaption>{_esc(title_txt)}</figcaption></figure>")
+        plt.close(fig)
     for stem, fig in figures(batches, "all", cmp.day):
         title_txt = fig._suptitle.get_text() if fig._suptitle else stem
         parts.append(f"<figure id='{_esc(stem)}'><img alt='{_esc(title_txt)}' "
@@ -175,6 +207,184 @@ def build_report(
                  "(kursk-donetsk-wargame). Not a forecast: distributions over runs of a model "
                  "whose assumptions are documented in docs/MODEL.md.</p></body></html>")
     return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- first screen
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def _num(x: float | None) -> str:
+    from sim.runner import fmt_number
+
+    return fmt_number(x)
+
+
+def _delta(d: float, unit: str, what: str) -> str:
+    if d != d:
+        return f"{what} –"
+    if abs(d) < 1:
+        return f"the same {what}"
+    return f"{'+' if d > 0 else '−'}{_num(abs(d))} {unit} {what}"
+
+
+def _table_days(res: Results) -> list[int]:
+    from sim.analysis import horizon
+
+    last = horizon(res)
+    return [d for d in TABLE_DAYS if d <= last] or [last]
+
+
+def _stats(res: Results, days: Sequence[int]) -> Any:
+    """Median, 5 and 95 % of the headline outcomes on ``days`` (indexed by metric, day)."""
+    from sim.runner import summarize
+
+    return summarize(res.path / "daily.parquet", days=list(days)).set_index(["metric", "day"])
+
+
+def _ceasefire_lines(res: Results) -> dict[str, float]:
+    from sim.analysis import read_table
+
+    cols = ["ceasefire_day", "ceasefire_kursk_ua_km2", "ceasefire_donetsk_ru_gain_km2"]
+    df = read_table(res, "runs", cols)
+    started = df["ceasefire_day"].notna() if "ceasefire_day" in df else df.index < 0
+    out = {"share": float(started.mean()) if len(df) else 0.0}
+    for c in cols[1:]:
+        v = df.loc[started, c].astype(float) if c in df else []
+        out[c] = float(v.median()) if len(v) else float("nan")
+    out["day"] = (float(df.loc[started, "ceasefire_day"].median()) if started.any()
+                  else float("nan"))
+    return out
+
+
+def finding(label: str, o: Any, st: Any, base: Any | None, cf: dict[str, float]) -> str:
+    """One paragraph of findings for an option, in words generated from the numbers."""
+    last = max(d for _, d in st.index)
+
+    def med(metric: str, d: int, frame: Any = st) -> float:
+        try:
+            return float(frame.loc[(metric, d), "median"])
+        except KeyError:
+            return float("nan")
+
+    s = [f"<b>{_esc(label)}</b>: Kursk is cleared by day "
+         f"{o.class_day} in {_pct(o.shares[f'Kursk cleared by day {o.class_day}'])} of runs"]
+    if len(o.modes) > 1:
+        s[-1] += ("; the day-" + str(o.class_day) + " Kursk area is multi-modal (" + ", ".join(
+            f"{m.name()} in {_pct(m.share)}" for m in o.modes) + "), so its median hides the "
+            "split")
+    s.append(f"On day {last} Ukraine holds a median {_num(med('kursk_ua_km2', last))} km² of "
+             f"Kursk and Russia has gained a median {_num(med('donetsk_ru_gain_km2', last))} "
+             "km² in Donetsk")
+    if base is not None:
+        dk = med("kursk_ua_km2", last) - med("kursk_ua_km2", last, base)
+        dd = med("donetsk_ru_gain_km2", last) - med("donetsk_ru_gain_km2", last, base)
+        s[-1] += (f" ({_delta(dk, 'km²', 'Kursk')} and {_delta(dd, 'km²', 'Donetsk')} "
+                  "against the baseline's medians)")
+    s.append(f"Losses by day {last}: Russian {_num(med('ru_losses', last))}, Ukrainian "
+             f"{_num(med('ua_losses', last))} (medians)")
+    if cf["share"] > 0:
+        s.append(f"A ceasefire starts in {_pct(cf['share'])} of runs (median day "
+                 f"{cf['day']:.0f}), freezing a median {_num(cf['ceasefire_kursk_ua_km2'])} km² "
+                 f"of Kursk in Ukrainian hands and {_num(cf['ceasefire_donetsk_ru_gain_km2'])} km²"
+                 " of Russian gains in Donetsk")
+    else:
+        s.append("No ceasefire starts")
+    return "<p class='finding'>" + ". ".join(s) + ".</p>"
+
+
+def first_screen(results: Sequence[Results], labels: Sequence[str], expl: Any) -> list[str]:
+    """The question, the calibration status, findings per option, the outcome table on days
+    30/60/90/120 and the ceasefire lines."""
+    from sim.analysis import calibration_status
+
+    parts = [f"<p class='question'>{QUESTION}</p>"]
+    statuses = {lab: calibration_status(r.scenario_yaml) for lab, r in zip(labels, results,
+                                                                            strict=True)}
+    bad = [lab for lab, st in statuses.items() if not st.calibrated]
+    if bad:
+        st = statuses[bad[0]]
+        parts.append(f"<div class='status'>Calibration status: {_esc(st.status)} "
+                     f"({_esc(', '.join(bad))}): {_esc(st.detail)}.</div>")
+    else:
+        parts.append("<div class='status ok'>Calibration status: CALIBRATED ("
+                     + _esc("; ".join(f"{k}: {v.detail}" for k, v in statuses.items()))
+                     + ")</div>")
+    days = _table_days(results[0])
+    stats = [_stats(r, days) for r in results]
+    cfs = [_ceasefire_lines(r) for r in results]
+    parts.append("<h2>Findings</h2>")
+    for i, (lab, o) in enumerate(zip(labels, expl.options, strict=True)):
+        parts.append(finding(lab, o, stats[i], stats[0] if i else None, cfs[i]))
+    parts.append(f"<h2>Outcomes on days {', '.join(map(str, days))}</h2>")
+    groups = [[("kursk_ua_km2", "Kursk held by Ukraine (km²)"),
+               ("donetsk_ru_gain_km2", "Donetsk gained by Russia (km²)")],
+              [("ru_losses", "Russian losses (k+w+c)"), ("ua_losses", "Ukrainian losses (k+w+c)")]]
+    for rows in groups:
+        parts.append("<table><tr><th rowspan='2'>option</th>"
+                     + "".join(f"<th colspan='{len(days)}'>{_esc(name)}</th>" for _, name in rows)
+                     + "</tr><tr>" + "".join(f"<th>day {d}</th>" for _ in rows for d in days)
+                     + "</tr>")
+        for i, lab in enumerate(labels):
+            cells = []
+            for metric, _ in rows:
+                for d in days:
+                    try:
+                        r = stats[i].loc[(metric, d)]
+                        cells.append(f"<td class='num'>{_num(r['median'])}<br><small>"
+                                     f"{_num(r['p5'])}–{_num(r['p95'])}</small></td>")
+                    except KeyError:
+                        cells.append("<td>–</td>")
+            parts.append(f"<tr><td>{_esc(lab)}</td>{''.join(cells)}</tr>")
+        parts.append("</table>")
+    parts.append("<p style='font-size:.85em'>Median of the runs, with their 5–95 % range "
+                 "below it.</p>")
+    parts.append("<h2>Ceasefire lines</h2><table><tr><th>option</th><th>ceasefire started"
+                 "</th><th>median start day</th><th>Kursk held by Ukraine when frozen (km²)"
+                 "</th><th>Donetsk gained by Russia when frozen (km²)</th></tr>")
+    for lab, cf in zip(labels, cfs, strict=True):
+        parts.append(f"<tr><td>{_esc(lab)}</td><td class='num'>{_pct(cf['share'])}</td>"
+                     f"<td class='num'>{_num(cf['day'])}</td>"
+                     f"<td class='num'>{_num(cf['ceasefire_kursk_ua_km2'])}</td>"
+                     f"<td class='num'>{_num(cf['ceasefire_donetsk_ru_gain_km2'])}</td></tr>")
+    parts.append("</table><p style='font-size:.85em'>Medians over the runs in which a ceasefire"
+                 " started (the lines frozen on its first day; metrics "
+                 "<code>ceasefire_kursk_ua_km2</code>, <code>ceasefire_donetsk_ru_gain_km2</code>"
+                 " in <code>wargame compare</code>).</p>")
+    return parts
+
+
+def explain_section(results: Sequence[Results], expl: Any) -> list[str]:
+    """Why: chains of a representative run per option and class, discovery, robustness."""
+    from sim.analysis import CompareError, robustness
+
+    parts = ["<h2>Why: causal chains, outcome classes, scenario discovery</h2>",
+             "<p>From <code>wargame explain</code> (docs/ANALYSIS.md): per option the outcome "
+             "classes, the modes of the Kursk area, the run features that separate the runs in "
+             "which Kursk was cleared (decision-tree boxes with coverage = share of those runs "
+             "inside the box and density = share of the box's runs that are of the class), and "
+             "the chain of events behind the key outcomes of a representative run of each "
+             "class.</p>"]
+    for o in expl.options:
+        parts.append(f"<h3>{_esc(o.label)}</h3>")
+        text = o.to_text() if hasattr(o, "to_text") else ""
+        parts.append(f"<pre>{_esc(text)}</pre>")
+    if len(results) >= 2:
+        try:
+            rob = robustness(results)
+        except CompareError as exc:
+            parts.append(f"<p class='warn'>Robustness not computed: {_esc(exc)}</p>")
+        else:
+            parts.append(f"<h2>Robustness (regret on day {rob.day})</h2><p>Regret of each "
+                         "option against the best option on the same replicate, per side's "
+                         "objective (<code>wargame compare --robustness</code>).</p><ul>")
+            parts += [f"<li>{_esc(b)}</li>" for b in rob.best()]
+            parts.append("</ul>")
+            parts.append(rob.regret.to_html(index=False, float_format=lambda x: f"{x:,.4g}",
+                                            border=0))
+    return parts
 
 
 def write_report(dirs: Sequence[Path | str | Results], out: Path | str = "report.html",

@@ -1,0 +1,106 @@
+"""Figures of ``wargame explain``: P(event by day D) for the key events, and the scenario
+discovery boxes drawn over the runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.viz.plots import PALETTE, save
+
+EVENT_TITLES = {"sudzha_lost": "Sudzha lost", "kursk_cleared": "Kursk salient cleared",
+                "withdrawal": "Ukrainian withdrawal ordered", "ceasefire": "Ceasefire started"}
+SOURCE = "Source: model output (kursk-donetsk-wargame); runs of each option; not a forecast."
+
+
+def fig_event_curves(expl: Any) -> Any:
+    """One panel per key event: the share of runs in which it happened by day D, per option."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), sharex=True, sharey=True,
+                             layout="constrained")
+    for ax, (event, title) in zip(axes.flat, EVENT_TITLES.items(), strict=True):
+        for k, o in enumerate(expl.options):
+            c = o.curves[event]
+            ax.step(c.index, 100 * c.to_numpy(), where="post", color=PALETTE[k % len(PALETTE)],
+                    label=o.label, lw=1.6)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylim(-2, 102)
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("day since 5 January 2025")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share of runs (%)")
+    axes[0, 1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    fig.suptitle("P(event by day D)", fontsize=12, fontweight="bold")
+    fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))
+    fig.text(0.01, 0.005, SOURCE, fontsize=6.5, color="#444444")
+    return fig
+
+
+def fig_discovery(expl: Any) -> Any | None:
+    """Per option with a discovery result: the runs on the two features of its best box,
+    coloured by class, with the box drawn (None when no option has a box)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    opts = [o for o in expl.options if o.boxes]
+    if not opts:
+        return None
+    fig, axes = plt.subplots(1, len(opts), figsize=(4.6 * len(opts) + 0.8, 4.4),
+                             layout="constrained", squeeze=False)
+    for ax, o in zip(axes[0], opts, strict=True):
+        box = o.boxes[0]
+        names = list(box.limits)[:2]
+        if len(names) == 1:
+            other = [c for c in o.features.columns if c != names[0]
+                     and o.features[c].nunique() > 1]
+            names.append(other[0] if other else names[0])
+        x, y = (o.features[n].to_numpy(float) for n in names)
+        cls = o.outcome
+        ax.scatter(x[~cls], y[~cls], s=10, color="#999999", alpha=0.7, label="other runs")
+        ax.scatter(x[cls], y[cls], s=10, color=PALETTE[1], alpha=0.8, label=o.target)
+        lim = [box.limits.get(n, (-np.inf, np.inf)) for n in names]
+        x0, x1 = (max(lim[0][0], np.nanmin(x)), min(lim[0][1], np.nanmax(x)))
+        y0, y1 = (max(lim[1][0], np.nanmin(y)), min(lim[1][1], np.nanmax(y)))
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=1.8,
+                               color=PALETTE[0], label="box"))
+        ax.set_xlabel(names[0], fontsize=8)
+        ax.set_ylabel(names[1], fontsize=8)
+        ax.set_title(f"{o.label}\ncoverage {100 * box.coverage:.0f} %, density "
+                     f"{100 * box.density:.0f} %", fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    axes[0, -1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                       borderaxespad=0)
+    fig.suptitle("Scenario discovery: which run features separate the outcome classes",
+                 fontsize=11, fontweight="bold")
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
+    fig.text(0.01, 0.005, SOURCE, fontsize=6.5, color="#444444")
+    return fig
+
+
+def explain_figures(expl: Any) -> list[tuple[str, Any]]:
+    """(file stem, figure) of an :class:`~sim.analysis.Explanation`."""
+    out = [("explain_event_curves", fig_event_curves(expl))]
+    disc = fig_discovery(expl)
+    if disc is not None:
+        out.append(("explain_discovery", disc))
+    return out
+
+
+def write_explain_figures(expl: Any, out: Path | str,
+                          formats: Sequence[str] = ("png",)) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    paths: list[Path] = []
+    for stem, fig in explain_figures(expl):
+        paths += save(fig, Path(out), stem, formats)
+        plt.close(fig)
+    return paths
+
+
+__all__ = ["explain_figures", "write_explain_figures"]

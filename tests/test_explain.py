@@ -1,0 +1,137 @@
+"""wargame explain: causal chains of runs whose cause is known, scenario discovery on a planted
+rule, modes of a bimodal outcome."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS
+
+from sim.analysis import discover, explain_batches, explain_run, find_modes, format_chains
+
+DAYS = 75
+RUNS = 4
+# every withdrawal trigger but the one named is switched off
+ONLY = {
+    "corridor": ["policy.ua.withdraw_supply_days_below=0", "policy.ua.withdraw_area_below_km2=0"],
+    "supply": ["policy.ua.withdraw_corridor_margin_km=0", "policy.ua.withdraw_area_below_km2=0",
+               "policy.ua.withdraw_supply_days_below=3"],
+}
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory):
+    from sim.runner import run_batch
+    from sim.scenario import load_scenario
+
+    root = tmp_path_factory.mktemp("explain")
+    out = {}
+    for trigger, sets in ONLY.items():
+        scn = load_scenario(SCENARIOS / "reinforce.yaml", overrides=[f"days={DAYS}", *sets])
+        run_batch(scn, root / trigger, runs=RUNS, workers=1, command="test")
+        out[trigger] = root / trigger
+    return out
+
+
+def _withdrawal_chains(folder):
+    from sim.runner import load_results
+
+    res = load_results(folder)
+    chains = [explain_run(res, r, "withdrawal")[0] for r in res.done_runs()]
+    return res, [c for c in chains if c.happened]
+
+
+def test_a_withdrawal_only_the_corridor_can_cause_names_the_corridor(batches):
+    res, chains = _withdrawal_chains(batches["corridor"])
+    assert chains, "no run withdrew; the test scenario no longer exercises the corridor"
+    ev = res.events
+    for c in chains:
+        head = c.lines[0][1]
+        assert "withdrawal" in head and "corridor margin" in head and "supply" not in head
+        # the chain follows the causes recorded in events.parquet
+        rows = ev[(ev["run"] == c.run) & ev["event_id"].isin(c.event_ids)]
+        assert len(rows) == len(c.event_ids)
+        root = rows[rows["kind"] == "withdrawal"].iloc[0]
+        assert set(root["causes"]) <= set(c.event_ids)
+        if len(root["causes"]):  # the events in the sector nearest the corridor
+            assert len(c.lines) > 1 and c.lines[1][0] == 1
+
+
+def test_a_withdrawal_only_supply_can_cause_names_supply(batches):
+    _, chains = _withdrawal_chains(batches["supply"])
+    assert chains
+    for c in chains:
+        assert "salient supply" in c.lines[0][1] and "corridor margin" not in c.lines[0][1]
+
+
+def test_explain_run_orders_outcomes_and_refuses_unknown_ones(batches):
+    from sim.analysis import ExplainError
+
+    chains = explain_run(batches["corridor"], 0)
+    assert [c.day for c in chains] == sorted(c.day for c in chains)
+    text = format_chains(chains)
+    assert "day " in text
+    with pytest.raises(ExplainError, match="unknown outcome"):
+        explain_run(batches["corridor"], 0, "nonsense")
+    with pytest.raises(ExplainError, match="no finished run"):
+        explain_run(batches["corridor"], 99)
+
+
+def test_cli_explain_prints_chains_and_the_summary(batches, tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    r = CliRunner().invoke(app, ["explain", str(batches["corridor"]), "--run", "0",
+                                 "--outcome", "withdrawal"])
+    assert r.exit_code == 0, r.output
+    assert "withdrawal" in r.output or "did not happen" in r.output
+    r = CliRunner().invoke(app, ["explain", *map(str, batches.values()), "--day", "60",
+                                 "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "Kursk cleared by day 60:" in r.output and "Scenario discovery" in r.output
+    assert (tmp_path / "explain_event_curves.png").is_file()
+    r = CliRunner().invoke(app, ["explain", str(batches["corridor"]), "--outcome", "withdrawal"])
+    assert r.exit_code == 2
+
+
+def test_explain_batches_shares_and_curves_agree(batches):
+    expl = explain_batches(list(batches.values()), class_day=60)
+    for o in expl.options:
+        assert o.n == RUNS
+        share = o.shares["Kursk cleared by day 60"]
+        assert share == pytest.approx(o.curves["kursk_cleared"].loc[60])
+        assert (np.diff(o.curves.to_numpy(), axis=0) >= 0).all()  # P(by day D) never falls
+
+
+def test_discovery_recovers_a_planted_rule():
+    rng = np.random.default_rng(7)
+    n = 600
+    X = pd.DataFrame({"a": rng.uniform(0, 1, n), "b": rng.uniform(0, 10, n),
+                      "c": rng.normal(size=n), "d": rng.integers(0, 5, n)})
+    planted = (X["a"] > 0.6) & (X["b"] < 4.0)
+    noise = rng.random(n) < 0.03
+    y = planted ^ noise
+    boxes = discover(X, y)
+    best = boxes[0]
+    assert best.coverage > 0.8 and best.density > 0.8
+    assert {r.split()[0] for r in best.rules} == {"a", "b"}
+    lo_a, _ = best.limits["a"]
+    _, hi_b = best.limits["b"]
+    assert abs(lo_a - 0.6) < 0.05 and abs(hi_b - 4.0) < 0.4
+
+
+def test_discovery_says_nothing_when_there_is_one_class():
+    X = pd.DataFrame({"a": np.arange(20.0)})
+    assert discover(X, np.zeros(20, bool)) == []
+
+
+def test_modes_of_a_bimodal_outcome_are_named_with_shares():
+    rng = np.random.default_rng(3)
+    x = np.r_[np.zeros(120), rng.normal(420, 30, 80)]
+    modes = find_modes(x)
+    assert len(modes) == 2
+    assert modes[0].name() == "near 0 km²" and modes[0].share == pytest.approx(0.6, abs=0.02)
+    assert abs(modes[1].centre - 420) < 15
+    assert len(find_modes(rng.normal(300, 20, 200))) == 1
