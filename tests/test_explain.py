@@ -12,11 +12,13 @@ from sim.analysis import discover, explain_batches, explain_run, find_modes, for
 
 DAYS = 75
 RUNS = 4
-# every withdrawal trigger but the one named is switched off
+# every withdrawal trigger but the one named is switched off; the salient is held whole (no
+# graded defence) so the corridor comes under pressure within the horizon
 ONLY = {
-    "corridor": ["policy.ua.withdraw_supply_days_below=0", "policy.ua.withdraw_area_below_km2=0"],
+    "corridor": ["policy.ua.withdraw_supply_days_below=0", "policy.ua.withdraw_area_below_km2=0",
+                 "switches.graded_defence=false"],
     "supply": ["policy.ua.withdraw_corridor_margin_km=0", "policy.ua.withdraw_area_below_km2=0",
-               "policy.ua.withdraw_supply_days_below=3"],
+               "policy.ua.withdraw_supply_days_below=3", "switches.graded_defence=false"],
 }
 
 

@@ -152,8 +152,12 @@ class ForceState:
         self.artillery -= artillery_lost
 
     def reinforce(self, mask: np.ndarray, troops: np.ndarray) -> None:
-        """Add replacements or returning wounded to the groupings in ``mask``."""
-        self.personnel[mask] += troops
+        """Add replacements or returning wounded to the groupings in ``mask``; rested troops
+        dilute a grouping's fatigue in proportion (a unit kept up to strength stays fresher)."""
+        before = self.personnel[mask]
+        after = before + troops
+        self.fatigue[mask] *= np.divide(before, after, out=np.ones_like(after), where=after > 0)
+        self.personnel[mask] = after
 
     def set_broken(self, broken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Update who is broken; a grouping that breaks withdraws, one that rallies in

@@ -65,6 +65,9 @@ class CombatParams(Strict):
     terrain_defence: dict[Literal["open", "urban", "forest", "river"], float] = Field(
         default_factory=lambda: {"open": 1.0, "urban": 1.6, "forest": 1.25, "river": 1.4},
         description="defender multiplier by terrain class of the ground being attacked (ratio)")
+    fortified_defence: Q("ratio", 1.5, ge=1, le=10,
+                         doc="defender multiplier where the ground being attacked lies in a "
+                             "fortified belt of the map (on top of terrain and prepared positions)")
     armour_bonus_per_1000: Q("per 1000 troops", 0.02, ge=0,
                              doc="combat-power bonus per armoured vehicle per 1000 troops")
     artillery_share: Q("fraction", 0.5, ge=0, le=1,
