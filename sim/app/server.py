@@ -10,8 +10,8 @@ from pathlib import Path
 
 def serve(host: str = "127.0.0.1", port: int = 8765, root: Path | None = None) -> int:
     """Run ``solara run sim.app.app`` in production mode on ``host:port`` until interrupted;
-    ``root`` (default: $WARGAME_ROOT, else the current directory) holds ``scenarios/`` and ``results/``. Returns
-    the server's exit code."""
+    ``root`` (default: $WARGAME_ROOT, else the current directory) holds ``scenarios/`` and
+    ``results/``. Returns the server's exit code."""
     root = root or Path(os.environ.get("WARGAME_ROOT", Path.cwd()))
     env = dict(os.environ, WARGAME_ROOT=str(root.resolve()),
                SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", SOLARA_TELEMETRY_SENTRY_ENABLE="False")
