@@ -177,8 +177,9 @@ def PlayPage():
                 queued = s.queued()
                 if queued:
                     solara.Markdown("Queued: " + "; ".join(
-                        f"{o.kind} {', '.join(o.groupings)} {o.front or ''} {o.sector or ''}"
-                        f"{o.posture or ''}{o.talks or ''}".strip() for o in queued))
+                        " ".join(str(v) for v in (o.kind, ", ".join(o.groupings), o.front,
+                                                  o.sector, o.posture, o.talks) if v)
+                        for o in queued))
         else:
             solara.Button("Save game", on_click=save)
             if note.value:
