@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -67,14 +68,15 @@ def server(root):
                 pytest.fail(f"wargame app exited: {proc.stdout.read().decode()[-2000:]}")
             time.sleep(0.3)
     else:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("wargame app did not answer within 60 s")
     yield url
-    proc.terminate()
+    # the whole group: `wargame app` and the Solara server it started
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
