@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -67,14 +68,15 @@ def server(root):
                 pytest.fail(f"wargame app exited: {proc.stdout.read().decode()[-2000:]}")
             time.sleep(0.3)
     else:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("wargame app did not answer within 60 s")
     yield url
-    proc.terminate()
+    # the whole group: `wargame app` and the Solara server it started
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
@@ -151,23 +153,24 @@ def test_play_a_side_transfer_arrives_after_its_transit_days(server, page):
     _pick(page, "Sector", "north")
     page.get_by_role("button", name="Add order", exact=True).click()
     page.locator(".wargame-note").get_by_text("queued for day 1").wait_for()
-    # an impossible order: the CLI-style one-line error on the page
-    _pick(page, "Groupings", "UA-D-reserve-1")
+    # an impossible order: the one-line error on the page
+    _pick(page, "Order", "commit")
+    _pick(page, "Groupings", "UA-K-west")
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Add order", exact=True).click()
     page.locator(".wargame-order-error").wait_for()
     page.get_by_role("button", name="Preview 4 weeks (50 runs)", exact=True).click()
     page.locator(".wargame-preview img").wait_for()
     _shot(page, "app_play.png")
-    page.get_by_role("button", name="Play to the next decision point", exact=True).click()
-    page.get_by_text("Day 1 ").first.wait_for()  # the departure is a trigger event
-    while True:
-        page.get_by_role("button", name="Play to the next decision point", exact=True).click()
-        page.wait_for_timeout(300)
+    day = 0
+    while day < transit:
         head = page.locator(".wargame-day").inner_text()
-        day = int(head.split()[1])
-        if day >= transit:
-            break
+        page.get_by_role("button", name="Play to the next decision point", exact=True).click()
+        for _ in range(200):
+            if page.locator(".wargame-day").inner_text() != head:
+                break
+            page.wait_for_timeout(100)
+        day = int(page.locator(".wargame-day").inner_text().split()[1])
     events = page.locator(".wargame-events").inner_text()
     assert "transfer arrived" in events and "UA-D-reserve-1" in events
     line = next(r for r in events.splitlines() if "transfer arrived" in r

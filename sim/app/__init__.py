@@ -9,7 +9,9 @@ model's state), ``components`` (Solara components), ``app`` (the pages), ``serve
 (starting Solara on the loopback address).
 """
 
+from sim.app.drawing import fig_charts, fig_fronts
 from sim.app.server import serve
 from sim.app.session import PlaySession, WatchModel, app_root, preview, watch_scenario
 
-__all__ = ["PlaySession", "WatchModel", "app_root", "preview", "serve", "watch_scenario"]
+__all__ = ["PlaySession", "WatchModel", "app_root", "fig_charts", "fig_fronts", "preview", "serve",
+           "watch_scenario"]

@@ -43,15 +43,15 @@ uploaded = solara.reactive("")
 
 # Plain functions, not components: SolaraViz wraps these so that they re-render on every step.
 def _maps(model):
-    return MapsView(model)
+    return MapsView(model, day=model.steps)
 
 
 def _charts(model):
-    return ChartsView(model)
+    return ChartsView(model, day=model.steps)
 
 
 def _events(model):
-    return EventLog(model)
+    return EventLog(model, day=model.steps)
 
 
 @solara.component

@@ -28,19 +28,20 @@ def one_line(exc: BaseException | str, limit: int = 400) -> str:
 
 
 @solara.component
-def MapsView(model):
+def MapsView(model, day: int = 0):
+    """``day`` (the model's day) is part of the props so that a step re-renders it."""
     with solara.Column(classes=["wargame-maps"]):
         solara.FigureMatplotlib(fig_fronts(model), format="png", dpi=DPI)
 
 
 @solara.component
-def ChartsView(model):
+def ChartsView(model, day: int = 0):
     with solara.Column(classes=["wargame-charts"]):
         solara.FigureMatplotlib(fig_charts(model), format="png", dpi=DPI)
 
 
 @solara.component
-def EventLog(model, limit: int = 25):
+def EventLog(model, day: int = 0, limit: int = 25):
     """The model's events, newest first."""
     start = model.scn.start_date
     rows = [f"| {d} | {start + dt.timedelta(days=d)} | {k.replace('_', ' ')} | {s} | {t} |"
@@ -150,7 +151,7 @@ def PlayPage():
         with solara.Column(classes=["wargame-day"]):
             solara.Markdown(f"### Day {s.day} ({m.scn.start_date + dt.timedelta(days=s.day)})"
                             f" — {s.reason}")
-        MapsView(m)
+        MapsView(m, day=tick.value)
         if not s.over:
             with solara.Card("Orders for tomorrow"):
                 with solara.Row():
@@ -176,8 +177,9 @@ def PlayPage():
                 queued = s.queued()
                 if queued:
                     solara.Markdown("Queued: " + "; ".join(
-                        f"{o.kind} {', '.join(o.groupings)} {o.front or ''} {o.sector or ''}"
-                        f"{o.posture or ''}{o.talks or ''}".strip() for o in queued))
+                        " ".join(str(v) for v in (o.kind, ", ".join(o.groupings), o.front,
+                                                  o.sector, o.posture, o.talks) if v)
+                        for o in queued))
         else:
             solara.Button("Save game", on_click=save)
             if note.value:
@@ -186,8 +188,8 @@ def PlayPage():
             day, data = fan.value
             with solara.Column(classes=["wargame-preview"]):
                 solara.FigureMatplotlib(fig_preview(data, day), format="png", dpi=DPI)
-        ChartsView(m)
-        EventLog(m)
+        ChartsView(m, day=tick.value)
+        EventLog(m, day=tick.value)
 
 
 # ------------------------------------------------------------------------------- browse

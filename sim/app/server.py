@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,17 @@ def serve(host: str = "127.0.0.1", port: int = 8765, root: Path | None = None) -
                SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", SOLARA_TELEMETRY_SENTRY_ENABLE="False")
     cmd = [sys.executable, "-m", "solara", "run", "sim.app.app", "--host", host, "--port",
            str(port), "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, env=env)
+    # stop the server with this process, however it ends (Ctrl-C, SIGTERM)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        return subprocess.call(cmd, env=env)
+        return proc.wait()
     except KeyboardInterrupt:
         return 130
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
