@@ -273,6 +273,10 @@ class Scenario(Strict):
     groupings: list[GroupingSpec] = Field(min_length=1)
     calibration: dict[str, CalibrationParam] = Field(
         default_factory=dict, description="parameter path -> fitting range")
+    calibration_posterior: Path | None = Field(
+        None, description="weighted particles of a calibration (Parquet written by `wargame "
+        "calibrate`), relative to the file that names it; `wargame run` then gives each "
+        "replicate group one posterior draw (docs/VALIDATION.md)")
     source_path: Path | None = Field(None, exclude=True)
 
     def map_path(self, front: str) -> Path:
