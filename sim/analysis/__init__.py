@@ -1,7 +1,8 @@
 """Analysis of batches: statistics, comparisons, experiments and sensitivity, calibration.
 
 Modules: ``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
-``observations`` (the dated 2024 record) and ``calibration``. Names load their module on first
+``observations`` (the dated 2024 record), ``calibration`` (ABC rejection, fit outputs) and
+``smc`` (ABC-SMC with pyABC). Names load their module on first
 use (PEP 562), so a command pays only for what it uses (scipy, SALib).
 """
 
@@ -12,6 +13,12 @@ _WHERE = {
     "Calibration": "calibration",
     "CalibrationError": "calibration",
     "CompareError": "comparison",
+    "DEFAULT_GENERATIONS": "smc",
+    "DEFAULT_POPULATION": "smc",
+    "FitReport": "calibration",
+    "SMCCalibration": "smc",
+    "calibrate_smc": "smc",
+    "write_fit": "calibration",
     "DEFAULT_BUDGET": "calibration",
     "DEFAULT_REPLICATES": "calibration",
     "DESIGNS": "experiments",

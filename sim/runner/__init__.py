@@ -1,6 +1,7 @@
 """Running batches: replicate seeds, executors, the batch runner and the results folder format.
 
-Modules: ``seeds``, ``draws`` (posterior parameter draws per replicate), ``executors`` (base, local, dask), ``batch``, ``results`` (the folder
+Modules: ``seeds``, ``draws`` (posterior parameter draws per replicate), ``executors`` (base,
+local, dask), ``batch``, ``results`` (the folder
 format, atomic writes, loading), ``provenance``. Other sub-packages use the names below.
 """
 
