@@ -385,7 +385,7 @@ class FitReport:
             lines.append(f"{sec}:")
             for name, v in kv.items():
                 r = post[post.param == f"{sec}.{name}"].iloc[0]
-                lines.append(f"  {name}: {v:.6g}    # 90 % interval {r.p5:.4g} .. {r.p95:.4g}; "
+                lines.append(f"  {name}: {v}    # 90 % interval {r.p5:.4g} .. {r.p95:.4g}; "
                              f"prior {r.prior_low:g} .. {r.prior_high:g}; was {r.default}")
         return "\n".join(lines) + "\n"
 
