@@ -1,9 +1,10 @@
 """Analysis of batches: statistics, comparisons, experiments and sensitivity, calibration.
 
 Modules: ``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
-``observations`` (the dated 2024 record), ``calibration`` (ABC rejection, fit outputs) and
-``smc`` (ABC-SMC with pyABC). Names load their module on first
-use (PEP 562), so a command pays only for what it uses (scipy, SALib).
+``observations`` (the dated 2024 record), ``calibration`` (ABC rejection, fit outputs),
+``smc`` (ABC-SMC with pyABC), ``uncertainty`` (variance split: parameters vs dice) and
+``validation_status`` (the one-line calibration status of every output). Names load their
+module on first use (PEP 562), so a command pays only for what it uses (scipy, SALib).
 """
 
 from importlib import import_module
@@ -12,7 +13,15 @@ from typing import Any
 _WHERE = {
     "Calibration": "calibration",
     "CalibrationError": "calibration",
+    "CalibrationStatus": "validation_status",
     "CompareError": "comparison",
+    "UNCALIBRATED": "validation_status",
+    "VarianceSplit": "uncertainty",
+    "calibration_status": "validation_status",
+    "draw_groups": "uncertainty",
+    "format_share": "uncertainty",
+    "status_line": "validation_status",
+    "variance_split": "uncertainty",
     "DEFAULT_GENERATIONS": "smc",
     "DEFAULT_POPULATION": "smc",
     "FitReport": "calibration",
