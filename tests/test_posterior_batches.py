@@ -129,3 +129,42 @@ def test_resume_refuses_another_parameter_mode(tmp_path):
     run_batch(scn, tmp_path / "b", runs=2, master_seed=1, workers=1, params="median")
     with pytest.raises(BatchError, match="parameters"):
         run_batch(scn, tmp_path / "b", runs=3, master_seed=1, workers=1, resume=True)
+
+
+def test_variance_split_recovers_a_known_split():
+    """Y = a_group + e: parameter variance 4, dice variance 1 (share 0.8), groups of 4."""
+    from sim.analysis import variance_split
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(3000), 4)
+    y = rng.normal(0, 2, 3000)[groups] + rng.normal(0, 1, groups.size)
+    split = variance_split(y, groups.tolist())
+    assert split.param_share == pytest.approx(0.8, abs=0.02)
+    assert split.dice_var == pytest.approx(1.0, abs=0.05)
+    assert variance_split(rng.normal(size=40), [None] * 40).param_share != \
+        variance_split(rng.normal(size=40), [None] * 40).param_share   # NaN: no groups
+    # no parameter effect: share near 0
+    assert variance_split(rng.normal(size=8000), np.repeat(np.arange(2000), 4).tolist()
+                          ).param_share < 0.03
+
+
+def test_status_line_of_batches_and_scenarios(tmp_path):
+    from sim.analysis import calibration_status, status_line
+
+    post = _posterior(tmp_path / "post.parquet")
+    run_batch(_scn("baseline", post, days=3), tmp_path / "p", runs=2, master_seed=1, workers=1)
+    line = status_line(tmp_path / "p")
+    assert line == ("calibrated (ABC-SMC, 2026-11-27) to 11 observations "
+                    "2024-08-06..2025-01-05; hindcast 5/6 Kursk, 5/5 Donetsk; posterior draws "
+                    "(4 runs per draw)")
+    assert status_line(_scn("baseline", post)).startswith("calibrated (ABC-SMC, 2026-11-27)")
+    plain = load_scenario(SCN / "baseline.yaml", overrides=["days=3"])
+    assert status_line(plain).startswith("UNCALIBRATED")
+    run_batch(plain, tmp_path / "f", runs=1, master_seed=1, workers=1)
+    st = calibration_status(tmp_path / "f")
+    assert not st.calibrated and st.line.startswith("UNCALIBRATED")
+    assert str(st.rich()).startswith("UNCALIBRATED")
+    # the figures' source line carries it
+    from sim.viz import load_batches, source_line
+
+    assert "Calibration: UNCALIBRATED" in source_line(load_batches([tmp_path / "f"]))

@@ -283,11 +283,9 @@ def calibrate_smc(
                                    "stored fit; use --force to start afresh")
     out.mkdir(parents=True, exist_ok=True)
     (out / CONFIG_NAME).write_text(json.dumps(config, indent=1), encoding="utf-8")
-    logging.getLogger("ABC").setLevel(logging.WARNING)
-    for name in ("ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
     import pyabc
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)   # pyABC logs every population
 
     model = HindcastModel(scenario, targets, params, integer, replicates, days)
     dist = GroupDistance(targets)

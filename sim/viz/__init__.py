@@ -9,7 +9,7 @@ from typing import Any
 
 _WHERE = {
     "KINDS": "plots", "NOT_IN_ALL": "plots", "PlotError": "plots", "figures": "plots",
-    "load_batches": "plots", "make_plots": "plots",
+    "load_batches": "plots", "make_plots": "plots", "source_line": "plots",
     "fig_history": "calibration", "write_calibration_report": "calibration",
     "write_report": "report",
     "report_section": "sensitivity_plots", "write_figures": "sensitivity_plots",
