@@ -101,7 +101,7 @@ def calibration_status(source: Any) -> CalibrationStatus:
                                      "parameter values)")
         return from_fit(manifest.get("calibration"), mode, params.get("dice_per_draw"))
     if isinstance(source, Mapping):
-        return from_fit(source)
+        return from_fit(source, mode="")   # a fit record: no batch, no mode
     path = getattr(source, "calibration_posterior", None)
     if path is None:
         return CalibrationStatus(False, reason="the scenario names no calibration posterior")
