@@ -152,7 +152,48 @@ def _progress_bar(quiet: bool) -> Progress:
     )
 
 
-def summary_table(summary: Any, title: str) -> Table:
+def _status_text(line: str) -> Text:
+    """A calibration status line; UNCALIBRATED in bold red."""
+    from sim.analysis import UNCALIBRATED
+
+    i = line.find(UNCALIBRATED)
+    if i < 0:
+        return Text(line)
+    return (Text(line[:i]) + Text(UNCALIBRATED, style="bold red")
+            + Text(line[i + len(UNCALIBRATED):]))
+
+
+def param_shares(folder: Path, summary: Any) -> dict[tuple[str, int], float]:
+    """Share of each headline outcome's variance from the parameter draws, per (metric, day)
+    of ``summary`` (empty for a batch without posterior draws)."""
+    import pyarrow.parquet as pq
+
+    from sim.analysis import draw_groups, variance_split
+    from sim.runner import load_results, results
+
+    res = load_results(folder)
+    groups = draw_groups(res.manifest)
+    if not any(g is not None for g in groups.values()):
+        return {}
+    days = sorted(set(summary["day"].tolist()))
+    cols = sorted({c for _, _, cs, _ in results.HEADLINES for c in cs}
+                  & set(pq.read_schema(folder / "daily.parquet").names))
+    df = pq.read_table(folder / "daily.parquet", columns=["run", "day", *cols],
+                       filters=[("day", "in", days)]).to_pandas()
+    out = {}
+    for name, _, cs, kind in results.HEADLINES:
+        if kind != "value" or not all(c in df for c in cs):
+            continue
+        for d in days:
+            sel = df[df["day"] == d]
+            vals = sel[list(cs)].astype(float).sum(axis=1).to_numpy()
+            out[(name, d)] = variance_split(vals, [groups.get(int(r)) for r in sel["run"]]
+                                            ).param_share
+    return out
+
+
+def summary_table(summary: Any, title: str, shares: dict | None = None,
+                  status: str | None = None) -> Table:
     """The rich table of :func:`sim.results.summarize` output: median [5–95 %] per day."""
     from sim.runner import fmt_number as _fmt
 
@@ -173,9 +214,19 @@ def summary_table(summary: Any, title: str) -> Table:
             if r["median"] != r["median"]:  # a share
                 cells.append(f"{100 * r['mean']:.0f} %")
             else:
-                cells.append(f"{_fmt(r['median'])}  [{_fmt(r['p5'])} – {_fmt(r['p95'])}]")
+                cell = f"{_fmt(r['median'])}  [{_fmt(r['p5'])} – {_fmt(r['p95'])}]"
+                share = (shares or {}).get((r["metric"], d))
+                if share is not None and share == share:
+                    cell += f"\n{100 * share:.0f} % of variance from parameters"
+                cells.append(cell)
         table.add_row(rows["label"].iloc[0], *cells)
-    table.caption = "median [5 % – 95 %] over runs"
+    caption = Text("median [5 % – 95 %] over runs")
+    if shares:
+        caption += Text("; share of the variance from the parameter draws (the rest: the "
+                        "dice), from replicate groups sharing a draw")
+    if status:
+        caption += Text("\n") + _status_text(status)
+    table.caption = caption
     return table
 
 
@@ -204,12 +255,23 @@ def run(
                      ] = False,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
+    params: Annotated[str | None, typer.Option(
+        "--params", help="Parameter values per run: posterior (one posterior draw per group of "
+                         "replicates; the default when the scenario names a "
+                         "calibration_posterior), median (the posterior medians) or fixed (the "
+                         "scenario's values; the default otherwise).")] = None,
+    dice_per_draw: Annotated[int | None, typer.Option(
+        "--dice-per-draw", min=1, help="With --params posterior: consecutive replicates "
+                                       "sharing one draw (default 4; the variance split "
+                                       "needs at least 2).")] = None,
 ) -> None:
     """Run a Monte Carlo batch per scenario and save it under results/."""
     from sim.runner import check_out_dir, run_batch, summarize
 
     if resume and force:
         raise fail("--resume and --force exclude each other")
+    if params is not None and params not in ("posterior", "median", "fixed"):
+        raise fail(f"--params {params!r}: expected posterior, median or fixed")
     overrides = list(sets or [])
     if days is not None:
         overrides.append(f"days={days}")
@@ -242,12 +304,17 @@ def run(
                 result = run_batch(
                     scn, folder, runs=runs, master_seed=seed, workers=workers, resume=resume,
                     force=force, progress=progress, command=_command_line(), executor=ex,
+                    params=params, dice_per_draw=dice_per_draw,
                 )
         if result.done:
             _write_fan_charts(folder, quiet)
         if result.done and not quiet:
-            console.print(summary_table(summarize(folder / "daily.parquet"),
-                                        f"{scn.name}: {result.done} runs"))
+            from sim.analysis import status_line
+
+            summ = summarize(folder / "daily.parquet")
+            console.print(summary_table(summ, f"{scn.name}: {result.done} runs",
+                                        shares=param_shares(folder, summ),
+                                        status=status_line(folder)))
         if quiet:
             console.print(str(folder))
         else:
@@ -377,6 +444,8 @@ def compare(
                            "bootstrap 95 % CI; ? = CI includes 0; better/tie/worse: shares of "
                            "runs in which the option does better than, as well as or worse "
                            "than the baseline, from Russia's view"), soft_wrap=False)
+        for c in cmp.calibration:
+            console.print(_status_text(c), soft_wrap=True)
         for n in cmp.notes:
             console.print(Text(f"note: {n}"), soft_wrap=True)
         for w in cmp.warnings:
@@ -638,27 +707,60 @@ def calibrate(
     params: Annotated[str, typer.Option("--params", help="Comma-separated parameter paths to "
                                         "fit (ranges from the scenario's calibration: section).")
                       ] = "combat.lethality,combat.prepared_defence,advance.max_km_per_day",
-    budget: Annotated[int, typer.Option("--budget", min=2, help="ABC candidates.")] = 240,
+    method: Annotated[str, typer.Option("--method", help="smc (ABC-SMC, pyABC) or rejection "
+                                                         "(ABC over a Latin hypercube).")
+                      ] = "smc",
+    budget: Annotated[int | None, typer.Option(
+        "--budget", min=2, help="rejection: candidates (default 240); smc: stop before a "
+                                "population once this many simulations ran (default: none).")
+                      ] = None,
+    population: Annotated[int, typer.Option("--population", min=2,
+                                            help="smc: particles per population.")] = 200,
+    generations: Annotated[int, typer.Option("--generations", min=1,
+                                             help="smc: maximum number of populations.")] = 8,
+    min_epsilon: Annotated[float, typer.Option("--min-epsilon", min=0.0,
+                                               help="smc: stop once epsilon is this small.")
+                           ] = 0.0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Master seed.")] = 20240806,
-    replicates: Annotated[int, typer.Option("--replicates", min=1,
-                                            help="Replicates per candidate.")] = 4,
+    replicates: Annotated[int | None, typer.Option(
+        "--replicates", min=1, help="Runs per candidate, summarised by their median (default: "
+                                    "rejection 4, smc 1).")] = None,
     accept: Annotated[float, typer.Option("--accept", min=0.001, max=1.0,
-                                          help="Share of candidates accepted.")] = 0.1,
+                                          help="rejection: share of candidates accepted.")
+                      ] = 0.1,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,
                                                 help="Worker processes (default: all cores).")
                        ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Overlay YAML to write.")
                    ] = Path("scenarios/calibrated.yaml"),
+    fit_dir: Annotated[Path | None, typer.Option(
+        "--fit-dir", help="Folder of the fit: abc.db (smc), posterior.parquet (weighted "
+                          "particles with the fit record), posterior.csv, fit_table.csv, "
+                          "fit.json (default results/calibration-<scenario>).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="smc: continue the fit stored in "
+                                                          "--fit-dir.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="smc: delete the fit stored in "
+                                                        "--fit-dir and start afresh.")] = False,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Also write a fit folder (check batch, tables, history.png).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     sets: SetOption = None,
 ) -> None:
-    """Fit parameters to the dated 2024 record by ABC; write the overlay and the fit report."""
+    """Fit parameters to the dated 2024 record by ABC (SMC or rejection); write the weighted
+    posterior, the overlay (which names the posterior) and the fit report."""
+    import os
+
     from sim.analysis import CalibrationError, ObservationError, format_fit, load_observations
-    from sim.analysis import calibrate as fit
+    from sim.analysis import calibrate as fit_rejection
     from sim.runner import atomic_write_text
     from sim.viz import write_calibration_report as write_report
 
+    if method not in ("smc", "rejection"):
+        raise fail(f"--method {method!r}: expected smc or rejection")
+    if resume and force:
+        raise fail("--resume and --force exclude each other")
+    if method == "rejection" and (resume or force):
+        raise fail("--resume/--force apply to --method smc")
     scn = load_or_exit(scenario, sets or [])
     try:
         obs = load_observations(observations)
@@ -666,19 +768,69 @@ def calibrate(
         raise fail(exc) from None
     if out.exists() and out.is_dir():
         raise fail(f"{out}: is a directory; --out takes a YAML file name")
-    err_console.print(f"calibrating {scn.name}: {budget} candidates x {replicates} replicates")
+    fit_dir = fit_dir or Path("results") / f"calibration-{scn.name}"
+    reps = replicates or (1 if method == "smc" else 4)
     try:
-        cal = fit(scn, obs, params.split(","), budget=budget, seed=seed, replicates=replicates,
-                  accept=accept, workers=workers)
+        if method == "rejection":
+            n = budget or 240
+            err_console.print(f"calibrating {scn.name} by ABC rejection: {n} candidates x "
+                              f"{reps} replicates")
+            cal = fit_rejection(scn, obs, params.split(","), budget=n, seed=seed,
+                                replicates=reps, accept=accept, workers=workers)
+        else:
+            from sim.analysis import calibrate_smc
+
+            if force and (fit_dir / "abc.db").exists():
+                (fit_dir / "abc.db").unlink()
+            err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
+                              f"populations of {population} x {reps} replicate(s)"
+                              + (f", budget {budget} simulations" if budget else "")
+                              + f"; database {fit_dir / 'abc.db'}")
+            with _progress_bar(quiet) as bar:
+                task = bar.add_task("population 0", total=population)
+
+                def progress(ev: dict) -> None:
+                    if ev["kind"] == "batch":
+                        bar.update(task, description=f"population {ev['t']}",
+                                   completed=ev["accepted"], total=ev["n"])
+                    else:
+                        bar.console.print(
+                            f"population {ev['t']}: epsilon {ev['eps']:.4g}, "
+                            f"{ev['accepted']} accepted of {ev['evaluations']} "
+                            f"({ev['accepted'] / max(ev['evaluations'], 1):.0%}), ESS "
+                            f"{ev['ess']:.0f}, {ev['seconds']:.0f} s; "
+                            f"{ev['total_simulations']} simulations so far")
+                        bar.update(task, description=f"population {ev['t'] + 1}",
+                                   completed=0)
+
+                try:
+                    cal = calibrate_smc(scn, obs, params.split(","), fit_dir,
+                                        population=population, generations=generations,
+                                        budget=budget, seed=seed, replicates=reps,
+                                        min_epsilon=min_epsilon, workers=workers,
+                                        resume=resume, progress=progress)
+                except KeyboardInterrupt:
+                    again = _command_line()
+                    if "--resume" not in again.split():
+                        again += " --resume"
+                    err_console.print(Text(f"interrupted: the finished populations are in "
+                                           f"{fit_dir / 'abc.db'}; continue with: {again}"),
+                                      soft_wrap=True)
+                    raise typer.Exit(EXIT_INTERRUPTED) from None
     except CalibrationError as exc:
         raise fail(exc) from None
     console.print(format_fit(cal), soft_wrap=True)
-    atomic_write_text(out, cal.to_overlay_yaml())
-    console.print(f"wrote {out}")
+    from sim.analysis import status_line, write_fit
+
+    files = write_fit(cal, fit_dir, observations)
+    rel = os.path.relpath(files[0].resolve(), out.resolve().parent)
+    atomic_write_text(out, cal.to_overlay_yaml(rel))
+    console.print(f"wrote {out} and {fit_dir}/ ({', '.join(f.name for f in files)})")
+    console.print(_status_text(status_line(cal.fit_record(observations))), soft_wrap=True)
     if report is not None:
         with user_errors():
-            files = write_report(cal, scn, report, observations, workers=workers)
-        console.print(f"wrote {report}/ ({', '.join(f.name for f in files)})")
+            rfiles = write_report(cal, scn, report, observations, workers=workers)
+        console.print(f"wrote {report}/ ({', '.join(f.name for f in rfiles)})")
 
 
 # --------------------------------------------------------------------------- app

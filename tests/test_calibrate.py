@@ -197,3 +197,66 @@ def test_history_figure_of_a_hindcast_batch(tmp_path):
     files = make_plots([tmp_path / "b"], kind="history", out=tmp_path / "fig", formats=("png",))
     assert [f.name for f in files] == ["history.png"] and files[0].stat().st_size > 10_000
     assert "history" in NOT_IN_ALL   # a batch of the option scenarios has no record to show
+
+
+# --------------------------------------------------------------------------- ABC-SMC
+
+
+def test_smc_parameter_recovery_and_fit_outputs(tmp_path):
+    """ABC-SMC recovers the synthetic truth inside its 90 % interval (a small population over
+    45 days), and writes the weighted particles with the fit record that batches read."""
+    pytest.importorskip("pyabc")
+    from sim.analysis import calibrate_smc, write_fit
+    from sim.runner import load_posterior
+
+    scn, synth = _synthetic(tmp_path)
+    cal = calibrate_smc(scn, synth, list(TRUE), tmp_path / "fit", population=16,
+                        generations=3, seed=3, workers=1, check_replicates=2)
+    post = cal.posterior.set_index("param")
+    for p, v in TRUE.items():
+        assert post.loc[p, "p5"] <= v <= post.loc[p, "p95"], post
+        lo, hi = cal.prior[p]
+        assert post.loc[p, "p95"] - post.loc[p, "p5"] < 0.6 * (hi - lo)
+    assert list(cal.populations["t"]) == [0, 1, 2]
+    assert cal.populations["eps"].is_monotonic_decreasing
+    files = write_fit(cal, tmp_path / "fit", OBS)
+    p = load_posterior(files[0])
+    assert p.names == tuple(TRUE) and abs(p.weights.sum() - 1) < 1e-12
+    assert p.fit["method"] == "ABC-SMC" and p.fit["groups"]["kursk"][1] == 2
+    assert p.medians() == cal.values
+    import yaml
+
+    tree = yaml.safe_load(cal.to_overlay_yaml("fit/posterior.parquet"))
+    assert tree["calibration_posterior"] == "fit/posterior.parquet"
+    assert tree["advance"]["max_km_per_day"] == pytest.approx(cal.values[list(TRUE)[0]])
+
+
+@pytest.mark.slow
+def test_interrupted_smc_resumes_to_the_same_result(tmp_path):
+    """Stopped by Ctrl-C after population 1 and resumed from the database, the fit ends where
+    an uninterrupted one with the same seed ends (and a second worker changes nothing)."""
+    pytest.importorskip("pyabc")
+    from sim.analysis import calibrate_smc
+
+    scn = load_scenario(HINDCAST, overrides=["days=15"])
+    ps = ["advance.max_km_per_day", "combat.lethality"]
+    kw = dict(population=8, generations=3, seed=11, check_replicates=0)
+    whole = calibrate_smc(scn, OBS, ps, tmp_path / "whole", workers=1, **kw)
+
+    def stop(event):
+        if event["kind"] == "population" and event["t"] == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        calibrate_smc(scn, OBS, ps, tmp_path / "cut", workers=1, progress=stop, **kw)
+    with pytest.raises(CalibrationError, match="--resume"):
+        calibrate_smc(scn, OBS, ps, tmp_path / "cut", workers=1, **kw)
+    resumed = calibrate_smc(scn, OBS, ps, tmp_path / "cut", workers=2, resume=True, **kw)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(whole.particles, resumed.particles)
+    pd.testing.assert_frame_equal(whole.populations.drop(columns="ess"),
+                                  resumed.populations.drop(columns="ess"))
+    with pytest.raises(CalibrationError, match="seed"):
+        calibrate_smc(scn, OBS, ps, tmp_path / "cut", workers=1, resume=True,
+                      **{**kw, "seed": 12})

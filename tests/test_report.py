@@ -67,9 +67,3 @@ def test_placeholder_triggers_read_never():
     assert R.display_value("policy.ru.reinforce_kursk.trigger_day", 3) == 3
 
 
-def test_calibration_status_reads_the_marker():
-    from sim.analysis import calibration_status
-
-    assert calibration_status("name: x\n").status == "UNCALIBRATED"
-    st = calibration_status("name: x\ncalibration: {status: calibrated, overlay: c.yaml}\n")
-    assert st.calibrated and "c.yaml" in st.detail

@@ -2,8 +2,10 @@
 
 Modules: ``causes`` (why outcomes happened: causal chains, outcome classes, discovery),
 ``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
-``observations`` (the dated 2024 record) and ``calibration``. Names load their module on first
-use (PEP 562), so a command pays only for what it uses (scipy, SALib).
+``observations`` (the dated 2024 record), ``calibration`` (ABC rejection, fit outputs),
+``smc`` (ABC-SMC with pyABC), ``uncertainty`` (variance split: parameters vs dice) and
+``validation_status`` (the one-line calibration status of every output). Names load their
+module on first use (PEP 562), so a command pays only for what it uses (scipy, SALib).
 """
 
 from importlib import import_module
@@ -11,11 +13,22 @@ from typing import Any
 
 _WHERE = {
     "Calibration": "calibration",
-    "CalibrationStatus": "status",
-    "UNCALIBRATED": "status",
-    "calibration_status": "status",
     "CalibrationError": "calibration",
+    "CalibrationStatus": "validation_status",
     "CompareError": "comparison",
+    "UNCALIBRATED": "validation_status",
+    "VarianceSplit": "uncertainty",
+    "calibration_status": "validation_status",
+    "draw_groups": "uncertainty",
+    "format_share": "uncertainty",
+    "status_line": "validation_status",
+    "variance_split": "uncertainty",
+    "DEFAULT_GENERATIONS": "smc",
+    "DEFAULT_POPULATION": "smc",
+    "FitReport": "calibration",
+    "SMCCalibration": "smc",
+    "calibrate_smc": "smc",
+    "write_fit": "calibration",
     "DEFAULT_BUDGET": "calibration",
     "DEFAULT_REPLICATES": "calibration",
     "DESIGNS": "experiments",

@@ -32,18 +32,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
 from sim.analysis.observations import Observation, load_observations
-from sim.runner import default_workers, make_executor
+from sim.runner import default_workers, make_executor, weighted_quantile
 from sim.scenario import Scenario, ScenarioError, get_path, with_values
 
 DEFAULT_BUDGET = 240
@@ -52,6 +54,9 @@ OBSERVATIONS = Path(__file__).resolve().parents[2] / "seeds" / "observations.csv
 DEFAULT_REPLICATES = 4
 DEFAULT_ACCEPT = 0.1
 FIT_GROUPS = ("kursk", "donetsk")
+#: A Donetsk month counts as matched within this relative error (the acceptance test's
+#: criterion); a Kursk observation when the simulated median is inside its observed range.
+DONETSK_TOLERANCE = 0.35
 
 
 class CalibrationError(ValueError):
@@ -171,7 +176,7 @@ def evaluate(shared: tuple[Scenario, list[Target], list[int], int],
     return np.stack([summaries(run(scn, seed=s, days=days).daily, targets) for s in seeds])
 
 
-def _map(candidates: list[dict[str, float]], scenario: Scenario, targets: list[Target],
+def run_candidates(candidates: list[dict[str, float]], scenario: Scenario, targets: list[Target],
          seeds: list[int], days: int, workers: int) -> np.ndarray:
     out: list[np.ndarray | None] = [None] * len(candidates)
 
@@ -213,10 +218,201 @@ def is_scenario_fact(param: str) -> bool:
     return param.split(".", 1)[0] in SCENARIO_FACT_SECTIONS
 
 
+def matched(target: Target, sim_median: float) -> bool:
+    """Whether a fitted observation counts as reproduced (the status line's fit figures):
+    Kursk inside the observed range, Donetsk within ``DONETSK_TOLERANCE`` of the value."""
+    if target.group == "donetsk":
+        return abs(sim_median - target.value) <= DONETSK_TOLERANCE * abs(target.value)
+    return bool(target.low <= sim_median <= target.high)
+
+
+def posterior_table(particles: pd.DataFrame, params: Sequence[str],
+                    prior: dict[str, tuple[float, float]], default: dict[str, float | None]
+                    ) -> pd.DataFrame:
+    """Per parameter: prior range, default, weighted posterior median and 90 % interval
+    (inverse-CDF quantiles: always particle values, as ``wargame run --params median`` uses)."""
+    w = particles["weight"].to_numpy(dtype=float)
+    best = int(np.argmin(particles["distance"].to_numpy())) if "distance" in particles else 0
+    rows = []
+    for p in params:
+        v = particles[p].to_numpy(dtype=float)
+        lo, hi = prior[p]
+        rows.append({"param": p, "prior_low": lo, "prior_high": hi, "default": default[p],
+                     "median": weighted_quantile(v, w, 0.5),
+                     "p5": weighted_quantile(v, w, 0.05), "p95": weighted_quantile(v, w, 0.95),
+                     "best": float(v[best])})
+    return pd.DataFrame(rows)
+
+
+def check_inputs(scenario: Scenario, observations: Sequence[Observation], params: list[str],
+                 days: int) -> tuple[dict[str, tuple[float, float]], list[Target], list[str]]:
+    """Check the fit can start; returns the prior box, the targets and the integer
+    parameters. Raises :class:`CalibrationError` naming every problem."""
+    if not params:
+        raise CalibrationError("no parameters to fit; pass --params a,b,...")
+    problems = []
+    for p in params:
+        if p not in scenario.calibration:
+            have = ", ".join(scenario.calibration) or "none"
+            problems.append(f"{p}: no range in the scenario's calibration: section "
+                            f"(declared: {have})")
+        elif get_path(scenario, p) is None:
+            problems.append(f"{p}: not a numeric scenario parameter")
+    if len(set(params)) < len(params):
+        problems.append("a parameter is listed twice")
+    if problems:
+        raise CalibrationError("\n".join(problems))
+    targets = build_targets(observations, scenario.start_date, days)
+    if not any(t.fitted for t in targets):
+        raise CalibrationError("no fitted observations fall inside the scenario's horizon")
+    prior = {p: (scenario.calibration[p].low, scenario.calibration[p].high) for p in params}
+    for corner in (0, 1):  # the whole prior box must validate before any simulation runs
+        try:
+            with_values(scenario, {p: prior[p][corner] for p in params})
+        except ScenarioError as exc:
+            raise CalibrationError(f"calibration range is not valid: {exc}") from None
+    return prior, targets, [p for p in params if _is_integer(scenario, p)]
+
+
+class FitReport:
+    """What both fits report: posterior table, fitted values, fit per observation, the
+    overlay and the fit record (``fit.json``, also the posterior table's metadata)."""
+
+    method: str
+    scenario_name: str
+    params: list[str]
+    prior: dict[str, tuple[float, float]]
+    default: dict[str, float | None]
+    targets: list[Target]
+    seed: int
+    integer: list[str]
+    check: pd.DataFrame | None
+    check_sims: np.ndarray | None
+    particles: pd.DataFrame   # parameter columns, weight, distance (a field or a property)
+
+    def describe(self) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def posterior(self) -> pd.DataFrame:
+        """Per parameter: prior range, default, posterior median and 90 % interval."""
+        return posterior_table(self.particles, self.params, self.prior, self.default)
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The fitted values written to the overlay: the weighted posterior medians (particle
+        values, exactly what ``wargame run --params median`` uses)."""
+        post = self.posterior
+        return {r.param: (int(round(r.median)) if r.param in self.integer else float(r.median))
+                for r in post.itertuples()}
+
+    def fallback_sims(self) -> np.ndarray:
+        raise CalibrationError("no check runs: fit with check_replicates > 0")
+
+    def fit_table(self, sims: np.ndarray | None = None) -> pd.DataFrame:
+        """Per target: observed value and range, simulated median and 5–95 %, within range,
+        matched (the status criterion), relative error. ``sims`` is ``(replicates,
+        n_targets)``; default: the check runs at the posterior medians."""
+        if sims is None:
+            sims = self.check_sims if self.check_sims is not None else self.fallback_sims()
+        med = np.median(sims, axis=0)
+        p5, p95 = np.quantile(sims, [0.05, 0.95], axis=0)
+        rows = []
+        for j, t in enumerate(self.targets):
+            rel = (med[j] - t.value) / t.value if t.value else float("nan")
+            rows.append({"target": t.label, "key": t.key, "group": t.group,
+                         "observed": t.value, "low": t.low, "high": t.high,
+                         "sim_median": med[j], "sim_p5": p5[j], "sim_p95": p95[j],
+                         "within_range": bool(t.low <= med[j] <= t.high),
+                         "matched": matched(t, float(med[j])) if t.fitted else None,
+                         "rel_error": rel, "z": (med[j] - t.value) / t.sd})
+        return pd.DataFrame(rows)
+
+    def fit_record(self, observations: str | Path | None = None) -> dict[str, Any]:
+        """The figures the calibration status line needs (see
+        :mod:`sim.analysis.validation_status`): method, date, observations fitted and their
+        dates, matched per group at the posterior medians, the fit per observation."""
+        tab = self.check if self.check is not None else self.fit_table()
+        fitted = tab[tab["group"].isin(FIT_GROUPS)]
+        dates = sorted(k.rsplit("@", 1)[-1] for k in fitted["key"])
+        groups = {g: [int(fitted[fitted.group == g]["matched"].sum()),
+                      int((fitted.group == g).sum())] for g in FIT_GROUPS}
+        return {
+            "method": self.method, "date": dt.date.today().isoformat(),
+            "scenario": self.scenario_name, "seed": self.seed,
+            "observations_file": str(observations) if observations else None,
+            "observations": len(fitted), "first": dates[0] if dates else None,
+            "last": dates[-1] if dates else None, "groups": groups,
+            "criteria": {"kursk": "simulated median inside the observed range",
+                         "donetsk": f"within {DONETSK_TOLERANCE:.0%} of the observed value"},
+            "check_runs": None if self.check_sims is None else int(self.check_sims.shape[0]),
+            "params": list(self.params), "integer": list(self.integer),
+            "medians": self.values, "summary": self.describe(),
+            "per_observation": json.loads(tab.to_json(orient="records")),
+        }
+
+    def to_overlay_yaml(self, posterior_path: str | None = None) -> str:
+        """A scenario overlay with only the fitted parameters, and the fit as comments;
+        ``posterior_path`` (relative to the overlay) adds ``calibration_posterior:`` so that
+        scenarios extending the overlay run posterior-predictive batches."""
+        post = self.posterior
+        lines = [
+            "# Calibrated parameters (written by `wargame calibrate`; do not edit by hand).",
+            f"# Fitted on {self.scenario_name} to seeds/observations.csv: {self.describe()}",
+            f"# (master seed {self.seed}); values are weighted posterior medians, the 90 % "
+            "interval follows.",
+            "# See docs/VALIDATION.md for the fit and its validity envelope.",
+        ]
+        facts = {p: v for p, v in self.values.items() if is_scenario_fact(p)}
+        if facts:
+            lines.append("# Also fitted, but facts of the hindcast's period, not model parameters "
+                         "(set them in the hindcast scenario, not here):")
+            for p, v in facts.items():
+                r = post[post.param == p].iloc[0]
+                lines.append(f"#   {p}: {v}    (90 % interval {r.p5:.4g} .. {r.p95:.4g}; "
+                             f"prior {r.prior_low:g} .. {r.prior_high:g})")
+        if posterior_path:
+            lines.append("# Weighted particles: `wargame run` gives each replicate group one "
+                         "draw (--params median|fixed to turn it off).")
+            lines.append(f"calibration_posterior: {posterior_path}")
+        tree: dict[str, dict[str, float]] = {}
+        for p, v in self.values.items():
+            if is_scenario_fact(p):
+                continue
+            sec, name = p.split(".", 1)
+            tree.setdefault(sec, {})[name] = v
+        for sec, kv in tree.items():
+            lines.append(f"{sec}:")
+            for name, v in kv.items():
+                r = post[post.param == f"{sec}.{name}"].iloc[0]
+                lines.append(f"  {name}: {v}    # 90 % interval {r.p5:.4g} .. {r.p95:.4g}; "
+                             f"prior {r.prior_low:g} .. {r.prior_high:g}; was {r.default}")
+        return "\n".join(lines) + "\n"
+
+
+def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | None = None
+              ) -> list[Path]:
+    """Write a fit's outputs into ``out_dir``: ``posterior.parquet`` (weighted particles, the
+    fit record in its metadata: what ``calibration_posterior:`` points at), ``posterior.csv``
+    (medians and 90 % intervals), ``fit_table.csv`` and ``fit.json``."""
+    from sim.runner import atomic_write_text, write_posterior
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    record = cal.fit_record(observations)
+    files = [write_posterior(out / "posterior.parquet", cal.particles, record)]
+    cal.particles.to_csv(out / "particles.csv", index=False, float_format="%.8g")
+    cal.posterior.to_csv(out / "posterior.csv", index=False)
+    (cal.check if cal.check is not None else cal.fit_table()).to_csv(out / "fit_table.csv",
+                                                                      index=False)
+    atomic_write_text(out / "fit.json", json.dumps(record, indent=1, default=str))
+    return files + [out / n for n in ("particles.csv", "posterior.csv", "fit_table.csv",
+                                      "fit.json")]
+
 
 @dataclass
-class Calibration:
-    """Everything a calibration produced (``to_overlay_yaml`` writes the overlay)."""
+class Calibration(FitReport):
+    """Everything a rejection calibration produced (``to_overlay_yaml`` writes the overlay)."""
 
     scenario_name: str
     params: list[str]
@@ -236,79 +432,26 @@ class Calibration:
     check_sims: np.ndarray | None = field(default=None, repr=False)
     integer: list[str] = field(default_factory=list)   # parameters rounded to integers
 
+    method: str = "ABC rejection"
+
     @property
-    def posterior(self) -> pd.DataFrame:
-        """Per parameter: prior range, default, posterior median and 90 % interval."""
-        s = self.design[self.accepted]
-        rows = []
-        for k, p in enumerate(self.params):
-            lo, hi = self.prior[p]
-            q5, q50, q95 = np.quantile(s[:, k], [0.05, 0.5, 0.95])
-            rows.append({"param": p, "prior_low": lo, "prior_high": hi,
-                         "default": self.default[p], "median": q50, "p5": q5, "p95": q95,
-                         "best": self.design[self.best, k]})
-        return pd.DataFrame(rows)
+    def particles(self) -> pd.DataFrame:
+        """The accepted candidates, equally weighted (``distance``: their ABC distance)."""
+        df = pd.DataFrame(self.design[self.accepted], columns=self.params)
+        df["weight"] = 1.0 / len(self.accepted)
+        df["distance"] = self.dist[self.accepted]
+        return df
 
     @property
     def best(self) -> int:
         return int(np.argmin(self.dist))
 
-    @property
-    def values(self) -> dict[str, float]:
-        """The fitted values written to the overlay: posterior medians (4 significant digits)."""
-        post = self.posterior
-        return {r.param: (int(round(r.median)) if r.param in self.integer
-                          else float(f"{r.median:.4g}")) for r in post.itertuples()}
+    def fallback_sims(self) -> np.ndarray:
+        return self.sims[self.best]
 
-    def fit_table(self, sims: np.ndarray | None = None) -> pd.DataFrame:
-        """Per target: observed value and range, simulated median and 5–95 %, within range,
-        relative error. ``sims`` is ``(replicates, n_targets)``; default: the check runs, else
-        the best candidate."""
-        if sims is None:
-            sims = self.check_sims if self.check_sims is not None else self.sims[self.best]
-        med = np.median(sims, axis=0)
-        p5, p95 = np.quantile(sims, [0.05, 0.95], axis=0)
-        rows = []
-        for j, t in enumerate(self.targets):
-            rel = (med[j] - t.value) / t.value if t.value else float("nan")
-            rows.append({"target": t.label, "group": t.group, "observed": t.value,
-                         "low": t.low, "high": t.high, "sim_median": med[j], "sim_p5": p5[j],
-                         "sim_p95": p95[j], "within_range": bool(t.low <= med[j] <= t.high),
-                         "rel_error": rel, "z": (med[j] - t.value) / t.sd})
-        return pd.DataFrame(rows)
-
-    def to_overlay_yaml(self) -> str:
-        """A scenario overlay with only the fitted parameters, and the fit as comments."""
-        post = self.posterior
-        lines = [
-            "# Calibrated parameters (written by `wargame calibrate`; do not edit by hand).",
-            f"# Fitted on {self.scenario_name} to seeds/observations.csv by ABC rejection:",
-            f"# {self.budget} Latin-hypercube candidates x {self.replicates} replicates "
-            f"(master seed {self.seed}), {len(self.accepted)} accepted "
-            f"({self.accept:.0%}); values are posterior medians, the 90 % interval follows.",
-            "# See docs/VALIDATION.md for the fit and its validity envelope.",
-        ]
-        facts = {p: v for p, v in self.values.items() if is_scenario_fact(p)}
-        if facts:
-            lines.append("# Also fitted, but facts of the hindcast's period, not model parameters "
-                         "(set them in the hindcast scenario, not here):")
-            for p, v in facts.items():
-                r = post[post.param == p].iloc[0]
-                lines.append(f"#   {p}: {v}    (90 % interval {r.p5:.4g} .. {r.p95:.4g}; "
-                             f"prior {r.prior_low:g} .. {r.prior_high:g})")
-        tree: dict[str, dict[str, float]] = {}
-        for p, v in self.values.items():
-            if is_scenario_fact(p):
-                continue
-            sec, name = p.split(".", 1)
-            tree.setdefault(sec, {})[name] = v
-        for sec, kv in tree.items():
-            lines.append(f"{sec}:")
-            for name, v in kv.items():
-                r = post[post.param == f"{sec}.{name}"].iloc[0]
-                lines.append(f"  {name}: {v}    # 90 % interval {r.p5:.4g} .. {r.p95:.4g}; "
-                             f"prior {r.prior_low:g} .. {r.prior_high:g}; was {r.default}")
-        return "\n".join(lines) + "\n"
+    def describe(self) -> str:
+        return (f"ABC rejection, {self.budget} Latin-hypercube candidates x {self.replicates} "
+                f"replicates, {len(self.accepted)} accepted ({self.accept:.0%})")
 
 
 def calibrate(
@@ -332,46 +475,23 @@ def calibrate(
     if isinstance(observations, str | Path):
         observations = load_observations(observations)
     params = [p.strip() for p in params if p.strip()]
-    if not params:
-        raise CalibrationError("no parameters to fit; pass --params a,b,...")
-    problems = []
-    for p in params:
-        if p not in scenario.calibration:
-            have = ", ".join(scenario.calibration) or "none"
-            problems.append(f"{p}: no range in the scenario's calibration: section "
-                            f"(declared: {have})")
-        elif get_path(scenario, p) is None:
-            problems.append(f"{p}: not a numeric scenario parameter")
-    if len(set(params)) < len(params):
-        problems.append("a parameter is listed twice")
     if budget < 2 or replicates < 1 or not 0 < accept <= 1:
-        problems.append("budget must be >= 2, replicates >= 1 and 0 < accept <= 1")
-    if problems:
-        raise CalibrationError("\n".join(problems))
+        raise CalibrationError("budget must be >= 2, replicates >= 1 and 0 < accept <= 1")
     days = int(days if days is not None else scenario.days)
-    targets = build_targets(observations, scenario.start_date, days)
-    if not any(t.fitted for t in targets):
-        raise CalibrationError("no fitted observations fall inside the scenario's horizon")
-    prior = {p: (scenario.calibration[p].low, scenario.calibration[p].high) for p in params}
+    prior, targets, integer_names = check_inputs(scenario, observations, params, days)
     lo = np.array([prior[p][0] for p in params])
     hi = np.array([prior[p][1] for p in params])
-    # Check the whole prior box validates before spending any simulation time.
-    for corner in (lo, hi):
-        try:
-            with_values(scenario, dict(zip(params, corner.tolist(), strict=True)))
-        except ScenarioError as exc:
-            raise CalibrationError(f"calibration range is not valid: {exc}") from None
     from sim.runner import replicate_seeds
 
     sampler = qmc.LatinHypercube(d=len(params), seed=np.random.default_rng(seed))
     design = qmc.scale(sampler.random(budget), lo, hi)
     # Integer parameters (e.g. troops/day) are sampled on the same hypercube and rounded.
-    integer = [k for k, p in enumerate(params) if _is_integer(scenario, p)]
+    integer = [k for k, p in enumerate(params) if p in integer_names]
     design[:, integer] = np.round(design[:, integer])
     cands = [dict(zip(params, row.tolist(), strict=True)) for row in design]
     seeds = replicate_seeds(seed, replicates)
     workers = max(1, min(workers or default_workers(), budget))
-    sims = _map(cands, scenario, targets, seeds, days, workers)
+    sims = run_candidates(cands, scenario, targets, seeds, days, workers)
     dist = distance(np.median(sims, axis=1), targets)
     n_acc = max(min(budget, 3), int(math.ceil(accept * budget)))
     accepted = np.argsort(dist, kind="stable")[:n_acc]
@@ -382,7 +502,7 @@ def calibrate(
     n_check = max(2 * replicates, 8) if check_replicates is None else check_replicates
     if n_check:
         check_seeds = replicate_seeds(seed + 1, n_check)
-        cal.check_sims = _map([cal.values], scenario, targets, check_seeds, days, 1)[0]
+        cal.check_sims = run_candidates([cal.values], scenario, targets, check_seeds, days, 1)[0]
         cal.check = cal.fit_table()
     cal.seconds = time.perf_counter() - t0
     return cal
@@ -400,12 +520,10 @@ def overlay_values(path: str | Path) -> dict[str, float]:
     return out
 
 
-def format_fit(cal: Calibration) -> str:
+def format_fit(cal: FitReport) -> str:
     """A plain-text report: the posterior and the fit per observation."""
     post = cal.posterior
-    lines = [f"ABC rejection on {cal.scenario_name}: {cal.budget} candidates x "
-             f"{cal.replicates} replicates, {len(cal.accepted)} accepted, "
-             f"{cal.seconds:.0f} s", "",
+    lines = [f"{cal.describe()}; {getattr(cal, 'seconds', 0):.0f} s", "",
              f"{'parameter':32s} {'prior':>17s} {'was':>8s} {'median':>9s} {'90 % interval':>21s}"]
     for r in post.itertuples():
         lines.append(f"{r.param:32s} {r.prior_low:>7.4g} .. {r.prior_high:<7.4g} "

@@ -109,7 +109,7 @@ HEADLINE_DAY_METRICS = ("kursk_ua_km2", "donetsk_ru_gain_km2")
 COLUMNS = [
     "metric", "label", "unit", "option", "file", "n", "median", "mean", "mean_lo", "mean_hi",
     "p5", "p95", "baseline", "paired", "n_pairs", "diff", "diff_lo", "diff_hi", "p_value", "test",
-    "p_better", "p_tie", "p_worse", "ru_sign", "separable", "runs_needed",
+    "p_better", "p_tie", "p_worse", "ru_sign", "separable", "runs_needed", "param_share",
 ]
 
 
@@ -225,6 +225,8 @@ class Comparison:
     options: list[str]
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: per option: its one-line calibration status (``sim.analysis.status_line``)
+    calibration: list[str] = field(default_factory=list)
 
     def to_csv(self) -> str:
         return self.table.to_csv(index=False, float_format="%.6g")
@@ -232,6 +234,7 @@ class Comparison:
     def to_json(self) -> str:
         doc = {"day": self.day, "date": self.date, "baseline": self.baseline,
                "options": self.options, "notes": self.notes, "warnings": self.warnings,
+               "calibration": self.calibration,
                "better_is": "from Russia's point of view (ru_sign: +1 higher is better for "
                             "Russia, -1 lower is better, 0 no direction)",
                "rows": json.loads(self.table.to_json(orient="records", double_precision=6))}
@@ -261,6 +264,8 @@ class Comparison:
                 "median": f(r.median),
                 "mean [95 % CI]": f"{f(r.mean)} [{f(r.mean_lo)}, {f(r.mean_hi)}]",
                 "5–95 %": f"{f(r.p5)} – {f(r.p95)}",
+                "from params": "" if r.param_share != r.param_share
+                               else f"{100 * r.param_share:.0f} %",
                 "Δ vs baseline [95 % CI]": delta,
                 BTW_HEADER: better,
                 "test": "" if is_base else
@@ -295,7 +300,10 @@ class Comparison:
                     share += "\n(higher/\ntie/lower)"
             out[-1][1].append({
                 "option": f"{r.option.removesuffix('.yaml')}\nn={r.n}",
-                "median\n5–95 %": f"{f(r.median)}\n{f(r.p5)}–{f(r.p95)}" if r.n else "–",
+                "median\n5–95 %": (f"{f(r.median)}\n{f(r.p5)}–{f(r.p95)}"
+                                   + (f"\n{100 * r.param_share:.0f} % params"
+                                      if r.param_share == r.param_share else "")
+                                   if r.n else "–"),
                 "mean\n95 % CI": f"{f(r.mean)}\n[{f(r.mean_lo)}, {f(r.mean_hi)}]" if r.n else "–",
                 "Δ vs baseline\n95 % CI, test": delta,
                 "better/tie/\nworse (RU)": share,
@@ -310,6 +318,7 @@ class Comparison:
         text = "\n".join(lines)
         foot = [f"Day {self.day} ({self.date}); baseline {self.baseline}. "
                 "Δ = option − baseline; '?' marks an interval that includes 0."]
+        foot += [f"Calibration: {c}" for c in self.calibration]
         foot += [f"Note: {n}" for n in self.notes] + [f"Warning: {w}" for w in self.warnings]
         return text + "\n\n" + "\n".join(f"* {x}" for x in foot) + "\n"
 
@@ -490,12 +499,18 @@ def compare(
     mlist = resolve_metrics(metrics, places, order)
 
     values = [outcome_values(r, mlist, day) for r in batches]
+    from sim.analysis.uncertainty import draw_groups, variance_split
+    from sim.analysis.validation_status import status_line
+
+    groups = [draw_groups(r.manifest) for r in batches]
+    seed_run = [{int(e["seed"]): int(e["run"]) for e in r.manifest["runs"]} for r in batches]
     base_vals = values[0]
     notes: list[str] = [day_note] if day_note else []
     warns: list[str] = []
     rows = []
-    for res, label, vals in zip(batches, labels, values, strict=True):
+    for k, (res, label, vals) in enumerate(zip(batches, labels, values, strict=True)):
         is_base = res is batches[0]
+        grp = [groups[k].get(int(seed_run[k].get(sd, -1))) for sd in vals.index]
         common = base_vals.index.intersection(vals.index)
         paired = not is_base and len(common) >= 2
         if not is_base:
@@ -522,7 +537,9 @@ def compare(
                 mean, lo, hi = wilson_ci(int(x.sum()), int(x.size))
             else:
                 mean, lo, hi = mean_ci(x)
-            row.update(median=med, mean=mean, mean_lo=lo, mean_hi=hi, p5=p5, p95=p95)
+            row.update(median=med, mean=mean, mean_lo=lo, mean_hi=hi, p5=p5, p95=p95,
+                       param_share=variance_split(vals[m.name].to_numpy(dtype=float),
+                                                  grp).param_share)
             if is_base:
                 row.update(paired=False, n_pairs=0, diff=math.nan, diff_lo=math.nan,
                            diff_hi=math.nan, p_value=math.nan, test="", p_better=math.nan,
@@ -568,8 +585,11 @@ def compare(
     # group by metric, options in the order given
     table["_m"] = table["metric"].map({m.name: i for i, m in enumerate(mlist)})
     table = table.sort_values(["_m"], kind="stable").drop(columns="_m").reset_index(drop=True)
+    calib = [f"{lab}: {status_line(r)}" for lab, r in zip(labels, batches, strict=True)]
+    if len({c.split(": ", 1)[1] for c in calib}) == 1:
+        calib = [calib[0].split(": ", 1)[1]]
     return Comparison(table=table, day=int(day), date=date, baseline=labels[0], options=labels,
-                      notes=notes, warnings=warns)
+                      notes=notes, warnings=warns, calibration=calib)
 
 
 def unique_labels(batches: Sequence[Results]) -> list[str]:

@@ -1,6 +1,7 @@
 """Running batches: replicate seeds, executors, the batch runner and the results folder format.
 
-Modules: ``seeds``, ``executors`` (base, local, dask), ``batch``, ``results`` (the folder
+Modules: ``seeds``, ``draws`` (posterior parameter draws per replicate), ``executors`` (base,
+local, dask), ``batch``, ``results`` (the folder
 format, atomic writes, loading), ``provenance``. Other sub-packages use the names below.
 """
 
@@ -11,6 +12,17 @@ from sim.runner.batch import (
     ProgressCallback,
     check_out_dir,
     run_batch,
+)
+from sim.runner.draws import (
+    DEFAULT_DICE_PER_DRAW,
+    FIT_METADATA_KEY,
+    PARAM_PREFIX,
+    ParameterPlan,
+    Posterior,
+    load_posterior,
+    make_plan,
+    weighted_quantile,
+    write_posterior,
 )
 from sim.runner.executors import (
     EXECUTORS,
@@ -35,6 +47,8 @@ from sim.runner.results import (
 from sim.runner.seeds import replicate_seed, replicate_seeds
 
 __all__ = [
+    "DEFAULT_DICE_PER_DRAW", "FIT_METADATA_KEY", "PARAM_PREFIX", "ParameterPlan", "Posterior",
+    "load_posterior", "make_plan", "weighted_quantile", "write_posterior",
     "EXECUTORS", "MAIN", "BatchError", "BatchResult", "Executor", "ExecutorError",
     "ProcessExecutor", "ProgressCallback", "Results", "SerialExecutor", "atomic_write_table",
     "atomic_write_text", "check_out_dir", "default_workers", "fmt_number", "git_commit",

@@ -30,6 +30,7 @@ from typing import Any
 import pyarrow as pa
 
 from sim.runner import results as R
+from sim.runner.draws import DrawError, make_plan, values_columns
 from sim.runner.executors import Executor, describe_failure, make_executor
 from sim.runner.provenance import PACKAGE, git_commit, now, package_version, versions
 from sim.runner.seeds import replicate_seed, replicate_seeds
@@ -51,9 +52,10 @@ class BatchError(ValueError):
 
 # --------------------------------------------------------------------------- worker side
 
-def compute_runs(shared: tuple[Any, int], jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
-    """Task: run ``jobs`` (``(run, seed)`` pairs) of ``shared = (scenario, days)`` here and
-    return their tables.
+def compute_runs(shared: tuple[Any, ...], jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """Task: run ``jobs`` (``(run, seed)`` pairs) of ``shared = (scenario, days[, plan])`` here
+    and return their tables. ``plan`` (a :class:`~sim.runner.draws.ParameterPlan`) writes each
+    run's parameter values into the scenario; they are kept in ``runs`` as ``param.<path>``.
 
     Returns ``{"tables": {"daily", "runs", "events"} or None, "runs": [{"run", "status",
     "error", "seconds"}]}``. A run that raises is recorded as failed; the others are kept.
@@ -61,15 +63,17 @@ def compute_runs(shared: tuple[Any, int], jobs: Sequence[tuple[int, int]]) -> di
     """
     from sim.model import run as run_model
 
-    scenario, days = shared
+    scenario, days = shared[:2]
+    plan = shared[2] if len(shared) > 2 else None
     daily, runs, events, status = [], [], [], []
     for run, seed in jobs:
         t0, c0 = time.perf_counter(), time.process_time()
         try:
-            res = run_model(scenario, seed=seed, days=days)
+            scn, values = plan.apply(scenario, run) if plan is not None else (scenario, {})
+            res = run_model(scn, seed=seed, days=days)
             d = R.daily_table(res.columns, run, seed)
             e = R.events_table(res.events, run, seed)
-            s = {"run": run, "seed": seed, **res.summary()}
+            s = {"run": run, "seed": seed, **res.summary(), **values_columns(values)}
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the batch
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
             status.append(
@@ -106,14 +110,14 @@ def write_part(out_dir: str | Path, tables: dict[str, pa.Table]) -> str:
     return part
 
 
-def run_chunk(shared: tuple[Any, int, str], jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
-    """Task: run ``jobs`` of ``shared = (scenario, days, out_dir)`` and write the finished ones
-    as one part (for executors whose workers share the caller's file system).
+def run_chunk(shared: tuple[Any, ...], jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """Task: run ``jobs`` of ``shared = (scenario, days, out_dir[, plan])`` and write the
+    finished ones as one part (for executors whose workers share the caller's file system).
 
     Returns ``{"part": id or None, "runs": [{"run", "status", "error", "seconds"}]}``.
     """
-    scenario, days, out_dir = shared
-    result = compute_runs((scenario, days), jobs)
+    scenario, days, out_dir = shared[:3]
+    result = compute_runs((scenario, days, *shared[3:]), jobs)
     part = write_part(out_dir, result["tables"]) if result["tables"] is not None else None
     return {"part": part, "runs": result["runs"]}
 
@@ -249,6 +253,8 @@ def run_batch(
     progress: ProgressCallback | None = None,
     command: str | None = None,
     executor: Any = None,
+    params: str | None = None,
+    dice_per_draw: int | None = None,
 ) -> BatchResult:
     """Run ``runs`` replicates of ``scenario`` into ``out_dir`` (see module docstring).
 
@@ -263,6 +269,10 @@ def run_batch(
     ``workers`` of them), ``"dask"`` (a local Dask cluster) or an
     :class:`~sim.runner.executors.Executor` the caller owns (e.g. a ``DaskExecutor`` connected
     to a scheduler, or one process pool reused across a sweep). Results do not depend on it.
+
+    ``params`` (``posterior``, ``median`` or ``fixed``; default ``posterior`` when the scenario
+    names a ``calibration_posterior``, else ``fixed``) and ``dice_per_draw`` choose each run's
+    parameter values (:mod:`sim.runner.draws`); the manifest records them per run.
     """
     from sim.scenario import resolved_yaml, scenario_hash
 
@@ -289,6 +299,15 @@ def run_batch(
     resume = check_out_dir(out, resume=resume, force=force)
 
     scn = _prepare_scenario(scenario, runs, master_seed, days)
+    try:
+        plan = make_plan(scn, params, master_seed, dice_per_draw)
+    except DrawError as exc:
+        raise BatchError(str(exc)) from None
+    if plan is not None and plan.mode == "median":  # the resolved scenario shows the medians
+        from sim.scenario import with_values
+
+        scn = with_values(scn, plan.posterior.medians())
+    parameters = plan.describe() if plan is not None else {"mode": "fixed"}
     out.mkdir(parents=True, exist_ok=True)
     with folder_lock(out):
         if resume:
@@ -299,6 +318,13 @@ def run_batch(
                     f"{out}: the batch was run with master seed {manifest['master_seed']}, not "
                     f"{master_seed}; resume with --seed {manifest['master_seed']} or use --force"
                 )
+            before = manifest.get("parameters", {"mode": "fixed"})
+            if {k: before.get(k) for k in ("mode", "sha256", "dice_per_draw")} != {
+                    k: parameters.get(k) for k in ("mode", "sha256", "dice_per_draw")}:
+                raise BatchError(
+                    f"{out}: the batch was run with parameters {before.get('mode')!r} "
+                    f"(dice per draw {before.get('dice_per_draw')}), not {parameters['mode']!r} "
+                    f"(dice per draw {parameters.get('dice_per_draw')}); use --force")
             same = scenario_hash(_prepare_scenario(scn, old_n, master_seed, days))
             if same != manifest["scenario"]["hash"]:
                 raise BatchError(
@@ -354,11 +380,15 @@ def run_batch(
             command=command if command is not None else " ".join(sys.argv),
             workers=workers,
             executor=ex.name,
+            parameters=parameters,
+            calibration=plan.posterior.fit if plan is not None else None,
         )
+        if plan is not None:
+            plan.annotate(manifest["runs"])
         R.atomic_write_text(out / R.SCENARIO_FILE, text)
         R.write_manifest(out, manifest)
         with owned:
-            return _execute(scn, out, manifest, days, ex, progress, t_start)
+            return _execute(scn, out, manifest, days, ex, progress, t_start, plan)
 
 
 def _execute(
@@ -369,6 +399,7 @@ def _execute(
     executor: Executor,
     progress: ProgressCallback | None,
     t_start: float,
+    plan: Any = None,
 ) -> BatchResult:
     by_run = {r["run"]: r for r in manifest["runs"]}
     total = len(by_run)
@@ -426,9 +457,10 @@ def _execute(
         size = executor.chunk_size(len(todo))
         chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
         if executor.shares_filesystem:
-            interrupted = executor.map(run_chunk, (scn, days, str(out)), chunks, on_result)
+            interrupted = executor.map(run_chunk, (scn, days, str(out), plan), chunks,
+                                       on_result)
         else:
-            interrupted = executor.map(compute_runs, (scn, days), chunks, on_result)
+            interrupted = executor.map(compute_runs, (scn, days, plan), chunks, on_result)
     except KeyboardInterrupt:
         interrupted = True
     flush()

@@ -201,7 +201,7 @@ def runs_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
             cols[k] = pa.array(values, pa.int32())
         elif k == "seed":
             cols[k] = pa.array(values, pa.int64())
-        elif k.endswith("_day"):
+        elif k.endswith("_day") and not k.startswith("param."):  # param.*: run's values
             cols[k] = pa.array([None if v is None else int(v) for v in values], pa.int32())
         else:
             cols[k] = pa.array([_scalar(v) for v in values])

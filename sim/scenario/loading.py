@@ -119,6 +119,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     tree = _load_tree(path, origin)
     tree = apply_overrides(tree, overrides, origin, str(path))
     _anchor_map_paths(tree, origin)
+    _anchor_posterior_path(tree, origin)
     return validate_tree(tree, path, origin)
 
 
@@ -136,6 +137,16 @@ def _anchor_map_paths(tree: dict, origin: dict[tuple, str]) -> None:
             named_in = origin.get(("fronts", front, "map"), "--set")
             base = Path.cwd() if named_in.startswith("--set") else Path(named_in).parent
             spec["map"] = str((base / p).resolve())
+
+
+def _anchor_posterior_path(tree: dict, origin: dict[tuple, str]) -> None:
+    """Make ``calibration_posterior`` absolute, relative to the file that named it (an overlay
+    such as ``calibrated.yaml`` names the posterior next to it)."""
+    value = tree.get("calibration_posterior")
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        named_in = origin.get(("calibration_posterior",), "--set")
+        base = Path.cwd() if named_in.startswith("--set") else Path(named_in).parent
+        tree["calibration_posterior"] = str((base / value).resolve())
 
 
 def validate_tree(tree: dict, path: Path | None, origin: dict[tuple, str] | None = None
@@ -244,6 +255,9 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
             at(("groupings",), f"no grouping for side '{side}'")
     if scn.game is not None:
         _check_game(scn, maps, at)
+    post = scn.calibration_posterior
+    if post is not None and not post.is_file():
+        at(("calibration_posterior",), f"file not found: {post}")
     for key, rng in scn.calibration.items():
         if rng.low >= rng.high:
             at(("calibration", key), f"low {rng.low} must be below high {rng.high}")

@@ -410,6 +410,10 @@ class Scenario(Strict):
     calibration: dict[str, CalibrationParam] = Field(
         default_factory=dict, description="parameter path -> fitting range")
     game: Game | None = Field(None, description="a played game (see Game); none = no player")
+    calibration_posterior: Path | None = Field(
+        None, description="weighted particles of a calibration (Parquet written by `wargame "
+        "calibrate`), relative to the file that names it; `wargame run` then gives each "
+        "replicate group one posterior draw (docs/VALIDATION.md)")
     source_path: Path | None = Field(None, exclude=True)
 
     def map_path(self, front: str) -> Path:

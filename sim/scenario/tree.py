@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -31,6 +32,11 @@ def scenario_hash(scn: Scenario) -> str:
     data = scenario_dict(scn)
     for front in data["fronts"]:
         data["fronts"][front]["map"] = hashlib.sha256(scn.map_path(front).read_bytes()).hexdigest()
+    post = data.get("calibration_posterior")
+    if post:  # the posterior's content, not where it lies
+        data["calibration_posterior"] = hashlib.sha256(Path(post).read_bytes()).hexdigest()
+    else:  # a scenario without one hashes as it did before the field existed
+        data.pop("calibration_posterior", None)
     canon = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode()).hexdigest()
 

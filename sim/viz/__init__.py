@@ -11,6 +11,7 @@ _WHERE = {
     "KINDS": "plots", "NOT_IN_ALL": "plots", "PlotError": "plots", "figures": "plots",
     "load_batches": "plots", "make_plots": "plots", "draw_front_map": "plots",
     "fig_fan": "plots", "fig_losses": "plots", "fig_map": "plots", "ua_probability": "plots",
+    "source_line": "plots",
     "fig_history": "calibration", "write_calibration_report": "calibration",
     "write_report": "report",
     "explain_figures": "explain_plots", "write_explain_figures": "explain_plots",

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis import Calibration, CalibrationError, history_data
+from sim.analysis import CalibrationError, FitReport, history_data
 from sim.scenario import Scenario, with_values
 
 
-def write_report(cal: Calibration, scenario: Scenario, out_dir: str | Path,
+def write_report(cal: FitReport, scenario: Scenario, out_dir: str | Path,
                  observations: str | Path, runs: int | None = None,
                  workers: int | None = None, force: bool = True) -> list[Path]:
     """A folder with the fit: the calibrated hindcast as a results batch (``daily.parquet``...),
@@ -30,14 +30,18 @@ def write_report(cal: Calibration, scenario: Scenario, out_dir: str | Path,
     cal.posterior.to_csv(out / "posterior.csv", index=False)
     table = cal.check if cal.check is not None else cal.fit_table()
     table.to_csv(out / "fit_table.csv", index=False)
-    cand = pd.DataFrame(cal.design, columns=cal.params)
-    cand["distance"] = cal.dist
-    cand["accepted"] = np.isin(np.arange(cal.budget), cal.accepted)
-    cand.to_csv(out / "candidates.csv", index=False)
+    if hasattr(cal, "design"):  # rejection: every candidate
+        cand = pd.DataFrame(cal.design, columns=cal.params)
+        cand["distance"] = cal.dist
+        cand["accepted"] = np.isin(np.arange(cal.budget), cal.accepted)
+        cand.to_csv(out / "candidates.csv", index=False)
+        third = "candidates.csv"
+    else:  # SMC: the last population's weighted particles
+        cal.particles.to_csv(out / "particles.csv", index=False)
+        third = "particles.csv"
     fig = fig_history(out, observations)
     fig.savefig(out / "history.png", dpi=110)
-    return [out / n for n in ("posterior.csv", "fit_table.csv", "candidates.csv",
-                              "history.png")]
+    return [out / n for n in ("posterior.csv", "fit_table.csv", third, "history.png")]
 
 
 

@@ -150,10 +150,17 @@ def load_batches(dirs: Sequence[Path | str | Results]) -> list[Batch]:
 
 
 def source_line(batches: Sequence[Batch]) -> str:
+    from sim.analysis import status_line
     from sim.runner import package_version
 
+    lines = [status_line(b.res) for b in batches]
+    if len(set(lines)) == 1:
+        calib = f" Calibration: {lines[0]}."
+    else:
+        calib = " Calibration: " + "; ".join(f"{b.label}: {c}"
+                                             for b, c in zip(batches, lines, strict=True)) + "."
     return (f"Source: model output (kursk-donetsk-wargame {package_version()}); "
-            + "; ".join(b.source() for b in batches))
+            + "; ".join(b.source() for b in batches) + "." + calib)
 
 
 FOOTER_PT = 6.5

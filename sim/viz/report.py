@@ -301,17 +301,14 @@ def first_screen(results: Sequence[Results], labels: Sequence[str], expl: Any) -
     from sim.analysis import calibration_status
 
     parts = [f"<p class='question'>{QUESTION}</p>"]
-    statuses = {lab: calibration_status(r.scenario_yaml) for lab, r in zip(labels, results,
-                                                                            strict=True)}
+    statuses = {lab: calibration_status(r) for lab, r in zip(labels, results, strict=True)}
     bad = [lab for lab, st in statuses.items() if not st.calibrated]
     if bad:
-        st = statuses[bad[0]]
-        parts.append(f"<div class='status'>Calibration status: {_esc(st.status)} "
-                     f"({_esc(', '.join(bad))}): {_esc(st.detail)}.</div>")
+        parts.append(f"<div class='status'>Calibration status: {_esc(statuses[bad[0]].line)} "
+                     f"({_esc(', '.join(bad))}).</div>")
     else:
-        parts.append("<div class='status ok'>Calibration status: CALIBRATED ("
-                     + _esc("; ".join(f"{k}: {v.detail}" for k, v in statuses.items()))
-                     + ")</div>")
+        line = next(iter(statuses.values())).line
+        parts.append(f"<div class='status ok'>Calibration status: {_esc(line)}</div>")
     days = _table_days(results[0])
     stats = [_stats(r, days) for r in results]
     cfs = [_ceasefire_lines(r) for r in results]

@@ -1,0 +1,365 @@
+"""Hindcast calibration by sequential Monte Carlo ABC (ABC-SMC, pyABC's ``ABCSMC``).
+
+Both fronts are fitted jointly with the rejection method's distance
+(:func:`sim.analysis.calibration.distance`: mean over the Kursk and Donetsk groups of the RMS
+standardised error), on the summaries of one model evaluation (the median over ``replicates``
+runs with fresh seeds). Prior: uniform over the scenario's ``calibration:`` ranges. Population
+*t* is sampled from the weighted population *t-1* perturbed by a multivariate normal kernel
+(pyABC's default), and accepted below the weighted median distance of population *t-1*
+(population 0: the prior, all accepted).
+
+Determinism. pyABC draws parameters from numpy's global RNG. :class:`OrderedSampler` evaluates
+candidate *i* of population *t* with the global RNGs seeded from
+``SeedSequence(seed, spawn_key=(t + 1, i))`` (the model's seeds are drawn from it too) and
+keeps the first ``n`` accepted candidates *in index order*: the result depends on the seed only,
+not on the number of workers or on which worker finished first (pyABC's multicore samplers
+reseed their workers from the OS and keep candidates in finishing order, so they are not
+reproducible). Candidates evaluated beyond the *n*-th acceptance of a batch are discarded (the
+price of order: at most about one batch of extra runs per population).
+
+Resume. Every population is stored in ``abc.db`` (SQLite) in the output folder as soon as it
+is complete. Each population is run by a fresh ``ABCSMC`` that loads the database
+(``ABCSMC.load``), fits its kernel and threshold from the stored last population and runs one
+population, so an interrupted fit resumes through exactly the code path of an uninterrupted
+one and gives the same result.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.calibration import (
+    CalibrationError,
+    FitReport,
+    Target,
+    check_inputs,
+    distance,
+    run_candidates,
+    summaries,
+)
+from sim.analysis.observations import Observation, load_observations
+from sim.runner import default_workers, make_executor, replicate_seeds
+from sim.scenario import Scenario, scenario_hash, with_values
+
+DEFAULT_POPULATION = 200
+DEFAULT_GENERATIONS = 8
+DB_NAME = "abc.db"
+CONFIG_NAME = "smc.json"
+
+ProgressFn = Callable[[dict[str, Any]], None]
+"""``progress(event)``: ``event["kind"]`` is ``"batch"`` (``t``, ``evaluated``, ``accepted``,
+``n``) while a population is sampled, ``"population"`` (``t``, ``eps``, ``accepted``,
+``evaluations``, ``total_simulations``, ``ess``, ``seconds``) when it is stored."""
+
+
+# --------------------------------------------------------------------------- model, distance
+
+
+class HindcastModel:
+    """pyABC model: parameters ``p0, p1, ...`` → ``{"s": summaries}`` (median over
+    ``replicates`` runs whose seeds come from numpy's global RNG, seeded per candidate)."""
+
+    def __init__(self, scenario: Scenario, targets: list[Target], params: list[str],
+                 integer: list[str], replicates: int, days: int) -> None:
+        self.scenario, self.targets, self.params = scenario, targets, params
+        self.integer, self.replicates, self.days = set(integer), replicates, days
+        self.name = "hindcast"
+
+    def values(self, par: Any) -> dict[str, float]:
+        return {p: (int(round(par[f"p{j}"])) if p in self.integer else float(par[f"p{j}"]))
+                for j, p in enumerate(self.params)}
+
+    def __call__(self, par: Any) -> dict[str, np.ndarray]:
+        from sim.model import run
+
+        scn = with_values(self.scenario, self.values(par))
+        seeds = np.random.randint(0, 2**62, size=self.replicates)
+        sims = np.stack([summaries(run(scn, seed=int(s), days=self.days).daily, self.targets)
+                         for s in seeds])
+        return {"s": np.median(sims, axis=0)}
+
+
+class GroupDistance:
+    """pyABC distance on summary dicts: :func:`sim.analysis.calibration.distance`."""
+
+    def __init__(self, targets: list[Target]) -> None:
+        self.targets = targets
+
+    def __call__(self, x: dict, x_0: dict) -> float:  # x_0 holds the same observed values
+        return float(distance(np.asarray(x["s"], dtype=float), self.targets))
+
+
+# --------------------------------------------------------------------------- sampler
+
+
+_LAST: tuple[bytes, Any] | None = None
+
+
+def simulate_chunk(shared: tuple[bytes, int, int], ids: Sequence[int]) -> list[Any]:
+    """Task: evaluate candidates ``ids`` of population ``t``; ``shared = (pickled
+    simulate_one, seed, t)``. Each candidate seeds numpy's and Python's global RNGs from
+    ``SeedSequence(seed, spawn_key=(t + 1, i))`` first."""
+    import random
+
+    import cloudpickle
+
+    global _LAST
+    blob, seed, t = shared
+    if _LAST is None or _LAST[0] != blob:
+        _LAST = (blob, cloudpickle.loads(blob))
+    simulate_one = _LAST[1]
+    out = []
+    for i in ids:
+        state = np.random.SeedSequence(seed, spawn_key=(t + 1, i)).generate_state(8)
+        np.random.seed(state)
+        random.seed(int(state[0]))
+        out.append(simulate_one())
+    return out
+
+
+def ordered_sampler(seed: int, executor: Any, progress: ProgressFn | None = None) -> Any:
+    """A pyABC sampler whose result depends only on ``seed`` (see the module docstring)."""
+    from pyabc.sampler import Sampler
+
+    class OrderedSampler(Sampler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.computed = 0   # evaluations run, including those discarded after the n-th
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
+                                    all_accepted=False, ana_vars=None):
+            import cloudpickle
+
+            blob = cloudpickle.dumps(simulate_one)
+            sample = self._create_empty_sample()
+            accepted = evaluated = start = 0
+            rate = 1.0
+            while accepted < n and evaluated < max_eval:
+                need = n - accepted
+                size = int(min(max(math.ceil(need / max(rate, 0.02) * 1.2),
+                                   2 * executor.workers), 20 * n))
+                ids = list(range(start, start + size))
+                chunk = max(1, min(25, -(-size // (executor.workers * 4))))
+                chunks = [ids[k:k + chunk] for k in range(0, size, chunk)]
+                got: dict[int, list[Any]] = {}
+
+                def keep(item, result, error, got=got):
+                    if error is not None:
+                        raise CalibrationError(f"a simulation failed: {error}")
+                    got[item[0]] = result
+
+                if executor.map(simulate_chunk, (blob, seed, int(t)), chunks, keep):
+                    raise KeyboardInterrupt
+                self.computed += size
+                start += size
+                for c in chunks:
+                    for particle in got[c[0]]:
+                        if accepted >= n or evaluated >= max_eval:
+                            break
+                        sample.append(particle)
+                        evaluated += 1
+                        accepted += bool(particle.accepted)
+                rate = max(accepted / max(evaluated, 1), 1e-3)
+                if progress:
+                    progress({"kind": "batch", "t": int(t), "evaluated": evaluated,
+                              "accepted": accepted, "n": n})
+            self.nr_evaluations_ = evaluated
+            if sample.n_accepted < n:
+                sample.ok = False
+            return sample
+
+    return OrderedSampler()
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class SMCCalibration(FitReport):
+    """An ABC-SMC fit: the last population's weighted particles and the populations' record."""
+
+    scenario_name: str
+    params: list[str]
+    prior: dict[str, tuple[float, float]]
+    default: dict[str, float | None]
+    particles: pd.DataFrame          # parameter columns, weight (sums to 1), distance
+    targets: list[Target]
+    seed: int
+    replicates: int
+    population: int
+    populations: pd.DataFrame        # t, eps, accepted, evaluations, ess, seconds
+    seconds: float
+    db: Path
+    computed: int = 0                # evaluations run (including discarded ones)
+    check: pd.DataFrame | None = None
+    check_sims: np.ndarray | None = field(default=None, repr=False)
+    integer: list[str] = field(default_factory=list)
+    method: str = "ABC-SMC"
+
+    @property
+    def simulations(self) -> int:
+        """Model runs counted by the fit (evaluations x replicates)."""
+        return int(self.populations["evaluations"].sum()) * self.replicates
+
+    def describe(self) -> str:
+        last = self.populations.iloc[-1]
+        return (f"ABC-SMC on {self.scenario_name}: {len(self.populations)} populations of "
+                f"{self.population} x {self.replicates} replicate(s), {self.simulations} "
+                f"simulations ({self.computed * self.replicates} run), final epsilon "
+                f"{last.eps:.3g}, ESS {last.ess:.0f}, {self.seconds:.0f} s")
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def _abc(model: HindcastModel, dist: GroupDistance, prior: dict[str, tuple[float, float]],
+         params: list[str], population: int, sampler: Any, first: bool) -> Any:
+    import pyabc
+
+    priors = pyabc.Distribution(**{f"p{j}": pyabc.RV("uniform", prior[p][0],
+                                                    prior[p][1] - prior[p][0])
+                                   for j, p in enumerate(params)})
+    eps = pyabc.QuantileEpsilon(initial_epsilon=np.inf if first else "from_sample", alpha=0.5)
+    return pyabc.ABCSMC(model, priors, dist, population_size=population, sampler=sampler,
+                        eps=eps)
+
+
+def calibrate_smc(
+    scenario: Scenario,
+    observations: Sequence[Observation] | str | Path,
+    params: Sequence[str],
+    out_dir: str | Path,
+    population: int = DEFAULT_POPULATION,
+    generations: int = DEFAULT_GENERATIONS,
+    budget: int | None = None,
+    seed: int = 20240806,
+    replicates: int = 1,
+    min_epsilon: float = 0.0,
+    days: int | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    check_replicates: int | None = None,
+    progress: ProgressFn | None = None,
+) -> SMCCalibration:
+    """Fit ``params`` by ABC-SMC; populations are stored in ``out_dir/abc.db``.
+
+    Stops after ``generations`` populations, when epsilon falls to ``min_epsilon``, or before
+    a population that would start with ``budget`` simulations (model runs) already counted.
+    ``resume`` continues the fit stored in ``out_dir`` (same scenario, parameters, seed,
+    population size and replicates; the stopping rules may change). Deterministic per
+    ``seed`` whatever ``workers`` is.
+    """
+    t0 = time.perf_counter()
+    if isinstance(observations, str | Path):
+        observations = load_observations(observations)
+    params = [p.strip() for p in params if p.strip()]
+    days = int(days if days is not None else scenario.days)
+    prior, targets, integer = check_inputs(scenario, observations, params, days)
+    if population < 2 or replicates < 1 or generations < 1:
+        raise CalibrationError("population must be >= 2, replicates and generations >= 1")
+    out = Path(out_dir)
+    db = out / DB_NAME
+    config = {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario),
+              "params": params, "seed": int(seed), "population": int(population),
+              "replicates": int(replicates), "days": days, "targets": [t.key for t in targets]}
+    if db.exists() and not resume:
+        raise CalibrationError(f"{out}: holds an ABC-SMC database; use --resume to continue "
+                               "it or --force to start afresh")
+    if resume and db.exists():
+        old = json.loads((out / CONFIG_NAME).read_text(encoding="utf-8"))
+        diff = [k for k in config if old.get(k) != config[k]]
+        if diff:
+            raise CalibrationError(f"{out}: cannot resume: {', '.join(diff)} differ from the "
+                                   "stored fit; use --force to start afresh")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / CONFIG_NAME).write_text(json.dumps(config, indent=1), encoding="utf-8")
+    import pyabc
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)   # pyABC logs every population
+
+    model = HindcastModel(scenario, targets, params, integer, replicates, days)
+    dist = GroupDistance(targets)
+    url = f"sqlite:///{db.resolve()}"
+    x0 = {"s": np.array([t.value for t in targets])}
+    workers = max(1, workers or default_workers())
+    computed = 0
+    with make_executor("local", workers) as ex:
+        while True:
+            history = pyabc.History(url) if db.exists() else None
+            done = 0 if history is None or history.max_t is None else history.max_t + 1
+            if done:
+                total = int(history.total_nr_simulations) * replicates
+                eps_last = float(history.get_all_populations()["epsilon"].iloc[-1])
+                if (done >= generations or eps_last <= min_epsilon
+                        or (budget is not None and total >= budget)):
+                    break
+            sampler = ordered_sampler(int(seed), ex, progress)
+            abc = _abc(model, dist, prior, params, population, sampler, first=done == 0)
+            if done == 0:
+                abc.new(url, x0)
+            else:
+                abc.load(url, 1)
+            t_gen = time.perf_counter()
+            abc.run(max_nr_populations=1, minimum_epsilon=min_epsilon)
+            computed += sampler.computed
+            if progress:
+                h = pyabc.History(url)
+                pops = h.get_all_populations()
+                row = pops.iloc[-1]
+                _, w = h.get_distribution(m=0, t=int(row["t"]))
+                progress({"kind": "population", "t": int(row["t"]),
+                          "eps": float(row["epsilon"]), "accepted": population,
+                          "evaluations": int(row["samples"]),
+                          "total_simulations": int(h.total_nr_simulations) * replicates,
+                          "ess": float(1.0 / np.sum(np.asarray(w) ** 2)),
+                          "seconds": time.perf_counter() - t_gen})
+    history = pyabc.History(url)
+    cal = _result(history, scenario, params, prior, integer, targets, int(seed), replicates,
+                  population, db, computed)
+    n_check = max(2 * replicates, 8) if check_replicates is None else check_replicates
+    if n_check:
+        seeds = replicate_seeds(int(seed) + 1, n_check)
+        cal.check_sims = run_candidates([cal.values], scenario, targets, seeds, days, 1)[0]
+        cal.check = cal.fit_table()
+    cal.seconds = time.perf_counter() - t0
+    return cal
+
+
+def _result(history: Any, scenario: Scenario, params: list[str],
+            prior: dict[str, tuple[float, float]], integer: list[str], targets: list[Target],
+            seed: int, replicates: int, population: int, db: Path,
+            computed: int) -> SMCCalibration:
+    from sim.scenario import get_path
+
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0].reset_index(drop=True)
+    rows = []
+    for t in pops["t"]:
+        _, w = history.get_distribution(m=0, t=int(t))
+        rows.append(float(1.0 / np.sum(np.asarray(w) ** 2)))
+    table = pd.DataFrame({"t": pops["t"].astype(int), "eps": pops["epsilon"].astype(float),
+                          "accepted": population, "evaluations": pops["samples"].astype(int),
+                          "ess": rows})
+    last = history.get_population(t=int(pops["t"].iloc[-1]))
+    data = []
+    for particle in last.particles:
+        row = {p: float(particle.parameter[f"p{j}"]) for j, p in enumerate(params)}
+        for p in integer:
+            row[p] = float(round(row[p]))
+        row.update(weight=float(particle.weight), distance=float(particle.distance))
+        data.append(row)
+    parts = pd.DataFrame(data)
+    parts["weight"] /= parts["weight"].sum()
+    return SMCCalibration(scenario.name, params, prior, {p: get_path(scenario, p) for p in params},
+                          parts, targets, seed, replicates, population, table, 0.0, db,
+                          computed, integer=integer)

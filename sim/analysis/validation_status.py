@@ -1,0 +1,116 @@
+"""The calibration status of an output, in one line (run table footer, ``compare``, every
+figure's source line, the report header).
+
+``calibration_status(source)`` reads what the output was made with and returns a
+:class:`CalibrationStatus`; ``status_line(source)`` is its one line. ``source`` is a batch
+(:class:`sim.runner.Results`, its folder, or its manifest dict), a :class:`sim.scenario.Scenario`,
+a fit record (the ``fit.json`` dict) or None. A batch's manifest carries the fit record of the
+posterior it used (``manifest["calibration"]``, copied from the posterior table's metadata when
+the batch ran) and its parameter mode (``manifest["parameters"]["mode"]``).
+
+Examples::
+
+    calibrated (ABC-SMC, 2026-11-27) to 11 observations 2024-08-12..2025-01-05; hindcast 5/6
+    Kursk, 5/5 Donetsk; posterior draws (4 runs per draw)
+
+    UNCALIBRATED: no calibration posterior (fixed parameter values)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+UNCALIBRATED = "UNCALIBRATED"
+
+
+@dataclass(frozen=True)
+class CalibrationStatus:
+    """What an output's parameters rest on. ``calibrated`` is False when no fit was used."""
+
+    calibrated: bool
+    method: str = ""
+    date: str = ""
+    observations: int = 0
+    first: str = ""
+    last: str = ""
+    groups: tuple[tuple[str, int, int], ...] = ()   # (group, matched, fitted)
+    mode: str = "fixed"                             # posterior | median | fixed
+    dice_per_draw: int | None = None
+    reason: str = ""
+
+    @property
+    def line(self) -> str:
+        if not self.calibrated:
+            return f"{UNCALIBRATED}: {self.reason}" if self.reason else UNCALIBRATED
+        span = f" {self.first}..{self.last}" if self.first else ""
+        fit = ", ".join(f"{m}/{n} {g.capitalize()}" for g, m, n in self.groups)
+        use = {"posterior": "posterior draws" + (f" ({self.dice_per_draw} runs per draw)"
+                                                 if self.dice_per_draw else ""),
+               "median": "posterior medians (no parameter uncertainty)"}.get(self.mode, "")
+        parts = [f"calibrated ({self.method}, {self.date}) to {self.observations} "
+                 f"observations{span}"]
+        if fit:
+            parts.append(f"hindcast {fit}")
+        if use:
+            parts.append(use)
+        return "; ".join(parts)
+
+    @property
+    def fully_matched(self) -> bool:
+        return self.calibrated and all(m == n for _, m, n in self.groups)
+
+    def rich(self) -> Any:
+        """The line as :class:`rich.text.Text`: UNCALIBRATED in bold red."""
+        from rich.text import Text
+
+        if self.calibrated:
+            return Text(self.line)
+        text = Text(UNCALIBRATED, style="bold red")
+        return text + Text(self.line[len(UNCALIBRATED):])
+
+
+def from_fit(fit: Mapping[str, Any] | None, mode: str = "posterior",
+             dice_per_draw: int | None = None) -> CalibrationStatus:
+    """The status of outputs made with the posterior whose fit record is ``fit``."""
+    if not fit:
+        return CalibrationStatus(False, reason="the posterior carries no fit record")
+    groups = tuple((g, int(v[0]), int(v[1])) for g, v in (fit.get("groups") or {}).items())
+    return CalibrationStatus(True, str(fit.get("method", "?")), str(fit.get("date", "?")),
+                             int(fit.get("observations", 0)), str(fit.get("first") or ""),
+                             str(fit.get("last") or ""), groups, mode, dice_per_draw)
+
+
+def calibration_status(source: Any) -> CalibrationStatus:
+    """The calibration status of a batch, a scenario or a fit record (module docstring)."""
+    if source is None:
+        return CalibrationStatus(False, reason="no calibration posterior")
+    if isinstance(source, str | Path):
+        from sim.runner import load_results
+
+        source = load_results(source)
+    manifest = getattr(source, "manifest", None)
+    if manifest is not None or (isinstance(source, Mapping) and "runs" in source):
+        manifest = manifest if manifest is not None else source
+        params = manifest.get("parameters") or {"mode": "fixed"}
+        mode = params.get("mode", "fixed")
+        if mode == "fixed":
+            return CalibrationStatus(False, reason="no calibration posterior used (fixed "
+                                     "parameter values)")
+        return from_fit(manifest.get("calibration"), mode, params.get("dice_per_draw"))
+    if isinstance(source, Mapping):
+        return from_fit(source, mode="")   # a fit record: no batch, no mode
+    path = getattr(source, "calibration_posterior", None)
+    if path is None:
+        return CalibrationStatus(False, reason="the scenario names no calibration posterior")
+    from sim.runner import load_posterior
+
+    return from_fit(load_posterior(path).fit)
+
+
+def status_line(source: Any) -> str:
+    """One line: ``calibrated (method, date) to N observations first..last; hindcast m/n
+    Kursk, m/n Donetsk; ...`` or ``UNCALIBRATED: why``."""
+    return calibration_status(source).line

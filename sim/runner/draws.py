@@ -1,0 +1,218 @@
+"""Parameter draws for posterior-predictive batches.
+
+A scenario may name a calibration posterior (``calibration_posterior: file.parquet``): a table
+of weighted particles written by ``wargame calibrate`` (one column per fitted parameter, given
+by its dotted path, plus ``weight``; the fit's figures are in the Parquet metadata under
+``wargame.fit``). A batch then runs in one of three modes:
+
+* ``posterior`` (the default when the scenario names one): replicates are cut into groups of
+  ``dice_per_draw`` consecutive runs; group ``k`` gets particle
+  ``rng.choice(n, p=weights)`` with ``rng = default_rng(SeedSequence(master_seed,
+  spawn_key=(k, 1)))``. The draw is a function of the master seed and the replicate only, so
+  every option scenario run with the same master seed gets the same parameter draw for
+  replicate *i* (common random numbers *and* common parameter draws), whatever the number of
+  workers. Runs of one group share the parameters and differ only in their dice, which is
+  what the variance split (``sim.analysis.variance_split``) uses.
+* ``median``: every run uses the weighted posterior medians (the scenario with the medians
+  written in; no parameter uncertainty).
+* ``fixed``: the posterior is ignored; the scenario's own values run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODES = ("posterior", "median", "fixed")
+#: Columns of a posterior table that are not parameters.
+RESERVED = ("weight", "distance", "particle", "generation")
+FIT_METADATA_KEY = b"wargame.fit"
+DEFAULT_DICE_PER_DRAW = 4
+PARAM_PREFIX = "param."   # runs.parquet column of a run's parameter value
+
+
+class DrawError(ValueError):
+    """A posterior table that cannot be used, or a mode that does not apply."""
+
+
+def weighted_quantile(values: Sequence[float] | np.ndarray, weights: Sequence[float] | np.ndarray,
+                      q: float) -> float:
+    """The smallest value whose cumulative normalised weight reaches ``q`` (inverse CDF).
+
+    Always one of ``values``: the median of an integer parameter is an integer, and the median
+    written into a scenario is a particle's value exactly."""
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    order = np.argsort(v, kind="stable")
+    cum = np.cumsum(w[order])
+    cum /= cum[-1]
+    k = int(np.searchsorted(cum, q - 1e-12, side="left"))
+    return float(v[order][min(k, len(v) - 1)])
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Weighted particles of a calibration: ``values[i, j]`` is parameter ``names[j]`` of
+    particle ``i``; ``weights`` sum to 1."""
+
+    path: str
+    names: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray
+    integer: tuple[str, ...] = ()
+    fit: dict[str, Any] = field(default_factory=dict)
+    sha256: str = ""
+
+    def particle(self, i: int) -> dict[str, float]:
+        return {n: (int(round(v)) if n in self.integer else float(v))
+                for n, v in zip(self.names, self.values[i].tolist(), strict=True)}
+
+    def medians(self) -> dict[str, float]:
+        out = {}
+        for j, n in enumerate(self.names):
+            m = weighted_quantile(self.values[:, j], self.weights, 0.5)
+            out[n] = int(round(m)) if n in self.integer else m
+        return out
+
+
+def load_posterior(path: str | Path) -> Posterior:
+    """Read a posterior table (Parquet) written by ``wargame calibrate``."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise DrawError(f"{path}: calibration posterior not found")
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user mistake
+        raise DrawError(f"{path}: not a readable Parquet posterior table ({exc})") from None
+    meta = table.schema.metadata or {}
+    fit = json.loads(meta[FIT_METADATA_KEY]) if FIT_METADATA_KEY in meta else {}
+    names = tuple(c for c in table.column_names if c not in RESERVED)
+    if "weight" not in table.column_names or not names or table.num_rows == 0:
+        raise DrawError(f"{path}: a posterior table needs a 'weight' column, at least one "
+                        "parameter column and one particle")
+    df = table.to_pandas()
+    w = df["weight"].to_numpy(dtype=float)
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise DrawError(f"{path}: weights must be finite, non-negative and not all zero")
+    values = df[list(names)].to_numpy(dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise DrawError(f"{path}: parameter values must be finite")
+    return Posterior(str(path), names, values, w / w.sum(),
+                     tuple(fit.get("integer", [])), fit,
+                     hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def write_posterior(path: str | Path, particles: Any, fit: Mapping[str, Any] | None = None
+                    ) -> Path:
+    """Write weighted particles (a DataFrame: parameter columns and ``weight``) as a posterior
+    table, the fit's figures (JSON) in the Parquet metadata; atomically."""
+    import pyarrow as pa
+
+    from sim.runner.results import atomic_write_table
+
+    table = pa.Table.from_pandas(particles, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {FIT_METADATA_KEY: json.dumps(dict(fit or {}), default=str).encode()})
+    path = Path(path)
+    atomic_write_table(path, table)
+    return path
+
+
+def draw_index(master_seed: int, group: int, weights: np.ndarray) -> int:
+    """The particle of draw group ``group``: a weighted draw from its own seed sequence."""
+    rng = np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(group, 1)))
+    return int(rng.choice(len(weights), p=weights))
+
+
+@dataclass(frozen=True)
+class ParameterPlan:
+    """Which parameter values each run of a batch uses (see the module docstring)."""
+
+    mode: str
+    posterior: Posterior
+    master_seed: int
+    dice_per_draw: int = DEFAULT_DICE_PER_DRAW
+
+    def group(self, run: int) -> int:
+        return run // self.dice_per_draw
+
+    def draw(self, run: int) -> int | None:
+        """Particle used by ``run`` (None for the medians)."""
+        if self.mode != "posterior":
+            return None
+        return draw_index(self.master_seed, self.group(run), self.posterior.weights)
+
+    def values(self, run: int) -> dict[str, float]:
+        k = self.draw(run)
+        return self.posterior.medians() if k is None else self.posterior.particle(k)
+
+    def describe(self) -> dict[str, Any]:
+        """The manifest's ``parameters`` entry."""
+        return {"mode": self.mode, "posterior": self.posterior.path,
+                "sha256": self.posterior.sha256, "names": list(self.posterior.names),
+                "particles": len(self.posterior.weights),
+                "dice_per_draw": self.dice_per_draw if self.mode == "posterior" else None,
+                "medians": self.posterior.medians()}
+
+    def annotate(self, runs: Sequence[dict[str, Any]]) -> None:
+        """Record every run's draw group, particle and parameter values in its manifest entry."""
+        for r in runs:
+            i = int(r["run"])
+            r["draw_group"] = self.group(i) if self.mode == "posterior" else None
+            r["particle"] = self.draw(i)
+            r["params"] = self.values(i)
+
+    def apply(self, scenario: Any, run: int) -> tuple[Any, dict[str, float]]:
+        """The scenario of ``run`` with its parameter values written in, and those values."""
+        from sim.scenario import with_values
+
+        values = self.values(run)
+        return with_values(scenario, values), values
+
+
+def make_plan(scenario: Any, mode: str | None, master_seed: int,
+              dice_per_draw: int | None = None) -> ParameterPlan | None:
+    """The plan of a batch: ``mode`` None means ``posterior`` when the scenario names a
+    posterior and ``fixed`` otherwise; ``fixed`` gives None (the scenario runs as it is)."""
+    path = getattr(scenario, "calibration_posterior", None)
+    if mode is None:
+        mode = "posterior" if path else "fixed"
+    if mode not in MODES:
+        raise DrawError(f"--params {mode!r}: expected one of {', '.join(MODES)}")
+    if mode == "fixed":
+        return None
+    if not path:
+        raise DrawError(f"--params {mode}: the scenario names no calibration_posterior")
+    g = DEFAULT_DICE_PER_DRAW if dice_per_draw is None else int(dice_per_draw)
+    if g < 1:
+        raise DrawError(f"--dice-per-draw must be at least 1 (got {g})")
+    post = load_posterior(path)
+    from sim.scenario import ScenarioError, get_path, with_values
+
+    missing = [n for n in post.names if get_path(scenario, n) is None]
+    if missing:
+        raise DrawError(f"{path}: column(s) {', '.join(missing)} are not numeric parameters of "
+                        f"scenario {scenario.name}")
+    try:  # every value must validate; check the extremes before running anything
+        with_values(scenario, post.medians())
+    except ScenarioError as exc:
+        raise DrawError(f"{path}: posterior medians do not validate: {exc}") from None
+    return ParameterPlan(mode, post, int(master_seed), g)
+
+
+def values_columns(values: Mapping[str, float]) -> dict[str, float]:
+    """``runs.parquet`` columns of a run's parameter values."""
+    return {PARAM_PREFIX + k: v for k, v in values.items()}
+
+
+__all__ = ["DEFAULT_DICE_PER_DRAW", "FIT_METADATA_KEY", "MODES", "PARAM_PREFIX", "DrawError",
+           "ParameterPlan", "Posterior", "draw_index", "load_posterior", "make_plan",
+           "values_columns", "weighted_quantile", "write_posterior"]

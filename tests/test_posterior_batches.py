@@ -1,0 +1,170 @@
+"""Posterior-predictive batches: each replicate group gets one posterior draw chosen by the
+master seed, the same in every option and whatever the worker count; ``--params median``
+reproduces the fixed-parameter batch bit for bit; the variance split recovers a known split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.runner import (
+    BatchError,
+    load_posterior,
+    load_results,
+    make_plan,
+    run_batch,
+    weighted_quantile,
+    write_posterior,
+)
+from sim.scenario import load_scenario, with_values
+
+REPO = Path(__file__).parent.parent
+SCN = REPO / "scenarios"
+NAMES = ["combat.lethality", "advance.max_km_per_day"]
+
+
+def _posterior(path: Path, n: int = 12) -> Path:
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"combat.lethality": rng.uniform(0.005, 0.015, n),
+                       "advance.max_km_per_day": rng.uniform(0.2, 0.6, n),
+                       "weight": rng.uniform(0.5, 1.5, n)})
+    fit = {"method": "ABC-SMC", "date": "2026-11-27", "observations": 11,
+           "first": "2024-08-06", "last": "2025-01-05",
+           "groups": {"kursk": [5, 6], "donetsk": [5, 5]}}
+    return write_posterior(path, df, fit)
+
+
+def _scn(name: str, post: Path, days: int = 8):
+    return load_scenario(SCN / f"{name}.yaml",
+                         overrides=[f"days={days}", f"calibration_posterior={post}"])
+
+
+def test_weighted_quantile_is_a_particle_value():
+    v = np.array([3.0, 1.0, 2.0, 10.0])
+    w = np.array([0.1, 0.2, 0.3, 0.4])
+    assert weighted_quantile(v, w, 0.5) == 2.0   # sorted 1, 2, 3, 10: cumulative .2, .5, ...
+    assert weighted_quantile(v, w, 0.51) == 3.0
+    assert weighted_quantile(v, w, 0.05) == 1.0
+    assert weighted_quantile(v, w, 0.95) == 10.0
+
+
+def test_posterior_reference_is_relative_to_its_file(tmp_path):
+    post = _posterior(tmp_path / "post.parquet")
+    overlay = tmp_path / "option.yaml"
+    overlay.write_text(f"extends: {SCN / 'baseline.yaml'}\ncalibration_posterior: post.parquet\n")
+    scn = load_scenario(overlay)
+    assert scn.calibration_posterior == post.resolve()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {SCN / 'baseline.yaml'}\ncalibration_posterior: nope.parquet\n")
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="file not found"):
+        load_scenario(bad)
+
+
+@pytest.mark.slow
+def test_replicate_gets_the_same_draw_in_every_option_and_worker_count(tmp_path):
+    post = _posterior(tmp_path / "post.parquet")
+    got = {}
+    for name, workers in (("baseline", 1), ("baseline", 2), ("reinforce", 2),
+                          ("donetsk_focus", 1)):
+        out = tmp_path / f"{name}-{workers}"
+        res = run_batch(_scn(name, post), out, runs=10, master_seed=42, workers=workers)
+        assert res.complete
+        r = load_results(out)
+        assert r.manifest["parameters"]["mode"] == "posterior"
+        assert r.manifest["calibration"]["method"] == "ABC-SMC"
+        by_run = {e["run"]: (e["particle"], e["params"]) for e in r.manifest["runs"]}
+        runs = r.runs.set_index("run")
+        for i, (_, params) in by_run.items():   # runs.parquet records the same values
+            for n in NAMES:
+                assert runs.loc[i, f"param.{n}"] == params[n]
+        got[(name, workers)] = by_run
+    first = next(iter(got.values()))
+    for v in got.values():
+        assert v == first
+    # groups of 4 consecutive replicates share a draw (dice_per_draw default), and the draw is
+    # the documented weighted choice from SeedSequence(master, spawn_key=(group, 1))
+    p = load_posterior(post)
+    for i, (k, _) in first.items():
+        rng = np.random.default_rng(np.random.SeedSequence(42, spawn_key=(i // 4, 1)))
+        assert k == rng.choice(len(p.weights), p=p.weights)
+    assert len({first[i][0] for i in range(10)}) > 1
+
+
+@pytest.mark.slow
+def test_params_median_reproduces_the_fixed_batch_bit_for_bit(tmp_path):
+    post = _posterior(tmp_path / "post.parquet")
+    scn = _scn("baseline", post)
+    run_batch(scn, tmp_path / "median", runs=3, master_seed=5, workers=1, params="median")
+    medians = load_posterior(post).medians()
+    fixed = with_values(load_scenario(SCN / "baseline.yaml", overrides=["days=8"]), medians)
+    assert fixed.calibration_posterior is None
+    run_batch(fixed, tmp_path / "fixed", runs=3, master_seed=5, workers=2)
+    a, b = load_results(tmp_path / "median"), load_results(tmp_path / "fixed")
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    pd.testing.assert_frame_equal(a.runs[b.runs.columns], b.runs)
+    assert a.manifest["parameters"]["mode"] == "median"
+    assert all(r["params"] == medians for r in a.manifest["runs"])
+    assert b.manifest["parameters"] == {"mode": "fixed"} and b.manifest["calibration"] is None
+    # fixed on a scenario that names a posterior: the posterior is ignored
+    run_batch(scn, tmp_path / "ignored", runs=2, master_seed=5, workers=1, params="fixed")
+    assert "param.combat.lethality" not in load_results(tmp_path / "ignored").runs
+
+
+def test_median_without_a_posterior_is_a_clear_error(tmp_path):
+    scn = load_scenario(SCN / "baseline.yaml", overrides=["days=3"])
+    assert make_plan(scn, None, 1) is None
+    with pytest.raises(BatchError, match="names no calibration_posterior"):
+        run_batch(scn, tmp_path / "x", runs=1, workers=1, params="median")
+
+
+def test_resume_refuses_another_parameter_mode(tmp_path):
+    post = _posterior(tmp_path / "post.parquet")
+    scn = _scn("baseline", post, days=3)
+    run_batch(scn, tmp_path / "b", runs=2, master_seed=1, workers=1, params="median")
+    with pytest.raises(BatchError, match="parameters"):
+        run_batch(scn, tmp_path / "b", runs=3, master_seed=1, workers=1, resume=True)
+
+
+def test_variance_split_recovers_a_known_split():
+    """Y = a_group + e: parameter variance 4, dice variance 1 (share 0.8), groups of 4."""
+    from sim.analysis import variance_split
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(3000), 4)
+    y = rng.normal(0, 2, 3000)[groups] + rng.normal(0, 1, groups.size)
+    split = variance_split(y, groups.tolist())
+    assert split.param_share == pytest.approx(0.8, abs=0.02)
+    assert split.dice_var == pytest.approx(1.0, abs=0.05)
+    assert variance_split(rng.normal(size=40), [None] * 40).param_share != \
+        variance_split(rng.normal(size=40), [None] * 40).param_share   # NaN: no groups
+    # no parameter effect: share near 0
+    assert variance_split(rng.normal(size=8000), np.repeat(np.arange(2000), 4).tolist()
+                          ).param_share < 0.03
+
+
+def test_status_line_of_batches_and_scenarios(tmp_path):
+    from sim.analysis import calibration_status, status_line
+
+    post = _posterior(tmp_path / "post.parquet")
+    run_batch(_scn("baseline", post, days=3), tmp_path / "p", runs=2, master_seed=1, workers=1)
+    line = status_line(tmp_path / "p")
+    assert line == ("calibrated (ABC-SMC, 2026-11-27) to 11 observations "
+                    "2024-08-06..2025-01-05; hindcast 5/6 Kursk, 5/5 Donetsk; posterior draws "
+                    "(4 runs per draw)")
+    assert status_line(_scn("baseline", post)).startswith("calibrated (ABC-SMC, 2026-11-27)")
+    plain = load_scenario(SCN / "baseline.yaml", overrides=["days=3"])
+    assert status_line(plain).startswith("UNCALIBRATED")
+    run_batch(plain, tmp_path / "f", runs=1, master_seed=1, workers=1)
+    st = calibration_status(tmp_path / "f")
+    assert not st.calibrated and st.line.startswith("UNCALIBRATED")
+    assert str(st.rich()).startswith("UNCALIBRATED")
+    # the figures' source line carries it
+    from sim.viz import load_batches, source_line
+
+    assert "Calibration: UNCALIBRATED" in source_line(load_batches([tmp_path / "f"]))
