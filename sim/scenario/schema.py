@@ -241,7 +241,7 @@ class ReleasePolicy(Strict):
     """Economy of force: Russia releases Kursk groupings beyond what containment needs to
     Donetsk ("secure resources for its main goals")."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="release Kursk groupings to Donetsk")
     from_day: Q("days", 0, ge=0, kind=int, doc="releases start on this day")
     containment_ratio: Q("ratio", 2.0, ge=0,
                          doc="RU/UA combat power kept in Kursk (0: release regardless)")
