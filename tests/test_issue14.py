@@ -101,3 +101,27 @@ def test_defect6_rejected_at_validation_not_in_every_run(override, words, tmp_pa
     line = assert_one_line_usage_error(res)
     assert "failed" not in line
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("personnel", -5.0, "personnel is negative"),
+    ("ammo", float("inf"), "ammo is not finite"),
+    ("line", float("nan"), "line is not finite"),
+])
+def test_defect3_model_checks_its_invariants_every_day(scenario, name, value, words):
+    from sim.model import WarModel
+
+    m = WarModel(scenario, rng=1, days=3)
+    m.step()
+    getattr(m, name)[0] = value
+    with pytest.raises(FloatingPointError, match=words):
+        m.check_invariants()
+
+
+def test_defect3_model_invariant_names_an_area_off_the_map(scenario):
+    from sim.model import WarModel
+
+    m = WarModel(scenario, rng=1, days=3)
+    m.kursk_ua_km2 = -2e18
+    with pytest.raises(FloatingPointError, match="kursk_ua_km2"):
+        m.check_invariants()

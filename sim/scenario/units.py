@@ -52,7 +52,6 @@ _UNITS: dict[str, tuple[str, float]] = {
 MAX_BY_UNIT: dict[str, float] = {
     "troops": 2_000_000,
     "troops/day": 100_000,
-    "troops/km": 100_000,
     "vehicles": 100_000,
     "guns": 100_000,
     "rounds": 1e12,
