@@ -125,3 +125,126 @@ def test_defect3_model_invariant_names_an_area_off_the_map(scenario):
     m.kursk_ua_km2 = -2e18
     with pytest.raises(FloatingPointError, match="kursk_ua_km2"):
         m.check_invariants()
+
+
+# ------------------------------------------------ 7: orphans after kill -9 of the main process
+
+
+def _descendants(pid: int) -> list[int]:
+    """Child processes of ``pid``, recursively, from /proc (ppid links)."""
+    import os
+
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="Linux /proc")
+@pytest.mark.parametrize("when", ["starting", "running"])
+def test_defect7_kill_9_of_main_leaves_no_process_behind(tmp_path, when):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(REINFORCE), "--runs", "400", "--days", "60",
+         "--workers", "2", "-q", "--out", str(tmp_path / "out")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kids: set[int] = set()
+    deadline = time.monotonic() + 60
+    # "starting": while the fork server is still importing; "running": workers are busy
+    want = 2 if when == "starting" else 4
+    while time.monotonic() < deadline and proc.poll() is None:
+        kids |= set(_descendants(proc.pid))
+        if len(kids) >= want and (when == "starting" or (tmp_path / "out" / "parts").is_dir()):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None and kids, "the batch did not start its pool"
+    kids |= set(_descendants(proc.pid))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline and any(_alive(k) for k in kids):
+        time.sleep(0.1)
+    left = [k for k in kids if _alive(k)]
+    for k in left:  # do not leave them to the next test
+        os.kill(k, signal.SIGKILL)
+    assert not left, f"processes left behind after kill -9 of the main process: {left}"
+
+
+# ------------------------------------------------ 8: one killed worker fails the whole pool
+
+
+def suicidal_task(marker_dir, item):
+    """Kills its own worker the first time it sees item 3 (a marker file remembers)."""
+    import os
+    import pathlib
+    import signal
+
+    marker = pathlib.Path(marker_dir) / f"seen-{item}"
+    if item == 3 and not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item * 10
+
+
+def test_defect8_killed_worker_only_redoes_its_own_chunk(tmp_path):
+    from sim.runner import ProcessExecutor
+
+    reported = []
+    with ProcessExecutor(2) as ex:
+        stopped = ex.map(suicidal_task, str(tmp_path), list(range(12)),
+                         lambda item, result, error: reported.append((item, result, error)))
+    assert not stopped
+    assert sorted(i for i, _, _ in reported) == list(range(12))  # each exactly once
+    assert all(e is None and r == 10 * i for i, r, e in reported), reported
+    assert (tmp_path / "seen-3").exists()
+
+
+def always_dies(_, item):
+    import os
+    import signal
+
+    if item == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+def test_defect8_a_task_that_always_kills_its_worker_fails_after_the_retries():
+    from sim.runner import ProcessExecutor
+
+    reported = []
+    with ProcessExecutor(2) as ex:
+        ex.max_restarts = 2
+        ex.map(always_dies, None, [0, 1, 2, 3],
+               lambda item, result, error: reported.append((item, result, error)))
+    assert sorted(i for i, _, _ in reported) == [0, 1, 2, 3]
+    failed = [i for i, _, e in reported if e is not None]
+    assert 1 in failed
