@@ -248,3 +248,279 @@ def test_defect8_a_task_that_always_kills_its_worker_fails_after_the_retries():
     assert sorted(i for i, _, _ in reported) == [0, 1, 2, 3]
     failed = [i for i, _, e in reported if e is not None]
     assert 1 in failed
+
+
+# ------------------------------------------------ shared: a small reference batch
+
+SMALL = ["--runs", "6", "--days", "8", "--workers", "1", "-q"]
+
+
+@pytest.fixture(scope="module")
+def reference_batch(tmp_path_factory):
+    """An uninterrupted batch every repaired folder must equal."""
+    out = tmp_path_factory.mktemp("issue14") / "ref"
+    res = cli("run", REINFORCE, *SMALL, "--out", out)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def tables(path):
+    import pyarrow.parquet as pq
+
+    return {t: pq.read_table(path / f"{t}.parquet").to_pandas() for t in ("daily", "runs",
+                                                                         "events")}
+
+
+def assert_same_tables(a, b):
+    import pandas as pd
+
+    ta, tb = tables(a), tables(b)
+    for name in ta:
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_like=False)
+
+
+def copy_batch(src, dst):
+    import shutil
+
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("figures", ".lock"))
+    return dst
+
+
+def assert_stderr_one_line(res, *words):
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    if res.stderr.startswith("Usage: ") and not words:  # rejected by Click's own parsing
+        assert "Invalid value" in res.stderr
+        return
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+
+
+# ------------------------------------------------ 1: a refused run deletes the other's lock
+
+
+@pytest.mark.slow
+def test_defect1_refused_batch_neither_unlocks_nor_clobbers_the_running_one(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    from sim.runner import load_results
+
+    out = tmp_path / "X"
+    args = ["run", str(REINFORCE), "--runs", "60", "--days", "60", "--workers", "1", "-q",
+            "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    first = subprocess.Popen([sys.executable, "-m", "sim", *args], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (out / "manifest.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.poll() is None, "the first batch ended before the race could be tried"
+    for extra in (["--resume"], ["--resume"], ["--force"]):
+        res = cli(*args, *extra)
+        assert_stderr_one_line(res, "another batch is writing")
+        assert (out / ".lock").exists()
+    assert first.poll() is None, "the first batch ended too early to prove anything"
+    stdout, stderr = first.communicate(timeout=600)
+    assert first.returncode == 0, stderr
+    res = load_results(out)  # verifies every checksum
+    assert res.status == "complete" and len(res.done_runs()) == 60
+    assert sorted(res.daily["run"].unique()) == list(range(60))
+    assert cli("check", out).exit_code == 0
+
+
+# ------------------------------------------------ 2: damaged results go unnoticed
+
+
+def _drop_runs(path, keep):
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(path)
+    pq.write_table(t.filter(pc.is_in(t.column("run"), value_set=__import__("pyarrow").array(
+        keep, "int32"))), path)
+
+
+@pytest.mark.parametrize("damage", ["drop_runs", "swap_seed", "truncate", "empty", "delete"])
+def test_defect2_damaged_results_are_detected_and_resume_repairs_them(
+        damage, reference_batch, tmp_path, monkeypatch):
+    import shutil
+
+    from sim.runner import ResultsError, load_results
+
+    monkeypatch.chdir(tmp_path)
+    x = copy_batch(reference_batch, tmp_path / "X")
+    daily = x / "daily.parquet"
+    if damage == "drop_runs":
+        _drop_runs(daily, [0, 1, 2])
+    elif damage == "swap_seed":  # the same scenario, another master seed
+        other = tmp_path / "other"
+        assert cli("run", REINFORCE, *SMALL, "--seed", "7", "--out", other).exit_code == 0
+        shutil.copy(other / "daily.parquet", daily)
+    elif damage == "truncate":
+        data = daily.read_bytes()
+        daily.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        daily.write_bytes(b"")
+    else:
+        daily.unlink()
+    with pytest.raises(ResultsError, match="daily.parquet"):
+        load_results(x)
+    for command in (["compare", x], ["plot", x, "--kind", "fan", "--out", tmp_path / "f"],
+                    ["report", x, "--out", tmp_path / "r.html"]):
+        assert_stderr_one_line(cli(*command), "daily.parquet")
+    assert not (tmp_path / "f").exists() and not (tmp_path / "r.html").exists()
+    res = cli("check", x)
+    assert res.exit_code == 1 and "daily.parquet" in res.output and "Traceback" not in res.output
+    res = cli("run", REINFORCE, *SMALL, "--out", x, "--resume")
+    assert res.exit_code == 0, res.output
+    assert cli("check", x).exit_code == 0
+    assert_same_tables(x, reference_batch)
+
+
+def test_defect2_resume_redoes_only_the_damaged_runs(reference_batch, tmp_path, monkeypatch):
+    from sim.runner import load_results
+    from sim.runner import results as R
+
+    x = copy_batch(reference_batch, tmp_path / "X")
+    _drop_runs(x / "daily.parquet", [0, 1, 2, 3])
+    assert R.damaged_runs(x, R.read_manifest(x)) == {4, 5}
+    computed = []
+    real = R.daily_table
+    monkeypatch.setattr(R, "daily_table", lambda df, run, seed: computed.append(run) or real(
+        df, run, seed))
+    assert cli("run", REINFORCE, *SMALL, "--out", x, "--resume").exit_code == 0
+    assert sorted(computed) == [4, 5]
+    load_results(x)
+    assert_same_tables(x, reference_batch)
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncate", "not_json", "wrong_shape"])
+def test_defect2_damaged_manifest_is_one_line(damage, reference_batch, tmp_path):
+    x = copy_batch(reference_batch, tmp_path / "X")
+    m = x / "manifest.json"
+    text = m.read_text(encoding="utf-8")
+    m.write_text({"empty": "", "truncate": text[: len(text) // 2], "not_json": "{runs: [",
+                  "wrong_shape": '{"runs": 3, "status": 1}'}[damage], encoding="utf-8")
+    assert_stderr_one_line(cli("compare", x), "manifest.json")
+    res = cli("check", x)
+    assert res.exit_code == 1 and "manifest.json" in res.output
+    assert_stderr_one_line(cli("run", REINFORCE, *SMALL, "--out", x, "--resume"),
+                           "manifest.json", "--force")
+    assert cli("run", REINFORCE, *SMALL, "--out", x, "--force").exit_code == 0
+    assert_same_tables(x, reference_batch)
+
+
+def test_defect2_check_usage(tmp_path):
+    assert cli("check", tmp_path / "nope").exit_code == 2
+    assert cli("check").exit_code == 2
+
+
+# ------------------------------------------------ 4: output problems (one line, resumable)
+
+
+@pytest.mark.parametrize("out", ["/proc", "/proc/wargame-x", "a" * 300, "x\0y",
+                                 "/".join(["d"] * 2000), "/dev/null"])
+def test_defect4_unusable_out_is_one_line_nothing_written(out, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = cli("run", REINFORCE, *SMALL, "--out", out)
+    assert_stderr_one_line(res)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_defect4_symlink_loop_as_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    assert_stderr_one_line(cli("run", REINFORCE, *SMALL, "--out", "loop/x"))
+    assert_stderr_one_line(cli("run", REINFORCE, *SMALL, "--out", "loop"))
+
+
+def test_defect4_read_only_file_system_is_one_line(tmp_path, monkeypatch):
+    import errno
+    import pathlib
+
+    monkeypatch.chdir(tmp_path)
+
+    def read_only(self, *a, **k):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", read_only)
+    assert_stderr_one_line(cli("run", REINFORCE, *SMALL), "Read-only file system")
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("where", ["first_manifest", "part", "consolidate"])
+def test_defect4_disk_full_is_one_line_and_resumable(where, reference_batch, tmp_path,
+                                                     monkeypatch):
+    import errno
+
+    from sim.runner import batch as B
+    from sim.runner import results as R
+
+    monkeypatch.chdir(tmp_path)
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = {"first_manifest": (B.R, "write_manifest"), "part": (R, "atomic_write_table"),
+              "consolidate": (R, "consolidate")}[where]
+    with monkeypatch.context() as mp:
+        mp.setattr(*target, full)
+        res = cli("run", REINFORCE, *SMALL, "--out", "X")
+    assert_stderr_one_line(res, "no space left")
+    x = tmp_path / "X"
+    if where == "first_manifest":
+        assert not x.exists()  # nothing written
+        assert "nothing was written" in res.stderr
+        return
+    assert "--resume" in res.stderr
+    res = cli("run", REINFORCE, *SMALL, "--out", "X", "--resume")
+    assert res.exit_code == 0, res.output
+    assert cli("check", x).exit_code == 0
+    assert_same_tables(x, reference_batch)
+
+
+# ------------------------------------------------ 5: the scenario name used as a path
+
+
+@pytest.mark.parametrize("name, folder", [
+    ("../escaped", "escaped"),
+    ("/tmp/abs-name", "tmp-abs-name"),
+    ("..", "unnamed"),
+    (".", "unnamed"),
+    ("a/../../b", "a-..-..-b"),  # one name: the dots are no longer a path step
+    ("x" * 200, "x" * 100),
+    ("Курск 2025", "Курск-2025"),
+])
+def test_defect5_name_is_a_name_not_a_path(name, folder, tmp_path, monkeypatch):
+    from sim.runner import folder_name
+
+    assert folder_name(name) == folder
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    res = cli("run", REINFORCE, *SMALL, "--set", f"name={name!r}".replace("'", '"'))
+    assert res.exit_code == 0, res.output
+    assert (work / "results" / folder / "manifest.json").is_file()
+    assert sorted(p.name for p in work.iterdir()) == ["results"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
+    assert not __import__("pathlib").Path("/tmp/abs-name").exists()
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+def test_defect8_device_or_fifo_as_map_is_named_not_missing(kind, tmp_path):
+    import os
+
+    path = {"device": "/dev/zero", "fifo": tmp_path / "fifo", "folder": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(REINFORCE, [f"fronts.kursk.map={path}"])
+    assert "does not exist" not in str(exc.value)
+    assert ("folder" if kind == "folder" else "FIFO") in str(exc.value)

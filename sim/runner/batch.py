@@ -345,11 +345,10 @@ def output_error(out: Path, exc: OSError, resumable: bool) -> BatchError:
 
 
 def _remove_new_folder(out: Path) -> None:
-    """Undo creating ``out`` when nothing of a batch was written into it."""
+    """Undo creating ``out`` when the batch failed before its manifest was written."""
     with contextlib.suppress(OSError):
+        _clear_batch(out)
         (out / ".lock").unlink(missing_ok=True)
-        for p in out.glob(".*.tmp"):
-            p.unlink(missing_ok=True)
         out.rmdir()
 
 

@@ -217,8 +217,16 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
     for front in ("kursk", "donetsk"):
         loc = ("fronts", front, "map")
         path = scn.map_path(front)
-        if not path.is_file():
-            at(loc, f"map file {path} does not exist")
+        try:
+            st = path.stat()
+        except (OSError, ValueError) as exc:
+            why = "does not exist" if isinstance(exc, FileNotFoundError) else (
+                getattr(exc, "strerror", None) or str(exc))
+            at(loc, f"map file {path} {why}")
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"
+            at(loc, f"map file {path} is {kind}, not a map file")
             continue
         try:
             maps[front] = load_map(path, getattr(scn.fronts, front).start_line)
