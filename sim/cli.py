@@ -200,11 +200,11 @@ def summary_table(summary: Any, title: str) -> Table:
 def run(
     ctx: typer.Context,
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
-    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1,
+    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=1_000_000,
                                              help="Replicates (default: the scenario's).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, max=2**63 - 1,
                                              help="Master seed (default: the scenario's).")] = None,
-    days: Annotated[int | None, typer.Option("--days", min=1,
+    days: Annotated[int | None, typer.Option("--days", min=1, max=1000,
                                              help="Horizon in days (default: the scenario's).")
                     ] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,

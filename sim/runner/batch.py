@@ -250,6 +250,12 @@ def check_out_dir(out: Path | str, resume: bool = False, force: bool = False) ->
     if out.exists() and not out.is_dir():
         raise BatchError(f"{out}: exists and is not a folder")
     existing = out.is_dir() and any((out / n).exists() for n in R.BATCH_FILES)
+    for name in (*R.BATCH_FILES, R.PARTS_DIR, ".lock") if existing else ():
+        p = out / name
+        if (p.exists() or p.is_symlink()) and (p.is_symlink() or not (
+                p.is_dir() if name == R.PARTS_DIR else p.is_file())):
+            raise BatchError(f"{p}: expected a {'folder' if name == R.PARTS_DIR else 'file'}; "
+                             "move it away first")
     if existing and not (resume or force):
         raise BatchError(
             f"{out} already holds a batch; use --resume to finish it, --force to replace it, "
@@ -259,6 +265,12 @@ def check_out_dir(out: Path | str, resume: bool = False, force: bool = False) ->
         if existing:
             raise BatchError(f"{out}: no {R.MANIFEST} to resume from; use --force to replace it")
         return False
+    if resume:  # read again under the lock; here only to refuse before anything is written
+        try:
+            R.read_manifest(out)
+        except R.ResultsError as exc:
+            raise BatchError(f"{exc}; it cannot be resumed, use --force to start again"
+                             ) from None
     return resume
 
 
@@ -410,6 +422,7 @@ def _locked(scn: Any, out: Path, runs: int, master_seed: int, days: int, ex: Exe
     text = resolved_yaml(scn)
     source = getattr(scn, "source_path", None)
     manifest.update(
+        format_version=R.FORMAT_VERSION,
         status="running",
         n_runs=runs,
         days=days,

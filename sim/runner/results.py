@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest lists checksums (``files``) and per-run digests
 MANIFEST = "manifest.json"
 SCENARIO_FILE = "scenario.yaml"
 SUMMARY_CSV = "summary.csv"
@@ -149,6 +149,11 @@ class ResultsError(ValueError):
     The message is one line naming the file."""
 
 
+def one_line_text(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class NotABatchFolder(ResultsError, FileNotFoundError):
     """The folder does not exist or holds no manifest."""
 
@@ -223,8 +228,14 @@ def _manifest_problem(m: Any) -> str | None:
             return f"run entry {i} is malformed"
         if r["status"] == "done" and not re.fullmatch(r"[\w-]+", r["part"]):
             return f"run entry {i} names an invalid part"
+    version = m.get("format_version")
+    if version not in (1, FORMAT_VERSION) or isinstance(version, bool):
+        return f"unknown format_version {version!r}"
     if "files" in m and not isinstance(m["files"], dict):
         return "'files' is not an object"
+    if version >= 2 and m["status"] != "running" and any(
+            r["status"] == "done" and r["part"] == MAIN for r in m["runs"]) and not m.get("files"):
+        return "the checksums ('files') are missing"
     return None
 
 
@@ -660,7 +671,11 @@ class Results:
             by_src.setdefault(src, []).append(run)
         pieces = []
         for src, runs in sorted(by_src.items()):
-            t = pq.read_table(part_path(self.path, src, name), columns=columns)
+            path = part_path(self.path, src, name)
+            try:
+                t = pq.read_table(path, columns=columns)
+            except (OSError, pa.ArrowException) as exc:
+                raise ResultsError(f"{path}: cannot be read ({one_line_text(exc)})") from None
             t = t.filter(pc.is_in(t.column("run"), value_set=pa.array(runs, pa.int32())))
             pieces.append(t.replace_schema_metadata(None))
         if not pieces:
