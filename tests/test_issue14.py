@@ -524,3 +524,15 @@ def test_defect8_device_or_fifo_as_map_is_named_not_missing(kind, tmp_path):
         load_scenario(REINFORCE, [f"fronts.kursk.map={path}"])
     assert "does not exist" not in str(exc.value)
     assert ("folder" if kind == "folder" else "FIFO") in str(exc.value)
+
+
+def test_defect5_sweep_folder_name_is_sanitised_too():
+    from sim.runner import folder_name
+
+    assert folder_name("../x", prefix="sweep-") == "sweep-x"
+    assert folder_name("/", prefix="sweep-") == "sweep-unnamed"
+
+
+def test_defect2_damaged_sweep_folder_is_one_line(tmp_path):
+    (tmp_path / "sweep.json").write_text("{", encoding="utf-8")
+    assert_stderr_one_line(cli("sensitivity", tmp_path), "damaged sweep folder")
