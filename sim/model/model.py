@@ -645,7 +645,6 @@ class WarModel(mesa.Model):
         return RunResult(self.record(), self.event_frame(), dict(self.place_changed),
                          self.first_ceasefire_day, dict(self.ceasefire_lines))
 
-
     def check_invariants(self) -> None:
         """Fail the run, naming the quantity, if a stock is not finite or negative or an area
         leaves its map (one vectorised test per day; the loop only runs on failure)."""
