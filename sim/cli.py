@@ -69,16 +69,17 @@ def fail(message: str | BaseException, code: int = EXIT_USAGE) -> typer.Exit:
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's user-facing errors into a one-line message and exit code 2."""
-    from sim.runner import BatchError, ExecutorError
+    from sim.runner import BatchError, ExecutorError, ResultsError
     from sim.scenario import ScenarioError
 
     try:
         yield
-    except (ScenarioError, BatchError, ExecutorError, FileNotFoundError,
+    except (ScenarioError, BatchError, ExecutorError, ResultsError, FileNotFoundError,
             NotADirectoryError) as exc:
         raise fail(exc) from None
-    except (PermissionError, IsADirectoryError) as exc:
-        raise fail(f"{exc.filename or ''}: {exc.strerror}") from None
+    except OSError as exc:  # permission, read-only, disk full, name too long...
+        name = f"{str(exc.filename)[:200]}: " if exc.filename else ""
+        raise fail(f"{name}{exc.strerror or exc}") from None
 
 
 def load_or_exit(path: Path, overrides: Sequence[str] = ()) -> Any:
@@ -87,6 +88,22 @@ def load_or_exit(path: Path, overrides: Sequence[str] = ()) -> Any:
 
     with user_errors():
         return load_scenario(path, overrides=list(overrides))
+
+
+RESULTS = Path("results")
+
+
+def default_folder(slug: str) -> Path:
+    """``results/<slug>``; exits 2 should it resolve anywhere but inside ``results/``."""
+    folder = RESULTS / slug
+    try:
+        inside = folder.resolve().is_relative_to(RESULTS.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside or slug in ("", ".", ".."):
+        raise fail(f"{folder}: the default output folder must stay inside {RESULTS}/; "
+                   "use --out")
+    return folder
 
 
 def _command_line() -> str:
@@ -234,11 +251,11 @@ def summary_table(summary: Any, title: str, shares: dict | None = None,
 def run(
     ctx: typer.Context,
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
-    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1,
+    runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=1_000_000,
                                              help="Replicates (default: the scenario's).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, max=2**63 - 1,
                                              help="Master seed (default: the scenario's).")] = None,
-    days: Annotated[int | None, typer.Option("--days", min=1,
+    days: Annotated[int | None, typer.Option("--days", min=1, max=1000,
                                              help="Horizon in days (default: the scenario's).")
                     ] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,
@@ -277,14 +294,17 @@ def run(
         overrides.append(f"days={days}")
     # check every input before running (or writing) anything
     loaded = [(path, load_or_exit(path, overrides)) for path in scenarios]
-    names = [scn.name for _, scn in loaded]
-    if len(set(names)) < len(names):
-        dup = next(n for n in names if names.count(n) > 1)
-        raise fail(f"two scenarios are named '{dup}'; they would share a results folder")
+    from sim.runner import folder_name
+
+    # a name is a name, not a path: the default folder is results/<slug>, always inside
     folders = [
-        (out if len(loaded) == 1 else out / scn.name) if out else Path("results") / scn.name
+        (out if len(loaded) == 1 else out / folder_name(scn.name)) if out
+        else default_folder(folder_name(scn.name))
         for _, scn in loaded
     ]
+    if len(set(folders)) < len(folders):
+        dup = next(f for f in folders if folders.count(f) > 1)
+        raise fail(f"two scenarios would share the results folder {dup}; rename one")
     with user_errors():
         for folder in folders:
             check_out_dir(folder, resume=resume, force=force)
@@ -538,6 +558,39 @@ def explain(
             console.print(str(p))
 
 
+# --------------------------------------------------------------------------- check
+
+
+@app.command()
+def check(
+    folder: Annotated[Path, typer.Argument(help="Batch folder written by wargame run.")],
+) -> None:
+    """Verify a batch folder against its manifest's checksums: exit 0 intact, 1 damaged."""
+    from sim.runner import NotABatchFolder, ResultsError, read_manifest, verify
+
+    try:
+        manifest = read_manifest(folder)
+    except NotABatchFolder as exc:
+        raise fail(exc) from None
+    except ResultsError as exc:
+        problems, repair = [str(exc)], "--force (the manifest itself is damaged)"
+    else:
+        problems, repair = verify(folder, manifest), "--resume"
+    if problems:
+        err_console.print(Text(f"{folder}: damaged, {len(problems)} problem(s)"), soft_wrap=True)
+        for p in problems:
+            err_console.print(Text(f"  - {one_line(p)}"), soft_wrap=True)
+        err_console.print(Text(f"  repair: wargame run <scenario> --out {folder} {repair}"),
+                          soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    runs = manifest["runs"]
+    done = sum(r["status"] == "done" for r in runs)
+    files = manifest.get("files") or {}
+    note = f"{len(files)} files match their checksums" if files else "no checksums recorded"
+    console.print(Text(f"{folder}: ok ({manifest['status']}, {done}/{len(runs)} runs done, "
+                       f"{note})"), soft_wrap=True)
+
+
 # --------------------------------------------------------------------------- validate / show
 
 
@@ -611,7 +664,10 @@ def sweep(
         raise fail(f"--design must be one of {', '.join(DESIGNS)} (got {design!r})")
     with user_errors():
         lx = load_experiment(experiment, design=design, points=points, runs=runs, days=days)
-        folder = out or Path("results") / f"sweep-{lx.experiment.name}"
+        from sim.runner import check_path, folder_name
+
+        folder = out or default_folder(folder_name(lx.experiment.name, prefix="sweep-"))
+        check_path(folder)
         check_sweep_dir(folder, resume=resume, force=force)
         ex = make_executor(executor, workers, scheduler)
     n_runs = lx.experiment.runs

@@ -5,6 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles for tests/test_fuzz.py: "default" keeps the fuzz file under about a minute
+# on two cores; "long" (``--hypothesis-profile=long``) runs well over 2000 generated inputs for
+# nightly use. test_fuzz.py scales each test's examples from the profile's max_examples.
+_FUZZ = dict(deadline=None, derandomize=False, print_blob=True,
+             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                    HealthCheck.filter_too_much])
+settings.register_profile("default", max_examples=40, **_FUZZ)
+settings.register_profile("long", max_examples=600, **_FUZZ)
+settings.load_profile("default")
 
 REPO = Path(__file__).parent.parent  # not resolved: the tests may be run from a linked tree
 SCENARIOS = REPO / "scenarios"

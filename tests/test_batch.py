@@ -351,6 +351,10 @@ def test_events_keep_their_causes_and_an_old_batch_reads_them_as_empty(reference
     shutil.copytree(reference, old)
     t = pq.read_table(old / "events.parquet").drop_columns(list(R.EVENT_CAUSE_COLUMNS))
     pq.write_table(t, old / "events.parquet")
+    manifest = json.loads((old / R.MANIFEST).read_text())  # ... in the format of that time
+    manifest["format_version"] = 1
+    manifest.pop("files", None)
+    (old / R.MANIFEST).write_text(json.dumps(manifest))
     back = R.load_results(old).events
     assert list(back["event_id"]) == list(ev["event_id"])
     assert back["causes"].map(len).eq(0).all() and back["conditions"].eq("").all()

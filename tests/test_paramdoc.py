@@ -57,7 +57,7 @@ def test_walk_covers_schema_leaves_with_units():
     assert params["combat.lethality"].unit == leth.json_schema_extra["unit"]
     assert params["combat.lethality"].default == f"{leth.default:.10g}"
     assert params["combat.lethality"].range == "≥ 0, ≤ 1"
-    assert params["advance.half_force_ratio"].range == "> 0"
+    assert params["advance.half_force_ratio"].range == "> 0, ≤ 1000"  # the ratio cap
     assert params["groupings.<name>.personnel"].default == "required"
     assert "sides.ru.transfer_days" in params and "sides.ua.transfer_days" in params
     assert "policy.ru.reinforce_kursk.groupings" in params

@@ -552,8 +552,15 @@ def load_sweep(path: Path | str) -> Sweep:
     p = Path(path)
     if not (p / SWEEP_FILE).is_file():
         raise FileNotFoundError(f"{p}: not a sweep folder (no {SWEEP_FILE})")
-    meta = json.loads((p / SWEEP_FILE).read_text(encoding="utf-8"))
-    return Sweep(p, meta, pd.read_parquet(p / DESIGN_FILE))
+    try:
+        meta = json.loads((p / SWEEP_FILE).read_text(encoding="utf-8"))
+        design = pd.read_parquet(p / DESIGN_FILE)
+    except (OSError, ValueError, pa.ArrowException) as exc:  # truncated, not JSON, no design
+        raise R.ResultsError(f"{p}: damaged sweep folder ({' '.join(str(exc).split())[:200]})"
+                           ) from None
+    if not isinstance(meta, dict):
+        raise R.ResultsError(f"{p / SWEEP_FILE}: damaged (not a JSON object)")
+    return Sweep(p, meta, design)
 
 
 def sweep_outcomes(sweep: Sweep | Path | str, outcomes: Sequence[str] | None = None,

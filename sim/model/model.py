@@ -330,6 +330,7 @@ class WarModel(mesa.Model):
         self._record_row()
         if self.day >= self.days:
             self.running = False
+        self.check_invariants()
 
     def _front_line(self, front: int) -> np.ndarray:
         return self.line[self.front_mask[front]]
@@ -778,6 +779,35 @@ class WarModel(mesa.Model):
     def result(self) -> RunResult:
         return RunResult(self.record_columns(), self.event_frame(), dict(self.place_changed),
                          self.first_ceasefire_day, dict(self.ceasefire_lines))
+
+    def check_invariants(self) -> None:
+        """Fail the run, naming the quantity, if a stock is not finite or negative or an area
+        leaves its map (one vectorised test per day; the loop only runs on failure)."""
+        f = self.forces
+        stocks = {"personnel": f.personnel, "ammo": f.ammo, "armour": f.armour,
+                  "artillery": f.artillery, "supply_days": f.supply_days,
+                  "morale": f.morale, "depot": self.depot, "killed": self.killed,
+                  "wounded": self.wounded, "captured": self.captured, "line": self.line}
+        limits = getattr(self, "_area_limits", None)
+        if limits is None:
+            limits = self._area_limits = tuple(
+                float(self.maps[f].in_area.sum() * self.maps[f].cell_area_km2) for f in FRONTS)
+        values = np.concatenate(list(stocks.values()))
+        k, d = self.kursk_ua_km2, self.donetsk_gain_km2
+        if (np.isfinite(values).all() and values[: -len(self.line)].min(initial=0.0) >= 0
+                and -1e-6 <= k <= limits[0] * (1 + 1e-9) + 1e-6
+                and abs(d) <= limits[1] * (1 + 1e-9) + 1e-6):
+            return
+        for name, v in stocks.items():
+            if not np.isfinite(v).all():
+                raise FloatingPointError(f"model invariant broken on day {self.day}: {name} "
+                                         "is not finite")
+            if name != "line" and v.size and v.min() < 0:
+                raise FloatingPointError(f"model invariant broken on day {self.day}: {name} "
+                                         f"is negative ({v.min():.6g})")
+        raise FloatingPointError(
+            f"model invariant broken on day {self.day}: an area left its map (kursk_ua_km2 "
+            f"{k:.6g} of {limits[0]:.6g}, donetsk_ru_gain_km2 {d:.6g} of {limits[1]:.6g})")
 
 
 def run(scenario: Scenario, seed: int, days: int | None = None) -> RunResult:

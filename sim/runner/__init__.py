@@ -11,6 +11,7 @@ from sim.runner.batch import (
     BatchResult,
     ProgressCallback,
     check_out_dir,
+    check_path,
     run_batch,
 )
 from sim.runner.draws import (
@@ -36,13 +37,17 @@ from sim.runner.executors import (
 from sim.runner.provenance import git_commit, now, package_version
 from sim.runner.results import (
     MAIN,
+    NotABatchFolder,
     Results,
+    ResultsError,
     atomic_write_table,
     atomic_write_text,
     fmt_number,
+    folder_name,
     load_results,
     read_manifest,
     summarize,
+    verify,
 )
 from sim.runner.seeds import replicate_seed, replicate_seeds
 
@@ -50,8 +55,9 @@ __all__ = [
     "DEFAULT_DICE_PER_DRAW", "FIT_METADATA_KEY", "PARAM_PREFIX", "ParameterPlan", "Posterior",
     "load_posterior", "make_plan", "weighted_quantile", "write_posterior",
     "EXECUTORS", "MAIN", "BatchError", "BatchResult", "Executor", "ExecutorError",
-    "ProcessExecutor", "ProgressCallback", "Results", "SerialExecutor", "atomic_write_table",
-    "atomic_write_text", "check_out_dir", "default_workers", "fmt_number", "git_commit",
-    "load_results", "make_executor", "now", "package_version", "read_manifest",
-    "replicate_seed", "replicate_seeds", "results", "run_batch", "summarize",
+    "NotABatchFolder", "ProcessExecutor", "ProgressCallback", "Results", "ResultsError",
+    "SerialExecutor", "atomic_write_table", "atomic_write_text", "check_out_dir", "check_path",
+    "default_workers", "fmt_number", "folder_name", "git_commit", "load_results",
+    "make_executor", "now", "package_version", "read_manifest", "replicate_seed",
+    "replicate_seeds", "results", "run_batch", "summarize", "verify",
 ]

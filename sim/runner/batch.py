@@ -16,6 +16,8 @@ the end (or on Ctrl-C) the parts are merged into ``daily/runs/events.parquet``.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import platform
 import shutil
 import sys
@@ -194,10 +196,12 @@ def _reconcile(out_dir: Path, manifest: dict[str, Any]) -> None:
     back to pending; part files the manifest does not reference (a chunk that finished after
     the last manifest write) and temporary files are deleted, so nothing is duplicated."""
     referenced = set()
+    damaged = R.damaged_runs(out_dir, manifest)  # rows missing or changed since written
     for r in manifest["runs"]:
         if r["status"] != "done":
             continue
-        if all(R.part_path(out_dir, r["part"], t).is_file() for t in R.TABLES):
+        if r["run"] not in damaged and all(
+                R.part_path(out_dir, r["part"], t).is_file() for t in R.TABLES):
             referenced.add(r["part"])
         else:
             r.update(status="pending", part=None, error=None)
@@ -210,6 +214,34 @@ def _reconcile(out_dir: Path, manifest: dict[str, Any]) -> None:
         p.unlink(missing_ok=True)
 
 
+MAX_PATH_BYTES = 3000  # well under PATH_MAX (4096), leaving room for part and temp names
+MAX_NAME_BYTES = 200  # per path component (NAME_MAX is 255)
+
+
+def check_path(out: Path) -> None:
+    """Raise :class:`BatchError` (one line) for an output path that cannot be a folder:
+    NUL bytes, too long, a symlink loop, an unwritable or read-only place."""
+    text = str(out)
+    shown = text if len(text) <= 120 else text[:117] + "..."
+    if "\x00" in text:
+        raise BatchError(f"{shown!r}: not a valid folder name (NUL byte)")
+    if len(os.fsencode(text)) > MAX_PATH_BYTES or any(
+            len(os.fsencode(p)) > MAX_NAME_BYTES for p in out.parts):
+        raise BatchError(f"{shown}: folder path too long (at most {MAX_NAME_BYTES} bytes per "
+                         f"name, {MAX_PATH_BYTES} in all)")
+    try:
+        out.resolve(strict=False)
+        exists = out.exists()
+    except (OSError, RuntimeError) as exc:  # symlink loop, permission
+        raise BatchError(f"{shown}: unusable folder path ({getattr(exc, 'strerror', None) or exc})"
+                         ) from None
+    if not exists and out.is_symlink():
+        raise BatchError(f"{shown}: a dangling symbolic link or a symlink loop")
+    anc = out if exists else next((p for p in out.absolute().parents if p.exists()), None)
+    if anc is not None and anc.is_dir() and not os.access(anc, os.W_OK | os.X_OK):
+        raise BatchError(f"{anc}: not writable (permission denied or a read-only file system)")
+
+
 def check_out_dir(out: Path | str, resume: bool = False, force: bool = False) -> bool:
     """Raise :class:`BatchError` unless a batch may be written into ``out``.
 
@@ -218,9 +250,16 @@ def check_out_dir(out: Path | str, resume: bool = False, force: bool = False) ->
     out = Path(out)
     if resume and force:
         raise BatchError("--resume and --force exclude each other")
+    check_path(out)
     if out.exists() and not out.is_dir():
         raise BatchError(f"{out}: exists and is not a folder")
     existing = out.is_dir() and any((out / n).exists() for n in R.BATCH_FILES)
+    for name in (*R.BATCH_FILES, R.PARTS_DIR, ".lock") if existing else ():
+        p = out / name
+        if (p.exists() or p.is_symlink()) and (p.is_symlink() or not (
+                p.is_dir() if name == R.PARTS_DIR else p.is_file())):
+            raise BatchError(f"{p}: expected a {'folder' if name == R.PARTS_DIR else 'file'}; "
+                             "move it away first")
     if existing and not (resume or force):
         raise BatchError(
             f"{out} already holds a batch; use --resume to finish it, --force to replace it, "
@@ -230,6 +269,12 @@ def check_out_dir(out: Path | str, resume: bool = False, force: bool = False) ->
         if existing:
             raise BatchError(f"{out}: no {R.MANIFEST} to resume from; use --force to replace it")
         return False
+    if resume:  # read again under the lock; here only to refuse before anything is written
+        try:
+            R.read_manifest(out)
+        except R.ResultsError as exc:
+            raise BatchError(f"{exc}; it cannot be resumed, use --force to start again"
+                             ) from None
     return resume
 
 
@@ -274,7 +319,6 @@ def run_batch(
     names a ``calibration_posterior``, else ``fixed``) and ``dice_per_draw`` choose each run's
     parameter values (:mod:`sim.runner.draws`); the manifest records them per run.
     """
-    from sim.scenario import resolved_yaml, scenario_hash
 
     t_start = time.perf_counter()
     runs = int(scenario.runs if runs is None else runs)
@@ -307,88 +351,129 @@ def run_batch(
         from sim.scenario import with_values
 
         scn = with_values(scn, plan.posterior.medians())
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with folder_lock(out):
+            return _locked(scn, out, runs, master_seed, days, ex, owned, workers, resume, force,
+                           progress, command, t_start, plan)
+    except OSError as exc:
+        if created and not (out / R.MANIFEST).exists():  # nothing of a batch written
+            _remove_new_folder(out)
+        raise output_error(out, exc, resumable=(out / R.MANIFEST).exists()) from None
+
+
+def output_error(out: Path, exc: OSError, resumable: bool) -> BatchError:
+    """One line for a failed write into ``out`` (disk full, read-only, too long...)."""
+    what = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        what = "no space left on the device"
+    where = f" ({exc.filename})" if exc.filename else ""
+    then = ("; finished runs are kept: fix it and finish with --resume" if resumable
+            else "; nothing was written")
+    return BatchError(f"{out}: cannot write{where}: {what}{then}")
+
+
+def _remove_new_folder(out: Path) -> None:
+    """Undo creating ``out`` when the batch failed before its manifest was written."""
+    with contextlib.suppress(OSError):
+        _clear_batch(out)
+        (out / ".lock").unlink(missing_ok=True)
+        out.rmdir()
+
+
+def _locked(scn: Any, out: Path, runs: int, master_seed: int, days: int, ex: Executor,
+            owned: Any, workers: int, resume: bool, force: bool,
+            progress: ProgressCallback | None, command: str | None,
+            t_start: float, plan: Any) -> BatchResult:
+    """``run_batch`` once the folder is locked."""
+    from sim.scenario import resolved_yaml, scenario_hash
+
     parameters = plan.describe() if plan is not None else {"mode": "fixed"}
-    out.mkdir(parents=True, exist_ok=True)
-    with folder_lock(out):
-        if resume:
+    if resume:
+        try:
             manifest = R.read_manifest(out)
-            old_n = int(manifest["n_runs"])
-            if int(manifest["master_seed"]) != master_seed:
-                raise BatchError(
-                    f"{out}: the batch was run with master seed {manifest['master_seed']}, not "
-                    f"{master_seed}; resume with --seed {manifest['master_seed']} or use --force"
-                )
-            before = manifest.get("parameters", {"mode": "fixed"})
-            if {k: before.get(k) for k in ("mode", "sha256", "dice_per_draw")} != {
-                    k: parameters.get(k) for k in ("mode", "sha256", "dice_per_draw")}:
-                raise BatchError(
-                    f"{out}: the batch was run with parameters {before.get('mode')!r} "
-                    f"(dice per draw {before.get('dice_per_draw')}), not {parameters['mode']!r} "
-                    f"(dice per draw {parameters.get('dice_per_draw')}); use --force")
-            same = scenario_hash(_prepare_scenario(scn, old_n, master_seed, days))
-            if same != manifest["scenario"]["hash"]:
-                raise BatchError(
-                    f"{out}: the scenario differs from the one this batch was run with "
-                    f"(hash {manifest['scenario']['hash'][:12]} vs {same[:12]}); use --force "
-                    "to replace it or --out for another folder"
-                )
-            if runs < old_n:
-                raise BatchError(
-                    f"{out}: the batch has {old_n} runs; --runs {runs} would drop some; resume "
-                    f"with --runs {old_n} (or more) or use --force"
-                )
-            _reconcile(out, manifest)
-            if runs > old_n:
-                manifest["runs"].extend(
-                    {"run": i, "seed": replicate_seed(master_seed, i), "status": "pending",
-                     "part": None, "error": None, "seconds": None}
-                    for i in range(old_n, runs)
-                )
-            manifest["resumed"] = [*manifest.get("resumed", []), now()]
-        else:
-            if force:
-                _clear_batch(out)
-            manifest = {
-                "format_version": R.FORMAT_VERSION,
-                "status": "running",
-                "scenario": {},
-                "master_seed": master_seed,
-                "started": now(),
-                "finished": None,
-                "runs": [
-                    {"run": i, "seed": s, "status": "pending", "part": None, "error": None,
-                     "seconds": None}
-                    for i, s in enumerate(replicate_seeds(master_seed, runs))
-                ],
-            }
-        text = resolved_yaml(scn)
-        source = getattr(scn, "source_path", None)
-        manifest.update(
-            status="running",
-            n_runs=runs,
-            days=days,
-            start_date=str(getattr(scn, "start_date", "")),
-            scenario={
-                "name": scn.name,
-                "file": str(source) if source else None,
-                "hash": scenario_hash(scn),
-                "resolved": text,
-            },
-            package={"name": PACKAGE, "version": package_version(), "git_commit": git_commit()},
-            versions=versions(),
-            platform=platform.platform(),
-            command=command if command is not None else " ".join(sys.argv),
-            workers=workers,
-            executor=ex.name,
-            parameters=parameters,
-            calibration=plan.posterior.fit if plan is not None else None,
-        )
-        if plan is not None:
-            plan.annotate(manifest["runs"])
-        R.atomic_write_text(out / R.SCENARIO_FILE, text)
-        R.write_manifest(out, manifest)
-        with owned:
-            return _execute(scn, out, manifest, days, ex, progress, t_start, plan)
+        except R.ResultsError as exc:
+            raise BatchError(f"{exc}; it cannot be resumed, use --force to start "
+                             "again") from None
+        old_n = int(manifest["n_runs"])
+        if int(manifest["master_seed"]) != master_seed:
+            raise BatchError(
+                f"{out}: the batch was run with master seed {manifest['master_seed']}, not "
+                f"{master_seed}; resume with --seed {manifest['master_seed']} or use --force"
+            )
+        before = manifest.get("parameters", {"mode": "fixed"})
+        if {k: before.get(k) for k in ("mode", "sha256", "dice_per_draw")} != {
+                k: parameters.get(k) for k in ("mode", "sha256", "dice_per_draw")}:
+            raise BatchError(
+                f"{out}: the batch was run with parameters {before.get('mode')!r} "
+                f"(dice per draw {before.get('dice_per_draw')}), not {parameters['mode']!r} "
+                f"(dice per draw {parameters.get('dice_per_draw')}); use --force")
+        same = scenario_hash(_prepare_scenario(scn, old_n, master_seed, days))
+        if same != manifest["scenario"]["hash"]:
+            raise BatchError(
+                f"{out}: the scenario differs from the one this batch was run with "
+                f"(hash {manifest['scenario']['hash'][:12]} vs {same[:12]}); use --force "
+                "to replace it or --out for another folder"
+            )
+        if runs < old_n:
+            raise BatchError(
+                f"{out}: the batch has {old_n} runs; --runs {runs} would drop some; resume "
+                f"with --runs {old_n} (or more) or use --force"
+            )
+        _reconcile(out, manifest)
+        if runs > old_n:
+            manifest["runs"].extend(
+                {"run": i, "seed": replicate_seed(master_seed, i), "status": "pending",
+                 "part": None, "error": None, "seconds": None}
+                for i in range(old_n, runs)
+            )
+        manifest["resumed"] = [*manifest.get("resumed", []), now()]
+    else:
+        if force:
+            _clear_batch(out)
+        manifest = {
+            "format_version": R.FORMAT_VERSION,
+            "status": "running",
+            "scenario": {},
+            "master_seed": master_seed,
+            "started": now(),
+            "finished": None,
+            "runs": [
+                {"run": i, "seed": s, "status": "pending", "part": None, "error": None,
+                 "seconds": None}
+                for i, s in enumerate(replicate_seeds(master_seed, runs))
+            ],
+        }
+    text = resolved_yaml(scn)
+    source = getattr(scn, "source_path", None)
+    manifest.update(
+        format_version=R.FORMAT_VERSION,
+        status="running",
+        n_runs=runs,
+        days=days,
+        start_date=str(getattr(scn, "start_date", "")),
+        scenario={
+            "name": scn.name,
+            "file": str(source) if source else None,
+            "hash": scenario_hash(scn),
+            "resolved": text,
+        },
+        package={"name": PACKAGE, "version": package_version(), "git_commit": git_commit()},
+        versions=versions(),
+        platform=platform.platform(),
+        command=command if command is not None else " ".join(sys.argv),
+        workers=workers,
+        executor=ex.name,
+        parameters=parameters,
+        calibration=plan.posterior.fit if plan is not None else None,
+    )
+    if plan is not None:
+        plan.annotate(manifest["runs"])
+    R.atomic_write_text(out / R.SCENARIO_FILE, text)
+    R.write_manifest(out, manifest)
+    with owned:
+        return _execute(scn, out, manifest, days, ex, progress, t_start, plan)
 
 
 def _execute(
@@ -485,10 +570,11 @@ def _finish(out: Path, manifest: dict[str, Any], interrupted: bool, t_start: flo
     else:
         status = "failed" if failed else "incomplete"
     manifest.update(status=status, finished=now(), n_done=done, n_failed=len(failed))
-    R.write_manifest(out, manifest)
-    shutil.rmtree(out / R.PARTS_DIR, ignore_errors=True)
     if assignment:
         R.write_summary_csv(out, R.summarize(out / "daily.parquet"))
+    R.write_integrity(out, manifest)  # checksums of what the manifest now points at
+    R.write_manifest(out, manifest)
+    shutil.rmtree(out / R.PARTS_DIR, ignore_errors=True)
     return BatchResult(
         out_dir=out,
         name=manifest["scenario"]["name"],

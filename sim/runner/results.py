@@ -15,6 +15,12 @@ A batch folder (default ``results/<scenario-name>/``) holds::
     parts/            only while a batch is running or was interrupted: finished runs,
                       one file set per chunk of runs, merged into the tables above at the end
 
+The manifest also records, for a finished (consolidated) batch, the sha256, size and row count
+of every file (``files``) and, per run, its row counts in the three tables and a digest of its
+rows (``rows``, ``digest``). :func:`load_results` (every reader) verifies the files and stops
+with one line naming a damaged file (:class:`ResultsError`); ``--resume`` re-runs exactly the
+runs whose rows are missing or differ; ``wargame check`` reports it all.
+
 Every file is written to a temporary name in the same folder and renamed into place, so a
 reader never sees a half-written file. The manifest is the single source of truth for which
 runs are finished and where their rows are: a run whose ``status`` is ``done`` has its rows in
@@ -23,9 +29,12 @@ the part named by ``part`` (``"main"`` means the consolidated tables above).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,7 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest lists checksums (``files``) and per-run digests
 MANIFEST = "manifest.json"
 SCENARIO_FILE = "scenario.yaml"
 SUMMARY_CSV = "summary.csv"
@@ -145,6 +154,36 @@ def atomic_write_table(path: Path | str, table: pa.Table) -> None:
         raise
 
 
+class ResultsError(ValueError):
+    """A batch folder that cannot be read as it is: damaged, truncated or not a batch folder.
+    The message is one line naming the file."""
+
+
+def one_line_text(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class NotABatchFolder(ResultsError, FileNotFoundError):
+    """The folder does not exist or holds no manifest."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def folder_name(name: str, prefix: str = "") -> str:
+    """A scenario (or experiment) name as one safe folder name: letters, digits, ``. _ -``
+    only, no leading dot, at most 100 bytes, never empty (``results/<folder_name(name)>``
+    always stays under ``results/``)."""
+    text = unicodedata.normalize("NFKC", str(name))
+    slug = re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip(".-_")
+    slug = re.sub(r"-{2,}", "-", slug)
+    while len(slug.encode("utf-8")) > 100:
+        slug = slug[:-1]
+    slug = slug.rstrip(".-") or "unnamed"
+    return prefix + slug
+
+
 def write_manifest(out_dir: Path | str, manifest: dict[str, Any]) -> None:
     """Write ``manifest.json`` atomically; one line per run keeps it readable."""
 
@@ -160,8 +199,213 @@ def write_manifest(out_dir: Path | str, manifest: dict[str, Any]) -> None:
 
 
 def read_manifest(out_dir: Path | str) -> dict[str, Any]:
-    with open(Path(out_dir) / MANIFEST, encoding="utf-8") as fh:
-        return json.load(fh)
+    """The manifest as a dict; :class:`ResultsError` (one line) when it is missing, truncated,
+    not JSON or lacks the keys every reader needs."""
+    path = Path(out_dir) / MANIFEST
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise NotABatchFolder(f"{Path(out_dir)}: not a batch folder (no {MANIFEST})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ResultsError(f"{path}: damaged (not valid JSON: {str(exc)[:120]})") from None
+    except ValueError as exc:  # a NUL byte in the name
+        raise NotABatchFolder(f"{str(out_dir)[:200]!r}: not a batch folder ({exc})") from None
+    except IsADirectoryError:
+        raise ResultsError(f"{path}: damaged (a folder, not a file)") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    problem = _manifest_problem(data)
+    if problem:
+        raise ResultsError(f"{path}: damaged ({problem})")
+    return data
+
+
+def _manifest_problem(m: Any) -> str | None:
+    if not isinstance(m, dict):
+        return "not a JSON object"
+    for key, kind in (("runs", list), ("scenario", dict), ("status", str),
+                      ("master_seed", int)):
+        if not isinstance(m.get(key), kind) or isinstance(m.get(key), bool):
+            return f"'{key}' missing or of the wrong type"
+    if not isinstance(m["scenario"].get("name"), str) or not isinstance(
+            m["scenario"].get("resolved", ""), str):
+        return "'scenario' lacks its name"
+    for i, r in enumerate(m["runs"]):
+        if not (isinstance(r, dict) and isinstance(r.get("run"), int)
+                and isinstance(r.get("seed"), int) and r.get("status") in RUN_STATUSES
+                and (r.get("status") != "done" or isinstance(r.get("part"), str))):
+            return f"run entry {i} is malformed"
+        if r["status"] == "done" and not re.fullmatch(r"[\w-]+", r["part"]):
+            return f"run entry {i} names an invalid part"
+    version = m.get("format_version")
+    if version not in (1, FORMAT_VERSION) or isinstance(version, bool):
+        return f"unknown format_version {version!r}"
+    if "files" in m and not isinstance(m["files"], dict):
+        return "'files' is not an object"
+    if version >= 2 and m["status"] != "running" and any(
+            r["status"] == "done" and r["part"] == MAIN for r in m["runs"]) and not m.get("files"):
+        return "the checksums ('files') are missing"
+    return None
+
+
+RUN_STATUSES = ("pending", "done", "failed")
+
+
+# --------------------------------------------------------------------------- integrity
+
+
+def file_sha256(path: Path | str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def run_digests(path: Path | str) -> dict[int, tuple[int, int]]:
+    """Per run of a table file: ``(rows, digest)``, the digest a 64-bit position-weighted sum
+    of the rows' hashes (streamed by record batch; memory does not grow with the file)."""
+    out: dict[int, list[int]] = {}
+    pf = pq.ParquetFile(path)
+    with np.errstate(over="ignore"):
+        for batch in pf.iter_batches(batch_size=65536):
+            df = batch.to_pandas()
+            if df.empty:
+                continue
+            for i, f in enumerate(batch.schema):  # list cells (event causes) hash as text
+                if pa.types.is_list(f.type):
+                    df[f.name] = [",".join(map(str, v)) if v is not None else ""
+                                  for v in batch.column(i).to_pylist()]
+            h = pd.util.hash_pandas_object(df, index=False).to_numpy(np.uint64)
+            runs = df["run"].to_numpy()
+            order = np.argsort(runs, kind="stable")  # already sorted in a consolidated table
+            uniq, starts = np.unique(runs[order], return_index=True)
+            for run, hh in zip(uniq, np.split(h[order], starts[1:]), strict=True):
+                acc = out.setdefault(int(run), [0, 0])
+                pos = np.arange(acc[0] + 1, acc[0] + 1 + hh.size, dtype=np.uint64)
+                acc[1] = int(np.uint64(acc[1]) + (hh * pos).sum(dtype=np.uint64))
+                acc[0] += int(hh.size)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def write_integrity(out_dir: Path | str, manifest: dict[str, Any]) -> None:
+    """Record in ``manifest`` the checksum, size and rows of every consolidated file and each
+    finished run's rows and digest (call after :func:`consolidate`, before the manifest is
+    written)."""
+    out = Path(out_dir)
+    files: dict[str, Any] = {}
+    per_run: dict[int, tuple[list[int], list[str]]] = {}
+    for table in TABLES:
+        path = out / f"{table}.parquet"
+        if not path.is_file():
+            continue
+        digests = run_digests(path)
+        files[path.name] = {"sha256": file_sha256(path), "bytes": path.stat().st_size,
+                            "rows": sum(n for n, _ in digests.values())}
+        for run, (n, d) in digests.items():
+            rows, ds = per_run.setdefault(run, ([0] * len(TABLES), ["0" * 16] * len(TABLES)))
+            rows[TABLES.index(table)] = n
+            ds[TABLES.index(table)] = f"{d:016x}"
+    for name in (SCENARIO_FILE, SUMMARY_CSV):
+        path = out / name
+        if path.is_file():
+            files[name] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
+    manifest["files"] = files
+    for r in manifest["runs"]:
+        if r["status"] == "done" and r.get("part") == MAIN:
+            rows, ds = per_run.get(r["run"], ([0] * len(TABLES), ["0" * 16] * len(TABLES)))
+            r["rows"], r["digest"] = rows, "".join(ds)
+        else:
+            r.pop("rows", None)
+            r.pop("digest", None)
+
+
+def verify(out_dir: Path | str, manifest: dict[str, Any] | None = None) -> list[str]:
+    """Problems of a batch folder, one line each naming the file; empty when it is intact."""
+    out = Path(out_dir)
+    try:
+        m = manifest if manifest is not None else read_manifest(out)
+    except ResultsError as exc:
+        return [str(exc)]
+    problems: list[str] = []
+    files = m.get("files") or {}
+    done = [r for r in m["runs"] if r["status"] == "done"]
+    if any(r["part"] == MAIN for r in done):
+        if not files:
+            return problems  # written before checksums existed: nothing to compare with
+        for table in TABLES:
+            name = f"{table}.parquet"
+            if name not in files:
+                problems.append(f"{out / name}: not listed in the manifest's checksums")
+    for name, info in files.items():
+        path = out / name
+        if name not in BATCH_FILES or not isinstance(info, dict):
+            problems.append(f"{out / MANIFEST}: damaged (lists an unknown file {name!r})")
+            continue
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            problems.append(f"{path}: missing")
+            continue
+        except OSError as exc:
+            problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+            continue
+        if st.st_size != info.get("bytes"):
+            problems.append(f"{path}: damaged (size {st.st_size} bytes, manifest says "
+                            f"{info.get('bytes')})")
+        elif file_sha256(path) != info.get("sha256"):
+            problems.append(f"{path}: damaged (checksum differs from the manifest)")
+    for part in sorted({r["part"] for r in done if r["part"] != MAIN}):
+        for table in TABLES:
+            p = part_path(out, part, table)
+            if not p.is_file():
+                problems.append(f"{p}: missing (runs of an unfinished batch)")
+    return problems
+
+
+def damaged_runs(out_dir: Path | str, manifest: dict[str, Any]) -> set[int]:
+    """Runs recorded as done in the consolidated tables whose rows are missing or differ
+    from the manifest's digests (all of them when a table cannot be read at all)."""
+    out = Path(out_dir)
+    main = {r["run"]: r for r in manifest["runs"]
+            if r["status"] == "done" and r["part"] == MAIN}
+    if not main:
+        return set()
+    files = manifest.get("files") or {}
+    ok = [name in files and not verify_file(out / name, files[name])
+          for name in (f"{t}.parquet" for t in TABLES)]
+    if all(ok):
+        return set()
+    bad: set[int] = set()
+    for k, table in enumerate(TABLES):
+        if ok[k]:
+            continue
+        try:
+            digests = run_digests(out / f"{table}.parquet")
+        except Exception:  # noqa: BLE001 - unreadable in any way: every run is redone
+            return set(main)
+        for run, r in main.items():
+            rows, digest = r.get("rows"), r.get("digest")
+            if not (isinstance(rows, list) and isinstance(digest, str) and len(rows) == 3):
+                bad.add(run)
+                continue
+            got = digests.get(run, (0, 0))
+            if got[0] != rows[k] or f"{got[1]:016x}" != digest[16 * k: 16 * (k + 1)]:
+                bad.add(run)
+    return bad
+
+
+def verify_file(path: Path, info: Any) -> str | None:
+    """The problem of one listed file, or None."""
+    try:
+        if not isinstance(info, dict) or path.stat().st_size != info.get("bytes"):
+            return f"{path}: damaged (size differs from the manifest)"
+        if file_sha256(path) != info.get("sha256"):
+            return f"{path}: damaged (checksum differs from the manifest)"
+    except OSError as exc:
+        return f"{path}: {exc.strerror or 'cannot read'}"
+    return None
 
 
 # --------------------------------------------------------------------------- tables
@@ -472,7 +716,11 @@ class Results:
             by_src.setdefault(src, []).append(run)
         pieces = []
         for src, runs in sorted(by_src.items()):
-            t = pq.read_table(part_path(self.path, src, name), columns=columns)
+            path = part_path(self.path, src, name)
+            try:
+                t = pq.read_table(path, columns=columns)
+            except (OSError, pa.ArrowException) as exc:
+                raise ResultsError(f"{path}: cannot be read ({one_line_text(exc)})") from None
             t = t.filter(pc.is_in(t.column("run"), value_set=pa.array(runs, pa.int32())))
             t = t.replace_schema_metadata(None)
             pieces.append(complete_events(t) if name == "events" and columns is None else t)
@@ -504,9 +752,24 @@ class Results:
         return summarize(self.daily)
 
 
-def load_results(path: Path | str) -> Results:
-    """Open a batch folder written by :func:`sim.batch.run_batch` (or ``wargame run``)."""
+def load_results(path: Path | str, verify_files: bool = True) -> Results:
+    """Open a batch folder written by :func:`sim.batch.run_batch` (or ``wargame run``).
+
+    Raises :class:`ResultsError` (one line naming the file) when the folder is not a batch
+    folder or, with ``verify_files``, a file is missing or differs from the manifest's
+    checksums (``wargame run ... --resume`` repairs it)."""
     p = Path(path)
-    if not (p / MANIFEST).is_file():
-        raise FileNotFoundError(f"{p}: not a batch folder (no {MANIFEST})")
-    return Results(path=p, manifest=read_manifest(p))
+    try:
+        found = (p / MANIFEST).is_file()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+        raise NotABatchFolder(f"{str(p)[:200]!r}: not a batch folder ({exc})") from None
+    if not found:
+        raise NotABatchFolder(f"{p}: not a batch folder (no {MANIFEST})")
+    manifest = read_manifest(p)
+    if verify_files:
+        problems = verify(p, manifest)
+        if problems:
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            raise ResultsError(f"{problems[0]}{more}; `wargame check {p}` lists them, "
+                               f"`wargame run ... --out {p} --resume` repairs the batch")
+    return Results(path=p, manifest=manifest)

@@ -4,6 +4,8 @@ key), overrides, validation into a :class:`Scenario` and cross-checks against th
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,9 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import ScenarioError, dotted
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.schema import Scenario, allowed_keys, unit_at
+from sim.scenario.schema import MAX_ARRIVAL_DAYS, Scenario, allowed_keys, unit_at
 from sim.scenario.tree import get_path, scenario_dict
+from sim.scenario.yamlio import parse_yaml
 
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 32
@@ -23,12 +26,24 @@ MAX_EXTENDS = 8
 
 
 
+def _stat(path: Path) -> os.stat_result:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: file not found"]) from None
+    except ValueError:  # embedded NUL byte
+        raise ScenarioError([f"{str(path)!r}: not a valid file name"]) from None
+    except OSError as exc:  # name too long, symlink loop, permission
+        raise ScenarioError([f"{path}: {exc.strerror or exc}"]) from None
+
+
 def read_yaml(path: Path) -> dict:
-    if not path.exists():
-        raise ScenarioError([f"{path}: file not found"])
-    if path.is_dir():
+    st = _stat(path)
+    if stat.S_ISDIR(st.st_mode):
         raise ScenarioError([f"{path}: is a directory, not a scenario file"])
-    size = path.stat().st_size
+    if not stat.S_ISREG(st.st_mode):
+        raise ScenarioError([f"{path}: not a regular file (a device, FIFO or socket)"])
+    size = st.st_size
     if size == 0:
         raise ScenarioError([f"{path}: file is empty"])
     if size > MAX_FILE_BYTES:
@@ -36,7 +51,11 @@ def read_yaml(path: Path) -> dict:
                              f"{MAX_FILE_BYTES} bytes"])
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        if "\x00" in text:
+            raise ScenarioError([f"{path}: not a text file (holds NUL bytes)"])
+        data = parse_yaml(text)
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError:
         raise ScenarioError([f"{path}: not a text file (expected UTF-8 YAML)"]) from None
     except yaml.YAMLError as exc:
@@ -46,6 +65,8 @@ def read_yaml(path: Path) -> dict:
         raise ScenarioError([f"{path}: not valid YAML{at}: {problem}"]) from None
     except RecursionError:
         raise ScenarioError([f"{path}: YAML nested too deeply"]) from None
+    except ValueError as exc:
+        raise ScenarioError([f"{path}: invalid value: {exc}"]) from None
     if data is None:
         raise ScenarioError([f"{path}: file holds no YAML mapping"])
     if not isinstance(data, dict):
@@ -96,7 +117,10 @@ def _record_origin(value: Any, origin: dict[tuple, str], path: tuple, file: str)
 
 
 def _load_tree(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = ()) -> dict:
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # symlink loop, NUL byte
+        raise ScenarioError([f"{path!s:.300}: cannot resolve the path: {exc}"]) from None
     if path in chain:
         raise ScenarioError([f"{path}: 'extends' loops back to itself"])
     if len(chain) >= MAX_EXTENDS:
@@ -216,6 +240,9 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
         if g.arrives is not None and g.arrives <= scn.start_date:
             at(("groupings", i, "arrives"), f"date {g.arrives} is not after the start date "
                f"{scn.start_date}; leave it out for groupings present on day 0")
+        elif g.arrives is not None and (g.arrives - scn.start_date).days >= MAX_ARRIVAL_DAYS:
+            at(("groupings", i, "arrives"), f"date {g.arrives} is {MAX_ARRIVAL_DAYS} days or "
+               f"more after the start date {scn.start_date}")
         fmap = maps.get(g.front)
         if fmap is not None and g.sector not in fmap.sector_names:
             hint = difflib.get_close_matches(g.sector, fmap.sector_names, n=1)

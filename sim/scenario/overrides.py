@@ -12,6 +12,7 @@ import yaml
 from sim.scenario.errors import ScenarioError, dotted
 from sim.scenario.schema import allowed_keys
 from sim.scenario.tree import list_index
+from sim.scenario.yamlio import parse_yaml
 
 
 def apply_overrides(tree: dict, overrides: Sequence[str], origin: dict[tuple, str] | None = None,
@@ -31,9 +32,15 @@ def apply_overrides(tree: dict, overrides: Sequence[str], origin: dict[tuple, st
         if not parts:
             raise ScenarioError([f"--set {text}: empty key path"])
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            raise ScenarioError([f"--set {text}: value is not a valid YAML scalar"]) from None
+            value = parse_yaml(raw) if raw.strip() else ""
+        except yaml.YAMLError as exc:
+            why = getattr(exc, "problem", None)
+            raise ScenarioError([f"--set {text}: value is not valid YAML"
+                                 + (f": {why}" if why else "")]) from None
+        except ValueError as exc:  # e.g. start_date=2025-02-30
+            raise ScenarioError([f"--set {text}: invalid value: {exc}"]) from None
+        except RecursionError:
+            raise ScenarioError([f"--set {text}: value nested too deeply"]) from None
         node: Any = tree
         loc: list[Any] = []
         for i, part in enumerate(parts):

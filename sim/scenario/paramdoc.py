@@ -110,14 +110,21 @@ def _is_model(ann: Any) -> bool:
     return isinstance(ann, type) and issubclass(ann, BaseModel)
 
 
+def _unannotated(ann: Any) -> Any:
+    """``Annotated[date, check]`` -> ``date``."""
+    return typing.get_args(ann)[0] if typing.get_origin(ann) is typing.Annotated else ann
+
+
 def _type_name(ann: Any) -> tuple[str, Any]:
     """Readable type and the Python type used for the unit check."""
     ann, optional = _strip_optional(ann)
+    ann = _unannotated(ann)
     origin = typing.get_origin(ann)
     if origin is Literal:
         text, base = "one of " + ", ".join(str(a) for a in typing.get_args(ann)), str
     elif origin is dict:
         k, v = typing.get_args(ann)
+        v = _unannotated(v)
         key = ("/".join(typing.get_args(k)) if typing.get_origin(k) is Literal
                else getattr(k, "__name__", str(k)))
         text, base = f"map {key} → {getattr(v, '__name__', str(v))}", dict

@@ -8,13 +8,31 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from sim.scenario.units import Q, Strict, unit_of
 
 Side = Literal["ru", "ua"]
 FrontName = Literal["kursk", "donetsk"]
 Posture = Literal["attack", "defend", "reserve"]
+
+#: Calendar dates the model accepts (start date, arrivals, talks): the daily record is dated
+#: with numpy day counts, and a horizon of at most 1000 days from 2200 stays representable.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+#: A grouping arriving this many days or more after the start is counted in int16 day offsets.
+MAX_ARRIVAL_DAYS = 30_000
+
+
+def _calendar(value: dt.date | None) -> dt.date | None:
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"date must be between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31")
+    return value
+
+
+Date = typing.Annotated[dt.date, AfterValidator(_calendar)]
+RoundsPerGun = typing.Annotated[float, Field(ge=0, le=10_000)]
+DefenceMultiplier = typing.Annotated[float, Field(gt=0, le=100)]
+ROUNDS_POSTURES = ("attack", "defend", "reserve", "transit", "withdrawing")
 
 
 class FrontSpec(Strict):
@@ -62,7 +80,7 @@ class CombatParams(Strict):
                        doc="frontage a sector always offers, even where its line runs along its "
                            "edge (e.g. the state border before the incursion)")
     prepared_defence: Q("ratio", 2.5, ge=1, doc="defender multiplier for prepared positions")
-    terrain_defence: dict[Literal["open", "urban", "forest", "river"], float] = Field(
+    terrain_defence: dict[Literal["open", "urban", "forest", "river"], DefenceMultiplier] = Field(
         default_factory=lambda: {"open": 1.0, "urban": 1.6, "forest": 1.25, "river": 1.4},
         description="defender multiplier by terrain class of the ground being attacked (ratio)")
     fortified_defence: Q("ratio", 1.5, ge=1, le=10,
@@ -150,10 +168,19 @@ class AdvanceParams(Strict):
 
 class LogisticsParams(Strict):
     rounds_per_gun: dict[Literal["attack", "defend", "reserve", "transit", "withdrawing"],
-                         float] = Field(
+                         RoundsPerGun] = Field(
         default_factory=lambda: {"attack": 40.0, "defend": 20.0, "reserve": 0.0,
                                  "transit": 0.0, "withdrawing": 10.0},
         description="artillery rounds fired per gun per day by posture (rounds/gun/day)")
+
+    @field_validator("rounds_per_gun")
+    @classmethod
+    def _every_posture(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = [p for p in ROUNDS_POSTURES if p not in value]
+        if missing:
+            raise ValueError(f"missing posture(s) {', '.join(missing)}; give all of "
+                             f"{', '.join(ROUNDS_POSTURES)}")
+        return value
     stock_days: Q("days", 10, gt=0, doc="ammunition a grouping keeps, in days of defend use")
     delivery_share_per_day: Q("fraction", 0.35, gt=0, le=1,
                               doc="share of a grouping's ammo shortfall delivered per day")
@@ -181,7 +208,7 @@ class MoraleParams(Strict):
 
 
 class DiplomacyParams(Strict):
-    talks_open: dt.date | None = Field(None, description="date talks open; none = no talks")
+    talks_open: Date | None = Field(None, description="date talks open; none = no talks")
     ru_seeks: bool = Field(False, description="Russia actively seeks a ceasefire")
     max_daily_probability: Q("1/day", 0.04, ge=0, le=1,
                              doc="daily agreement probability when both sides are willing")
@@ -203,7 +230,7 @@ class DiplomacyParams(Strict):
 
 
 class IndexParams(Strict):
-    incursion_start: dt.date = Field(dt.date(2024, 8, 6), description="date Ukraine entered Kursk")
+    incursion_start: Date = Field(dt.date(2024, 8, 6), description="date Ukraine entered Kursk")
     reference_area_km2: Q("km2", 585.0, gt=0, doc="area at which bargaining value is 1")
     duration_weight: Q("index", 0.5, ge=0, doc="bargaining value added per year held")
     confidence_start: Q("index", 0.8, ge=0, le=1, doc="Russian domestic confidence on day 0")
@@ -331,7 +358,7 @@ class GroupingSpec(Strict):
     fronts: list[FrontName] | None = Field(
         None, description="fronts the grouping may serve on (none = any); every order honours "
                           "it, e.g. the North Korean contingent: [kursk]")
-    arrives: dt.date | None = Field(
+    arrives: Date | None = Field(
         None, description="date the grouping enters the theatre (none = present on day 0)")
     source: str = ""
 
@@ -388,12 +415,12 @@ class CalibrationParam(Strict):
 
 
 class Scenario(Strict):
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     description: str = ""
-    start_date: dt.date = dt.date(2025, 1, 5)
+    start_date: Date = dt.date(2025, 1, 5)
     days: Q("days", 120, ge=1, le=1000, kind=int, doc="horizon")
     runs: Q("index", 200, ge=1, le=1_000_000, kind=int, doc="default replicates per batch")
-    seed: int = Field(20250105, ge=0, description="default master seed")
+    seed: int = Field(20250105, ge=0, le=2**63 - 1, description="default master seed")
     fronts: Fronts
     switches: Switches = Field(default_factory=Switches)
     combat: CombatParams = Field(default_factory=CombatParams)

@@ -1,8 +1,15 @@
 """Unit strings for numeric parameters: ``"300 m/day"`` for a ``km/day`` field, ``"5 %"`` for a
-fraction; ``Q(unit, default, ...)`` declares such a field."""
+fraction; ``Q(unit, default, ...)`` declares such a field.
+
+Every ``Q`` value must be a finite number (NaN and ±inf, including strings such as ``"1e999"``,
+are rejected) and lie within a physical range. A field without an explicit upper bound gets the
+cap of its unit from :data:`MAX_BY_UNIT` (``DEFAULT_MAX`` otherwise): generous for any real
+campaign, small enough that the model's sums and products stay finite in float64.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -40,6 +47,28 @@ _UNITS: dict[str, tuple[str, float]] = {
     "days/day": ("supply_rate", 1.0),
     "per 1000 troops": ("per_thousand", 1.0),
 }
+#: Upper bound of a ``Q`` field without its own ``le``/``lt``, by unit: no front holds more than
+#: two million troops in one grouping, no side fires 10^9 rounds a day.
+MAX_BY_UNIT: dict[str, float] = {
+    "troops": 2_000_000,
+    "troops/day": 100_000,
+    "vehicles": 100_000,
+    "guns": 100_000,
+    "rounds": 1e12,
+    "rounds/day": 1e9,
+    "rounds/gun/day": 10_000,
+    "rounds/troop/day": 1_000,
+    "ratio": 1_000,
+    "index": 1e6,
+    "days": 100_000,
+    "days/day": 1_000,
+    "km": 10_000,
+    "1/km": 1_000,
+    "1/day": 1_000,
+    "per 1000 troops": 1_000,
+}
+DEFAULT_MAX = 1e9
+
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
@@ -64,9 +93,21 @@ def _unit_parser(unit: str):
 def Q(unit: str, default: Any = ..., *, ge: float | None = None, le: float | None = None,
       gt: float | None = None, lt: float | None = None, doc: str = "", kind: type = float) -> Any:
     """A numeric parameter with a unit: annotated type plus pydantic ``Field``."""
-    field = Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc,
+    if le is None and lt is None:
+        le = MAX_BY_UNIT.get(unit, DEFAULT_MAX)
+    if ge is None and gt is None:
+        ge = -le  # e.g. the willingness logits, which may be negative
+    field = Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc, allow_inf_nan=False,
                   json_schema_extra={"unit": unit})
-    return Annotated[kind, BeforeValidator(_unit_parser(unit)), field]
+    parse = _unit_parser(unit)
+    return Annotated[kind, BeforeValidator(lambda v: finite(parse(v))), field]
+
+
+def finite(value: Any) -> Any:
+    """Reject NaN and ±inf (also as ``"1e999"`` after unit parsing) with a clear message."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value}")
+    return value
 
 
 def unit_of(model: type[BaseModel], name: str) -> str | None:
@@ -76,7 +117,7 @@ def unit_of(model: type[BaseModel], name: str) -> str | None:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
-__all__ = ["Q", "Strict", "unit_of"]
+__all__ = ["DEFAULT_MAX", "MAX_BY_UNIT", "Q", "Strict", "finite", "unit_of"]

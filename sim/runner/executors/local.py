@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
 import signal
+import sys
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sim.runner.executors.base import Executor, OnResult, Task
 
-#: Modules the fork server imports once, so each worker starts with the model loaded.
-PRELOAD = ("sim.model.model", "sim.runner.results", "sim.runner.batch")
+#: Modules the fork server imports once, so each worker starts with the model loaded. The
+#: first makes the fork server itself die with the main process (see :func:`die_with_parent`).
+PRELOAD = ("sim.runner.executors.forkserver_init", "sim.model.model", "sim.runner.results",
+           "sim.runner.batch")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+#: Environment variables naming the process a fork server / a worker must die with: the death
+#: signal is only sent for a parent that dies *after* the request, so each checks its parent
+#: is still the expected one right after asking (a main killed while the server starts up).
+MAIN_PID_ENV = "WARGAME_POOL_MAIN_PID"
+SERVER_PID_ENV = "WARGAME_POOL_SERVER_PID"
+
+
+def die_with_parent(sig: int = signal.SIGTERM, expected_parent: str | None = None) -> bool:
+    """Ask Linux to send ``sig`` to this process when its parent dies (``prctl
+    PR_SET_PDEATHSIG``), so a main process killed with ``kill -9`` takes its fork server and
+    workers with it instead of leaving them running for minutes. False (nothing done) where
+    the call does not exist."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        ok = libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):  # pragma: no cover - no libc / no prctl
+        return False
+    want = os.environ.get(expected_parent) if expected_parent else None
+    if ok and want and want.isdigit() and os.getppid() != int(want):
+        os._exit(0)  # the parent died before the request: nobody is left to serve
+    return ok
 
 
 class SerialExecutor(Executor):
@@ -36,21 +68,28 @@ def mp_context() -> mp.context.BaseContext:
     already imported the model, so start-up is cheap and nothing forks a process holding
     threads (numpy, arrow pools). Elsewhere spawn."""
     if "forkserver" in mp.get_all_start_methods():
+        os.environ[MAIN_PID_ENV] = str(os.getpid())  # read by a fork server started now
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(list(PRELOAD))
         return ctx
     return mp.get_context("spawn")
 
 
-def _init_worker() -> None:
-    # Ctrl-C reaches the whole process group; the parent decides what stops.
+def init_worker() -> None:
+    """Worker start-up: Ctrl-C reaches the whole process group but the parent decides what
+    stops; the worker dies with its parent (the fork server, which dies with the main
+    process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(expected_parent=SERVER_PID_ENV)
 
 
 class ProcessExecutor(Executor):
     """A pool of worker processes on this machine, kept until ``close()``."""
 
     name = "local"
+    #: How often a pool broken by a dying worker is replaced within one ``map``; the tasks it
+    #: lost (and only those) are submitted again each time.
+    max_restarts = 3
 
     def __init__(self, workers: int | None = None) -> None:
         super().__init__(workers)
@@ -60,29 +99,55 @@ class ProcessExecutor(Executor):
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp_context(),
-                                             initializer=_init_worker)
+                                             initializer=init_worker)
         return self._pool
 
     def map(self, fn: Task, shared: Any, items: Sequence[Any], on_result: OnResult) -> bool:
+        """Run every item; a worker that dies (killed, out of memory) breaks the pool and
+        fails every task still in it, so the pool is replaced and the tasks that had not
+        completed are submitted again (at most ``max_restarts`` times): each item is
+        reported exactly once."""
         if len(items) <= 1 and self._pool is None:  # not worth starting a pool for one task
             return SerialExecutor().map(fn, shared, items, on_result)
         outstanding: dict[Future, Any] = {}
+        restarts = 0
 
-        def collect(fut: Future) -> None:
+        def collect(fut: Future) -> Any:
+            """Report a finished task; return ``(item, exc)`` if it was lost with the pool."""
             item = outstanding.pop(fut)
             try:
                 result, error = fut.result(), None
-            except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OS
+            except BrokenProcessPool as exc:
+                return item, exc
+            except Exception as exc:  # noqa: BLE001 - reported as the item's failure
                 result, error = None, exc
             on_result(item, result, error)
+            return None
 
         try:
-            for item in items:
-                outstanding[self.pool.submit(fn, shared, item)] = item
-            while outstanding:
-                done, _ = wait(list(outstanding), return_when=FIRST_COMPLETED)
-                for fut in done:
-                    collect(fut)
+            todo = list(items)
+            while todo:
+                lost: list[tuple[Any, BaseException]] = []
+                for k, item in enumerate(todo):
+                    try:
+                        outstanding[self.pool.submit(fn, shared, item)] = item
+                    except BrokenProcessPool as exc:
+                        lost.extend((it, exc) for it in todo[k:])
+                        break
+                while outstanding:
+                    done, _ = wait(list(outstanding), return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        gone = collect(fut)
+                        if gone is not None:
+                            lost.append(gone)
+                if lost and restarts >= self.max_restarts:
+                    for item, exc in lost:
+                        on_result(item, None, exc)
+                    lost = []
+                elif lost:
+                    restarts += 1
+                    self._discard_pool()
+                todo = [item for item, _ in lost]
             return False
         except KeyboardInterrupt:
             # Stop cleanly: drop queued tasks, let the running ones finish (seconds) and keep
@@ -97,6 +162,13 @@ class ProcessExecutor(Executor):
             except KeyboardInterrupt:
                 self._terminate()
             return True
+
+    def _discard_pool(self) -> None:
+        """Drop a broken pool (its processes are gone or going); the next task starts anew."""
+        if self._pool is not None:
+            with contextlib.suppress(Exception):
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def _terminate(self) -> None:
         if self._pool is not None:
