@@ -43,12 +43,20 @@ def ChartsView(model, day: int = 0):
 @solara.component
 def EventLog(model, day: int = 0, limit: int = 25):
     """The model's events, newest first."""
-    start = model.scn.start_date
-    rows = [f"| {d} | {start + dt.timedelta(days=d)} | {k.replace('_', ' ')} | {s} | {t} |"
-            for d, k, s, t in reversed(model.events[-limit:])]
+    start, events = model.scn.start_date, model.events
+
+    def cause(ids: tuple[int, ...], conditions: str) -> str:
+        # what the model recorded as the event's cause: its conditions, else the earlier events
+        if conditions:
+            return conditions
+        return "; ".join(f"{events[i][1].replace('_', ' ')} (day {events[i][0]})" for i in ids)
+
+    rows = [f"| {d} | {start + dt.timedelta(days=d)} | {k.replace('_', ' ')} | {s} | {t} | "
+            f"{cause(ids, cond)} |"
+            for d, k, s, t, ids, cond in reversed(events[-limit:])]
     with solara.Column(classes=["wargame-events"]):
-        solara.Markdown("**Events, newest first**\n\n| day | date | event | who/where | cause |\n"
-                        "|---|---|---|---|---|\n" + "\n".join(rows) if rows else
+        solara.Markdown("**Events, newest first**\n\n| day | date | event | who/where | detail "
+                        "| because |\n|---|---|---|---|---|---|\n" + "\n".join(rows) if rows else
                         "**Events**: none yet")
 
 
