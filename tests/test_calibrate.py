@@ -153,29 +153,22 @@ def test_period_facts_are_rounded_and_kept_out_of_the_overlay():
 # --------------------------------------------------------------------------- acceptance
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the model cannot reproduce the 2024 record (docs/VALIDATION.md, measured 600x4 ABC fit of "
-    "11 parameters after the regrouping screen fix 898b655; 16 seeds at the posterior "
-    "medians): Kursk 2 of 6 inside (08-12 964 vs 800, 08-20 1,506 vs 1,320 inside; then "
-    "1,460 / 1,428 / 1,189 / 889 vs 660 / 560 / 482 / 585): the corridor now holds, but "
-    "Russia's autumn counter-attacks take almost no ground (the salient keeps ~95 % of its "
-    "August area to late November); in December the south (corridor) grouping breaks in 11 "
-    "of 16 seeds and the salient then collapses within ~10 days (under 500 km2 on 01-05 in "
-    "6). Donetsk 2 of 5 within 35 %: "
-    "Aug +9 %, Sep -7 %, Oct -41 % (271 vs 458), Nov -59 % (260 vs 629), Dec -39 % (214 vs "
-    "349): Russian monthly gains fall through the autumn, no month-to-month tempo"))
 def test_calibrated_hindcast_matches_the_record():
     from sim.model import run
 
+    """Issue 10's acceptance: the shipped hindcast (which extends base.yaml and so the fitted
+    overlay) run as it is puts at least 5 of the 6 Kursk observations inside their ranges and
+    every Donetsk month within 35 %, on the medians of 32 seeds the fit never saw (it selected
+    on seeds 100-115)."""
     values = overlay_values(CALIBRATED) if CALIBRATED.exists() else {}
     scn = with_values(load_scenario(HINDCAST), values)
     obs = load_observations(OBS)
     targets = build_targets(obs, scn.start_date, scn.days)
-    sims = np.stack([summaries(run(scn, seed=s).daily, targets) for s in range(16)])
+    sims = np.stack([summaries(run(scn, seed=s).daily, targets) for s in range(32)])
     med = np.median(sims, axis=0)
     kursk = [(t, m) for t, m in zip(targets, med, strict=True) if t.group == "kursk"]
     inside = sum(t.low <= m <= t.high for t, m in kursk)
-    assert inside > len(kursk) / 2, [(t.label, round(m)) for t, m in kursk]
+    assert len(kursk) == 6 and inside >= 5, [(t.label, round(m)) for t, m in kursk]
     for t, m in zip(targets, med, strict=True):
         if t.group == "donetsk":
             assert abs(m - t.value) <= 0.35 * t.value, (t.label, m, t.value)
