@@ -110,7 +110,9 @@ def test_params_median_reproduces_the_fixed_batch_bit_for_bit(tmp_path):
     pd.testing.assert_frame_equal(a.runs[b.runs.columns], b.runs)
     assert a.manifest["parameters"]["mode"] == "median"
     assert all(r["params"] == medians for r in a.manifest["runs"])
-    assert b.manifest["parameters"] == {"mode": "fixed"} and b.manifest["calibration"] is None
+    assert b.manifest["parameters"] == {"mode": "fixed"}
+    # a fixed batch states the fit record of the overlay its values come from (base.yaml's)
+    assert b.manifest["calibration"] == fixed.calibration_fit
     # fixed on a scenario that names a posterior: the posterior is ignored
     run_batch(scn, tmp_path / "ignored", runs=2, master_seed=5, workers=1, params="fixed")
     assert "param.combat.lethality" not in load_results(tmp_path / "ignored").runs
@@ -158,7 +160,14 @@ def test_status_line_of_batches_and_scenarios(tmp_path):
                     "2024-08-06..2025-01-05; hindcast 5/6 Kursk, 5/5 Donetsk; posterior draws "
                     "(4 runs per draw)")
     assert status_line(_scn("baseline", post)).startswith("calibrated (ABC-SMC, 2026-11-27)")
-    plain = load_scenario(SCN / "baseline.yaml", overrides=["days=3"])
+    shipped = load_scenario(SCN / "baseline.yaml", overrides=["days=3"])  # the fitted overlay
+    assert status_line(shipped).startswith("calibrated (ABC rejection")
+    assert status_line(shipped).endswith("fixed best-fit values (no parameter uncertainty)")
+    from sim.scenario import scenario_dict, validate_tree
+
+    tree = scenario_dict(shipped)
+    tree["calibration_fit"] = None  # the same scenario without a fit record
+    plain = validate_tree(tree, shipped.source_path)
     assert status_line(plain).startswith("UNCALIBRATED")
     run_batch(plain, tmp_path / "f", runs=1, master_seed=1, workers=1)
     st = calibration_status(tmp_path / "f")

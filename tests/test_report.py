@@ -54,7 +54,7 @@ def test_report_is_self_contained(dirs, tmp_path):
 def test_first_screen_states_question_status_findings_and_the_table(dirs):
     text = R.build_report(dirs)
     head = text[: text.index("<h2>Batches</h2>")]
-    assert "The question" in head and "Calibration status: UNCALIBRATED" in head
+    assert "The question" in head and "Calibration status: calibrated (ABC rejection" in head
     assert "class='status'" in head  # red: the options are not calibrated
     assert "<b>reinforce</b>: Kursk is cleared by day" in head and "Ceasefire lines" in head
     assert "Outcomes on days 15" in head  # the batches here stop on day 15

@@ -509,13 +509,16 @@ def calibrate(
 
 
 def overlay_values(path: str | Path) -> dict[str, float]:
-    """The dotted-path values of a calibrated overlay file."""
+    """The dotted-path values of a calibrated overlay file (its fitted numbers; the fit record
+    and the posterior reference are not parameters)."""
     import yaml
 
     tree = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     out: dict[str, float] = {}
     for sec, kv in tree.items():
-        for name, v in (kv or {}).items():
+        if sec in ("calibration_fit", "calibration_posterior") or not isinstance(kv, dict):
+            continue
+        for name, v in kv.items():
             out[f"{sec}.{name}"] = float(v)
     return out
 

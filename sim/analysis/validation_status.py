@@ -49,7 +49,8 @@ class CalibrationStatus:
         fit = ", ".join(f"{m}/{n} {g.capitalize()}" for g, m, n in self.groups)
         use = {"posterior": "posterior draws" + (f" ({self.dice_per_draw} runs per draw)"
                                                  if self.dice_per_draw else ""),
-               "median": "posterior medians (no parameter uncertainty)"}.get(self.mode, "")
+               "median": "posterior medians (no parameter uncertainty)",
+               "fixed": "fixed best-fit values (no parameter uncertainty)"}.get(self.mode, "")
         parts = [f"calibrated ({self.method}, {self.date}) to {self.observations} "
                  f"observations{span}"]
         if fit:
@@ -97,6 +98,8 @@ def calibration_status(source: Any) -> CalibrationStatus:
         params = manifest.get("parameters") or {"mode": "fixed"}
         mode = params.get("mode", "fixed")
         if mode == "fixed":
+            if manifest.get("calibration"):  # fixed values from a calibration overlay
+                return from_fit(manifest["calibration"], "fixed")
             return CalibrationStatus(False, reason="no calibration posterior used (fixed "
                                      "parameter values)")
         return from_fit(manifest.get("calibration"), mode, params.get("dice_per_draw"))
@@ -104,6 +107,9 @@ def calibration_status(source: Any) -> CalibrationStatus:
         return from_fit(source, mode="")   # a fit record: no batch, no mode
     path = getattr(source, "calibration_posterior", None)
     if path is None:
+        fit = getattr(source, "calibration_fit", None)
+        if fit:
+            return from_fit(fit, "fixed")
         return CalibrationStatus(False, reason="the scenario names no calibration posterior")
     from sim.runner import load_posterior
 

@@ -466,7 +466,8 @@ def _locked(scn: Any, out: Path, runs: int, master_seed: int, days: int, ex: Exe
         workers=workers,
         executor=ex.name,
         parameters=parameters,
-        calibration=plan.posterior.fit if plan is not None else None,
+        calibration=(plan.posterior.fit if plan is not None
+                     else getattr(scn, "calibration_fit", None)),
     )
     if plan is not None:
         plan.annotate(manifest["runs"])

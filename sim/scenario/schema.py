@@ -437,6 +437,10 @@ class Scenario(Strict):
     calibration: dict[str, CalibrationParam] = Field(
         default_factory=dict, description="parameter path -> fitting range")
     game: Game | None = Field(None, description="a played game (see Game); none = no player")
+    calibration_fit: dict[str, Any] | None = Field(
+        None, description="the fit record of fixed calibrated values (method, date, "
+        "observations, first, last, groups: {front: [matched, fitted]}), set by a calibration "
+        "overlay so every output can state its calibration (docs/VALIDATION.md)")
     calibration_posterior: Path | None = Field(
         None, description="weighted particles of a calibration (Parquet written by `wargame "
         "calibrate`), relative to the file that names it; `wargame run` then gives each "
