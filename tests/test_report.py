@@ -55,7 +55,7 @@ def test_first_screen_states_question_status_findings_and_the_table(dirs):
     text = R.build_report(dirs)
     head = text[: text.index("<h2>Batches</h2>")]
     assert "The question" in head and "Calibration status: calibrated (ABC rejection" in head
-    assert "class='status'" in head  # red: the options are not calibrated
+    assert "class='status ok'" in head  # green: the options run on the fitted overlay
     assert "<b>reinforce</b>: Kursk is cleared by day" in head and "Ceasefire lines" in head
     assert "Outcomes on days 15" in head  # the batches here stop on day 15
     assert "Why: causal chains" in text
