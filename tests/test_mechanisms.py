@@ -1,6 +1,6 @@
-"""The mechanisms of docs/MODEL.md sec. 3.4 on hand-worked cases: operations culminate,
-fatigue and rotation, diminishing returns of troops, the counterattack that stops when it
-fails, graded defence, where a force may go, and the economy-of-force release."""
+"""The mechanisms of docs/MODEL.md sec. 3.3.22-3.3.27 on hand-worked cases: operations
+culminate, fatigue and rotation, diminishing returns of troops, graded defence, where a force may
+go, and the economy-of-force release."""
 
 from __future__ import annotations
 
@@ -95,14 +95,6 @@ def test_operations_switched_off_means_no_operation_events():
     kinds = set(run(_scenario("baseline", "days=60", "switches.operations=false"), 1)
                 .events["kind"])
     assert not kinds & {"operation_culminated", "operation_started"}
-
-
-def test_counterattack_is_called_off_when_it_bleeds_unless_told_to_press_on():
-    bleeding = _scenario("baseline", "days=15", "policy.ua.counterattack_stop_loss_rate=0.0001")
-    assert "counterattack_called_off" in set(run(bleeding, 1).events["kind"])
-    pressing = _scenario("baseline", "days=15", "policy.ua.counterattack_stop_loss_rate=0.0001",
-                         "policy.ua.press_on=true")
-    assert "counterattack_called_off" not in set(run(pressing, 1).events["kind"])
 
 
 def test_graded_defence_gives_up_sectors_in_the_stated_order():

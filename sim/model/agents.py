@@ -420,7 +420,6 @@ class UkrainianCommand(Command):
         super().__init__(model, UA)
         self.policy = policy
         self.withdrawn = False
-        self.called_off = False
         self.given_up = np.zeros(model.n_sectors, dtype=bool)   # Kursk sectors ceded in stages
 
     def step(self) -> None:
@@ -432,9 +431,7 @@ class UkrainianCommand(Command):
         threat = np.where(self.given_up, 0.0, _ratio(enemy, own))
         kursk = m.is_front_sector(KURSK)
         may = np.zeros_like(kursk)
-        self._call_off_counterattack()
-        if (p.kursk_counterattack and m.day <= p.counterattack_days
-                and not self.called_off):
+        if p.kursk_counterattack and m.day <= p.counterattack_days:
             # "at several locations", but concentrated: the sectors with the best local
             # ratios, as long as the ratio there is worth the cost.
             secs = m.front_sectors(KURSK)
@@ -458,23 +455,6 @@ class UkrainianCommand(Command):
         self._commit_all((DONETSK, KURSK), threat, p.commit_reserve_force_ratio)
         self._withdraw(threat)
 
-    def _call_off_counterattack(self) -> None:
-        """A counterattack whose attacking groupings lose more than the policy's daily rate
-        (3-day mean) is called off, unless the policy says to press on."""
-        m, p, f = self.model, self.policy, self.model.forces
-        if self.called_off or p.press_on or not p.kursk_counterattack or m.day < 3:
-            return
-        attackers = self._mine(KURSK) & (f.posture == ATTACK)
-        strength = f.personnel[attackers].sum()
-        if strength <= 0:
-            return
-        rate = m.loss_history[:, attackers].sum() / 3.0 / strength
-        if rate > p.counterattack_stop_loss_rate:
-            self.called_off = True
-            why = f"attackers losing {rate:.1%} a day > {p.counterattack_stop_loss_rate:.1%}"
-            m.log("counterattack_called_off", "Kursk counterattack", why,
-                  causes=m.last("counterattack"), conditions=[why])
-
     def _graded_defence(self) -> None:
         """Trade space for force: once its counterattack is over, as the corridor's
         interdiction passes each step, Ukraine gives up the next most exposed Kursk sector and
@@ -483,7 +463,7 @@ class UkrainianCommand(Command):
         gd = p.graded_defence
         if self.withdrawn or not gd.order:
             return
-        if p.kursk_counterattack and m.day <= p.counterattack_days and not self.called_off:
+        if p.kursk_counterattack and m.day <= p.counterattack_days:
             return  # while it attacks, Ukraine does not give ground up
         k = int(self.given_up.sum())
         if k >= len(gd.order) or m.corridor_interdiction < gd.interdiction_steps[k]:

@@ -562,8 +562,7 @@ class WarModel(mesa.Model):
             [np.count_nonzero(a_ru[:nk]), np.count_nonzero(a_ru[nk:])],
             [np.count_nonzero(a_ua[:nk]), np.count_nonzero(a_ua[nk:])]])
         terrain = self.lines.terrain_ahead
-        defence = (c.prepared_defence * self.terrain_defence_or_none[terrain]
-                   * np.where(self.lines.fortified_ahead, c.fortified_defence, 1.0))
+        defence = c.prepared_defence * self.terrain_defence_or_none[terrain]
         noise = (self.rng.gamma(c.daily_noise_shape, 1.0 / c.daily_noise_shape, self.n_sectors)
                  if self.switches.noise else np.ones(self.n_sectors))
         tempo = self.ru_command.tempo if self.switches.operations else 1.0

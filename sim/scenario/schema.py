@@ -83,9 +83,6 @@ class CombatParams(Strict):
     terrain_defence: dict[Literal["open", "urban", "forest", "river"], DefenceMultiplier] = Field(
         default_factory=lambda: {"open": 1.0, "urban": 1.6, "forest": 1.25, "river": 1.4},
         description="defender multiplier by terrain class of the ground being attacked (ratio)")
-    fortified_defence: Q("ratio", 1.5, ge=1, le=10,
-                         doc="defender multiplier where the ground being attacked lies in a "
-                             "fortified belt of the map (on top of terrain and prepared positions)")
     armour_bonus_per_1000: Q("per 1000 troops", 0.02, ge=0,
                              doc="combat-power bonus per armoured vehicle per 1000 troops")
     artillery_share: Q("fraction", 0.5, ge=0, le=1,
@@ -311,11 +308,6 @@ class UkrainianPolicy(Strict):
                              doc="Kursk sectors attacked at once (the best local ratios)")
     counterattack_min_force_ratio: Q("ratio", 0.35, ge=0,
                                      doc="keeps attacking while UA/RU local ratio exceeds")
-    counterattack_stop_loss_rate: Q("1/day", 0.03, ge=0, le=1,
-                                    doc="the counterattack is called off when the attacking "
-                                        "groupings lose more than this share a day (3-day "
-                                        "mean)")
-    press_on: bool = Field(False, description="keep counterattacking whatever the losses")
     graded_defence: GradedDefence = Field(default_factory=GradedDefence)
     donetsk_counterattack: bool = True
     donetsk_counter_force_ratio: Q("ratio", 0.9, ge=0,

@@ -42,7 +42,6 @@ from sim.space.raster import (
     sector_grid,
     start_control,
     terrain_costs,
-    union_mask,
 )
 from sim.space.reading import check_file, read_map_yaml
 from sim.space.schema import SIDES, TERRAIN_CLASSES, parse_map, slugify
@@ -71,7 +70,6 @@ class FrontMap:
     x_km: np.ndarray
     y_km: np.ndarray
     terrain: np.ndarray
-    fortified: np.ndarray  # bool grid: prepared defensive belts
     in_area: np.ndarray
     always_ua: np.ndarray  # cells outside the area that are always Ukrainian (Ukraine proper)
     sector_names: tuple[str, ...]
@@ -202,15 +200,13 @@ def build_map(path: Path, start_line: str) -> FrontMap:
     depth = depth_field(terrain, tcost, spec.cell_km, in_area, ua, always_ua)
     n_sec = len(spec.sectors)
     frontage, border = line_lengths(ua, sector, in_area, always_ua, spec.cell_km, n_sec)
-    fortified = union_mask(grid, spec.fortified)
-    look = sector_lookup(sector, depth, terrain, in_area, n_sec, fortified)
+    look = sector_lookup(sector, depth, terrain, in_area, n_sec)
     places = locate_places(spec, grid, sector, depth)
     cell_km = float(spec.cell_km)
     return FrontMap(
         name=spec.name, path=path, cell_km=cell_km, cell_area_km2=cell_km * cell_km,
         shape=grid.shape, lat0=float(spec.projection.lat0), lon0=float(spec.projection.lon0),
-        x_km=grid.x, y_km=grid.y, terrain=terrain, fortified=fortified, in_area=in_area,
-        always_ua=always_ua,
+        x_km=grid.x, y_km=grid.y, terrain=terrain, in_area=in_area, always_ua=always_ua,
         sector_names=tuple(spec.sectors), sector=sector, depth_km=depth, start_line=start_line,
         places=places, routes=locate_routes(spec, grid, sector, depth, in_area),
         railheads=locate_railheads(spec, grid, ua, in_area, ax, ay), frontage_km=frontage,

@@ -217,8 +217,6 @@ class MapSpec(_Spec):
     places: Annotated[list[PlaceSpec], Field(min_length=1)]
     routes: Annotated[dict[Key, RouteSpec], _none_is(dict)] = {}
     railheads: Annotated[list[RailheadSpec], _none_is(list)] = []
-    # prepared defensive belts (trenches, obstacles, strongpoints) known by the map's date
-    fortified: Annotated[list[Feature], _none_is(list)] = []
 
     def frame(self) -> tuple[float, float, int, int]:
         """``(xmin, ymin, nrows, ncols)`` of the grid, computed without allocating it."""
@@ -228,8 +226,7 @@ class MapSpec(_Spec):
 
     def features(self) -> list[Feature]:
         t, a = self.terrain, self.area
-        out = [*t.forest, *t.river, *t.urban, *a.outside_ukraine_proper, *a.outside_other,
-               *self.fortified]
+        out = [*t.forest, *t.river, *t.urban, *a.outside_ukraine_proper, *a.outside_other]
         return out + [f for line in self.lines.values() for f in line.ua_held]
 
 

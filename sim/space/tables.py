@@ -71,7 +71,6 @@ class SectorLookup:
 
     keys: np.ndarray
     key_terrain: np.ndarray
-    key_fortified: np.ndarray  # bool: the cell lies in a fortified belt
     sector_start: np.ndarray
     sector_end: np.ndarray
     sector_offset: np.ndarray
@@ -79,15 +78,14 @@ class SectorLookup:
 
 
 def sector_lookup(sector: np.ndarray, depth: np.ndarray, terrain: np.ndarray,
-                  in_area: np.ndarray, n_sec: int, fortified: np.ndarray) -> SectorLookup:
+                  in_area: np.ndarray, n_sec: int) -> SectorLookup:
     sec_area = sector[in_area].astype(np.int64)
     keys = sec_area * SPAN + depth[in_area]
     order = np.argsort(keys, kind="stable")
     counts = np.bincount(sec_area, minlength=n_sec)
     start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     return SectorLookup(
-        keys=keys[order], key_terrain=terrain[in_area][order],
-        key_fortified=fortified[in_area][order], sector_start=start,
+        keys=keys[order], key_terrain=terrain[in_area][order], sector_start=start,
         sector_end=start + counts, sector_offset=np.arange(n_sec) * SPAN,
         n_area=int(in_area.sum()),
     )

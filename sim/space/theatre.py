@@ -27,7 +27,6 @@ class LineState:
     ru_cells: np.ndarray        # in-area Russian-held cells per sector
     ua_area_km2: np.ndarray     # Ukrainian-held counted area per front (km²)
     terrain_ahead: np.ndarray   # terrain code of the next cell Russia would take; -1 if none
-    fortified_ahead: np.ndarray  # bool: that cell lies in a fortified belt
     frontage_km: np.ndarray     # effective length of the line per sector (km)
     place_ua: np.ndarray        # per place (fronts in order): True while Ukraine holds it
 
@@ -55,7 +54,7 @@ class Theatre:
     def query(self, line_km: np.ndarray) -> LineState:
         """Everything the day needs to know about the line ``line_km`` (global sectors)."""
         w = FRONTAGE_WINDOW_KM
-        cells, ua, terrain, fort, frontage = [], [], [], [], []
+        cells, ua, terrain, frontage = [], [], [], []
         line = np.clip(np.asarray(line_km, dtype=np.float64), -SPAN / 4, SPAN / 4)
         for k, (m, sl) in enumerate(zip(self.maps, self.slices, strict=True)):
             lk = m.lookup
@@ -69,14 +68,11 @@ class Theatre:
             t = np.full(len(idx), -1, dtype=np.int8)
             t[ok] = lk.key_terrain[idx[ok]]
             terrain.append(t)
-            fa = np.zeros(len(idx), dtype=bool)
-            fa[ok] = lk.key_fortified[idx[ok]]
-            fort.append(fa)
             frontage.append((hi - lo) * self.cell_area_km2[k] / (2.0 * w))
         holds = (self.place_depth >= np.asarray(line_km, dtype=np.float64)[self.place_sector]
                  ) | self.place_always
         return LineState(np.concatenate(cells), np.array(ua), np.concatenate(terrain),
-                         np.concatenate(fort), np.concatenate(frontage), holds)
+                         np.concatenate(frontage), holds)
 
 
 __all__ = ["FRONTAGE_WINDOW_KM", "LineState", "Theatre"]
