@@ -465,7 +465,7 @@ def compare(
                            "runs in which the option does better than, as well as or worse "
                            "than the baseline, from Russia's view"), soft_wrap=False)
         for c in cmp.calibration:
-            console.print(_status_text(c), soft_wrap=True)
+            console.print(_status_text(c))  # wrapped to the terminal like the table
         for n in cmp.notes:
             console.print(Text(f"note: {n}"), soft_wrap=True)
         for w in cmp.warnings:

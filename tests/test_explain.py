@@ -16,9 +16,10 @@ RUNS = 4
 # graded defence) so the corridor comes under pressure within the horizon
 ONLY = {
     "corridor": ["policy.ua.withdraw_supply_days_below=0", "policy.ua.withdraw_area_below_km2=0",
-                 "switches.graded_defence=false"],
+                 "policy.ua.withdraw_on_places_lost=[]", "switches.graded_defence=false"],
     "supply": ["policy.ua.withdraw_corridor_margin_km=0", "policy.ua.withdraw_area_below_km2=0",
-               "policy.ua.withdraw_supply_days_below=3", "switches.graded_defence=false"],
+               "policy.ua.withdraw_supply_days_below=3", "policy.ua.withdraw_on_places_lost=[]",
+               "switches.graded_defence=false"],
 }
 
 
