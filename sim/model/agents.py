@@ -199,25 +199,32 @@ class Command(mesa.Agent):
         moved = [self._regroup(front, own, enemy) for front in (KURSK, DONETSK)]
         return (m.sector_power(self.side) if any(moved) else own), enemy
 
-    def _rotate(self, front: int) -> None:
-        """Exhaustion: swap the most tired line groupings of ``front`` with its freshest
-        reserves (a side with no fresh reserve cannot rotate and its line wears down)."""
+    def _rotate(self, fronts: tuple[int, ...]) -> None:
+        """Exhaustion: on each of ``fronts`` in turn, swap the most tired line groupings with
+        the front's freshest reserves (a side with no fresh reserve cannot rotate and its line
+        wears down). Rotating on one front leaves the other's groupings as they were."""
         m, f = self.model, self.model.forces
         limit = m.scn.exhaustion.rotate_above
-        mine = self._mine(front)
-        tired = np.flatnonzero(mine & f.in_line & ~f.broken & (f.fatigue > limit))
-        if tired.size == 0:
+        mine = self._mine()
+        tired_all = mine & f.in_line & ~f.broken & (f.fatigue > limit)
+        if not tired_all.any():
             return
-        fresh = np.flatnonzero(mine & (f.posture == RESERVE) & ~f.broken
-                               & (f.fatigue < limit / 2))
-        for i, j in zip(tired[np.argsort(-f.fatigue[tired])],
-                        fresh[np.argsort(f.fatigue[fresh])], strict=False):
-            f.rotate(int(i), int(j))
-            m.log("rotated", m.groupings[j].name,
-                  f"relieves {m.groupings[i].name} (fatigue {f.fatigue[i]:.2f}) at "
-                  f"{m.sector_label(int(f.gsec[j]))}",
-                  conditions=[f"{m.groupings[i].name} fatigue {f.fatigue[i]:.2f} > {limit:g}"],
-                  keys=[("grouping", int(i)), ("grouping", int(j))])
+        fresh_all = mine & (f.posture == RESERVE) & ~f.broken & (f.fatigue < limit / 2)
+        if not fresh_all.any():  # most days for a side short of reserves
+            return
+        for front in fronts:
+            here = f.front == front
+            tired = np.flatnonzero(tired_all & here)
+            fresh = np.flatnonzero(fresh_all & here)
+            for i, j in zip(tired[np.argsort(-f.fatigue[tired])],
+                            fresh[np.argsort(f.fatigue[fresh])], strict=False):
+                f.rotate(int(i), int(j))
+                m.log("rotated", m.groupings[j].name,
+                      f"relieves {m.groupings[i].name} (fatigue {f.fatigue[i]:.2f}) at "
+                      f"{m.sector_label(int(f.gsec[j]))}",
+                      conditions=[f"{m.groupings[i].name} fatigue {f.fatigue[i]:.2f} > "
+                                  f"{limit:g}"],
+                      keys=[("grouping", int(i)), ("grouping", int(j))])
 
     def _names(self, idx: np.ndarray) -> str:
         return ", ".join(self.model.groupings[i].name for i in idx)
@@ -249,8 +256,7 @@ class RussianCommand(Command):
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
         if m.switches.exhaustion:
-            self._rotate(KURSK)
-            self._rotate(DONETSK)
+            self._rotate((KURSK, DONETSK))
         threat = _ratio(enemy, own)
         self._commit_all((KURSK, DONETSK), threat, p.commit_reserve_force_ratio)
         self._reinforce(ratio)
@@ -284,6 +290,8 @@ class RussianCommand(Command):
             if self.op_strength[front] <= 0:
                 self.op_strength[front] = float(f.personnel[here].sum())
             start = self.op_start[front]
+            if day - start < op.min_days:
+                return  # an operation runs at least min_days: nothing to test yet
             lost = m.front_losses[start + 1: day, RU, front].sum()
             w0 = max(start + 1, day - op.culmination_window_days)
             window_loss = m.front_losses[w0:day, RU, front].sum()
@@ -450,8 +458,7 @@ class UkrainianCommand(Command):
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
         if m.switches.exhaustion:
-            self._rotate(DONETSK)
-            self._rotate(KURSK)
+            self._rotate((DONETSK, KURSK))
         self._commit_all((DONETSK, KURSK), threat, p.commit_reserve_force_ratio)
         self._withdraw(threat)
 

@@ -156,7 +156,10 @@ class ForceState:
         dilute a grouping's fatigue in proportion (a unit kept up to strength stays fresher)."""
         before = self.personnel[mask]
         after = before + troops
-        self.fatigue[mask] *= np.divide(before, after, out=np.ones_like(after), where=after > 0)
+        tired = self.fatigue[mask]
+        if tired.any():  # nothing to dilute on most days early in a run
+            self.fatigue[mask] = tired * np.divide(before, after, out=np.ones_like(after),
+                                                   where=after > 0)
         self.personnel[mask] = after
 
     def set_broken(self, broken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
