@@ -1,5 +1,5 @@
 """``python -m sim`` is ``wargame``."""
 
-from sim.cli import app
+from sim.cli import run_cli
 
-app(prog_name="wargame")
+run_cli()

@@ -909,3 +909,14 @@ def app_command(
         raise fail(f"the app needs the app extra: pip install -e '.[app]' ({exc})") from None
     console.print(f"wargame app on http://{host}:{port}/ (Ctrl-C stops it)")
     raise typer.Exit(serve(host=host, port=port))
+
+
+def run_cli() -> None:
+    """The ``wargame`` command: the Typer app, with a Ctrl-C that arrives outside a batch's own
+    handling (while modules load, between commands) ending in one line and exit 130, not a
+    traceback."""
+    try:
+        app(prog_name="wargame")
+    except KeyboardInterrupt:
+        err_console.print(Text("interrupted"), soft_wrap=True)
+        raise SystemExit(EXIT_INTERRUPTED) from None
