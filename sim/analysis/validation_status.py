@@ -78,10 +78,13 @@ def from_fit(fit: Mapping[str, Any] | None, mode: str = "posterior",
     """The status of outputs made with the posterior whose fit record is ``fit``."""
     if not fit:
         return CalibrationStatus(False, reason="the posterior carries no fit record")
-    groups = tuple((g, int(v[0]), int(v[1])) for g, v in (fit.get("groups") or {}).items())
-    return CalibrationStatus(True, str(fit.get("method", "?")), str(fit.get("date", "?")),
-                             int(fit.get("observations", 0)), str(fit.get("first") or ""),
-                             str(fit.get("last") or ""), groups, mode, dice_per_draw)
+    try:
+        groups = tuple((g, int(v[0]), int(v[1])) for g, v in (fit.get("groups") or {}).items())
+        return CalibrationStatus(True, str(fit.get("method", "?")), str(fit.get("date", "?")),
+                                 int(fit.get("observations", 0)), str(fit.get("first") or ""),
+                                 str(fit.get("last") or ""), groups, mode, dice_per_draw)
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return CalibrationStatus(False, reason="its fit record is damaged")
 
 
 def calibration_status(source: Any) -> CalibrationStatus:

@@ -29,6 +29,7 @@ the part named by ``part`` (``"main"`` means the consolidated tables above).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -231,6 +232,21 @@ def _manifest_problem(m: Any) -> str | None:
     if not isinstance(m["scenario"].get("name"), str) or not isinstance(
             m["scenario"].get("resolved", ""), str):
         return "'scenario' lacks its name"
+    start = m.get("start_date")
+    if start is not None:  # readers date the record from it
+        try:
+            dt.date.fromisoformat(str(start))
+        except ValueError:
+            return f"'start_date' is not a date ({str(start)[:40]!r})"
+    days = m.get("days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 0):
+        return "'days' is not a whole number of days"
+    sc = m["scenario"]
+    if not isinstance(sc.get("file") or "", str) or not isinstance(sc.get("hash") or "", str):
+        return "'scenario' file or hash is not text"
+    for key in ("parameters", "calibration", "files", "package", "versions"):
+        if m.get(key) is not None and not isinstance(m[key], dict):
+            return f"'{key}' is not a mapping"
     for i, r in enumerate(m["runs"]):
         if not (isinstance(r, dict) and isinstance(r.get("run"), int)
                 and isinstance(r.get("seed"), int) and r.get("status") in RUN_STATUSES
