@@ -34,11 +34,17 @@ def _modules() -> list[tuple[str, Path]]:
     return out
 
 
-def _imports(path: Path) -> list[tuple[str, list[str], int]]:
+def _imports(path: Path, runtime_only: bool = False) -> list[tuple[str, list[str], int]]:
     """``(module, names, line)`` for every ``import``/``from ... import`` in the file,
-    including those inside functions (lazy imports are still dependencies)."""
+    including those inside functions (lazy imports are still dependencies); with
+    ``runtime_only`` not those under ``if TYPE_CHECKING:`` (never executed)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if runtime_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+                node.body = []
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             out.append((node.module, [a.name for a in node.names], node.lineno))
         elif isinstance(node, ast.Import):
@@ -128,3 +134,35 @@ def test_no_exported_name_is_shadowed_by_a_submodule(package):
         if name in submodules:
             assert importlib.import_module(f"sim.{package}.{name}") is getattr(pkg, name), (
                 f"sim.{package}.{name} is both an exported name and a submodule")
+
+
+def test_no_import_cycle_between_modules():
+    """No module reaches itself through its imports (a package's ``__init__`` counts as the
+    package; ``from pkg import x`` is an edge to ``pkg`` and, if it is a module, to ``pkg.x``)."""
+    names = {m for m, _ in MODULES}
+    edges: dict[str, set[str]] = {}
+    for module, path in MODULES:
+        out = edges.setdefault(module, set())
+        for target, imported, _ in _imports(path, runtime_only=True):
+            if not target.startswith("sim"):
+                continue
+            # ``from pkg import x`` runs pkg's __init__ first, then loads pkg.x if a module
+            out.update(f"{target}.{n}" for n in imported if f"{target}.{n}" in names)
+            if target in names:
+                out.add(target)
+
+    def cycle_from(start: str) -> list[str] | None:
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in edges.get(node, ()):
+                if nxt == start:
+                    return [*path, nxt]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+        return None
+
+    for module in sorted(edges):
+        cycle = cycle_from(module)
+        assert cycle is None, "import cycle: " + " -> ".join(cycle)

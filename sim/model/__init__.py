@@ -8,6 +8,7 @@ Modules: ``model`` (WarModel, run, RunResult), ``agents`` (Grouping, commands), 
 (combat, logistics, morale, diplomacy: pure functions, no mesa).
 """
 
+from importlib import import_module
 from typing import Any
 
 _LAZY = ("RECORD_COLUMNS", "OrderError", "PlayerCommand", "RunResult", "WarModel", "run")
@@ -15,9 +16,10 @@ _LAZY = ("RECORD_COLUMNS", "OrderError", "PlayerCommand", "RunResult", "WarModel
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from sim.model import model, record
-
-        return getattr(record if hasattr(record, name) else model, name)
+        record = import_module("sim.model.record")
+        if hasattr(record, name):
+            return getattr(record, name)
+        return getattr(import_module("sim.model.model"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

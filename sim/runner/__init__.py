@@ -5,7 +5,7 @@ local, dask), ``batch``, ``results`` (the folder
 format, atomic writes, loading), ``provenance``. Other sub-packages use the names below.
 """
 
-from sim.runner import results
+import sim.runner.results as results
 from sim.runner.batch import (
     BatchError,
     BatchResult,

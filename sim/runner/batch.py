@@ -31,7 +31,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from sim.runner import results as R
+import sim.runner.results as R
 from sim.runner.draws import DrawError, make_plan, values_columns
 from sim.runner.executors import Executor, describe_failure, make_executor
 from sim.runner.provenance import PACKAGE, git_commit, now, package_version, versions

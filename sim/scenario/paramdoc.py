@@ -22,7 +22,7 @@ import annotated_types as at
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 # Descriptions for schema fields that declare none (``Field(description=...)`` missing in
 # sim/scenario/schema.py). Shown with a dagger in the table; the test checks every key still exists.
