@@ -78,8 +78,15 @@ def test_rotation_puts_the_fresh_reserve_in_the_line_and_the_tired_grouping_in_r
 
 
 def test_exhaustion_switch_off_means_no_fatigue_and_no_rotation():
-    res = run(_scenario("baseline", "days=60", "switches.exhaustion=false"), 2)
-    assert "rotated" not in set(res.events["kind"])
+    m = WarModel(_scenario("baseline", "days=60", "switches.exhaustion=false"), rng=2)
+    while m.running:
+        m.step()
+    assert (m.forces.fatigue == 0).all()
+    assert "rotated" not in {e[1] for e in m.events}
+    on = WarModel(_scenario("baseline", "days=60"), rng=2)  # the same run with it on does tire
+    while on.running:
+        on.step()
+    assert on.forces.fatigue.max() > 0 and "rotated" in {e[1] for e in on.events}
 
 
 def test_operation_culminates_and_pauses_then_restarts():

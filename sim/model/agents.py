@@ -110,10 +110,6 @@ class Command(mesa.Agent):
             for front in fronts:
                 self._relieve_broken(front)
 
-    def _commit_all(self, fronts: tuple[int, ...], threat: np.ndarray, threshold: float) -> None:
-        for front in fronts:
-            self._commit_reserves(front, threat, threshold)
-
     def _commit_reserves(self, front: int, threat: np.ndarray, threshold: float) -> None:
         """Send this front's reserves to the sector with the highest ``threat`` (enemy/own
         power ratio) when it exceeds ``threshold``."""
@@ -258,7 +254,8 @@ class RussianCommand(Command):
         if m.switches.exhaustion:
             self._rotate((KURSK, DONETSK))
         threat = _ratio(enemy, own)
-        self._commit_all((KURSK, DONETSK), threat, p.commit_reserve_force_ratio)
+        for front in (KURSK, DONETSK):
+            self._commit_reserves(front, threat, p.commit_reserve_force_ratio)
         self._reinforce(ratio)
         self._release(own, enemy, ratio)
         self._redeploy_when_cleared(ratio)
@@ -459,7 +456,8 @@ class UkrainianCommand(Command):
         self._relieve_all((KURSK, DONETSK))
         if m.switches.exhaustion:
             self._rotate((DONETSK, KURSK))
-        self._commit_all((DONETSK, KURSK), threat, p.commit_reserve_force_ratio)
+        for front in (DONETSK, KURSK):
+            self._commit_reserves(front, threat, p.commit_reserve_force_ratio)
         self._withdraw(threat)
 
     def _graded_defence(self) -> None:

@@ -20,8 +20,6 @@ KURSK, DONETSK = 0, 1
 FRONTS = ("kursk", "donetsk")
 ATTACK, DEFEND, RESERVE, TRANSIT, WITHDRAWING = range(5)
 POSTURE_NAMES = ("attack", "defend", "reserve", "transit", "withdrawing")
-#: Postures whose groupings are in contact with the enemy (fight, take losses, hold ground).
-CONTACT_POSTURES = (ATTACK, DEFEND, WITHDRAWING)
 
 Index = np.ndarray | Sequence[int] | int
 
@@ -52,7 +50,7 @@ class ForceState:
     dest_gsec: np.ndarray = field(init=False)
     pending: np.ndarray = field(init=False)        # not yet in the theatre (arrives later)
     fatigue: np.ndarray = field(init=False)        # exhaustion in [0, 1]
-    contact: np.ndarray = field(init=False)        # bool: posture in CONTACT_POSTURES
+    contact: np.ndarray = field(init=False)        # bool: attacking, defending or withdrawing
     in_line: np.ndarray = field(init=False)        # bool: attacking or defending
 
     def __post_init__(self) -> None:
@@ -179,6 +177,6 @@ class ForceState:
         return broke, rallied
 
 
-__all__ = ["ATTACK", "CONTACT_POSTURES", "DEFEND", "DONETSK", "FRONTS", "KURSK",
+__all__ = ["ATTACK", "DEFEND", "DONETSK", "FRONTS", "KURSK",
            "POSTURE_NAMES", "RESERVE", "RU", "SIDES", "TRANSIT", "UA", "WITHDRAWING",
            "ForceState"]
