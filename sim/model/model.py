@@ -51,6 +51,7 @@ _PER_SIDE = np.array([side_columns(stem) for stem in (
     "kursk_personnel", "donetsk_personnel", "transit_personnel", "arrived", "killed", "wounded",
     "captured", "ammo", "replacements", "returned", "armour", "artillery", "rounds_fired",
     "kursk_attack_sectors", "donetsk_attack_sectors")])
+_PER_SIDE_FLAT = _PER_SIDE.ravel()  # [stem, side] in C order: one fancy assignment a day
 
 
 class WarModel(mesa.Model):
@@ -232,8 +233,7 @@ class WarModel(mesa.Model):
         f = self.forces
         self.plan_power = self._power()  # what each grouping could bring to bear today
         self.start_power = (self.sector_power(RU), self.sector_power(UA))
-        self.start_ua_in_kursk = bool(
-            (f.is_side[UA] & (f.front == KURSK) & (f.posture != TRANSIT)).any())
+        self.start_ua_in_kursk = bool((f.mine(UA, KURSK) & f.present).any())
 
     def nothing_to_take(self, side: int) -> np.ndarray:
         """Per global sector: True where ``side`` already holds all of the sector's ground."""
@@ -478,8 +478,8 @@ class WarModel(mesa.Model):
         s, lg, f = self.scn, self.scn.logistics, self.forces
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
-        moving = f.posture == TRANSIT
-        salient = f.is_side[UA] & (f.front == KURSK) & ~moving
+        moving = f.transit
+        salient = f.mine(UA, KURSK) & f.present
         self.interdiction = np.where(salient, self.corridor_interdiction, lg.base_interdiction)
         self._reinforcements(moving)
         demand = self._demand()
@@ -507,6 +507,11 @@ class WarModel(mesa.Model):
         s, f = self.scn, self.forces
         slot = self.day % self.returns_due.shape[1]
         weights = None
+        # Troops per grouping, added in one call: the allotments go to disjoint groupings (the
+        # weights are fixed before any is added), and adding 0 leaves a row bit for bit as it
+        # was. Only a side with all its groupings on one front gets two allotments on the same
+        # rows; those are added one after the other, as the fatigue dilution compounds.
+        troops = np.zeros(len(f))
         for k, side, policy in ((RU, s.sides.ru, s.policy.ru), (UA, s.sides.ua, s.policy.ua)):
             back = int(self.returns_due[k, slot])
             self.returns_due[k, slot] = 0
@@ -517,18 +522,24 @@ class WarModel(mesa.Model):
             to_kursk = int(self.rng.binomial(total, policy.replacement_share_kursk))
             if weights is None:
                 weights = np.maximum(f.establishment - f.personnel, 0.0) + 1.0
-            here = f.is_side[k] & ~moving
+            here = f.is_side[k] & f.present
             if not here.any():  # every grouping on the move: the troops wait a day
                 nxt = (slot + 1) % self.returns_due.shape[1]
                 self.returns_due[k, nxt] += back
                 continue
-            for front, n in ((KURSK, to_kursk), (DONETSK, total - to_kursk)):
-                mask = here & (f.front == front)
-                if not mask.any():
-                    mask = here
-                f.reinforce(mask, logistics.allocate(self.rng, n, weights[mask]))
+            in_kursk = here & f.on_front[KURSK]
+            in_donetsk = here & ~in_kursk
+            if in_kursk.any() and in_donetsk.any():
+                troops[in_kursk] = logistics.allocate(self.rng, to_kursk, weights[in_kursk])
+                troops[in_donetsk] = logistics.allocate(self.rng, total - to_kursk,
+                                                        weights[in_donetsk])
+            else:  # one front has none of the side's groupings: both shares go to the other
+                w = weights[here]
+                for n in (to_kursk, total - to_kursk):
+                    f.reinforce(here, logistics.allocate(self.rng, n, w))
             self.replaced[k] += new
             self.returned[k] += back
+        f.reinforce(slice(None), troops)
 
     def _by_side_sector(self, values: np.ndarray) -> np.ndarray:
         """Sum ``values`` per (side, global sector): an array of shape (2, n_sectors)."""
@@ -587,7 +598,7 @@ class WarModel(mesa.Model):
             mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * f.personnel
                                                   * intensity[f.gsec]), mean)
             captured_share[enveloped] = c.enveloped_captured_share
-        moving = (f.posture == TRANSIT) & ~f.pending
+        moving = f.transit & ~f.pending
         mean = np.where(moving, c.transit_loss_rate * f.personnel, mean)
         losses = np.minimum(self.rng.poisson(mean), f.personnel).astype(np.int64)
         self._apply_losses(losses, captured_share)
@@ -607,7 +618,7 @@ class WarModel(mesa.Model):
             v = np.where(attacks, v, 0.0)
             step = ((v[0] - v[1]) * noise * tempo
                     * (s.diplomacy.freeze_advance_factor if cease else 1.0))
-            new = np.clip(self.line + step, self.line_min, self.line_max)
+            new = np.minimum(np.maximum(self.line + step, self.line_min), self.line_max)
             moved = new - self.line
             self.line = new
         else:
@@ -632,8 +643,8 @@ class WarModel(mesa.Model):
         n = len(f)
         lost = self.rng.binomial(
             np.concatenate((f.armour, f.artillery)).astype(np.int64),
-            np.clip(np.concatenate((frac * c.armour_loss_factor,
-                                    frac * c.artillery_loss_factor)), 0, 1))
+            np.minimum(np.concatenate((frac * c.armour_loss_factor,
+                                       frac * c.artillery_loss_factor)), 1.0))
         f.apply_losses(losses, lost[:n], lost[n:])
         back_slot = (self.day + c.wounded_return_days) % self.returns_due.shape[1]
         self.killed += np.bincount(f.side, weights=killed, minlength=2)
@@ -647,7 +658,7 @@ class WarModel(mesa.Model):
         self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac
         self.front_losses[self.day] = np.bincount(
-            f.side * 2 + f.front, weights=losses * (f.posture != TRANSIT),
+            f.side * 2 + f.front, weights=losses * f.present,
             minlength=4).reshape(2, 2)
         self.loss_history[self.day % 3] = losses
 
@@ -662,7 +673,7 @@ class WarModel(mesa.Model):
             ground_sensitivity=mp.ground_sensitivity, recovery_rate=mp.recovery_rate,
             reserve_recovery_rate=mp.reserve_recovery_rate)
         broken = morale.update_broken(f.morale, f.broken, mp.break_threshold,
-                                      mp.rally_threshold) & (f.posture != TRANSIT)
+                                      mp.rally_threshold) & f.present
         broke, rallied = f.set_broken(broken)
         for i in broke:
             g = int(f.gsec[i])
@@ -725,15 +736,15 @@ class WarModel(mesa.Model):
         t, f, ix = self.day, self.forces, self.scn.indices
         row = self.rec.values[t]
         # where each grouping is: 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
-        where = np.where(f.posture == TRANSIT, np.where(f.pending, 3, 2), f.front)
+        where = np.where(f.transit, 2 + f.pending, f.front)
         troops = np.bincount(f.side * 4 + where, weights=f.personnel,
                              minlength=8).reshape(2, 4)
-        row[_PER_SIDE] = np.vstack((
-            troops[:, 0], troops[:, 1], troops[:, 2], self.arrived, self.killed, self.wounded,
+        row[_PER_SIDE_FLAT] = np.concatenate((
+            troops.T[:3].ravel(), self.arrived, self.killed, self.wounded,
             self.captured, np.bincount(f.side, weights=f.ammo, minlength=2) + self.depot,
             self.replaced, self.returned, np.bincount(f.side, weights=f.armour, minlength=2),
             np.bincount(f.side, weights=f.artillery, minlength=2), self.fired,
-            self.attack_sectors[:, 0], self.attack_sectors[:, 1]))
+            self.attack_sectors.T.ravel()))
         row[COLUMN["kursk_ua_km2"]] = self.kursk_ua_km2
         row[COLUMN["donetsk_ru_gain_km2"]] = self.donetsk_gain_km2
         row[COLUMN["ceasefire"]] = self.diplo == CEASEFIRE
@@ -743,7 +754,7 @@ class WarModel(mesa.Model):
         row[COLUMN["ru_domestic_confidence"]] = self.confidence
         row[COLUMN["dprk_casualties"]] = self.dprk_casualties
         row[COLUMN["kursk_corridor_interdiction"]] = self.corridor_interdiction
-        salient = f.is_side[UA] & (f.front == KURSK) & (where == KURSK)
+        salient = f.mine(UA, KURSK) & f.present
         row[COLUMN["ua_kursk_supply_days"]] = (f.supply_days[salient].mean() if salient.any()
                                                else 0.0)
         self.rec.line[t] = self.line

@@ -52,6 +52,8 @@ class ForceState:
     fatigue: np.ndarray = field(init=False)        # exhaustion in [0, 1]
     contact: np.ndarray = field(init=False)        # bool: attacking, defending or withdrawing
     in_line: np.ndarray = field(init=False)        # bool: attacking or defending
+    transit: np.ndarray = field(init=False)        # bool: in transit (or not yet arrived)
+    present: np.ndarray = field(init=False)        # bool: not in transit
 
     def __post_init__(self) -> None:
         n = len(self.side)
@@ -62,6 +64,7 @@ class ForceState:
         self.pending = np.zeros(n, dtype=bool)
         self.fatigue = np.zeros(n)
         self.is_side = (self.side == RU, self.side == UA)
+        self._update_fronts()
         self._update_contact()
 
     def __len__(self) -> int:
@@ -74,14 +77,21 @@ class ForceState:
         return self.gsec - self.sector_offset[self.front]
 
     def mine(self, side: int, front: int | None = None) -> np.ndarray:
-        """Mask of ``side``'s groupings (on ``front`` if given)."""
-        mask = self.is_side[side]
-        return mask & (self.front == front) if front is not None else mask
+        """Mask of ``side``'s groupings (on ``front`` if given); shared, do not modify."""
+        return self.is_side[side] if front is None else self._side_front[side][front]
+
+    # The masks below are asked for many times a day and change only through the methods of
+    # this class, so they are kept up to date here instead of recomputed by every caller.
+    def _update_fronts(self) -> None:
+        self.on_front = (self.front == KURSK, self.front == DONETSK)
+        self._side_front = tuple(tuple(s & fr for fr in self.on_front) for s in self.is_side)
 
     def _update_contact(self) -> None:
         p = self.posture
         self.in_line = (p == ATTACK) | (p == DEFEND)
         self.contact = self.in_line | (p == WITHDRAWING)
+        self.transit = p == TRANSIT
+        self.present = ~self.transit
 
     # ------------------------------------------------------------------ orders
     def set_posture(self, idx: Index, posture: int | np.ndarray) -> None:
@@ -127,7 +137,7 @@ class ForceState:
     def advance_transit(self) -> np.ndarray:
         """One day of movement; returns the indices of groupings that arrived today (they
         take up a defensive posture in their destination sector)."""
-        moving = self.posture == TRANSIT
+        moving = self.transit
         if not moving.any():
             return np.empty(0, dtype=np.intp)
         self.transit_left[moving] -= 1
@@ -135,6 +145,7 @@ class ForceState:
         if arrived.size:
             self.front[arrived] = self.dest_front[arrived]
             self.gsec[arrived] = self.dest_gsec[arrived]
+            self._update_fronts()
             self.set_posture(arrived, DEFEND)
         return arrived
 
@@ -149,9 +160,10 @@ class ForceState:
         self.armour -= armour_lost
         self.artillery -= artillery_lost
 
-    def reinforce(self, mask: np.ndarray, troops: np.ndarray) -> None:
-        """Add replacements or returning wounded to the groupings in ``mask``; rested troops
-        dilute a grouping's fatigue in proportion (a unit kept up to strength stays fresher)."""
+    def reinforce(self, mask: Index | slice, troops: np.ndarray) -> None:
+        """Add replacements or returning wounded to the groupings in ``mask`` (a mask, indices
+        or a slice); rested troops dilute a grouping's fatigue in proportion (a unit kept up to
+        strength stays fresher). Adding 0 troops leaves a row exactly as it was."""
         before = self.personnel[mask]
         after = before + troops
         tired = self.fatigue[mask]

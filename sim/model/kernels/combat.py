@@ -64,7 +64,7 @@ def split_casualties(rng: np.random.Generator, losses: np.ndarray, killed_share:
     a share of the rest.
     """
     losses = np.asarray(losses, dtype=np.int64)
-    captured = rng.binomial(losses, np.clip(captured_share, 0.0, 1.0))
+    captured = rng.binomial(losses, np.minimum(np.maximum(captured_share, 0.0), 1.0))
     killed = rng.binomial(losses - captured, killed_share)
     return killed, losses - captured - killed, captured
 
