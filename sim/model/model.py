@@ -98,6 +98,7 @@ class WarModel(mesa.Model):
         self.front_mask = (self.sector_front == KURSK, self.sector_front == DONETSK)
         self.front_secs = (np.flatnonzero(self.front_mask[KURSK]),
                            np.flatnonzero(self.front_mask[DONETSK]))
+        self.front_slice = (slice(0, counts[0]), slice(counts[0], self.n_sectors))
         self.line = np.zeros(self.n_sectors)  # effective km, + = Russian advance
         lo = [np.array([m.depth_km[m.in_area & (m.sector == s)].min(initial=0.0)
                         for s in range(len(m.sector_names))]) for m in fmaps]
@@ -186,8 +187,12 @@ class WarModel(mesa.Model):
         self.confidence = s.indices.confidence_start
         self.held_days = float((s.start_date - s.indices.incursion_start).days)
         self.interdiction = np.full(len(f), s.logistics.base_interdiction)
+        # bins of killed, captured and wounded per side in _apply_losses
+        side = f.side.astype(np.int64)
+        self._casualty_keys = np.concatenate((side, 2 + side, 4 + side))
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
+        self._morale_today = self._morale_factor()
         self.plan_power = self._power()
         # what commands judge operations by: per side and front, casualties and ground gained
         # each day (km2, + = that side gained); per grouping, the last 3 days' losses
@@ -315,6 +320,8 @@ class WarModel(mesa.Model):
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One day: diplomacy, orders, movement, logistics, combat, morale, indices, record."""
+        # morale changes only after the fighting: the same factor for planning and combat
+        self._morale_today = self._morale_factor()
         if self.switches.diplomacy:
             self._diplomacy()
         if self.switches.commands:
@@ -333,7 +340,7 @@ class WarModel(mesa.Model):
         self.check_invariants()
 
     def _front_line(self, front: int) -> np.ndarray:
-        return self.line[self.front_mask[front]]
+        return self.line[self.front_slice[front]]
 
     def _corridor_margin(self) -> float:
         """How far Russian ground is from the Sudzha corridor (km); inf while Ukraine does not
@@ -376,17 +383,24 @@ class WarModel(mesa.Model):
 
     def _demand(self) -> np.ndarray:
         f = self.forces
-        cf = self.scn.diplomacy.violation_intensity if self.diplo == CEASEFIRE else 1.0
-        return f.artillery * self.rounds_per_gun[f.posture] * cf
+        demand = f.artillery * self.rounds_per_gun[f.posture]
+        if self.diplo == CEASEFIRE:  # (times 1.0 otherwise: the same numbers)
+            demand = demand * self.scn.diplomacy.violation_intensity
+        return demand
 
-    def _power(self, fired: np.ndarray | None = None) -> np.ndarray:
+    def _power(self, fired: np.ndarray | None = None,
+               supply: np.ndarray | float | None = None) -> np.ndarray:
+        """Combat power per grouping (troop-equivalents): the planning view (what it could
+        fire from its stock) unless the rounds ``fired`` are given; ``supply`` is today's
+        supply factor if already computed."""
         c, f = self.scn.combat, self.forces
         if fired is None:  # planning view: what the grouping could fire from its stock
             d = self._demand()
             fired = d if not self.switches.logistics else np.minimum(f.ammo, d)
         power = combat.combat_power(
-            f.personnel, f.quality, f.armour, fired, self._morale_factor(),
-            self._supply_factor(), armour_bonus_per_1000=c.armour_bonus_per_1000,
+            f.personnel, f.quality, f.armour, fired, self._morale_today,
+            self._supply_factor() if supply is None else supply,
+            armour_bonus_per_1000=c.armour_bonus_per_1000,
             artillery_share=c.artillery_share,
             reference_rounds_per_troop=c.reference_rounds_per_troop)
         if self.switches.exhaustion:
@@ -556,22 +570,24 @@ class WarModel(mesa.Model):
         # Force-to-space: only so many troops per km of the current line fight at once, so a
         # shrinking salient thickens its defence and caps what the attacker can bring to bear.
         frontage = np.maximum(c.min_frontage_km, self.lines.frontage_km)
-        in_line = self._by_side_sector(f.personnel * contact)
+        troops_in_contact = f.personnel * contact
+        in_line = self._by_side_sector(troops_in_contact)
         capacity = frontage * c.max_troops_per_km
         if self.switches.soft_frontage:  # diminishing returns: depth still counts
             engaged = operations.saturating_share(in_line, capacity)
         else:  # a hard cap: troops beyond it add nothing
             engaged = np.minimum(1.0, capacity / np.where(in_line > 0, in_line, 1.0))
-        power = self._power(fired) * contact * engaged.ravel()[key]
+        # supply does not change again today: the morale step uses the same factor
+        self._supply_today = self._supply_factor()
+        power = self._power(fired, self._supply_today) * contact * engaged.ravel()[key]
         p = self._by_side_sector(power)
         att = self._by_side_sector(power * (f.posture == ATTACK))
         attacks = att > 0                     # [side, sector]: the side attacks there
         self._sector_power, self._sector_attacks = p, attacks  # for the events' conditions
         a_ru, a_ua = attacks
         nk = self.sector_offset[DONETSK]      # Kursk sectors come first
-        self.attack_sectors = np.array([
-            [np.count_nonzero(a_ru[:nk]), np.count_nonzero(a_ru[nk:])],
-            [np.count_nonzero(a_ua[:nk]), np.count_nonzero(a_ua[nk:])]])
+        self.attack_sectors = np.add.reduceat(attacks, self.sector_offset, axis=1,
+                                              dtype=np.int64)  # [side, front]
         terrain = self.lines.terrain_ahead
         defence = c.prepared_defence * self.terrain_defence_or_none[terrain]
         noise = (self.rng.gamma(c.daily_noise_shape, 1.0 / c.daily_noise_shape, self.n_sectors)
@@ -585,21 +601,22 @@ class WarModel(mesa.Model):
 
         # Share each sector's casualties among its groupings by exposure: troops in contact
         # over quality (less skilled troops are more exposed per soldier).
-        exposure = f.personnel * contact / f.quality
+        exposure = troops_in_contact / f.quality
         t_side = self._by_side_sector(exposure)
         sec_troops = t_side.ravel()[key]
         mean = cas[key] * exposure / np.where(sec_troops > 0, sec_troops, 1.0)
         captured_share = np.full(len(mean), c.captured_share)
-        if self.switches.morale:
+        if self.switches.morale and f.broken.any():  # most days nobody is broken
             mean = np.where(f.broken & contact, mean * c.broken_loss_multiplier, mean)
             captured_share[f.broken] = c.broken_captured_share
         if self.corridor_margin_km <= 0 and a_ru[:nk].any():
-            enveloped = f.is_side[UA] & (f.front == KURSK) & contact
+            enveloped = f.mine(UA, KURSK) & contact
             mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * f.personnel
                                                   * intensity[f.gsec]), mean)
             captured_share[enveloped] = c.enveloped_captured_share
         moving = f.transit & ~f.pending
-        mean = np.where(moving, c.transit_loss_rate * f.personnel, mean)
+        if moving.any():
+            mean = np.where(moving, c.transit_loss_rate * f.personnel, mean)
         losses = np.minimum(self.rng.poisson(mean), f.personnel).astype(np.int64)
         self._apply_losses(losses, captured_share)
 
@@ -616,8 +633,9 @@ class WarModel(mesa.Model):
             v = np.where(attacks & ~intact[::-1], np.maximum(v, adv.broken_km_per_day), v)
             v = np.where(attacks & (t_side[::-1] <= 0), adv.breakthrough_km_per_day, v)
             v = np.where(attacks, v, 0.0)
-            step = ((v[0] - v[1]) * noise * tempo
-                    * (s.diplomacy.freeze_advance_factor if cease else 1.0))
+            step = (v[0] - v[1]) * noise * tempo
+            if cease:  # (times 1.0 otherwise: the same numbers)
+                step = step * s.diplomacy.freeze_advance_factor
             new = np.minimum(np.maximum(self.line + step, self.line_min), self.line_max)
             moved = new - self.line
             self.line = new
@@ -647,9 +665,14 @@ class WarModel(mesa.Model):
                                        frac * c.artillery_loss_factor)), 1.0))
         f.apply_losses(losses, lost[:n], lost[n:])
         back_slot = (self.day + c.wounded_return_days) % self.returns_due.shape[1]
-        self.killed += np.bincount(f.side, weights=killed, minlength=2)
-        self.captured += np.bincount(f.side, weights=captured, minlength=2)
-        w = np.bincount(f.side, weights=wounded, minlength=2)
+        # killed, captured, wounded per side and today's losses per [side, front] in one
+        # bincount (each bin adds its groupings in the same order as a bincount of its own)
+        sums = np.bincount(np.concatenate((self._casualty_keys, 6 + f.side_front)),
+                           weights=np.concatenate((
+            killed, captured, wounded, losses * f.present)), minlength=10)
+        self.killed += sums[0:2]
+        self.captured += sums[2:4]
+        w = sums[4:6]
         self.wounded += w
         for k in (RU, UA):
             if w[k]:
@@ -657,18 +680,17 @@ class WarModel(mesa.Model):
                                                                     c.wounded_return_share)
         self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac
-        self.front_losses[self.day] = np.bincount(
-            f.side * 2 + f.front, weights=losses * f.present,
-            minlength=4).reshape(2, 2)
+        self.front_losses[self.day] = sums[6:].reshape(2, 2)
         self.loss_history[self.day % 3] = losses
 
     def _morale_step(self, losses: np.ndarray, moved: np.ndarray) -> None:
         mp, f = self.scn.morale, self.forces
-        ground_lost = np.where(f.is_side[UA], moved[f.gsec], -moved[f.gsec])
-        shortfall = 1.0 - self._supply_factor()
+        # ground lost by each grouping's side in its sector (- = gained), in contact only
+        ground_lost = np.where(f.contact, moved[f.gsec] * f.ua_sign, 0.0)
+        shortfall = 1.0 - self._supply_today
         f.morale = morale.morale_step(
             f.morale, f.morale0, self._last_loss_fraction, shortfall,
-            np.where(f.contact, ground_lost, 0.0), f.posture == RESERVE,
+            ground_lost, f.posture == RESERVE,
             loss_sensitivity=mp.loss_sensitivity, supply_sensitivity=mp.supply_sensitivity,
             ground_sensitivity=mp.ground_sensitivity, recovery_rate=mp.recovery_rate,
             reserve_recovery_rate=mp.reserve_recovery_rate)

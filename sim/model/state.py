@@ -22,6 +22,8 @@ ATTACK, DEFEND, RESERVE, TRANSIT, WITHDRAWING = range(5)
 POSTURE_NAMES = ("attack", "defend", "reserve", "transit", "withdrawing")
 
 Index = np.ndarray | Sequence[int] | int
+_NONE = np.empty(0, dtype=np.intp)  # no grouping (read-only)
+_NONE.flags.writeable = False
 
 
 @dataclass(eq=False)
@@ -54,6 +56,8 @@ class ForceState:
     in_line: np.ndarray = field(init=False)        # bool: attacking or defending
     transit: np.ndarray = field(init=False)        # bool: in transit (or not yet arrived)
     present: np.ndarray = field(init=False)        # bool: not in transit
+    side_front: np.ndarray = field(init=False)     # flat index of (side, front) in a 2x2 table
+    ua_sign: np.ndarray = field(init=False)        # +1 for Ukrainian groupings, -1 for Russian
 
     def __post_init__(self) -> None:
         n = len(self.side)
@@ -64,6 +68,7 @@ class ForceState:
         self.pending = np.zeros(n, dtype=bool)
         self.fatigue = np.zeros(n)
         self.is_side = (self.side == RU, self.side == UA)
+        self.ua_sign = np.where(self.is_side[UA], 1.0, -1.0)
         self._update_fronts()
         self._update_contact()
 
@@ -84,6 +89,7 @@ class ForceState:
     # this class, so they are kept up to date here instead of recomputed by every caller.
     def _update_fronts(self) -> None:
         self.on_front = (self.front == KURSK, self.front == DONETSK)
+        self.side_front = self.side * 2 + self.front.astype(np.int64)  # [side, front], flat
         self._side_front = tuple(tuple(s & fr for fr in self.on_front) for s in self.is_side)
 
     def _update_contact(self) -> None:
@@ -177,6 +183,8 @@ class ForceState:
         withdrawal defends again. Returns the indices that (broke, rallied) today."""
         was = self.broken
         self.broken = broken
+        if not (broken ^ was).any():  # most days nobody breaks or rallies
+            return _NONE, _NONE
         broke = np.flatnonzero(broken & ~was)
         rallied = np.flatnonzero(was & ~broken)
         if broke.size:
