@@ -101,12 +101,11 @@ class Command(mesa.Agent):
         """Line groupings (attack/defend, not broken) attack where ``may_attack`` (per global
         sector) is true, else defend."""
         f = self.model.forces
-        line = self._mine() & f.in_line & ~f.broken
-        f.set_line_postures(line, may_attack[f.gsec])
+        f.set_line_postures(self._mine() & f.line_ready, may_attack[f.gsec])
 
     def _relieve_all(self, fronts: tuple[int, ...]) -> None:
         f = self.model.forces
-        if (self._mine() & f.broken & (f.posture == WITHDRAWING)).any():  # most days: none
+        if f.broken.any() and (self._mine() & f.broken & (f.posture == WITHDRAWING)).any():
             for front in fronts:
                 self._relieve_broken(front)
 
@@ -118,7 +117,7 @@ class Command(mesa.Agent):
         worst = secs[np.argmax(threat[secs])]
         if threat[worst] <= threshold:
             return
-        reserves = np.flatnonzero(self._mine(front) & (f.posture == RESERVE) & ~f.broken)
+        reserves = np.flatnonzero(self._mine(front) & f.reserve_ready)
         if reserves.size:
             f.move(reserves, worst, DEFEND)
             m.log("reserve_committed", self._names(reserves),
@@ -189,7 +188,10 @@ class Command(mesa.Agent):
         enemy's as it stood at the start of the day (simultaneous activation)."""
         m = self.model
         enemy_side = UA if self.side == RU else RU
-        own, enemy = m.sector_power(self.side), m.start_power[enemy_side]
+        enemy = m.start_power[enemy_side]
+        # the side's own power as at the start of the day unless a grouping has moved since
+        own = (m.start_power[self.side] if m.forces.changes == m.start_changes
+               else m.sector_power(self.side))
         if not ((enemy <= 0) & m.nothing_to_take(self.side)).any():
             return own, enemy  # no idle sector: nothing to regroup (most days)
         moved = [self._regroup(front, own, enemy) for front in (KURSK, DONETSK)]
@@ -202,10 +204,10 @@ class Command(mesa.Agent):
         m, f = self.model, self.model.forces
         limit = m.scn.exhaustion.rotate_above
         mine = self._mine()
-        tired_all = mine & f.in_line & ~f.broken & (f.fatigue > limit)
+        tired_all = mine & f.line_ready & (f.fatigue > limit)
         if not tired_all.any():
             return
-        fresh_all = mine & (f.posture == RESERVE) & ~f.broken & (f.fatigue < limit / 2)
+        fresh_all = mine & f.reserve_ready & (f.fatigue < limit / 2)
         if not fresh_all.any():  # most days for a side short of reserves
             return
         for front in fronts:
@@ -245,8 +247,10 @@ class RussianCommand(Command):
         own, enemy = self._sector_powers()
         ratio = _ratio(own, enemy)
         kursk = m.is_front_sector(KURSK)
-        may = (kursk & p.kursk_attack & (ratio >= p.kursk_min_force_ratio)) | (
-            ~kursk & p.donetsk_attack & (ratio >= p.donetsk_min_force_ratio))
+        # per sector: whether the policy attacks on its front at all, and from what ratio
+        attacking = np.where(kursk, p.kursk_attack, p.donetsk_attack)
+        min_ratio = np.where(kursk, p.kursk_min_force_ratio, p.donetsk_min_force_ratio)
+        may = attacking & (ratio >= min_ratio)
         if m.switches.operations:
             may = self._operations(may, ratio)
         self._set_postures(may)
@@ -267,16 +271,15 @@ class RussianCommand(Command):
         paused front attacks only at overwhelming local odds (``hold_ratio``)."""
         m, op = self.model, self.model.scn.operations
         self.tempo[:] = 1.0
-        out = np.zeros_like(may)
+        out = may & (ratio >= op.hold_ratio)  # overwhelming odds, on either front
         for front in (KURSK, DONETSK):
-            secs = m.front_sectors(front)
             self._update_operation(front)
             if self.op_active[front]:
+                secs = m.front_sectors(front)
                 best = secs[np.argsort(-ratio[secs], kind="stable")][: op.main_effort_sectors]
                 main = best[may[best]]
                 out[main] = True
                 self.tempo[main] = op.tempo
-            out[secs] |= may[secs] & (ratio[secs] >= op.hold_ratio)
         return out
 
     def _update_operation(self, front: int) -> None:
@@ -500,7 +503,7 @@ class UkrainianCommand(Command):
         if inside.size == 0:
             return
         reasons = []
-        supply = float(f.supply_days[inside].mean())
+        supply = float(f.supply_days[inside].sum() / inside.size)  # .mean(), less overhead
         if m.switches.logistics and supply < p.withdraw_supply_days_below:
             reasons.append(f"supply {supply:.1f} days < {p.withdraw_supply_days_below}")
         if m.kursk_ua_km2 < p.withdraw_area_below_km2:
@@ -715,6 +718,6 @@ class PlayerCommand(Command):
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num/den per sector with 0/0 = 0 and x/0 = inf."""
-    pos = num > 0
-    out = np.where(pos, np.inf, 0.0)
-    return np.divide(num, den, out=out, where=pos & (den > 0))
+    out = np.where(num > 0, np.inf, 0.0)
+    # dividing 0 by a positive den writes the 0 that is there already (powers are >= 0)
+    return np.divide(num, den, out=out, where=den > 0)

@@ -237,7 +237,10 @@ class WarModel(mesa.Model):
         (troop-equivalents) and whether Ukrainian groupings are in Kursk oblast."""
         f = self.forces
         self.plan_power = self._power()  # what each grouping could bring to bear today
-        self.start_power = (self.sector_power(RU), self.sector_power(UA))
+        # both sides' sector_power in one bincount (out-of-contact rows add exact zeros)
+        self._side_sector_key = f.side * self.n_sectors + f.gsec
+        self.start_power = tuple(self._by_side_sector(self.plan_power * f.contact))
+        self.start_changes = f.changes  # own power is start_power until a side moves
         self.start_ua_in_kursk = bool((f.mine(UA, KURSK) & f.present).any())
 
     def nothing_to_take(self, side: int) -> np.ndarray:
@@ -524,8 +527,8 @@ class WarModel(mesa.Model):
         # Troops per grouping, added in one call: the allotments go to disjoint groupings (the
         # weights are fixed before any is added), and adding 0 leaves a row bit for bit as it
         # was. Only a side with all its groupings on one front gets two allotments on the same
-        # rows; those are added one after the other, as the fatigue dilution compounds.
-        troops = np.zeros(len(f))
+        # rows: the second is added after the first, as the fatigue dilution compounds.
+        troops = np.zeros((2, len(f)))  # a first and a second allotment per grouping
         for k, side, policy in ((RU, s.sides.ru, s.policy.ru), (UA, s.sides.ua, s.policy.ua)):
             back = int(self.returns_due[k, slot])
             self.returns_due[k, slot] = 0
@@ -537,23 +540,26 @@ class WarModel(mesa.Model):
             if weights is None:
                 weights = np.maximum(f.establishment - f.personnel, 0.0) + 1.0
             here = f.is_side[k] & f.present
-            if not here.any():  # every grouping on the move: the troops wait a day
+            in_kursk = here & f.on_front[KURSK]
+            in_donetsk = here ^ in_kursk
+            on_kursk, on_donetsk = in_kursk.any(), in_donetsk.any()
+            if not (on_kursk or on_donetsk):  # every grouping on the move: the troops wait
                 nxt = (slot + 1) % self.returns_due.shape[1]
                 self.returns_due[k, nxt] += back
                 continue
-            in_kursk = here & f.on_front[KURSK]
-            in_donetsk = here & ~in_kursk
-            if in_kursk.any() and in_donetsk.any():
-                troops[in_kursk] = logistics.allocate(self.rng, to_kursk, weights[in_kursk])
-                troops[in_donetsk] = logistics.allocate(self.rng, total - to_kursk,
-                                                        weights[in_donetsk])
+            if on_kursk and on_donetsk:
+                troops[0, in_kursk] = logistics.allocate(self.rng, to_kursk, weights[in_kursk])
+                troops[0, in_donetsk] = logistics.allocate(self.rng, total - to_kursk,
+                                                           weights[in_donetsk])
             else:  # one front has none of the side's groupings: both shares go to the other
                 w = weights[here]
-                for n in (to_kursk, total - to_kursk):
-                    f.reinforce(here, logistics.allocate(self.rng, n, w))
+                troops[0, here] = logistics.allocate(self.rng, to_kursk, w)
+                troops[1, here] = logistics.allocate(self.rng, total - to_kursk, w)
             self.replaced[k] += new
             self.returned[k] += back
-        f.reinforce(slice(None), troops)
+        f.reinforce(slice(None), troops[0])
+        if troops[1].any():
+            f.reinforce(slice(None), troops[1])
 
     def _by_side_sector(self, values: np.ndarray) -> np.ndarray:
         """Sum ``values`` per (side, global sector): an array of shape (2, n_sectors)."""

@@ -56,6 +56,9 @@ class ForceState:
     in_line: np.ndarray = field(init=False)        # bool: attacking or defending
     transit: np.ndarray = field(init=False)        # bool: in transit (or not yet arrived)
     present: np.ndarray = field(init=False)        # bool: not in transit
+    line_ready: np.ndarray = field(init=False)     # bool: in the line and not broken
+    reserve_ready: np.ndarray = field(init=False)  # bool: in reserve and not broken
+    changes: int = field(init=False)               # counts changes of contact or sector
     side_front: np.ndarray = field(init=False)     # flat index of (side, front) in a 2x2 table
     ua_sign: np.ndarray = field(init=False)        # +1 for Ukrainian groupings, -1 for Russian
 
@@ -69,6 +72,7 @@ class ForceState:
         self.fatigue = np.zeros(n)
         self.is_side = (self.side == RU, self.side == UA)
         self.ua_sign = np.where(self.is_side[UA], 1.0, -1.0)
+        self.changes = 0
         self._update_fronts()
         self._update_contact()
 
@@ -98,6 +102,13 @@ class ForceState:
         self.contact = self.in_line | (p == WITHDRAWING)
         self.transit = p == TRANSIT
         self.present = ~self.transit
+        self.changes += 1
+        self._update_ready()
+
+    def _update_ready(self) -> None:
+        fit = ~self.broken
+        self.line_ready = self.in_line & fit
+        self.reserve_ready = (self.posture == RESERVE) & fit
 
     # ------------------------------------------------------------------ orders
     def set_posture(self, idx: Index, posture: int | np.ndarray) -> None:
@@ -113,6 +124,7 @@ class ForceState:
     def move(self, idx: Index, gsec: int, posture: int | None = None) -> None:
         """Move groupings within their front to global sector ``gsec`` (and set a posture)."""
         self.gsec[idx] = gsec
+        self.changes += 1
         if posture is not None:
             self.set_posture(idx, posture)
 
@@ -194,6 +206,8 @@ class ForceState:
             self.posture[back] = DEFEND
         if broke.size or back.size:
             self._update_contact()
+        else:
+            self._update_ready()
         return broke, rallied
 
 
