@@ -241,16 +241,17 @@ class RussianCommand(Command):
         self.op_start = [0, 0]
         self.op_strength = [0.0, 0.0]   # troops on the front when the operation began
         self.pause_until = [0, 0]
+        # per sector: whether the policy attacks on its front at all, and from what ratio
+        kursk = model.is_front_sector(KURSK)
+        self.attacking = np.where(kursk, policy.kursk_attack, policy.donetsk_attack)
+        self.min_ratio = np.where(kursk, policy.kursk_min_force_ratio,
+                                  policy.donetsk_min_force_ratio)
 
     def step(self) -> None:
         m, p = self.model, self.policy
         own, enemy = self._sector_powers()
         ratio = _ratio(own, enemy)
-        kursk = m.is_front_sector(KURSK)
-        # per sector: whether the policy attacks on its front at all, and from what ratio
-        attacking = np.where(kursk, p.kursk_attack, p.donetsk_attack)
-        min_ratio = np.where(kursk, p.kursk_min_force_ratio, p.donetsk_min_force_ratio)
-        may = attacking & (ratio >= min_ratio)
+        may = self.attacking & (ratio >= self.min_ratio)
         if m.switches.operations:
             may = self._operations(may, ratio)
         self._set_postures(may)

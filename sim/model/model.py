@@ -728,12 +728,13 @@ class WarModel(mesa.Model):
         kursk_before, gain_before = self.kursk_ua_km2, self.donetsk_gain_km2
         self.kursk_ua_km2 = float(lines.ua_area_km2[KURSK])
         self.kursk_ever_held |= self.kursk_ua_km2 > 0
-        cells = lines.ru_cells[self.front_mask[DONETSK]].sum()
+        cells = lines.ru_cells[self.front_slice[DONETSK]].sum()
         self.donetsk_gain_km2 = (float(cells - self.ru_donetsk_cells0)
                                  * self.maps["donetsk"].cell_area_km2)
-        ru_gain = np.array([kursk_before - self.kursk_ua_km2,
-                            self.donetsk_gain_km2 - gain_before])
-        self.front_gain_km2[self.day] = (ru_gain, -ru_gain)
+        gain = self.front_gain_km2[self.day]  # [side, front], km2 the side gained today
+        gain[RU, KURSK] = kursk_before - self.kursk_ua_km2
+        gain[RU, DONETSK] = self.donetsk_gain_km2 - gain_before
+        gain[UA] = -gain[RU]
         holders = lines.place_ua
         changed = np.flatnonzero(holders != self.place_ua)
         for k in changed:
@@ -783,8 +784,9 @@ class WarModel(mesa.Model):
         row[COLUMN["dprk_casualties"]] = self.dprk_casualties
         row[COLUMN["kursk_corridor_interdiction"]] = self.corridor_interdiction
         salient = f.mine(UA, KURSK) & f.present
-        row[COLUMN["ua_kursk_supply_days"]] = (f.supply_days[salient].mean() if salient.any()
-                                               else 0.0)
+        supply = f.supply_days[salient]
+        # the mean, as .mean() computes it (sum / count) without its Python overhead
+        row[COLUMN["ua_kursk_supply_days"]] = supply.sum() / supply.size if supply.size else 0.0
         self.rec.line[t] = self.line
 
     # ------------------------------------------------------------------ outputs

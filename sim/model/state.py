@@ -186,7 +186,7 @@ class ForceState:
         after = before + troops
         tired = self.fatigue[mask]
         if tired.any():  # nothing to dilute on most days early in a run
-            self.fatigue[mask] = tired * np.divide(before, after, out=np.ones_like(after),
+            self.fatigue[mask] = tired * np.divide(before, after, out=np.ones(after.shape),
                                                    where=after > 0)
         self.personnel[mask] = after
 
