@@ -764,10 +764,8 @@ class WarModel(mesa.Model):
     def _record_row(self) -> None:
         t, f, ix = self.day, self.forces, self.scn.indices
         row = self.rec.values[t]
-        # where each grouping is: 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
-        where = np.where(f.transit, 2 + f.pending, f.front)
-        troops = np.bincount(f.side * 4 + where, weights=f.personnel,
-                             minlength=8).reshape(2, 4)
+        # troops per side and place: 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
+        troops = np.bincount(f.side_place, weights=f.personnel, minlength=8).reshape(2, 4)
         row[_PER_SIDE_FLAT] = np.concatenate((
             troops.T[:3].ravel(), self.arrived, self.killed, self.wounded,
             self.captured, np.bincount(f.side, weights=f.ammo, minlength=2) + self.depot,

@@ -60,6 +60,8 @@ class ForceState:
     reserve_ready: np.ndarray = field(init=False)  # bool: in reserve and not broken
     changes: int = field(init=False)               # counts changes of contact or sector
     side_front: np.ndarray = field(init=False)     # flat index of (side, front) in a 2x2 table
+    side_place: np.ndarray = field(init=False)     # flat index of (side, place) in a 2x4 table:
+    # place 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
     ua_sign: np.ndarray = field(init=False)        # +1 for Ukrainian groupings, -1 for Russian
 
     def __post_init__(self) -> None:
@@ -104,6 +106,11 @@ class ForceState:
         self.present = ~self.transit
         self.changes += 1
         self._update_ready()
+        self._update_place()
+
+    def _update_place(self) -> None:
+        place = np.where(self.transit, 2 + self.pending, self.front)
+        self.side_place = self.side * 4 + place
 
     def _update_ready(self) -> None:
         fit = ~self.broken
@@ -170,6 +177,7 @@ class ForceState:
     def enter(self, i: int) -> None:
         """Grouping ``i`` has entered the theatre: it counts from now on."""
         self.pending[i] = False
+        self._update_place()
 
     def apply_losses(self, losses: np.ndarray, armour_lost: np.ndarray,
                      artillery_lost: np.ndarray) -> None:

@@ -70,7 +70,7 @@ class Theatre:
         q = np.concatenate((at, at - w, at + w)).reshape(3, -1)
         found = np.empty(q.shape, dtype=np.intp)
         for m, sl in zip(self.maps, self.slices, strict=True):
-            found[:, sl] = np.searchsorted(m.lookup.keys, q[:, sl])
+            found[:, sl] = m.lookup.keys.searchsorted(q[:, sl])  # the method: less dispatch
         idx, lo, hi = found
         ru = idx - self._sector_start
         ua = (self.n_area - np.add.reduceat(ru, self.sector_offset)) * self.cell_area_km2
