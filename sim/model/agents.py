@@ -286,7 +286,7 @@ class RussianCommand(Command):
     def _update_operation(self, front: int) -> None:
         m, op, f = self.model, self.model.scn.operations, self.model.forces
         day = m.day
-        here = self._mine(front) & (f.posture != TRANSIT) & ~f.pending
+        here = self._mine(front) & f.present & ~f.pending
         if self.op_active[front]:
             if self.op_strength[front] <= 0:
                 self.op_strength[front] = float(f.personnel[here].sum())
@@ -335,7 +335,7 @@ class RussianCommand(Command):
         f = m.forces
         kursk = m.front_sectors(KURSK)
         keep = rp.containment_ratio * enemy[kursk].sum()
-        cand = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT) & ~f.pending
+        cand = np.flatnonzero(self._mine(KURSK) & f.present & ~f.pending
                               & f.allowed[:, DONETSK] & ~f.broken)
         if cand.size <= 1:
             return
@@ -374,7 +374,7 @@ class RussianCommand(Command):
         by_state = area > rp.trigger_ua_area_km2 or conf < rp.trigger_confidence_below
         causes = m.last(("front", KURSK)) if by_state else []
         f = m.forces
-        cand = np.flatnonzero(self._mine(DONETSK) & (f.posture != TRANSIT) & f.allowed[:, KURSK])
+        cand = np.flatnonzero(self._mine(DONETSK) & f.present & f.allowed[:, KURSK])
         # Reserves first, then the strongest groupings of the sectors Russia dominates most,
         # keeping one grouping in every sector.
         key = np.where(f.posture[cand] == RESERVE, np.inf, ratio[f.gsec[cand]])
@@ -404,7 +404,7 @@ class RussianCommand(Command):
         f = m.forces
         if m.start_ua_in_kursk:
             return  # Ukrainian groupings still in Kursk oblast this morning
-        kursk = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
+        kursk = np.flatnonzero(self._mine(KURSK) & f.present)
         if kursk.size <= p.kursk_garrison_groupings:
             return
         # the garrison: groupings that may serve nowhere else first, then the strongest
@@ -485,7 +485,7 @@ class UkrainianCommand(Command):
             return
         own, enemy = m.sector_power(UA), m.start_power[RU]
         target = held[int(np.argmax(_ratio(enemy[held], own[held])))]
-        movers = np.flatnonzero(self._mine(KURSK) & (f.gsec == sec) & (f.posture != TRANSIT))
+        movers = np.flatnonzero(self._mine(KURSK) & (f.gsec == sec) & f.present)
         if movers.size:
             f.move(movers, target, DEFEND)
         why = (f"corridor interdiction {m.corridor_interdiction:.2f} >= "
@@ -500,7 +500,7 @@ class UkrainianCommand(Command):
         if self.withdrawn or not p.withdraw_from_kursk or m.day == 0:
             return
         f = m.forces
-        inside = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
+        inside = np.flatnonzero(self._mine(KURSK) & f.present)
         if inside.size == 0:
             return
         reasons = []
@@ -669,7 +669,7 @@ class PlayerCommand(Command):
                 raise self._fail(order, "only Ukraine withdraws from the Kursk salient")
             if self.withdrawn:
                 raise self._fail(order, "the salient has been evacuated already")
-            if not (self._mine(KURSK) & (f.posture != TRANSIT)).any():
+            if not (self._mine(KURSK) & f.present).any():
                 raise self._fail(order, "no Ukrainian grouping left in Kursk oblast")
             if m.corridor_margin_km <= 0:
                 raise self._fail(order, "the Sudzha corridor is cut: no way out")
@@ -707,7 +707,7 @@ class PlayerCommand(Command):
                 m.accept_talks(self.side, cause)
         elif order.kind == "withdraw":
             self.withdrawn = True
-            inside = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
+            inside = np.flatnonzero(self._mine(KURSK) & f.present)
             m.log("withdrawal", "Kursk salient", cause)
             targets = m.front_sectors(DONETSK)
             if order.sector:

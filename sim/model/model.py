@@ -636,8 +636,10 @@ class WarModel(mesa.Model):
             fr = np.full(p.shape, np.inf)
             np.divide(att, enemy_p * d[::-1], out=fr, where=enemy_p > 0)
             v = combat.advance_km(fr, adv.max_km_per_day, adv.half_force_ratio, adv.steepness)
-            v = np.where(attacks & ~intact[::-1], np.maximum(v, adv.broken_km_per_day), v)
-            v = np.where(attacks & (t_side[::-1] <= 0), adv.breakthrough_km_per_day, v)
+            # (the last where zeroes every sector a side does not attack, so the two before it
+            # need not test for an attack)
+            v = np.where(~intact[::-1], np.maximum(v, adv.broken_km_per_day), v)
+            v = np.where(t_side[::-1] <= 0, adv.breakthrough_km_per_day, v)
             v = np.where(attacks, v, 0.0)
             step = (v[0] - v[1]) * noise * tempo
             if cease:  # (times 1.0 otherwise: the same numbers)

@@ -58,5 +58,6 @@ def saturating_share(troops: ArrayF, capacity: ArrayF) -> ArrayF:
     """
     n = np.asarray(troops, dtype=float)
     c = np.asarray(capacity, dtype=float)
-    safe = np.where(n > 0, n, 1.0)
-    return np.where(n > 0, -c * np.expm1(-n / c) / safe, 1.0)
+    manned = n > 0
+    safe = np.where(manned, n, 1.0)
+    return np.where(manned, -c * np.expm1(-n / c) / safe, 1.0)
