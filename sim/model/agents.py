@@ -113,11 +113,11 @@ class Command(mesa.Agent):
         """Send this front's reserves to the sector with the highest ``threat`` (enemy/own
         power ratio) when it exceeds ``threshold``."""
         m, f = self.model, self.model.forces
-        secs = m.front_sectors(front)
-        worst = secs[np.argmax(threat[secs])]
+        here = m.front_slice[front]  # the front's sectors, as a slice (a view, no copy)
+        worst = here.start + int(threat[here].argmax())
         if threat[worst] <= threshold:
             return
-        reserves = np.flatnonzero(self._mine(front) & f.reserve_ready)
+        reserves = (self._mine(front) & f.reserve_ready).nonzero()[0]
         if reserves.size:
             f.move(reserves, worst, DEFEND)
             m.log("reserve_committed", self._names(reserves),
@@ -276,8 +276,8 @@ class RussianCommand(Command):
         for front in (KURSK, DONETSK):
             self._update_operation(front)
             if self.op_active[front]:
-                secs = m.front_sectors(front)
-                best = secs[np.argsort(-ratio[secs], kind="stable")][: op.main_effort_sectors]
+                here = m.front_slice[front]
+                best = here.start + (-ratio[here]).argsort(kind="stable")[: op.main_effort_sectors]
                 main = best[may[best]]
                 out[main] = True
                 self.tempo[main] = op.tempo
@@ -438,8 +438,7 @@ class UkrainianCommand(Command):
         own, enemy = self._sector_powers()
         ratio = _ratio(own, enemy)
         threat = np.where(self.given_up, 0.0, _ratio(enemy, own))
-        kursk = m.is_front_sector(KURSK)
-        may = np.zeros_like(kursk)
+        may = np.zeros(m.n_sectors, dtype=bool)
         if p.kursk_counterattack and m.day <= p.counterattack_days:
             # "at several locations", but concentrated: the sectors with the best local
             # ratios, as long as the ratio there is worth the cost.
@@ -455,7 +454,7 @@ class UkrainianCommand(Command):
                                   f"{p.counterattack_min_force_ratio} in {m.sector_label(b)}"
                                   for b in best])
         if p.donetsk_counterattack:
-            may |= ~kursk & (threat < p.donetsk_counter_force_ratio) & (own > 0)
+            may |= m.is_front_sector(DONETSK) & (threat < p.donetsk_counter_force_ratio) & (own > 0)
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
         if m.switches.exhaustion:

@@ -738,7 +738,7 @@ class WarModel(mesa.Model):
         gain[RU, DONETSK] = self.donetsk_gain_km2 - gain_before
         gain[UA] = -gain[RU]
         holders = lines.place_ua
-        changed = np.flatnonzero(holders != self.place_ua)
+        changed = (holders != self.place_ua).nonzero()[0]
         for k in changed:
             front, place = self.places[k]
             new = "Ukraine" if holders[k] else "Russia"
