@@ -190,6 +190,8 @@ class WarModel(mesa.Model):
         # bins of killed, captured and wounded per side in _apply_losses
         side = f.side.astype(np.int64)
         self._casualty_keys = np.concatenate((side, 2 + side, 4 + side))
+        # bins of ammunition, armour and guns per side in _record_row (after 8 of troops)
+        self._stock_keys = np.concatenate((8 + side, 10 + side, 12 + side))
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
         self._morale_today = self._morale_factor()
@@ -767,12 +769,17 @@ class WarModel(mesa.Model):
         t, f, ix = self.day, self.forces, self.scn.indices
         row = self.rec.values[t]
         # troops per side and place: 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
-        troops = np.bincount(f.side_place, weights=f.personnel, minlength=8).reshape(2, 4)
+        # and ammunition, armour and guns per side, in one bincount (a bin adds its groupings
+        # in the same order as a bincount of its own)
+        sums = np.bincount(np.concatenate((f.side_place, self._stock_keys)),
+                           weights=np.concatenate((f.personnel, f.ammo, f.armour, f.artillery)),
+                           minlength=14)
+        troops = sums[:8].reshape(2, 4)
         row[_PER_SIDE_FLAT] = np.concatenate((
             troops.T[:3].ravel(), self.arrived, self.killed, self.wounded,
-            self.captured, np.bincount(f.side, weights=f.ammo, minlength=2) + self.depot,
-            self.replaced, self.returned, np.bincount(f.side, weights=f.armour, minlength=2),
-            np.bincount(f.side, weights=f.artillery, minlength=2), self.fired,
+            self.captured, sums[8:10] + self.depot,
+            self.replaced, self.returned, sums[10:12],
+            sums[12:14], self.fired,
             self.attack_sectors.T.ravel()))
         row[COLUMN["kursk_ua_km2"]] = self.kursk_ua_km2
         row[COLUMN["donetsk_ru_gain_km2"]] = self.donetsk_gain_km2
