@@ -184,13 +184,6 @@ def test_economy_of_force_releases_kursk_groupings_to_donetsk_beyond_containment
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "measured at the fitted values (32 paired seeds, day 60): mean Russian Donetsk gain 498 / "
-    "547 / 513 / 605 km2 with 0 / 1 / 2 / 4 extra groupings: 4 raise it clearly, but the "
-    "second extra grouping lowers it by 34 km2 (2.7 standard errors); the strength itself "
-    "saturates smoothly (kernel test above), so the dip comes from the decision layer "
-    "(operations culminate on losses as a share of a larger force, main effort by ratio); "
-    "not yet explained"))
 def test_adding_troops_never_lowers_and_eventually_raises_the_gain():
     """Russian Donetsk gain after 60 days with 0, 1, 2, 4 extra 10,000-troop groupings on the
     Pokrovsk axis, 32 paired seeds: no step lowers the mean gain by more than twice the paired
