@@ -885,7 +885,8 @@ def calibrate(
     console.print(_status_text(status_line(cal.fit_record(observations))), soft_wrap=True)
     if report is not None:
         with user_errors():
-            rfiles = write_report(cal, scn, report, observations, workers=workers)
+            rfiles = write_report(cal, scn, report, observations, workers=workers,
+                                  posterior=files[0] if method == "smc" else None)
         console.print(f"wrote {report}/ ({', '.join(f.name for f in rfiles)})")
 
 

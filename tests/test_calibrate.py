@@ -223,6 +223,20 @@ def test_smc_parameter_recovery_and_fit_outputs(tmp_path):
     assert tree["calibration_posterior"] == "fit/posterior.parquet"
     assert tree["advance"]["max_km_per_day"] == pytest.approx(cal.values[list(TRUE)[0]])
 
+    # the report's check batch is posterior-predictive: each run its own particle
+    from sim.runner import load_results
+    from sim.viz import write_calibration_report
+
+    rfiles = write_calibration_report(cal, scn, tmp_path / "report", OBS, runs=4, workers=1,
+                                      posterior=files[0])
+    assert [f.name for f in rfiles][-2:] == ["history.png", "pairwise.png"]
+    assert rfiles[-2].stat().st_size > 10_000 and rfiles[-1].stat().st_size > 5_000
+    man = load_results(tmp_path / "report").manifest
+    assert man["parameters"]["mode"] == "posterior"
+    assert man["parameters"]["dice_per_draw"] == 1
+    used = [r["params"][list(TRUE)[0]] for r in man["runs"]]
+    assert len(set(used)) > 1 and set(used) <= set(cal.particles[list(TRUE)[0]])
+
 
 @pytest.mark.slow
 def test_interrupted_smc_resumes_to_the_same_result(tmp_path):

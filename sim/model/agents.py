@@ -253,7 +253,7 @@ class RussianCommand(Command):
         ratio = _ratio(own, enemy)
         may = self.attacking & (ratio >= self.min_ratio)
         if m.switches.operations:
-            may = self._operations(may, ratio)
+            may = self._operations(may, self._engaged_ratio(own))
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
         if m.switches.exhaustion:
@@ -266,10 +266,18 @@ class RussianCommand(Command):
         self._redeploy_when_cleared(ratio)
 
     # -- operations ------------------------------------------------------------------------
+    def _engaged_ratio(self, own: np.ndarray) -> np.ndarray:
+        """RU/UA ratio per sector of the power the frontage lets fight (docs/MODEL.md 3.3.22):
+        troops beyond what a frontage can use are depth, not odds. Own share from this
+        morning's groupings after regrouping; Ukraine's as it stood at the start of the day."""
+        m = self.model
+        return _ratio(own * m.engaged_share(RU), m.start_power[UA] * m.start_engaged[UA])
+
     def _operations(self, may: np.ndarray, ratio: np.ndarray) -> np.ndarray:
         """Offensives as operations: an active operation attacks its front's best-ratio
         sectors at the operation's tempo until it culminates, then pauses to regenerate; a
-        paused front attacks only at overwhelming local odds (``hold_ratio``)."""
+        paused front attacks only at overwhelming local odds (``hold_ratio``). ``ratio`` is
+        the engaged ratio (:meth:`_engaged_ratio`); ``may`` the policy's permission."""
         m, op = self.model, self.model.scn.operations
         self.tempo[:] = 1.0
         out = may & (ratio >= op.hold_ratio)  # overwhelming odds, on either front

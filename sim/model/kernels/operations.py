@@ -61,3 +61,12 @@ def saturating_share(troops: ArrayF, capacity: ArrayF) -> ArrayF:
     manned = n > 0
     safe = np.where(manned, n, 1.0)
     return np.where(manned, -c * np.expm1(-n / c) / safe, 1.0)
+
+
+def engaged_share(troops: ArrayF, capacity: ArrayF, *, soft: bool) -> ArrayF:
+    """Share of ``troops`` a frontage of ``capacity`` lets fight: :func:`saturating_share`
+    with the soft frontage, else the hard cap ``min(1, C/N)`` (1 where N = 0)."""
+    if soft:
+        return saturating_share(troops, capacity)
+    n = np.asarray(troops, dtype=float)
+    return np.minimum(1.0, capacity / np.where(n > 0, n, 1.0))
