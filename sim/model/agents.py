@@ -101,12 +101,11 @@ class Command(mesa.Agent):
         """Line groupings (attack/defend, not broken) attack where ``may_attack`` (per global
         sector) is true, else defend."""
         f = self.model.forces
-        line = self._mine() & f.in_line & ~f.broken
-        f.set_line_postures(line, may_attack[f.gsec])
+        f.set_line_postures(self._mine() & f.line_ready, may_attack[f.gsec])
 
     def _relieve_all(self, fronts: tuple[int, ...]) -> None:
         f = self.model.forces
-        if (self._mine() & f.broken & (f.posture == WITHDRAWING)).any():  # most days: none
+        if f.broken.any() and (self._mine() & f.broken & (f.posture == WITHDRAWING)).any():
             for front in fronts:
                 self._relieve_broken(front)
 
@@ -114,11 +113,11 @@ class Command(mesa.Agent):
         """Send this front's reserves to the sector with the highest ``threat`` (enemy/own
         power ratio) when it exceeds ``threshold``."""
         m, f = self.model, self.model.forces
-        secs = m.front_sectors(front)
-        worst = secs[np.argmax(threat[secs])]
+        here = m.front_slice[front]  # the front's sectors, as a slice (a view, no copy)
+        worst = here.start + int(threat[here].argmax())
         if threat[worst] <= threshold:
             return
-        reserves = np.flatnonzero(self._mine(front) & (f.posture == RESERVE) & ~f.broken)
+        reserves = (self._mine(front) & f.reserve_ready).nonzero()[0]
         if reserves.size:
             f.move(reserves, worst, DEFEND)
             m.log("reserve_committed", self._names(reserves),
@@ -189,7 +188,10 @@ class Command(mesa.Agent):
         enemy's as it stood at the start of the day (simultaneous activation)."""
         m = self.model
         enemy_side = UA if self.side == RU else RU
-        own, enemy = m.sector_power(self.side), m.start_power[enemy_side]
+        enemy = m.start_power[enemy_side]
+        # the side's own power as at the start of the day unless a grouping has moved since
+        own = (m.start_power[self.side] if m.forces.changes == m.start_changes
+               else m.sector_power(self.side))
         if not ((enemy <= 0) & m.nothing_to_take(self.side)).any():
             return own, enemy  # no idle sector: nothing to regroup (most days)
         moved = [self._regroup(front, own, enemy) for front in (KURSK, DONETSK)]
@@ -202,10 +204,10 @@ class Command(mesa.Agent):
         m, f = self.model, self.model.forces
         limit = m.scn.exhaustion.rotate_above
         mine = self._mine()
-        tired_all = mine & f.in_line & ~f.broken & (f.fatigue > limit)
+        tired_all = mine & f.line_ready & (f.fatigue > limit)
         if not tired_all.any():
             return
-        fresh_all = mine & (f.posture == RESERVE) & ~f.broken & (f.fatigue < limit / 2)
+        fresh_all = mine & f.reserve_ready & (f.fatigue < limit / 2)
         if not fresh_all.any():  # most days for a side short of reserves
             return
         for front in fronts:
@@ -239,14 +241,17 @@ class RussianCommand(Command):
         self.op_start = [0, 0]
         self.op_strength = [0.0, 0.0]   # troops on the front when the operation began
         self.pause_until = [0, 0]
+        # per sector: whether the policy attacks on its front at all, and from what ratio
+        kursk = model.is_front_sector(KURSK)
+        self.attacking = np.where(kursk, policy.kursk_attack, policy.donetsk_attack)
+        self.min_ratio = np.where(kursk, policy.kursk_min_force_ratio,
+                                  policy.donetsk_min_force_ratio)
 
     def step(self) -> None:
         m, p = self.model, self.policy
         own, enemy = self._sector_powers()
         ratio = _ratio(own, enemy)
-        kursk = m.is_front_sector(KURSK)
-        may = (kursk & p.kursk_attack & (ratio >= p.kursk_min_force_ratio)) | (
-            ~kursk & p.donetsk_attack & (ratio >= p.donetsk_min_force_ratio))
+        may = self.attacking & (ratio >= self.min_ratio)
         if m.switches.operations:
             may = self._operations(may, self._engaged_ratio(own))
         self._set_postures(may)
@@ -275,22 +280,21 @@ class RussianCommand(Command):
         the engaged ratio (:meth:`_engaged_ratio`); ``may`` the policy's permission."""
         m, op = self.model, self.model.scn.operations
         self.tempo[:] = 1.0
-        out = np.zeros_like(may)
+        out = may & (ratio >= op.hold_ratio)  # overwhelming odds, on either front
         for front in (KURSK, DONETSK):
-            secs = m.front_sectors(front)
             self._update_operation(front)
             if self.op_active[front]:
-                best = secs[np.argsort(-ratio[secs], kind="stable")][: op.main_effort_sectors]
+                here = m.front_slice[front]
+                best = here.start + (-ratio[here]).argsort(kind="stable")[: op.main_effort_sectors]
                 main = best[may[best]]
                 out[main] = True
                 self.tempo[main] = op.tempo
-            out[secs] |= may[secs] & (ratio[secs] >= op.hold_ratio)
         return out
 
     def _update_operation(self, front: int) -> None:
         m, op, f = self.model, self.model.scn.operations, self.model.forces
         day = m.day
-        here = self._mine(front) & (f.posture != TRANSIT) & ~f.pending
+        here = self._mine(front) & f.present & ~f.pending
         if self.op_active[front]:
             if self.op_strength[front] <= 0:
                 self.op_strength[front] = float(f.personnel[here].sum())
@@ -339,7 +343,7 @@ class RussianCommand(Command):
         f = m.forces
         kursk = m.front_sectors(KURSK)
         keep = rp.containment_ratio * enemy[kursk].sum()
-        cand = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT) & ~f.pending
+        cand = np.flatnonzero(self._mine(KURSK) & f.present & ~f.pending
                               & f.allowed[:, DONETSK] & ~f.broken)
         if cand.size <= 1:
             return
@@ -378,7 +382,7 @@ class RussianCommand(Command):
         by_state = area > rp.trigger_ua_area_km2 or conf < rp.trigger_confidence_below
         causes = m.last(("front", KURSK)) if by_state else []
         f = m.forces
-        cand = np.flatnonzero(self._mine(DONETSK) & (f.posture != TRANSIT) & f.allowed[:, KURSK])
+        cand = np.flatnonzero(self._mine(DONETSK) & f.present & f.allowed[:, KURSK])
         # Reserves first, then the strongest groupings of the sectors Russia dominates most,
         # keeping one grouping in every sector.
         key = np.where(f.posture[cand] == RESERVE, np.inf, ratio[f.gsec[cand]])
@@ -408,7 +412,7 @@ class RussianCommand(Command):
         f = m.forces
         if m.start_ua_in_kursk:
             return  # Ukrainian groupings still in Kursk oblast this morning
-        kursk = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
+        kursk = np.flatnonzero(self._mine(KURSK) & f.present)
         if kursk.size <= p.kursk_garrison_groupings:
             return
         # the garrison: groupings that may serve nowhere else first, then the strongest
@@ -442,8 +446,7 @@ class UkrainianCommand(Command):
         own, enemy = self._sector_powers()
         ratio = _ratio(own, enemy)
         threat = np.where(self.given_up, 0.0, _ratio(enemy, own))
-        kursk = m.is_front_sector(KURSK)
-        may = np.zeros_like(kursk)
+        may = np.zeros(m.n_sectors, dtype=bool)
         if p.kursk_counterattack and m.day <= p.counterattack_days:
             # "at several locations", but concentrated: the sectors with the best local
             # ratios, as long as the ratio there is worth the cost.
@@ -459,7 +462,7 @@ class UkrainianCommand(Command):
                                   f"{p.counterattack_min_force_ratio} in {m.sector_label(b)}"
                                   for b in best])
         if p.donetsk_counterattack:
-            may |= ~kursk & (threat < p.donetsk_counter_force_ratio) & (own > 0)
+            may |= m.is_front_sector(DONETSK) & (threat < p.donetsk_counter_force_ratio) & (own > 0)
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
         if m.switches.exhaustion:
@@ -489,7 +492,7 @@ class UkrainianCommand(Command):
             return
         own, enemy = m.sector_power(UA), m.start_power[RU]
         target = held[int(np.argmax(_ratio(enemy[held], own[held])))]
-        movers = np.flatnonzero(self._mine(KURSK) & (f.gsec == sec) & (f.posture != TRANSIT))
+        movers = np.flatnonzero(self._mine(KURSK) & (f.gsec == sec) & f.present)
         if movers.size:
             f.move(movers, target, DEFEND)
         why = (f"corridor interdiction {m.corridor_interdiction:.2f} >= "
@@ -504,11 +507,11 @@ class UkrainianCommand(Command):
         if self.withdrawn or not p.withdraw_from_kursk or m.day == 0:
             return
         f = m.forces
-        inside = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
+        inside = np.flatnonzero(self._mine(KURSK) & f.present)
         if inside.size == 0:
             return
         reasons = []
-        supply = float(f.supply_days[inside].mean())
+        supply = float(f.supply_days[inside].sum() / inside.size)  # .mean(), less overhead
         if m.switches.logistics and supply < p.withdraw_supply_days_below:
             reasons.append(f"supply {supply:.1f} days < {p.withdraw_supply_days_below}")
         if m.kursk_ua_km2 < p.withdraw_area_below_km2:
@@ -673,7 +676,7 @@ class PlayerCommand(Command):
                 raise self._fail(order, "only Ukraine withdraws from the Kursk salient")
             if self.withdrawn:
                 raise self._fail(order, "the salient has been evacuated already")
-            if not (self._mine(KURSK) & (f.posture != TRANSIT)).any():
+            if not (self._mine(KURSK) & f.present).any():
                 raise self._fail(order, "no Ukrainian grouping left in Kursk oblast")
             if m.corridor_margin_km <= 0:
                 raise self._fail(order, "the Sudzha corridor is cut: no way out")
@@ -711,7 +714,7 @@ class PlayerCommand(Command):
                 m.accept_talks(self.side, cause)
         elif order.kind == "withdraw":
             self.withdrawn = True
-            inside = np.flatnonzero(self._mine(KURSK) & (f.posture != TRANSIT))
+            inside = np.flatnonzero(self._mine(KURSK) & f.present)
             m.log("withdrawal", "Kursk salient", cause)
             targets = m.front_sectors(DONETSK)
             if order.sector:
@@ -723,6 +726,6 @@ class PlayerCommand(Command):
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num/den per sector with 0/0 = 0 and x/0 = inf."""
-    pos = num > 0
-    out = np.where(pos, np.inf, 0.0)
-    return np.divide(num, den, out=out, where=pos & (den > 0))
+    out = np.where(num > 0, np.inf, 0.0)
+    # dividing 0 by a positive den writes the 0 that is there already (powers are >= 0)
+    return np.divide(num, den, out=out, where=den > 0)

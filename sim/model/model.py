@@ -51,6 +51,7 @@ _PER_SIDE = np.array([side_columns(stem) for stem in (
     "kursk_personnel", "donetsk_personnel", "transit_personnel", "arrived", "killed", "wounded",
     "captured", "ammo", "replacements", "returned", "armour", "artillery", "rounds_fired",
     "kursk_attack_sectors", "donetsk_attack_sectors")])
+_PER_SIDE_FLAT = _PER_SIDE.ravel()  # [stem, side] in C order: one fancy assignment a day
 
 
 class WarModel(mesa.Model):
@@ -97,6 +98,7 @@ class WarModel(mesa.Model):
         self.front_mask = (self.sector_front == KURSK, self.sector_front == DONETSK)
         self.front_secs = (np.flatnonzero(self.front_mask[KURSK]),
                            np.flatnonzero(self.front_mask[DONETSK]))
+        self.front_slice = (slice(0, counts[0]), slice(counts[0], self.n_sectors))
         self.line = np.zeros(self.n_sectors)  # effective km, + = Russian advance
         lo = [np.array([m.depth_km[m.in_area & (m.sector == s)].min(initial=0.0)
                         for s in range(len(m.sector_names))]) for m in fmaps]
@@ -185,8 +187,14 @@ class WarModel(mesa.Model):
         self.confidence = s.indices.confidence_start
         self.held_days = float((s.start_date - s.indices.incursion_start).days)
         self.interdiction = np.full(len(f), s.logistics.base_interdiction)
+        # bins of killed, captured and wounded per side in _apply_losses
+        side = f.side.astype(np.int64)
+        self._casualty_keys = np.concatenate((side, 2 + side, 4 + side))
+        # bins of ammunition, armour and guns per side in _record_row (after 8 of troops)
+        self._stock_keys = np.concatenate((8 + side, 10 + side, 12 + side))
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
+        self._morale_today = self._morale_factor()
         self.plan_power = self._power()
         # what commands judge operations by: per side and front, casualties and ground gained
         # each day (km2, + = that side gained); per grouping, the last 3 days' losses
@@ -241,10 +249,12 @@ class WarModel(mesa.Model):
         groupings are in Kursk oblast."""
         f = self.forces
         self.plan_power = self._power()  # what each grouping could bring to bear today
-        self.start_power = (self.sector_power(RU), self.sector_power(UA))
+        # both sides' sector_power in one bincount (out-of-contact rows add exact zeros)
+        self._side_sector_key = f.side * self.n_sectors + f.gsec
+        self.start_power = tuple(self._by_side_sector(self.plan_power * f.contact))
+        self.start_changes = f.changes  # own power is start_power until a side moves
         self.start_engaged = (self.engaged_share(RU), self.engaged_share(UA))
-        self.start_ua_in_kursk = bool(
-            (f.is_side[UA] & (f.front == KURSK) & (f.posture != TRANSIT)).any())
+        self.start_ua_in_kursk = bool((f.mine(UA, KURSK) & f.present).any())
 
     def nothing_to_take(self, side: int) -> np.ndarray:
         """Per global sector: True where ``side`` already holds all of the sector's ground."""
@@ -326,6 +336,8 @@ class WarModel(mesa.Model):
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One day: diplomacy, orders, movement, logistics, combat, morale, indices, record."""
+        # morale changes only after the fighting: the same factor for planning and combat
+        self._morale_today = self._morale_factor()
         if self.switches.diplomacy:
             self._diplomacy()
         if self.switches.commands:
@@ -344,7 +356,7 @@ class WarModel(mesa.Model):
         self.check_invariants()
 
     def _front_line(self, front: int) -> np.ndarray:
-        return self.line[self.front_mask[front]]
+        return self.line[self.front_slice[front]]
 
     def _corridor_margin(self) -> float:
         """How far Russian ground is from the Sudzha corridor (km); inf while Ukraine does not
@@ -387,17 +399,24 @@ class WarModel(mesa.Model):
 
     def _demand(self) -> np.ndarray:
         f = self.forces
-        cf = self.scn.diplomacy.violation_intensity if self.diplo == CEASEFIRE else 1.0
-        return f.artillery * self.rounds_per_gun[f.posture] * cf
+        demand = f.artillery * self.rounds_per_gun[f.posture]
+        if self.diplo == CEASEFIRE:  # (times 1.0 otherwise: the same numbers)
+            demand = demand * self.scn.diplomacy.violation_intensity
+        return demand
 
-    def _power(self, fired: np.ndarray | None = None) -> np.ndarray:
+    def _power(self, fired: np.ndarray | None = None,
+               supply: np.ndarray | float | None = None) -> np.ndarray:
+        """Combat power per grouping (troop-equivalents): the planning view (what it could
+        fire from its stock) unless the rounds ``fired`` are given; ``supply`` is today's
+        supply factor if already computed."""
         c, f = self.scn.combat, self.forces
         if fired is None:  # planning view: what the grouping could fire from its stock
             d = self._demand()
             fired = d if not self.switches.logistics else np.minimum(f.ammo, d)
         power = combat.combat_power(
-            f.personnel, f.quality, f.armour, fired, self._morale_factor(),
-            self._supply_factor(), armour_bonus_per_1000=c.armour_bonus_per_1000,
+            f.personnel, f.quality, f.armour, fired, self._morale_today,
+            self._supply_factor() if supply is None else supply,
+            armour_bonus_per_1000=c.armour_bonus_per_1000,
             artillery_share=c.artillery_share,
             reference_rounds_per_troop=c.reference_rounds_per_troop)
         if self.switches.exhaustion:
@@ -489,8 +508,8 @@ class WarModel(mesa.Model):
         s, lg, f = self.scn, self.scn.logistics, self.forces
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
-        moving = f.posture == TRANSIT
-        salient = f.is_side[UA] & (f.front == KURSK) & ~moving
+        moving = f.transit
+        salient = f.mine(UA, KURSK) & f.present
         self.interdiction = np.where(salient, self.corridor_interdiction, lg.base_interdiction)
         self._reinforcements(moving)
         demand = self._demand()
@@ -518,6 +537,11 @@ class WarModel(mesa.Model):
         s, f = self.scn, self.forces
         slot = self.day % self.returns_due.shape[1]
         weights = None
+        # Troops per grouping, added in one call: the allotments go to disjoint groupings (the
+        # weights are fixed before any is added), and adding 0 leaves a row bit for bit as it
+        # was. Only a side with all its groupings on one front gets two allotments on the same
+        # rows: the second is added after the first, as the fatigue dilution compounds.
+        troops = np.zeros((2, len(f)))  # a first and a second allotment per grouping
         for k, side, policy in ((RU, s.sides.ru, s.policy.ru), (UA, s.sides.ua, s.policy.ua)):
             back = int(self.returns_due[k, slot])
             self.returns_due[k, slot] = 0
@@ -528,18 +552,27 @@ class WarModel(mesa.Model):
             to_kursk = int(self.rng.binomial(total, policy.replacement_share_kursk))
             if weights is None:
                 weights = np.maximum(f.establishment - f.personnel, 0.0) + 1.0
-            here = f.is_side[k] & ~moving
-            if not here.any():  # every grouping on the move: the troops wait a day
+            here = f.is_side[k] & f.present
+            in_kursk = here & f.on_front[KURSK]
+            in_donetsk = here ^ in_kursk
+            on_kursk, on_donetsk = in_kursk.any(), in_donetsk.any()
+            if not (on_kursk or on_donetsk):  # every grouping on the move: the troops wait
                 nxt = (slot + 1) % self.returns_due.shape[1]
                 self.returns_due[k, nxt] += back
                 continue
-            for front, n in ((KURSK, to_kursk), (DONETSK, total - to_kursk)):
-                mask = here & (f.front == front)
-                if not mask.any():
-                    mask = here
-                f.reinforce(mask, logistics.allocate(self.rng, n, weights[mask]))
+            if on_kursk and on_donetsk:
+                troops[0, in_kursk] = logistics.allocate(self.rng, to_kursk, weights[in_kursk])
+                troops[0, in_donetsk] = logistics.allocate(self.rng, total - to_kursk,
+                                                           weights[in_donetsk])
+            else:  # one front has none of the side's groupings: both shares go to the other
+                w = weights[here]
+                troops[0, here] = logistics.allocate(self.rng, to_kursk, w)
+                troops[1, here] = logistics.allocate(self.rng, total - to_kursk, w)
             self.replaced[k] += new
             self.returned[k] += back
+        f.reinforce(slice(None), troops[0])
+        if troops[1].any():
+            f.reinforce(slice(None), troops[1])
 
     def _by_side_sector(self, values: np.ndarray) -> np.ndarray:
         """Sum ``values`` per (side, global sector): an array of shape (2, n_sectors)."""
@@ -556,22 +589,24 @@ class WarModel(mesa.Model):
         # Force-to-space: only so many troops per km of the current line fight at once, so a
         # shrinking salient thickens its defence and caps what the attacker can bring to bear.
         frontage = np.maximum(c.min_frontage_km, self.lines.frontage_km)
-        in_line = self._by_side_sector(f.personnel * contact)
+        troops_in_contact = f.personnel * contact
+        in_line = self._by_side_sector(troops_in_contact)
         capacity = frontage * c.max_troops_per_km
         if self.switches.soft_frontage:  # diminishing returns: depth still counts
             engaged = operations.saturating_share(in_line, capacity)
         else:  # a hard cap: troops beyond it add nothing
             engaged = np.minimum(1.0, capacity / np.where(in_line > 0, in_line, 1.0))
-        power = self._power(fired) * contact * engaged.ravel()[key]
+        # supply does not change again today: the morale step uses the same factor
+        self._supply_today = self._supply_factor()
+        power = self._power(fired, self._supply_today) * contact * engaged.ravel()[key]
         p = self._by_side_sector(power)
         att = self._by_side_sector(power * (f.posture == ATTACK))
         attacks = att > 0                     # [side, sector]: the side attacks there
         self._sector_power, self._sector_attacks = p, attacks  # for the events' conditions
         a_ru, a_ua = attacks
         nk = self.sector_offset[DONETSK]      # Kursk sectors come first
-        self.attack_sectors = np.array([
-            [np.count_nonzero(a_ru[:nk]), np.count_nonzero(a_ru[nk:])],
-            [np.count_nonzero(a_ua[:nk]), np.count_nonzero(a_ua[nk:])]])
+        self.attack_sectors = np.add.reduceat(attacks, self.sector_offset, axis=1,
+                                              dtype=np.int64)  # [side, front]
         terrain = self.lines.terrain_ahead
         defence = c.prepared_defence * self.terrain_defence_or_none[terrain]
         noise = (self.rng.gamma(c.daily_noise_shape, 1.0 / c.daily_noise_shape, self.n_sectors)
@@ -585,21 +620,22 @@ class WarModel(mesa.Model):
 
         # Share each sector's casualties among its groupings by exposure: troops in contact
         # over quality (less skilled troops are more exposed per soldier).
-        exposure = f.personnel * contact / f.quality
+        exposure = troops_in_contact / f.quality
         t_side = self._by_side_sector(exposure)
         sec_troops = t_side.ravel()[key]
         mean = cas[key] * exposure / np.where(sec_troops > 0, sec_troops, 1.0)
         captured_share = np.full(len(mean), c.captured_share)
-        if self.switches.morale:
+        if self.switches.morale and f.broken.any():  # most days nobody is broken
             mean = np.where(f.broken & contact, mean * c.broken_loss_multiplier, mean)
             captured_share[f.broken] = c.broken_captured_share
         if self.corridor_margin_km <= 0 and a_ru[:nk].any():
-            enveloped = f.is_side[UA] & (f.front == KURSK) & contact
+            enveloped = f.mine(UA, KURSK) & contact
             mean = np.where(enveloped, np.maximum(mean, c.enveloped_loss_rate * f.personnel
                                                   * intensity[f.gsec]), mean)
             captured_share[enveloped] = c.enveloped_captured_share
-        moving = (f.posture == TRANSIT) & ~f.pending
-        mean = np.where(moving, c.transit_loss_rate * f.personnel, mean)
+        moving = f.transit & ~f.pending
+        if moving.any():
+            mean = np.where(moving, c.transit_loss_rate * f.personnel, mean)
         losses = np.minimum(self.rng.poisson(mean), f.personnel).astype(np.int64)
         self._apply_losses(losses, captured_share)
 
@@ -613,12 +649,15 @@ class WarModel(mesa.Model):
             fr = np.full(p.shape, np.inf)
             np.divide(att, enemy_p * d[::-1], out=fr, where=enemy_p > 0)
             v = combat.advance_km(fr, adv.max_km_per_day, adv.half_force_ratio, adv.steepness)
-            v = np.where(attacks & ~intact[::-1], np.maximum(v, adv.broken_km_per_day), v)
-            v = np.where(attacks & (t_side[::-1] <= 0), adv.breakthrough_km_per_day, v)
+            # (the last where zeroes every sector a side does not attack, so the two before it
+            # need not test for an attack)
+            v = np.where(~intact[::-1], np.maximum(v, adv.broken_km_per_day), v)
+            v = np.where(t_side[::-1] <= 0, adv.breakthrough_km_per_day, v)
             v = np.where(attacks, v, 0.0)
-            step = ((v[0] - v[1]) * noise * tempo
-                    * (s.diplomacy.freeze_advance_factor if cease else 1.0))
-            new = np.clip(self.line + step, self.line_min, self.line_max)
+            step = (v[0] - v[1]) * noise * tempo
+            if cease:  # (times 1.0 otherwise: the same numbers)
+                step = step * s.diplomacy.freeze_advance_factor
+            new = np.minimum(np.maximum(self.line + step, self.line_min), self.line_max)
             moved = new - self.line
             self.line = new
         else:
@@ -643,13 +682,18 @@ class WarModel(mesa.Model):
         n = len(f)
         lost = self.rng.binomial(
             np.concatenate((f.armour, f.artillery)).astype(np.int64),
-            np.clip(np.concatenate((frac * c.armour_loss_factor,
-                                    frac * c.artillery_loss_factor)), 0, 1))
+            np.minimum(np.concatenate((frac * c.armour_loss_factor,
+                                       frac * c.artillery_loss_factor)), 1.0))
         f.apply_losses(losses, lost[:n], lost[n:])
         back_slot = (self.day + c.wounded_return_days) % self.returns_due.shape[1]
-        self.killed += np.bincount(f.side, weights=killed, minlength=2)
-        self.captured += np.bincount(f.side, weights=captured, minlength=2)
-        w = np.bincount(f.side, weights=wounded, minlength=2)
+        # killed, captured, wounded per side and today's losses per [side, front] in one
+        # bincount (each bin adds its groupings in the same order as a bincount of its own)
+        sums = np.bincount(np.concatenate((self._casualty_keys, 6 + f.side_front)),
+                           weights=np.concatenate((
+            killed, captured, wounded, losses * f.present)), minlength=10)
+        self.killed += sums[0:2]
+        self.captured += sums[2:4]
+        w = sums[4:6]
         self.wounded += w
         for k in (RU, UA):
             if w[k]:
@@ -657,23 +701,22 @@ class WarModel(mesa.Model):
                                                                     c.wounded_return_share)
         self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac
-        self.front_losses[self.day] = np.bincount(
-            f.side * 2 + f.front, weights=losses * (f.posture != TRANSIT),
-            minlength=4).reshape(2, 2)
+        self.front_losses[self.day] = sums[6:].reshape(2, 2)
         self.loss_history[self.day % 3] = losses
 
     def _morale_step(self, losses: np.ndarray, moved: np.ndarray) -> None:
         mp, f = self.scn.morale, self.forces
-        ground_lost = np.where(f.is_side[UA], moved[f.gsec], -moved[f.gsec])
-        shortfall = 1.0 - self._supply_factor()
+        # ground lost by each grouping's side in its sector (- = gained), in contact only
+        ground_lost = np.where(f.contact, moved[f.gsec] * f.ua_sign, 0.0)
+        shortfall = 1.0 - self._supply_today
         f.morale = morale.morale_step(
             f.morale, f.morale0, self._last_loss_fraction, shortfall,
-            np.where(f.contact, ground_lost, 0.0), f.posture == RESERVE,
+            ground_lost, f.posture == RESERVE,
             loss_sensitivity=mp.loss_sensitivity, supply_sensitivity=mp.supply_sensitivity,
             ground_sensitivity=mp.ground_sensitivity, recovery_rate=mp.recovery_rate,
             reserve_recovery_rate=mp.reserve_recovery_rate)
         broken = morale.update_broken(f.morale, f.broken, mp.break_threshold,
-                                      mp.rally_threshold) & (f.posture != TRANSIT)
+                                      mp.rally_threshold) & f.present
         broke, rallied = f.set_broken(broken)
         for i in broke:
             g = int(f.gsec[i])
@@ -700,14 +743,15 @@ class WarModel(mesa.Model):
         kursk_before, gain_before = self.kursk_ua_km2, self.donetsk_gain_km2
         self.kursk_ua_km2 = float(lines.ua_area_km2[KURSK])
         self.kursk_ever_held |= self.kursk_ua_km2 > 0
-        cells = lines.ru_cells[self.front_mask[DONETSK]].sum()
+        cells = lines.ru_cells[self.front_slice[DONETSK]].sum()
         self.donetsk_gain_km2 = (float(cells - self.ru_donetsk_cells0)
                                  * self.maps["donetsk"].cell_area_km2)
-        ru_gain = np.array([kursk_before - self.kursk_ua_km2,
-                            self.donetsk_gain_km2 - gain_before])
-        self.front_gain_km2[self.day] = (ru_gain, -ru_gain)
+        gain = self.front_gain_km2[self.day]  # [side, front], km2 the side gained today
+        gain[RU, KURSK] = kursk_before - self.kursk_ua_km2
+        gain[RU, DONETSK] = self.donetsk_gain_km2 - gain_before
+        gain[UA] = -gain[RU]
         holders = lines.place_ua
-        changed = np.flatnonzero(holders != self.place_ua)
+        changed = (holders != self.place_ua).nonzero()[0]
         for k in changed:
             front, place = self.places[k]
             new = "Ukraine" if holders[k] else "Russia"
@@ -735,16 +779,19 @@ class WarModel(mesa.Model):
     def _record_row(self) -> None:
         t, f, ix = self.day, self.forces, self.scn.indices
         row = self.rec.values[t]
-        # where each grouping is: 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
-        where = np.where(f.posture == TRANSIT, np.where(f.pending, 3, 2), f.front)
-        troops = np.bincount(f.side * 4 + where, weights=f.personnel,
-                             minlength=8).reshape(2, 4)
-        row[_PER_SIDE] = np.vstack((
-            troops[:, 0], troops[:, 1], troops[:, 2], self.arrived, self.killed, self.wounded,
-            self.captured, np.bincount(f.side, weights=f.ammo, minlength=2) + self.depot,
-            self.replaced, self.returned, np.bincount(f.side, weights=f.armour, minlength=2),
-            np.bincount(f.side, weights=f.artillery, minlength=2), self.fired,
-            self.attack_sectors[:, 0], self.attack_sectors[:, 1]))
+        # troops per side and place: 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
+        # and ammunition, armour and guns per side, in one bincount (a bin adds its groupings
+        # in the same order as a bincount of its own)
+        sums = np.bincount(np.concatenate((f.side_place, self._stock_keys)),
+                           weights=np.concatenate((f.personnel, f.ammo, f.armour, f.artillery)),
+                           minlength=14)
+        troops = sums[:8].reshape(2, 4)
+        row[_PER_SIDE_FLAT] = np.concatenate((
+            troops.T[:3].ravel(), self.arrived, self.killed, self.wounded,
+            self.captured, sums[8:10] + self.depot,
+            self.replaced, self.returned, sums[10:12],
+            sums[12:14], self.fired,
+            self.attack_sectors.T.ravel()))
         row[COLUMN["kursk_ua_km2"]] = self.kursk_ua_km2
         row[COLUMN["donetsk_ru_gain_km2"]] = self.donetsk_gain_km2
         row[COLUMN["ceasefire"]] = self.diplo == CEASEFIRE
@@ -754,9 +801,10 @@ class WarModel(mesa.Model):
         row[COLUMN["ru_domestic_confidence"]] = self.confidence
         row[COLUMN["dprk_casualties"]] = self.dprk_casualties
         row[COLUMN["kursk_corridor_interdiction"]] = self.corridor_interdiction
-        salient = f.is_side[UA] & (f.front == KURSK) & (where == KURSK)
-        row[COLUMN["ua_kursk_supply_days"]] = (f.supply_days[salient].mean() if salient.any()
-                                               else 0.0)
+        salient = f.mine(UA, KURSK) & f.present
+        supply = f.supply_days[salient]
+        # the mean, as .mean() computes it (sum / count) without its Python overhead
+        row[COLUMN["ua_kursk_supply_days"]] = supply.sum() / supply.size if supply.size else 0.0
         self.rec.line[t] = self.line
 
     # ------------------------------------------------------------------ outputs

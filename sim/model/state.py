@@ -22,6 +22,8 @@ ATTACK, DEFEND, RESERVE, TRANSIT, WITHDRAWING = range(5)
 POSTURE_NAMES = ("attack", "defend", "reserve", "transit", "withdrawing")
 
 Index = np.ndarray | Sequence[int] | int
+_NONE = np.empty(0, dtype=np.intp)  # no grouping (read-only)
+_NONE.flags.writeable = False
 
 
 @dataclass(eq=False)
@@ -52,6 +54,15 @@ class ForceState:
     fatigue: np.ndarray = field(init=False)        # exhaustion in [0, 1]
     contact: np.ndarray = field(init=False)        # bool: attacking, defending or withdrawing
     in_line: np.ndarray = field(init=False)        # bool: attacking or defending
+    transit: np.ndarray = field(init=False)        # bool: in transit (or not yet arrived)
+    present: np.ndarray = field(init=False)        # bool: not in transit
+    line_ready: np.ndarray = field(init=False)     # bool: in the line and not broken
+    reserve_ready: np.ndarray = field(init=False)  # bool: in reserve and not broken
+    changes: int = field(init=False)               # counts changes of contact or sector
+    side_front: np.ndarray = field(init=False)     # flat index of (side, front) in a 2x2 table
+    side_place: np.ndarray = field(init=False)     # flat index of (side, place) in a 2x4 table:
+    # place 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
+    ua_sign: np.ndarray = field(init=False)        # +1 for Ukrainian groupings, -1 for Russian
 
     def __post_init__(self) -> None:
         n = len(self.side)
@@ -62,6 +73,9 @@ class ForceState:
         self.pending = np.zeros(n, dtype=bool)
         self.fatigue = np.zeros(n)
         self.is_side = (self.side == RU, self.side == UA)
+        self.ua_sign = np.where(self.is_side[UA], 1.0, -1.0)
+        self.changes = 0
+        self._update_fronts()
         self._update_contact()
 
     def __len__(self) -> int:
@@ -74,14 +88,34 @@ class ForceState:
         return self.gsec - self.sector_offset[self.front]
 
     def mine(self, side: int, front: int | None = None) -> np.ndarray:
-        """Mask of ``side``'s groupings (on ``front`` if given)."""
-        mask = self.is_side[side]
-        return mask & (self.front == front) if front is not None else mask
+        """Mask of ``side``'s groupings (on ``front`` if given); shared, do not modify."""
+        return self.is_side[side] if front is None else self._side_front[side][front]
+
+    # The masks below are asked for many times a day and change only through the methods of
+    # this class, so they are kept up to date here instead of recomputed by every caller.
+    def _update_fronts(self) -> None:
+        self.on_front = (self.front == KURSK, self.front == DONETSK)
+        self.side_front = self.side * 2 + self.front.astype(np.int64)  # [side, front], flat
+        self._side_front = tuple(tuple(s & fr for fr in self.on_front) for s in self.is_side)
 
     def _update_contact(self) -> None:
         p = self.posture
         self.in_line = (p == ATTACK) | (p == DEFEND)
         self.contact = self.in_line | (p == WITHDRAWING)
+        self.transit = p == TRANSIT
+        self.present = ~self.transit
+        self.changes += 1
+        self._update_ready()
+        self._update_place()
+
+    def _update_place(self) -> None:
+        place = np.where(self.transit, 2 + self.pending, self.front)
+        self.side_place = self.side * 4 + place
+
+    def _update_ready(self) -> None:
+        fit = ~self.broken
+        self.line_ready = self.in_line & fit
+        self.reserve_ready = (self.posture == RESERVE) & fit
 
     # ------------------------------------------------------------------ orders
     def set_posture(self, idx: Index, posture: int | np.ndarray) -> None:
@@ -97,6 +131,7 @@ class ForceState:
     def move(self, idx: Index, gsec: int, posture: int | None = None) -> None:
         """Move groupings within their front to global sector ``gsec`` (and set a posture)."""
         self.gsec[idx] = gsec
+        self.changes += 1
         if posture is not None:
             self.set_posture(idx, posture)
 
@@ -127,7 +162,7 @@ class ForceState:
     def advance_transit(self) -> np.ndarray:
         """One day of movement; returns the indices of groupings that arrived today (they
         take up a defensive posture in their destination sector)."""
-        moving = self.posture == TRANSIT
+        moving = self.transit
         if not moving.any():
             return np.empty(0, dtype=np.intp)
         self.transit_left[moving] -= 1
@@ -135,12 +170,14 @@ class ForceState:
         if arrived.size:
             self.front[arrived] = self.dest_front[arrived]
             self.gsec[arrived] = self.dest_gsec[arrived]
+            self._update_fronts()
             self.set_posture(arrived, DEFEND)
         return arrived
 
     def enter(self, i: int) -> None:
         """Grouping ``i`` has entered the theatre: it counts from now on."""
         self.pending[i] = False
+        self._update_place()
 
     def apply_losses(self, losses: np.ndarray, armour_lost: np.ndarray,
                      artillery_lost: np.ndarray) -> None:
@@ -149,14 +186,15 @@ class ForceState:
         self.armour -= armour_lost
         self.artillery -= artillery_lost
 
-    def reinforce(self, mask: np.ndarray, troops: np.ndarray) -> None:
-        """Add replacements or returning wounded to the groupings in ``mask``; rested troops
-        dilute a grouping's fatigue in proportion (a unit kept up to strength stays fresher)."""
+    def reinforce(self, mask: Index | slice, troops: np.ndarray) -> None:
+        """Add replacements or returning wounded to the groupings in ``mask`` (a mask, indices
+        or a slice); rested troops dilute a grouping's fatigue in proportion (a unit kept up to
+        strength stays fresher). Adding 0 troops leaves a row exactly as it was."""
         before = self.personnel[mask]
         after = before + troops
         tired = self.fatigue[mask]
         if tired.any():  # nothing to dilute on most days early in a run
-            self.fatigue[mask] = tired * np.divide(before, after, out=np.ones_like(after),
+            self.fatigue[mask] = tired * np.divide(before, after, out=np.ones(after.shape),
                                                    where=after > 0)
         self.personnel[mask] = after
 
@@ -165,6 +203,8 @@ class ForceState:
         withdrawal defends again. Returns the indices that (broke, rallied) today."""
         was = self.broken
         self.broken = broken
+        if not (broken ^ was).any():  # most days nobody breaks or rallies
+            return _NONE, _NONE
         broke = np.flatnonzero(broken & ~was)
         rallied = np.flatnonzero(was & ~broken)
         if broke.size:
@@ -174,6 +214,8 @@ class ForceState:
             self.posture[back] = DEFEND
         if broke.size or back.size:
             self._update_contact()
+        else:
+            self._update_ready()
         return broke, rallied
 
 

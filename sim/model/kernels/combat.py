@@ -22,10 +22,15 @@ def combat_power(personnel: ArrayF, quality: ArrayF, armour: ArrayF, rounds_fire
     fires the reference rate worth exactly its infantry (``A = 1``).
     """
     n = np.asarray(personnel, dtype=float)
-    safe_n = np.where(n > 0, n, 1.0)
-    per_k = np.where(n > 0, armour / (safe_n / 1000.0), 0.0)
+    manned = n > 0
+    everyone = manned.all()  # the usual case: no masking needed (same numbers, fewer calls)
+    safe_n = n if everyone else np.where(manned, n, 1.0)
+    per_k = armour / (safe_n / 1000.0)
     fire = np.minimum(artillery_cap, rounds_fired / (safe_n * reference_rounds_per_troop))
-    art = (1.0 - artillery_share) + artillery_share * np.where(n > 0, fire, 0.0)
+    if not everyone:
+        per_k = np.where(manned, per_k, 0.0)
+        fire = np.where(manned, fire, 0.0)
+    art = (1.0 - artillery_share) + artillery_share * fire
     return n * quality * (1.0 + armour_bonus_per_1000 * per_k) * art * morale_factor * supply_factor
 
 
@@ -38,8 +43,9 @@ def fire_multipliers(attack_x: ArrayF, attack_y: ArrayF, defence: ArrayF) -> tup
     """
     x_only = attack_x & ~attack_y
     y_only = attack_y & ~attack_x
-    on_x = np.where(x_only, defence, np.where(y_only, 1.0 / defence, 1.0))
-    on_y = np.where(y_only, defence, np.where(x_only, 1.0 / defence, 1.0))
+    inverse = 1.0 / defence
+    on_x = np.where(x_only, defence, np.where(y_only, inverse, 1.0))
+    on_y = np.where(y_only, defence, np.where(x_only, inverse, 1.0))
     return on_x, on_y
 
 
@@ -53,7 +59,8 @@ def sector_casualties(power_x: ArrayF, power_y: ArrayF, attack_x: ArrayF, attack
     fire multipliers of :func:`fire_multipliers`. A side with no power inflicts nothing.
     """
     on_x, on_y = fire_multipliers(attack_x, attack_y, defence)
-    return lethality * intensity * on_x * power_y, lethality * intensity * on_y * power_x
+    k = lethality * intensity
+    return k * on_x * power_y, k * on_y * power_x
 
 
 def split_casualties(rng: np.random.Generator, losses: np.ndarray, killed_share: float,
@@ -64,7 +71,7 @@ def split_casualties(rng: np.random.Generator, losses: np.ndarray, killed_share:
     a share of the rest.
     """
     losses = np.asarray(losses, dtype=np.int64)
-    captured = rng.binomial(losses, np.clip(captured_share, 0.0, 1.0))
+    captured = rng.binomial(losses, np.minimum(np.maximum(captured_share, 0.0), 1.0))
     killed = rng.binomial(losses - captured, killed_share)
     return killed, losses - captured - killed, captured
 

@@ -49,8 +49,9 @@ def deliver_ammunition(stock: ArrayF, target: ArrayF, depot: float, share_per_da
 def supply_step(supply_days: ArrayF, resupply_days_per_day: float, interdiction: ArrayF,
                 max_days: float) -> ArrayF:
     """General supply (food, fuel, water) in days: one day used, deliveries net of losses."""
-    return np.clip(supply_days - 1.0 + resupply_days_per_day * (1.0 - interdiction), 0.0,
-                   max_days)
+    # np.minimum/np.maximum: np.clip's values at a fraction of its call overhead
+    return np.minimum(np.maximum(
+        supply_days - 1.0 + resupply_days_per_day * (1.0 - interdiction), 0.0), max_days)
 
 
 def supply_factor(supply_days: ArrayF, full_days: float, floor: float) -> ArrayF:
