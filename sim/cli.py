@@ -283,6 +283,12 @@ def run(
                                        "needs at least 2).")] = None,
 ) -> None:
     """Run a Monte Carlo batch per scenario and save it under results/."""
+    from sim.runner import default_workers, start_fork_server
+
+    if executor.lower() == "local" and (workers or default_workers()) > 1 and runs != 1:
+        # the workers' fork server imports the model while this process imports its own
+        # modules and checks the inputs (it writes nothing; unused, it exits with us)
+        start_fork_server()
     from sim.runner import check_out_dir, run_batch, summarize
 
     if resume and force:
