@@ -296,14 +296,16 @@ def test_refuses_bad_arguments_before_writing(tmp_path, scenario):
 def test_chunks_cover_every_run_once():
     from sim.runner import ProcessExecutor, SerialExecutor
 
-    for jobs in (list(range(1)), list(range(7)), list(range(1000))):
+    for jobs in (list(range(1)), list(range(7)), list(range(200)), list(range(1000))):
         for ex in (SerialExecutor(), ProcessExecutor(2), ProcessExecutor(5)):
-            size = ex.chunk_size(len(jobs))
-            chunks = [jobs[i: i + size] for i in range(0, len(jobs), size)]
+            chunks = ex.split(jobs)
             assert [j for c in chunks for j in c] == jobs
-            assert 1 <= size <= 25
+            assert all(1 <= len(c) <= 25 for c in chunks)
             # several chunks per worker where there are enough runs, for progress and balance
             assert len(chunks) >= min(len(jobs), 4 * ex.workers)
+            if ex.workers > 1 and len(jobs) >= 200:  # guided: small tasks last, for balance
+                assert [len(c) for c in chunks[-ex.workers:]] == [1] * ex.workers
+                assert len(chunks) <= 2 * -(-len(jobs) // ex.chunk_size(len(jobs)))
 
 
 def test_consolidate_streams_sources_in_run_order(tmp_path):

@@ -112,6 +112,19 @@ class ProcessExecutor(Executor):
         super().__init__(workers)
         self._pool: ProcessPoolExecutor | None = None
 
+    def split(self, items: Sequence[Any]) -> list[Sequence[Any]]:
+        """Guided: tasks of :meth:`chunk_size` items while much is left, then shrinking (a
+        quarter of what is left per pair of workers, down to 1), so the workers finish
+        together. With equal tasks of 13 runs (200 runs, 2 workers) the last one left a core
+        idle for about a second at the end of the batch."""
+        big = self.chunk_size(len(items))
+        out, i = [], 0
+        while i < len(items):
+            size = max(1, min(big, -(-(len(items) - i) // (2 * self.workers))))
+            out.append(items[i: i + size])
+            i += size
+        return out
+
     @property
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
