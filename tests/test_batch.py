@@ -296,14 +296,16 @@ def test_refuses_bad_arguments_before_writing(tmp_path, scenario):
 def test_chunks_cover_every_run_once():
     from sim.runner import ProcessExecutor, SerialExecutor
 
-    for jobs in (list(range(1)), list(range(7)), list(range(1000))):
+    for jobs in (list(range(1)), list(range(7)), list(range(200)), list(range(1000))):
         for ex in (SerialExecutor(), ProcessExecutor(2), ProcessExecutor(5)):
-            size = ex.chunk_size(len(jobs))
-            chunks = [jobs[i: i + size] for i in range(0, len(jobs), size)]
+            chunks = ex.split(jobs)
             assert [j for c in chunks for j in c] == jobs
-            assert 1 <= size <= 25
+            assert all(1 <= len(c) <= 25 for c in chunks)
             # several chunks per worker where there are enough runs, for progress and balance
             assert len(chunks) >= min(len(jobs), 4 * ex.workers)
+            if ex.workers > 1 and len(jobs) >= 200:  # guided: small tasks last, for balance
+                assert [len(c) for c in chunks[-ex.workers:]] == [1] * ex.workers
+                assert len(chunks) <= 2 * -(-len(jobs) // ex.chunk_size(len(jobs)))
 
 
 def test_consolidate_streams_sources_in_run_order(tmp_path):
@@ -358,3 +360,60 @@ def test_events_keep_their_causes_and_an_old_batch_reads_them_as_empty(reference
     back = R.load_results(old).events
     assert list(back["event_id"]) == list(ev["event_id"])
     assert back["causes"].map(len).eq(0).all() and back["conditions"].eq("").all()
+
+
+def test_run_digests_hash_rows_as_pandas_does(reference):
+    """The per-run digests hash each row as ``pd.util.hash_pandas_object`` hashes the batch's
+    DataFrame (the definition the manifests' digests were written with), computed one column
+    at a time: every table of a real batch, and a table with nulls, lists, text and dates."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    tables = [pq.read_table(reference / f"{t}.parquet") for t in R.TABLES]
+    tables.append(pa.table({
+        "run": pa.array([0, 0, 1, 2], pa.int32()),
+        "n": pa.array([1, None, 3, 4], pa.int32()),
+        "flag": pa.array([True, None, False, True]),
+        "x": pa.array([0.5, float("nan"), None, 2.0]),
+        "text": pa.array(["a", None, "", "d"]),
+        "date": pa.array([dt.date(2025, 1, 5), None, dt.date(2025, 2, 1), dt.date(2025, 3, 1)]),
+        "causes": pa.array([[1, 2], None, [], [3]], pa.list_(pa.int32())),
+    }))
+    for t in tables:
+        for batch in t.to_batches():
+            df = batch.to_pandas()
+            for i, f in enumerate(batch.schema):
+                if pa.types.is_list(f.type):
+                    df[f.name] = [",".join(map(str, v)) if v is not None else ""
+                                  for v in batch.column(i).to_pylist()]
+            want = pd.util.hash_pandas_object(df, index=False).to_numpy(np.uint64)
+            assert np.array_equal(R.row_hashes(batch), want)
+
+
+def test_run_digests_do_not_depend_on_the_batch_size(reference, tmp_path):
+    """Small record batches (where no integer or boolean column has a null) give the digests
+    of the original 65,536-row batches; a table with such nulls is read as before."""
+    import pyarrow as pa
+
+    def by_definition(path):
+        out = {}
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=R.DIGEST_BATCH_ROWS):
+            h = R.row_hashes(batch)
+            for run, hh in zip(batch.column("run").to_numpy(), h, strict=True):
+                acc = out.setdefault(int(run), [0, 0])
+                acc[0] += 1
+                acc[1] = int(np.uint64(acc[1]) + hh * np.uint64(acc[0]))
+        return {k: tuple(v) for k, v in out.items()}
+
+    n = 100 * (3 * R.SMALL_DIGEST_BATCH_ROWS // 100 + 1)
+    runs = np.repeat(np.arange(n // 100, dtype=np.int32), 100)
+    nullable = pa.array([None if i % 5000 == 0 else i for i in range(n)], pa.int64())
+    pq.write_table(pa.table({"run": runs, "x": np.arange(n, dtype=float)}), tmp_path / "a.pq")
+    pq.write_table(pa.table({"run": runs, "n": nullable}), tmp_path / "b.pq")
+    assert R.digest_batch_rows(pq.ParquetFile(tmp_path / "a.pq")) < R.DIGEST_BATCH_ROWS
+    assert R.digest_batch_rows(pq.ParquetFile(tmp_path / "b.pq")) == R.DIGEST_BATCH_ROWS
+    with np.errstate(over="ignore"):
+        for path in [tmp_path / "a.pq", tmp_path / "b.pq",
+                     *(reference / f"{t}.parquet" for t in R.TABLES)]:
+            assert R.run_digests(path) == by_definition(path), path

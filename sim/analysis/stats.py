@@ -25,10 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
-Z975 = stats.norm.ppf(0.975)
-Z80 = stats.norm.ppf(0.80)
 N_RESAMPLES = 2000
 BOOT_SEED = 20250105
 
@@ -36,6 +33,26 @@ __all__ = [
     "BOOT_SEED", "N_RESAMPLES", "bootstrap_ci", "mean_ci", "paired_stats", "runs_needed",
     "shares", "unpaired_stats", "wilson_ci",
 ]
+
+
+class _LazyScipyStats:
+    """``scipy.stats``, imported on first use: it takes a second or more to import, and the
+    modules importing this one (comparison: ``horizon``, ``read_table``, used by every figure)
+    also serve commands that compute no statistic (the fan chart of ``wargame run``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from scipy import stats as scipy_stats
+
+        return getattr(scipy_stats, name)
+
+
+stats = _LazyScipyStats()
+
+
+def __getattr__(name: str) -> Any:  # normal quantiles once computed at import
+    if name in ("Z975", "Z80"):
+        return stats.norm.ppf(0.975 if name == "Z975" else 0.80)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @contextlib.contextmanager

@@ -3,61 +3,39 @@
 Modules: ``seeds``, ``draws`` (posterior parameter draws per replicate), ``executors`` (base,
 local, dask), ``batch``, ``results`` (the folder
 format, atomic writes, loading), ``provenance``. Other sub-packages use the names below.
+
+Names load their module on first use (PEP 562): ``wargame run`` starts its worker processes'
+fork server (:func:`start_fork_server`) before this process pays for pyarrow and pandas.
 """
 
-import sim.runner.results as results
-from sim.runner.batch import (
-    BatchError,
-    BatchResult,
-    ProgressCallback,
-    check_out_dir,
-    check_path,
-    run_batch,
-)
-from sim.runner.draws import (
-    DEFAULT_DICE_PER_DRAW,
-    FIT_METADATA_KEY,
-    PARAM_PREFIX,
-    ParameterPlan,
-    Posterior,
-    load_posterior,
-    make_plan,
-    weighted_quantile,
-    write_posterior,
-)
-from sim.runner.executors import (
-    EXECUTORS,
-    Executor,
-    ExecutorError,
-    ProcessExecutor,
-    SerialExecutor,
-    default_workers,
-    make_executor,
-)
-from sim.runner.provenance import git_commit, now, package_version
-from sim.runner.results import (
-    MAIN,
-    NotABatchFolder,
-    Results,
-    ResultsError,
-    atomic_write_table,
-    atomic_write_text,
-    fmt_number,
-    folder_name,
-    load_results,
-    read_manifest,
-    summarize,
-    verify,
-)
-from sim.runner.seeds import replicate_seed, replicate_seeds
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "DEFAULT_DICE_PER_DRAW", "FIT_METADATA_KEY", "PARAM_PREFIX", "ParameterPlan", "Posterior",
-    "load_posterior", "make_plan", "weighted_quantile", "write_posterior",
-    "EXECUTORS", "MAIN", "BatchError", "BatchResult", "Executor", "ExecutorError",
-    "NotABatchFolder", "ProcessExecutor", "ProgressCallback", "Results", "ResultsError",
-    "SerialExecutor", "atomic_write_table", "atomic_write_text", "check_out_dir", "check_path",
-    "default_workers", "fmt_number", "folder_name", "git_commit", "load_results",
-    "make_executor", "now", "package_version", "read_manifest", "replicate_seed",
-    "replicate_seeds", "results", "run_batch", "summarize", "verify",
-]
+_WHERE = {
+    "BatchError": "batch", "BatchResult": "batch", "ProgressCallback": "batch",
+    "check_out_dir": "batch", "check_path": "batch", "run_batch": "batch",
+    "DEFAULT_DICE_PER_DRAW": "draws", "FIT_METADATA_KEY": "draws", "PARAM_PREFIX": "draws",
+    "ParameterPlan": "draws", "Posterior": "draws", "load_posterior": "draws",
+    "make_plan": "draws", "weighted_quantile": "draws", "write_posterior": "draws",
+    "EXECUTORS": "executors", "Executor": "executors", "ExecutorError": "executors",
+    "ProcessExecutor": "executors", "SerialExecutor": "executors",
+    "default_workers": "executors", "make_executor": "executors",
+    "start_fork_server": "executors",
+    "git_commit": "provenance", "now": "provenance", "package_version": "provenance",
+    "MAIN": "results", "NotABatchFolder": "results", "Results": "results",
+    "ResultsError": "results", "atomic_write_table": "results", "atomic_write_text": "results",
+    "fmt_number": "results", "folder_name": "results", "load_results": "results",
+    "read_manifest": "results", "summarize": "results", "verify": "results",
+    "replicate_seed": "seeds", "replicate_seeds": "seeds",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "results":
+        return import_module(f"{__name__}.results")
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+
+
+__all__ = sorted([*_WHERE, "results"])

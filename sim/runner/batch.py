@@ -540,8 +540,7 @@ def _execute(
     try:
         if progress:
             progress(finished, total)
-        size = executor.chunk_size(len(todo))
-        chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
+        chunks = executor.split(todo)
         if executor.shares_filesystem:
             interrupted = executor.map(run_chunk, (scn, days, str(out), plan), chunks,
                                        on_result)

@@ -9,6 +9,7 @@ and every figure carries a source line: model output, N runs, master seed, scena
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -43,6 +44,28 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class PlotError(ValueError):
     """Bad plot request (unknown kind, day or run outside the batch...)."""
+
+
+SUBPLOTS_KW = ("sharex", "sharey", "squeeze", "width_ratios", "height_ratios", "subplot_kw",
+               "gridspec_kw")
+
+
+def subplots(*args: Any, **kw: Any) -> tuple[Figure, Any]:
+    """As ``matplotlib.pyplot.subplots``, without pyplot: a ``Figure`` on an Agg canvas that
+    no global figure manager keeps. Importing pyplot (its state machine, backend selection) is
+    a third of the cost of the fan chart ``wargame run`` draws, and nothing here needs it."""
+    grid = {k: kw.pop(k) for k in SUBPLOTS_KW if k in kw}
+    fig = Figure(**kw)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(*args, **grid)
+
+
+def close(fig: Figure) -> None:
+    """Release a figure (one from pyplot, e.g. the calibration history, is also dropped from
+    pyplot's list of open figures)."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close(fig)
 
 
 @dataclass
@@ -281,7 +304,7 @@ def _date_of(batches: Sequence[Batch], day: int) -> str:
 
 def fig_fan(batches: Sequence[Batch]) -> Figure:
     """Territory over time on both fronts: median, 50 % and 90 % bands, options overlaid."""
-    fig, axes = plt.subplots(1, 2, figsize=(13.5, 4.8), layout="constrained")
+    fig, axes = subplots(1, 2, figsize=(13.5, 4.8), layout="constrained")
     specs = (("kursk_ua_km2", "Kursk oblast: ground held by Ukraine", "km² held by Ukraine"),
              ("donetsk_ru_gain_km2", "Donetsk front: ground gained by Russia since 5 Jan 2025",
               "km² gained by Russia"))
@@ -301,7 +324,7 @@ def fig_fan(batches: Sequence[Batch]) -> Figure:
 
 def fig_losses(batches: Sequence[Batch]) -> Figure:
     """Cumulative losses, personnel at the fronts and ammunition in stock, per side."""
-    fig, axes = plt.subplots(3, 2, figsize=(13.5, 10), layout="constrained", sharex=True)
+    fig, axes = subplots(3, 2, figsize=(13.5, 10), layout="constrained", sharex=True)
     sides = (("ua", "Ukraine"), ("ru", "Russia (incl. DPRK troops)"))
     for b in batches:  # all 14 columns in one read per batch
         b.prefetch([f"{s}_{c}" for s, _ in sides
@@ -347,7 +370,7 @@ def fig_outcomes(batches: Sequence[Batch], day: int | None = None) -> Figure:
     """Empirical CDFs of the headline outcomes on day ``day`` (default the last common day)."""
     day = _check_day(batches, day)
     cols = sorted({c for cs, _, _ in OUTCOMES for c in cs})
-    fig, axes = plt.subplots(2, 4, figsize=(15.5, 6.8), layout="constrained")
+    fig, axes = subplots(2, 4, figsize=(15.5, 6.8), layout="constrained")
     for ax, (cs, title, unit) in zip(axes.ravel(), OUTCOMES, strict=True):
         for b in batches:
             df = b.on_day(cols, day)
@@ -417,7 +440,7 @@ def survival_band(times: np.ndarray, horizon_day: int, level: float = 0.95
 def fig_survival(batches: Sequence[Batch]) -> Figure:
     """Time to ceasefire: share of runs still without a ceasefire, censored at the horizon,
     with the 95 % Greenwood band of the Kaplan–Meier estimate."""
-    fig, ax = plt.subplots(figsize=(10.5, 5.4), layout="constrained")
+    fig, ax = subplots(figsize=(10.5, 5.4), layout="constrained")
     for b in batches:
         days, s, lo, hi = survival_band(b.runs_col("ceasefire_day"), b.days)
         x = b.dates()[: days.size]
@@ -580,7 +603,7 @@ def fig_map(batches: Sequence[Batch], front: str, day: int | None = None) -> Fig
     n = len(batches)
     ncol = min(n, 2)
     nrow = (n + ncol - 1) // ncol
-    fig, axes = plt.subplots(nrow, ncol, figsize=(6.2 * ncol, 4.9 * nrow + 0.8),
+    fig, axes = subplots(nrow, ncol, figsize=(6.2 * ncol, 4.9 * nrow + 0.8),
                              layout="constrained", squeeze=False)
     im = None
     for ax, b in zip(axes.ravel(), batches, strict=False):
@@ -614,7 +637,7 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
     df = read_table(b.res, "daily", [*cols, "day", "kursk_ua_km2", "donetsk_ru_gain_km2"])
     rows = df[df["run"] == run].sort_values("day").iloc[::step]
     # 1040×560 pixels at 80 dpi; fonts sized for that frame (at 720×352 they were unreadable)
-    fig, axes = plt.subplots(1, 2, figsize=(13, 7), dpi=dpi)
+    fig, axes = subplots(1, 2, figsize=(13, 7), dpi=dpi)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.17, wspace=0.22)
     ims, titles, dynamic = {}, {}, []
     for ax, (f, fm) in zip(axes, maps.items(), strict=True):
@@ -636,8 +659,9 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
         _geo_axes(ax, fm, ext, fontsize=9)
         titles[f] = ax.set_title("", fontsize=12)
         dynamic += [ims[f], *rivers, cs, pts, *texts, titles[f]]
-    fig.legend(handles=[Patch(facecolor=plt.get_cmap("cividis")(1.0), label="held by Ukraine"),
-                        Patch(facecolor=plt.get_cmap("cividis")(0.0), label="held by Russia"),
+    cividis = matplotlib.colormaps["cividis"]
+    fig.legend(handles=[Patch(facecolor=cividis(1.0), label="held by Ukraine"),
+                        Patch(facecolor=cividis(0.0), label="held by Russia"),
                         Line2D([], [], color="k", ls="--", label="start line (5 Jan 2025)")],
                loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=3, fontsize=10.5)
     sup = fig.suptitle("", fontsize=14, fontweight="bold")
@@ -737,7 +761,7 @@ def _write_kind(batches: Sequence[Batch], kind: str, day: int | None, out: Path,
     paths: list[Path] = []
     for stem, fig in figures(batches, kind, day):
         paths += save(fig, out, stem, formats)
-        plt.close(fig)
+        close(fig)
     return paths
 
 
@@ -762,6 +786,6 @@ def make_plots(dirs: Sequence[Path | str | Results], kind: str = "all", day: int
         b = batches[0]
         p = out / f"animation_{b.res.name}_run{run}.gif"
         fig = animation_gif(b, p, run=run)
-        plt.close(fig)
+        close(fig)
         paths.append(p)
     return paths

@@ -10,7 +10,7 @@ from sim.runner.executors.base import (
     default_workers,
     describe_failure,
 )
-from sim.runner.executors.local import ProcessExecutor, SerialExecutor
+from sim.runner.executors.local import ProcessExecutor, SerialExecutor, start_fork_server
 
 EXECUTORS = ("local", "dask")
 
@@ -44,4 +44,5 @@ def make_executor(name: str | None = "local", workers: int | None = None,
 
 
 __all__ = ["EXECUTORS", "DaskExecutor", "Executor", "ExecutorError", "ProcessExecutor",
-           "SerialExecutor", "default_workers", "describe_failure", "make_executor"]
+           "SerialExecutor", "default_workers", "describe_failure", "make_executor",
+           "start_fork_server"]

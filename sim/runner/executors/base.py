@@ -61,6 +61,11 @@ class Executor(ABC):
         balanced load), 1–25 runs each."""
         return max(1, min(25, -(-n_items // (self.workers * 8))))
 
+    def split(self, items: Sequence[Any]) -> list[Sequence[Any]]:
+        """``items`` cut into consecutive tasks of :meth:`chunk_size` items."""
+        size = self.chunk_size(len(items))
+        return [items[i: i + size] for i in range(0, len(items), size)]
+
     @abstractmethod
     def map(self, fn: Task, shared: Any, items: Sequence[Any], on_result: OnResult) -> bool:
         """Run ``fn(shared, item)`` for every item; returns True when stopped by Ctrl-C."""

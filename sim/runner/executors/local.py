@@ -75,6 +75,23 @@ def mp_context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+def start_fork_server() -> bool:
+    """Start the fork server of the local pools now, without waiting for it.
+
+    Its preload (the model, mesa, pyarrow: about 1.5 s of imports) then runs while this process
+    imports its own modules and loads the scenario, instead of after, when the first task asks
+    for a worker. Safe to call more than once and whether or not a pool follows (an unused
+    server exits with this process). False where there is no fork server (spawn platforms).
+    """
+    ctx = mp_context()
+    if ctx.get_start_method() != "forkserver":
+        return False
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return True
+
+
 def init_worker() -> None:
     """Worker start-up: Ctrl-C reaches the whole process group but the parent decides what
     stops; the worker dies with its parent (the fork server, which dies with the main
@@ -94,6 +111,19 @@ class ProcessExecutor(Executor):
     def __init__(self, workers: int | None = None) -> None:
         super().__init__(workers)
         self._pool: ProcessPoolExecutor | None = None
+
+    def split(self, items: Sequence[Any]) -> list[Sequence[Any]]:
+        """Guided: tasks of :meth:`chunk_size` items while much is left, then shrinking (a
+        quarter of what is left per pair of workers, down to 1), so the workers finish
+        together. With equal tasks of 13 runs (200 runs, 2 workers) the last one left a core
+        idle for about a second at the end of the batch."""
+        big = self.chunk_size(len(items))
+        out, i = [], 0
+        while i < len(items):
+            size = max(1, min(big, -(-(len(items) - i) // (2 * self.workers))))
+            out.append(items[i: i + size])
+            i += size
+        return out
 
     @property
     def pool(self) -> ProcessPoolExecutor:
