@@ -379,10 +379,14 @@ def damage(folder: Path, other: Path, name: str, how: str, n: int) -> None:
         elif how == "json_keys" and name == "manifest.json":
             import json
 
-            m = json.loads(data)
-            key = sorted(m)[n % len(m)]
-            m[key] = [None, "x", -1, {"a": 1}][n % 4]
-            data = bytearray(json.dumps(m).encode())
+            try:
+                m = json.loads(data)
+            except ValueError:  # an earlier damage already broke it: nothing to re-key
+                m = None
+            if isinstance(m, dict) and m:
+                key = sorted(m)[n % len(m)]
+                m[key] = [None, "x", -1, {"a": 1}][n % 4]
+                data = bytearray(json.dumps(m).encode())
         path.write_bytes(bytes(data))
 
 
