@@ -184,14 +184,25 @@ def test_economy_of_force_releases_kursk_groupings_to_donetsk_beyond_containment
 
 
 @pytest.mark.slow
-def test_adding_troops_never_lowers_and_eventually_raises_the_gain():
+@pytest.mark.parametrize("engaged_odds", [
+    pytest.param(False, marks=pytest.mark.xfail(strict=True, reason=(
+        "measured at the fitted values (32 paired seeds, day 60): mean Russian Donetsk gain "
+        "498 / 547 / 513 / 605 km2 with 0 / 1 / 2 / 4 extra groupings; the second lowers it by "
+        "34 km2 (2.7 paired SE; -6 +- 8 and -12 +- 7 on seeds 32-127 and 128-223). Cause: the "
+        "operation picks its main effort and tests hold_ratio on head-count odds the frontage "
+        "never delivers, so two extra groupings pull the main effort onto Pokrovsk at 2.15:1 "
+        "fought odds instead of Kurakhove at 2.47:1. switches.engaged_odds removes it (the "
+        "True case) but the hindcast re-fitted with it reached 5/6 Kursk, 4/5 Donetsk (August "
+        "+41 %), below issue 10's acceptance, so it is off by default"))),
+    True])
+def test_adding_troops_never_lowers_and_eventually_raises_the_gain(engaged_odds):
     """Russian Donetsk gain after 60 days with 0, 1, 2, 4 extra 10,000-troop groupings on the
     Pokrovsk axis, 32 paired seeds: no step lowers the mean gain by more than twice the paired
     standard error, and 4 extra groupings gain more than none (the whole 95 % interval of the
     paired difference above 0)."""
     from scipy import stats
 
-    base = _scenario("baseline", "days=60")
+    base = _scenario("baseline", "days=60", f"switches.engaged_odds={str(engaged_odds).lower()}")
     gains = []
     for extra in (0, 1, 2, 4):
         tree = scenario_dict(base)

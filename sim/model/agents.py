@@ -253,7 +253,8 @@ class RussianCommand(Command):
         ratio = _ratio(own, enemy)
         may = self.attacking & (ratio >= self.min_ratio)
         if m.switches.operations:
-            may = self._operations(may, self._engaged_ratio(own))
+            may = self._operations(may, self._engaged_ratio(own) if m.switches.engaged_odds
+                                   else ratio)
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
         if m.switches.exhaustion:
@@ -277,7 +278,8 @@ class RussianCommand(Command):
         """Offensives as operations: an active operation attacks its front's best-ratio
         sectors at the operation's tempo until it culminates, then pauses to regenerate; a
         paused front attacks only at overwhelming local odds (``hold_ratio``). ``ratio`` is
-        the engaged ratio (:meth:`_engaged_ratio`); ``may`` the policy's permission."""
+        the engaged ratio (:meth:`_engaged_ratio`) with ``switches.engaged_odds``, else the
+        head-count ratio; ``may`` the policy's permission."""
         m, op = self.model, self.model.scn.operations
         self.tempo[:] = 1.0
         out = may & (ratio >= op.hold_ratio)  # overwhelming odds, on either front

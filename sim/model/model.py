@@ -253,7 +253,8 @@ class WarModel(mesa.Model):
         self._side_sector_key = f.side * self.n_sectors + f.gsec
         self.start_power = tuple(self._by_side_sector(self.plan_power * f.contact))
         self.start_changes = f.changes  # own power is start_power until a side moves
-        self.start_engaged = (self.engaged_share(RU), self.engaged_share(UA))
+        if self.switches.engaged_odds:  # Ukraine's engaged share as it stood this morning
+            self.start_engaged = (self.engaged_share(RU), self.engaged_share(UA))
         self.start_ua_in_kursk = bool((f.mine(UA, KURSK) & f.present).any())
 
     def nothing_to_take(self, side: int) -> np.ndarray:
