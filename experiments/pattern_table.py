@@ -17,9 +17,12 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-VARIANTS = {"all mechanisms": None, "operations off": "operations",
-            "exhaustion off": "exhaustion", "soft frontage off (hard cap)": "soft_frontage",
-            "graded defence off": "graded_defence"}
+# variant -> the switch it flips (None: the shipped scenario as it is)
+VARIANTS = {"all mechanisms": None, "operations off": "operations=false",
+            "exhaustion off": "exhaustion=false",
+            "soft frontage off (hard cap)": "soft_frontage=false",
+            "graded defence off": "graded_defence=false",
+            "engaged odds on (not re-fitted)": "engaged_odds=true"}
 
 
 def _summaries(args: tuple[str | None, int]) -> np.ndarray:
@@ -29,7 +32,7 @@ def _summaries(args: tuple[str | None, int]) -> np.ndarray:
     from sim.scenario import load_scenario
 
     switch, seed = args
-    over = [f"switches.{switch}=false"] if switch else []
+    over = [f"switches.{switch}"] if switch else []
     scn = load_scenario(REPO / "scenarios" / "hindcast_2024.yaml", overrides=over)
     targets = build_targets(load_observations(REPO / "seeds" / "observations.csv"),
                             scn.start_date, scn.days)
