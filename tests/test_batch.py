@@ -147,12 +147,14 @@ def test_workers_1_and_2_give_identical_results(tmp_path, scenario, reference):
 
 def test_one_run_is_reproduced_from_its_manifest_seed(reference):
     from sim.model import model
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, with_values
 
     m = R.read_manifest(reference)
     k = 3
     seed = m["runs"][k]["seed"]
     scn = load_scenario(m["scenario"]["file"], overrides=[f"days={m['days']}"])
+    # a posterior-predictive batch also records the run's parameter draw
+    scn = with_values(scn, m["runs"][k].get("params") or {})
     rerun = model.run(scn, seed=seed, days=m["days"])
     want = R.daily_table(rerun.daily, k, seed).to_pandas()
     got = _daily(reference)

@@ -102,8 +102,7 @@ def test_params_median_reproduces_the_fixed_batch_bit_for_bit(tmp_path):
     run_batch(scn, tmp_path / "median", runs=3, master_seed=5, workers=1, params="median")
     medians = load_posterior(post).medians()
     fixed = with_values(load_scenario(SCN / "baseline.yaml", overrides=["days=8"]), medians)
-    assert fixed.calibration_posterior is None
-    run_batch(fixed, tmp_path / "fixed", runs=3, master_seed=5, workers=2)
+    run_batch(fixed, tmp_path / "fixed", runs=3, master_seed=5, workers=2, params="fixed")
     a, b = load_results(tmp_path / "median"), load_results(tmp_path / "fixed")
     pd.testing.assert_frame_equal(a.daily, b.daily)
     pd.testing.assert_frame_equal(a.events, b.events)
@@ -119,7 +118,7 @@ def test_params_median_reproduces_the_fixed_batch_bit_for_bit(tmp_path):
 
 
 def test_median_without_a_posterior_is_a_clear_error(tmp_path):
-    scn = load_scenario(SCN / "baseline.yaml", overrides=["days=3"])
+    scn = load_scenario(SCN / "baseline.yaml", overrides=["days=3", "calibration_posterior=null"])
     assert make_plan(scn, None, 1) is None
     with pytest.raises(BatchError, match="names no calibration_posterior"):
         run_batch(scn, tmp_path / "x", runs=1, workers=1, params="median")
@@ -161,12 +160,16 @@ def test_status_line_of_batches_and_scenarios(tmp_path):
                     "(4 runs per draw)")
     assert status_line(_scn("baseline", post)).startswith("calibrated (ABC-SMC, 2026-11-27)")
     shipped = load_scenario(SCN / "baseline.yaml", overrides=["days=3"])  # the fitted overlay
-    assert status_line(shipped).startswith("calibrated (ABC rejection")
-    assert status_line(shipped).endswith("fixed best-fit values (no parameter uncertainty)")
+    assert status_line(shipped).startswith("calibrated (ABC-SMC")
+    assert status_line(shipped).endswith("; posterior draws")
+    run_batch(shipped, tmp_path / "s", runs=1, master_seed=1, workers=1, params="fixed")
+    assert status_line(tmp_path / "s").endswith("fixed best-fit values (no parameter "
+                                                 "uncertainty)")
     from sim.scenario import scenario_dict, validate_tree
 
     tree = scenario_dict(shipped)
-    tree["calibration_fit"] = None  # the same scenario without a fit record
+    # the same scenario without a fit record or a posterior
+    tree["calibration_fit"] = tree["calibration_posterior"] = None
     plain = validate_tree(tree, shipped.source_path)
     assert status_line(plain).startswith("UNCALIBRATED")
     run_batch(plain, tmp_path / "f", runs=1, master_seed=1, workers=1)

@@ -40,9 +40,10 @@ def test_report_is_self_contained(dirs, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     text = out.read_text(encoding="utf-8")
     imgs = re.findall(r"<img [^>]*src='([^']*)'", text)
-    # fan, losses, outcomes, survival, two maps, P(event by day D) (no discovery figure: in
-    # 15 days no run clears Kursk, so there is one class only)
-    assert len(imgs) == 7 and "id='explain_event_curves'" in text
+    # fan, losses, outcomes, survival, two maps, P(event by day D) and scenario discovery (with
+    # the posterior's parameter draws some runs clear Kursk within 15 days: two classes)
+    assert len(imgs) == 8 and "id='explain_event_curves'" in text
+    assert "id='explain_discovery'" in text
     assert all(s.startswith("data:image/png;base64,") for s in imgs)
     assert not re.search(r"(src|href)=['\"]?(https?:|//)", text)
     assert "<script" not in text and "<link" not in text
@@ -54,7 +55,7 @@ def test_report_is_self_contained(dirs, tmp_path):
 def test_first_screen_states_question_status_findings_and_the_table(dirs):
     text = R.build_report(dirs)
     head = text[: text.index("<h2>Batches</h2>")]
-    assert "The question" in head and "Calibration status: calibrated (ABC rejection" in head
+    assert "The question" in head and "Calibration status: calibrated (ABC-SMC" in head
     assert "class='status ok'" in head  # green: the options run on the fitted overlay
     assert "<b>reinforce</b>: Kursk is cleared by day" in head and "Ceasefire lines" in head
     assert "Outcomes on days 15" in head  # the batches here stop on day 15
