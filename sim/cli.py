@@ -333,6 +333,7 @@ def run(
                     scn, folder, runs=runs, master_seed=seed, workers=workers, resume=resume,
                     force=force, progress=progress, command=_command_line(), executor=ex,
                     params=params, dice_per_draw=dice_per_draw,
+                    pinned=[kv.split("=", 1)[0].strip() for kv in sets or []],
                 )
         if result.done:
             _write_fan_charts(folder, quiet)

@@ -180,3 +180,28 @@ def test_status_line_of_batches_and_scenarios(tmp_path):
     from sim.viz import load_batches, source_line
 
     assert "Calibration: UNCALIBRATED" in source_line(load_batches([tmp_path / "f"]))
+
+
+def test_a_fitted_parameter_set_on_purpose_is_not_drawn(tmp_path):
+    """`--set combat.lethality=...` (or a sweep's design) on a posterior batch keeps the set
+    value in every run; the other fitted parameters are still drawn."""
+    post = _posterior(tmp_path / "post.parquet")
+    scn = load_scenario(SCN / "baseline.yaml", overrides=[
+        "days=3", f"calibration_posterior={post}", "combat.lethality=0.0123"])
+    run_batch(scn, tmp_path / "b", runs=8, master_seed=2, workers=1,
+              pinned=["combat.lethality", "days"])
+    res = load_results(tmp_path / "b")
+    assert res.manifest["parameters"]["pinned"] == ["combat.lethality"]
+    assert all("combat.lethality" not in r["params"] for r in res.manifest["runs"])
+    assert len({r["params"]["advance.max_km_per_day"] for r in res.manifest["runs"]}) > 1
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    r = CliRunner().invoke(app, ["run", str(SCN / "baseline.yaml"), "--runs", "2", "--days",
+                                 "2", "--quiet", "--out", str(tmp_path / "cli"), "--set",
+                                 f"calibration_posterior={post}", "--set",
+                                 "combat.lethality=0.0123", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    man = load_results(tmp_path / "cli").manifest
+    assert man["parameters"]["pinned"] == ["combat.lethality"]

@@ -498,7 +498,11 @@ def run_sweep(
                             workers=workers, resume=mpath.is_file(),
                             force=not mpath.is_file(),  # a point folder is ours alone
                             progress=point_progress,
-                            command=command, executor=executor)
+                            command=command, executor=executor,
+                            # at the fixed calibrated values: the design is the variation
+                            # studied, and posterior draws shared by a handful of replicates
+                            # would put every point on one random parameter set
+                            params="fixed")
             done += res.done
             failed += len(res.failed)
             done_before += reps

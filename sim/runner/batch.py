@@ -300,6 +300,7 @@ def run_batch(
     executor: Any = None,
     params: str | None = None,
     dice_per_draw: int | None = None,
+    pinned: Sequence[str] = (),
 ) -> BatchResult:
     """Run ``runs`` replicates of ``scenario`` into ``out_dir`` (see module docstring).
 
@@ -317,7 +318,9 @@ def run_batch(
 
     ``params`` (``posterior``, ``median`` or ``fixed``; default ``posterior`` when the scenario
     names a ``calibration_posterior``, else ``fixed``) and ``dice_per_draw`` choose each run's
-    parameter values (:mod:`sim.runner.draws`); the manifest records them per run.
+    parameter values (:mod:`sim.runner.draws`); the manifest records them per run. ``pinned``
+    names parameters the caller set on purpose (``--set``, a sweep's design): the fitted ones
+    among them keep the scenario's value in every run instead of a posterior draw.
     """
 
     t_start = time.perf_counter()
@@ -344,13 +347,13 @@ def run_batch(
 
     scn = _prepare_scenario(scenario, runs, master_seed, days)
     try:
-        plan = make_plan(scn, params, master_seed, dice_per_draw)
+        plan = make_plan(scn, params, master_seed, dice_per_draw, pinned)
     except DrawError as exc:
         raise BatchError(str(exc)) from None
     if plan is not None and plan.mode == "median":  # the resolved scenario shows the medians
         from sim.scenario import with_values
 
-        scn = with_values(scn, plan.posterior.medians())
+        scn = with_values(scn, plan.values(0))
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -403,8 +406,9 @@ def _locked(scn: Any, out: Path, runs: int, master_seed: int, days: int, ex: Exe
                 f"{master_seed}; resume with --seed {manifest['master_seed']} or use --force"
             )
         before = manifest.get("parameters", {"mode": "fixed"})
-        if {k: before.get(k) for k in ("mode", "sha256", "dice_per_draw")} != {
-                k: parameters.get(k) for k in ("mode", "sha256", "dice_per_draw")}:
+        keys = ("mode", "sha256", "dice_per_draw", "pinned")
+        if {k: before.get(k) or None for k in keys} != {
+                k: parameters.get(k) or None for k in keys}:
             raise BatchError(
                 f"{out}: the batch was run with parameters {before.get('mode')!r} "
                 f"(dice per draw {before.get('dice_per_draw')}), not {parameters['mode']!r} "

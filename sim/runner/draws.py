@@ -140,6 +140,8 @@ class ParameterPlan:
     posterior: Posterior
     master_seed: int
     dice_per_draw: int = DEFAULT_DICE_PER_DRAW
+    #: fitted parameters the scenario sets itself (a ``--set``, a sweep's design): never drawn
+    pinned: tuple[str, ...] = ()
 
     def group(self, run: int) -> int:
         return run // self.dice_per_draw
@@ -152,7 +154,8 @@ class ParameterPlan:
 
     def values(self, run: int) -> dict[str, float]:
         k = self.draw(run)
-        return self.posterior.medians() if k is None else self.posterior.particle(k)
+        drawn = self.posterior.medians() if k is None else self.posterior.particle(k)
+        return {n: v for n, v in drawn.items() if n not in self.pinned}
 
     def describe(self) -> dict[str, Any]:
         """The manifest's ``parameters`` entry."""
@@ -160,7 +163,7 @@ class ParameterPlan:
                 "sha256": self.posterior.sha256, "names": list(self.posterior.names),
                 "particles": len(self.posterior.weights),
                 "dice_per_draw": self.dice_per_draw if self.mode == "posterior" else None,
-                "medians": self.posterior.medians()}
+                "medians": self.posterior.medians(), "pinned": list(self.pinned)}
 
     def annotate(self, runs: Sequence[dict[str, Any]]) -> None:
         """Record every run's draw group, particle and parameter values in its manifest entry."""
@@ -179,9 +182,12 @@ class ParameterPlan:
 
 
 def make_plan(scenario: Any, mode: str | None, master_seed: int,
-              dice_per_draw: int | None = None) -> ParameterPlan | None:
+              dice_per_draw: int | None = None, pinned: Sequence[str] = ()
+              ) -> ParameterPlan | None:
     """The plan of a batch: ``mode`` None means ``posterior`` when the scenario names a
-    posterior and ``fixed`` otherwise; ``fixed`` gives None (the scenario runs as it is)."""
+    posterior and ``fixed`` otherwise; ``fixed`` gives None (the scenario runs as it is).
+    ``pinned`` names parameters the caller set on purpose (``--set``, a sweep's design): a
+    fitted one among them keeps the scenario's value instead of a draw."""
     path = getattr(scenario, "calibration_posterior", None)
     if mode is None:
         mode = "posterior" if path else "fixed"
@@ -205,7 +211,8 @@ def make_plan(scenario: Any, mode: str | None, master_seed: int,
         with_values(scenario, post.medians())
     except ScenarioError as exc:
         raise DrawError(f"{path}: posterior medians do not validate: {exc}") from None
-    return ParameterPlan(mode, post, int(master_seed), g)
+    keep = tuple(n for n in post.names if n in set(pinned))
+    return ParameterPlan(mode, post, int(master_seed), g, keep)
 
 
 def values_columns(values: Mapping[str, float]) -> dict[str, float]:
