@@ -37,7 +37,7 @@ def one(scenario: str, runs: int, workers: int, days: int) -> dict:
         t0 = time.perf_counter()
         c0 = time.process_time()
         res = run_batch(scn, Path(tmp) / "out", runs=runs, workers=workers, days=days,
-                        command="bench")
+                        command="bench", params="fixed")  # as before the posterior shipped
         seconds = time.perf_counter() - t0
         main_cpu = time.process_time() - c0
         size = sum(p.stat().st_size for p in (Path(tmp) / "out").iterdir()) / 2**20

@@ -76,7 +76,9 @@ def time_mesa(seeds: list[int], workers: int, days: int) -> float:
 def time_wargame(runs: int, workers: int, out: Path) -> float:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "sim", "run", str(SCENARIO), "--runs", str(runs), "--workers",
-           str(workers), "--out", str(out), "--quiet"]
+           str(workers), "--out", str(out), "--quiet",
+           # the scenario's own values, as mesa.batch_run runs them (not posterior draws)
+           "--params", "fixed"]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t0
