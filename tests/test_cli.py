@@ -280,8 +280,10 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
 
     out = tmp_path / "sig"
     n = 48
+    # 120-day runs: ~2 s of work on 2 workers, so the Ctrl-C lands mid-batch (with 30-day
+    # runs the whole batch took ~0.5 s and could finish before the signal arrived)
     cmd = [sys.executable, "-m", "sim", "run", str(SCENARIOS / "reinforce.yaml"), "--runs",
-           str(n), "--days", "30", "--workers", "2", "--out", str(out), "--quiet"]
+           str(n), "--days", "120", "--workers", "2", "--out", str(out), "--quiet"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -311,4 +313,4 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
     assert runs["run"].tolist() == list(range(n))
     assert runs["seed"].tolist() == replicate_seeds(m["master_seed"], n)
     daily = pq.read_table(out / "daily.parquet").to_pandas()
-    assert len(daily) == n * 31 and not daily.duplicated(["run", "day"]).any()
+    assert len(daily) == n * 121 and not daily.duplicated(["run", "day"]).any()
