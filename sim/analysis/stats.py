@@ -49,12 +49,6 @@ class _LazyScipyStats:
 stats = _LazyScipyStats()
 
 
-def __getattr__(name: str) -> Any:  # normal quantiles once computed at import
-    if name in ("Z975", "Z80"):
-        return stats.norm.ppf(0.975 if name == "Z975" else 0.80)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @contextlib.contextmanager
 def nearly_constant_ok() -> Iterator[None]:
     """Silence only scipy's "Precision loss ... data are nearly identical" RuntimeWarning of

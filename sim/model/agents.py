@@ -211,7 +211,7 @@ class Command(mesa.Agent):
         if not fresh_all.any():  # most days for a side short of reserves
             return
         for front in fronts:
-            here = f.front == front
+            here = f.on_front[front]
             tired = np.flatnonzero(tired_all & here)
             fresh = np.flatnonzero(fresh_all & here)
             for i, j in zip(tired[np.argsort(-f.fatigue[tired])],
@@ -272,7 +272,7 @@ class RussianCommand(Command):
         troops beyond what a frontage can use are depth, not odds. Own share from this
         morning's groupings after regrouping; Ukraine's as it stood at the start of the day."""
         m = self.model
-        return _ratio(own * m.engaged_share(RU), m.start_power[UA] * m.start_engaged[UA])
+        return _ratio(own * m.engaged_share(RU), m.start_power[UA] * m.start_engaged_ua)
 
     def _operations(self, may: np.ndarray, ratio: np.ndarray) -> np.ndarray:
         """Offensives as operations: an active operation attacks its front's best-ratio

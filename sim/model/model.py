@@ -234,14 +234,20 @@ class WarModel(mesa.Model):
         mask = f.is_side[side] & f.contact
         return np.bincount(f.gsec[mask], weights=p[mask], minlength=self.n_sectors)
 
-    def engaged_share(self, side: int) -> np.ndarray:
-        """Per global sector, the share of ``side``'s troops in contact that the frontage lets
-        fight (the force-to-space limit of the combat step, docs/MODEL.md 3.3.24)."""
-        f, c = self.forces, self.scn.combat
-        mask = f.is_side[side] & f.contact
-        troops = np.bincount(f.gsec[mask], weights=f.personnel[mask], minlength=self.n_sectors)
+    def _engaged(self, troops: np.ndarray) -> np.ndarray:
+        """Share of ``troops`` in contact per sector (troops; per global sector, or per
+        [side, sector]) that the current line's frontage lets fight (docs/MODEL.md 3.3.24)."""
+        c = self.scn.combat
         capacity = np.maximum(c.min_frontage_km, self.lines.frontage_km) * c.max_troops_per_km
         return operations.engaged_share(troops, capacity, soft=self.switches.soft_frontage)
+
+    def engaged_share(self, side: int) -> np.ndarray:
+        """Per global sector, the share of ``side``'s troops in contact that the frontage lets
+        fight (the force-to-space limit of the combat step)."""
+        f = self.forces
+        mask = f.is_side[side] & f.contact
+        return self._engaged(np.bincount(f.gsec[mask], weights=f.personnel[mask],
+                                          minlength=self.n_sectors))
 
     def _start_of_day(self) -> None:
         """What each command knows of the enemy when it plans the day: power per sector
@@ -254,7 +260,7 @@ class WarModel(mesa.Model):
         self.start_power = tuple(self._by_side_sector(self.plan_power * f.contact))
         self.start_changes = f.changes  # own power is start_power until a side moves
         if self.switches.engaged_odds:  # Ukraine's engaged share as it stood this morning
-            self.start_engaged = (self.engaged_share(RU), self.engaged_share(UA))
+            self.start_engaged_ua = self.engaged_share(UA)
         self.start_ua_in_kursk = bool((f.mine(UA, KURSK) & f.present).any())
 
     def nothing_to_take(self, side: int) -> np.ndarray:
@@ -589,14 +595,9 @@ class WarModel(mesa.Model):
         self.fired += np.bincount(f.side, weights=fired, minlength=2)
         # Force-to-space: only so many troops per km of the current line fight at once, so a
         # shrinking salient thickens its defence and caps what the attacker can bring to bear.
-        frontage = np.maximum(c.min_frontage_km, self.lines.frontage_km)
+        # (soft frontage: diminishing returns, depth still counts; else a hard cap)
         troops_in_contact = f.personnel * contact
-        in_line = self._by_side_sector(troops_in_contact)
-        capacity = frontage * c.max_troops_per_km
-        if self.switches.soft_frontage:  # diminishing returns: depth still counts
-            engaged = operations.saturating_share(in_line, capacity)
-        else:  # a hard cap: troops beyond it add nothing
-            engaged = np.minimum(1.0, capacity / np.where(in_line > 0, in_line, 1.0))
+        engaged = self._engaged(self._by_side_sector(troops_in_contact))
         # supply does not change again today: the morale step uses the same factor
         self._supply_today = self._supply_factor()
         power = self._power(fired, self._supply_today) * contact * engaged.ravel()[key]

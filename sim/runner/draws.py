@@ -211,7 +211,8 @@ def make_plan(scenario: Any, mode: str | None, master_seed: int,
         with_values(scenario, post.medians())
     except ScenarioError as exc:
         raise DrawError(f"{path}: posterior medians do not validate: {exc}") from None
-    keep = tuple(n for n in post.names if n in set(pinned))
+    pinned = set(pinned)
+    keep = tuple(n for n in post.names if n in pinned)
     return ParameterPlan(mode, post, int(master_seed), g, keep)
 
 
