@@ -154,12 +154,12 @@ def test_period_facts_are_rounded_and_kept_out_of_the_overlay():
 
 
 def test_calibrated_hindcast_matches_the_record():
-    from sim.model import run
-
     """Issue 10's acceptance: the shipped hindcast (which extends base.yaml and so the fitted
     overlay) run as it is puts at least 5 of the 6 Kursk observations inside their ranges and
     every Donetsk month within 35 %, on the medians of 32 seeds the fit never saw (it selected
     on seeds 100-115)."""
+    from sim.model import run
+
     values = overlay_values(CALIBRATED) if CALIBRATED.exists() else {}
     scn = with_values(load_scenario(HINDCAST), values)
     obs = load_observations(OBS)

@@ -52,10 +52,13 @@ def write_report(cal: FitReport, scenario: Scenario, out_dir: str | Path,
     else:  # SMC: the last population's weighted particles
         cal.particles.to_csv(out / "particles.csv", index=False)
         third = "particles.csv"
-    fig = fig_history(out, observations)
-    fig.savefig(out / "history.png", dpi=110)
-    fig = fig_pairwise(cal.particles, cal.params, cal.prior)
-    fig.savefig(out / "pairwise.png", dpi=90)
+    from sim.viz.plots import close
+
+    for fig, name, dpi in ((fig_history(out, observations), "history.png", 110),
+                           (fig_pairwise(cal.particles, cal.params, cal.prior),
+                            "pairwise.png", 90)):
+        fig.savefig(out / name, dpi=dpi)
+        close(fig)
     return [out / n for n in ("posterior.csv", "fit_table.csv", third, "history.png",
                               "pairwise.png")]
 
@@ -65,16 +68,13 @@ def fig_pairwise(particles: pd.DataFrame, params: list[str],
     """Pairwise plot of a posterior: weighted histograms on the diagonal, weighted particles
     below it (dot area ~ weight, the weighted median marked), every axis spanning the
     parameter's prior range so a posterior squeezed against a prior edge shows."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from sim.viz.plots import subplots
 
     k = len(params)
     w = particles["weight"].to_numpy(dtype=float)
     w = w / w.sum()
     size = max(1.4, min(2.2, 16 / max(k, 1)))
-    fig, axes = plt.subplots(k, k, figsize=(size * k + 1, size * k + 1), squeeze=False)
+    fig, axes = subplots(k, k, figsize=(size * k + 1, size * k + 1), squeeze=False)
     vals = {p: particles[p].to_numpy(dtype=float) for p in params}
     med = {p: weighted_quantile(vals[p], w, 0.5) for p in params}
     for i, py in enumerate(params):
