@@ -10,6 +10,7 @@ import pandas as pd
 from sim.analysis import CalibrationError, FitReport, history_data
 from sim.runner import weighted_quantile
 from sim.scenario import Scenario, with_values
+from sim.viz.canvas import close, subplots
 
 
 def write_report(cal: FitReport, scenario: Scenario, out_dir: str | Path,
@@ -52,8 +53,6 @@ def write_report(cal: FitReport, scenario: Scenario, out_dir: str | Path,
     else:  # SMC: the last population's weighted particles
         cal.particles.to_csv(out / "particles.csv", index=False)
         third = "particles.csv"
-    from sim.viz.plots import close
-
     for fig, name, dpi in ((fig_history(out, observations), "history.png", 110),
                            (fig_pairwise(cal.particles, cal.params, cal.prior),
                             "pairwise.png", 90)):
@@ -68,8 +67,6 @@ def fig_pairwise(particles: pd.DataFrame, params: list[str],
     """Pairwise plot of a posterior: weighted histograms on the diagonal, weighted particles
     below it (dot area ~ weight, the weighted median marked), every axis spanning the
     parameter's prior range so a posterior squeezed against a prior edge shows."""
-    from sim.viz.plots import subplots
-
     k = len(params)
     w = particles["weight"].to_numpy(dtype=float)
     w = w / w.sum()

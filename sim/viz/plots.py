@@ -9,7 +9,6 @@ and every figure carries a source line: model output, N runs, master seed, scena
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,6 @@ import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -30,6 +28,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from sim.analysis import horizon, read_table  # noqa: E402
 from sim.runner import Results, load_results  # noqa: E402
+from sim.viz.canvas import close, subplots  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -44,28 +43,6 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class PlotError(ValueError):
     """Bad plot request (unknown kind, day or run outside the batch...)."""
-
-
-SUBPLOTS_KW = ("sharex", "sharey", "squeeze", "width_ratios", "height_ratios", "subplot_kw",
-               "gridspec_kw")
-
-
-def subplots(*args: Any, **kw: Any) -> tuple[Figure, Any]:
-    """As ``matplotlib.pyplot.subplots``, without pyplot: a ``Figure`` on an Agg canvas that
-    no global figure manager keeps. Importing pyplot (its state machine, backend selection) is
-    a third of the cost of the fan chart ``wargame run`` draws, and nothing here needs it."""
-    grid = {k: kw.pop(k) for k in SUBPLOTS_KW if k in kw}
-    fig = Figure(**kw)
-    FigureCanvasAgg(fig)
-    return fig, fig.subplots(*args, **grid)
-
-
-def close(fig: Figure) -> None:
-    """Release a figure (one from pyplot, e.g. the calibration history, is also dropped from
-    pyplot's list of open figures)."""
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None:
-        plt.close(fig)
 
 
 @dataclass
