@@ -1,6 +1,6 @@
 """Choose the fixed calibrated values (scenarios/calibrated.yaml) from an ABC-SMC posterior.
 
-    python experiments/select_fixed_values.py scenarios/posterior/particles.csv [--top 40]
+    python experiments/select_fixed_values.py scenarios/posterior/posterior.parquet [--top 40]
         [--selection-seeds 32]
 
 The posterior-predictive batches draw from the whole posterior; a user who asks for one set of
@@ -64,20 +64,19 @@ def score(pool: ProcessPoolExecutor, values: list[dict[str, float]], seeds: rang
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("particles", type=Path)
+    ap.add_argument("posterior", type=Path, help="a posterior table (posterior.parquet)")
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--selection-seeds", type=int, default=32,
                     help="selection seeds 100, 101, ... (disjoint from the check seeds 0-31)")
     ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args()
     selection = range(100, 100 + a.selection_seeds)
+    from sim.runner import load_posterior
     from sim.scenario import load_scenario
 
-    parts = pd.read_csv(a.particles)
-    names = [c for c in parts.columns if c not in ("weight", "distance")]
-    top = parts.nsmallest(a.top, "distance")
-    values = [{n: (int(round(r[n])) if n == "operations.pause_days" else float(r[n]))
-               for n in names} for _, r in top.iterrows()]
+    post = load_posterior(a.posterior)  # its particles round integer parameters
+    top = pd.read_parquet(a.posterior, columns=["distance"]).nsmallest(a.top, "distance")
+    values = [post.particle(i) for i in top.index]
     with ProcessPoolExecutor(a.workers) as pool:
         ranked = sorted(zip(score(pool, values, selection), values, top.index, strict=True),
                         key=lambda x: (-(x[0][0] + x[0][1]), x[0][2]))
