@@ -11,6 +11,7 @@ more than 35 %). Uses every core by default; ~16 × 5 runs of 152 days.
 from __future__ import annotations
 
 import argparse
+import functools
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -25,17 +26,25 @@ VARIANTS = {"all mechanisms": None, "operations off": "operations=false",
             "engaged odds on (not re-fitted)": "engaged_odds=true"}
 
 
-def _summaries(args: tuple[str | None, int]) -> np.ndarray:
+@functools.cache
+def _setup(switch: str | None):
+    """The variant's scenario and targets, loaded once per worker process."""
     from sim.analysis import load_observations
-    from sim.analysis.calibration import build_targets, summaries
-    from sim.model import run
+    from sim.analysis.calibration import build_targets
     from sim.scenario import load_scenario
 
-    switch, seed = args
     over = [f"switches.{switch}"] if switch else []
     scn = load_scenario(REPO / "scenarios" / "hindcast_2024.yaml", overrides=over)
-    targets = build_targets(load_observations(REPO / "seeds" / "observations.csv"),
-                            scn.start_date, scn.days)
+    return scn, build_targets(load_observations(REPO / "seeds" / "observations.csv"),
+                              scn.start_date, scn.days)
+
+
+def _summaries(args: tuple[str | None, int]) -> np.ndarray:
+    from sim.analysis.calibration import summaries
+    from sim.model import run
+
+    switch, seed = args
+    scn, targets = _setup(switch)
     return summaries(run(scn, seed=seed).daily, targets)
 
 
