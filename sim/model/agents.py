@@ -253,8 +253,7 @@ class RussianCommand(Command):
         ratio = _ratio(own, enemy)
         may = self.attacking & (ratio >= self.min_ratio)
         if m.switches.operations:
-            may = self._operations(may, self._engaged_ratio(own) if m.switches.engaged_odds
-                                   else ratio)
+            may = self._operations(may, ratio)
         self._set_postures(may)
         self._relieve_all((KURSK, DONETSK))
         if m.switches.exhaustion:
@@ -267,19 +266,13 @@ class RussianCommand(Command):
         self._redeploy_when_cleared(ratio)
 
     # -- operations ------------------------------------------------------------------------
-    def _engaged_ratio(self, own: np.ndarray) -> np.ndarray:
-        """RU/UA ratio per sector of the power the frontage lets fight (docs/MODEL.md 3.3.22):
-        troops beyond what a frontage can use are depth, not odds. Own share from this
-        morning's groupings after regrouping; Ukraine's as it stood at the start of the day."""
-        m = self.model
-        return _ratio(own * m.engaged_share(RU), m.start_power[UA] * m.start_engaged_ua)
-
     def _operations(self, may: np.ndarray, ratio: np.ndarray) -> np.ndarray:
-        """Offensives as operations: an active operation attacks its front's best-ratio
-        sectors at the operation's tempo until it culminates, then pauses to regenerate; a
-        paused front attacks only at overwhelming local odds (``hold_ratio``). ``ratio`` is
-        the engaged ratio (:meth:`_engaged_ratio`) with ``switches.engaged_odds``, else the
-        head-count ratio; ``may`` the policy's permission."""
+        """Offensives as operations: an active operation attacks its front's best-odds
+        sectors (``ratio`` over the terrain defence of the ground ahead with
+        ``switches.terrain_odds``) at the operation's tempo until it culminates, then pauses
+        to regenerate; a paused front attacks only at overwhelming local odds
+        (``hold_ratio``). ``ratio`` is the planning ratio per sector; ``may`` the policy's
+        permission."""
         m, op = self.model, self.model.scn.operations
         self.tempo[:] = 1.0
         out = may & (ratio >= op.hold_ratio)  # overwhelming odds, on either front
@@ -287,7 +280,10 @@ class RussianCommand(Command):
             self._update_operation(front)
             if self.op_active[front]:
                 here = m.front_slice[front]
-                best = here.start + (-ratio[here]).argsort(kind="stable")[: op.main_effort_sectors]
+                ahead = (m.terrain_defence_or_none[m.lines.terrain_ahead[here]]
+                         if m.switches.terrain_odds else None)
+                best = here.start + operations.main_effort(ratio[here], ahead,
+                                                           op.main_effort_sectors)
                 main = best[may[best]]
                 out[main] = True
                 self.tempo[main] = op.tempo

@@ -241,26 +241,15 @@ class WarModel(mesa.Model):
         capacity = np.maximum(c.min_frontage_km, self.lines.frontage_km) * c.max_troops_per_km
         return operations.engaged_share(troops, capacity, soft=self.switches.soft_frontage)
 
-    def engaged_share(self, side: int) -> np.ndarray:
-        """Per global sector, the share of ``side``'s troops in contact that the frontage lets
-        fight (the force-to-space limit of the combat step)."""
-        f = self.forces
-        mask = f.is_side[side] & f.contact
-        return self._engaged(np.bincount(f.gsec[mask], weights=f.personnel[mask],
-                                          minlength=self.n_sectors))
-
     def _start_of_day(self) -> None:
         """What each command knows of the enemy when it plans the day: power per sector
-        (troop-equivalents), the share of it the frontage lets fight, and whether Ukrainian
-        groupings are in Kursk oblast."""
+        (troop-equivalents) and whether Ukrainian groupings are in Kursk oblast."""
         f = self.forces
         self.plan_power = self._power()  # what each grouping could bring to bear today
         # both sides' sector_power in one bincount (out-of-contact rows add exact zeros)
         self._side_sector_key = f.side * self.n_sectors + f.gsec
         self.start_power = tuple(self._by_side_sector(self.plan_power * f.contact))
         self.start_changes = f.changes  # own power is start_power until a side moves
-        if self.switches.engaged_odds:  # Ukraine's engaged share as it stood this morning
-            self.start_engaged_ua = self.engaged_share(UA)
         self.start_ua_in_kursk = bool((f.mine(UA, KURSK) & f.present).any())
 
     def nothing_to_take(self, side: int) -> np.ndarray:

@@ -64,10 +64,11 @@ class Switches(Strict):
                                 "with diminishing returns (else: a hard cap)")
     graded_defence: bool = Field(True, description="Ukraine gives up exposed Kursk sectors in "
                                  "stages as corridor interdiction rises (policy.ua.graded_defence)")
-    engaged_odds: bool = Field(False, description="Russian operations choose their main "
-                               "effort and test hold_ratio on the odds the frontage lets fight, "
-                               "not on head count (removes the troop-response dip; off until "
-                               "the hindcast is re-fitted with it, docs/MODEL.md 3.3.22)")
+    terrain_odds: bool = Field(False, description="Russian operations put their main effort "
+                               "where the odds are best against the defence of the ground "
+                               "ahead (terrain, towns, rivers), not on the force ratio alone "
+                               "(removes the troop-response dip; off until the hindcast is "
+                               "re-fitted with it, docs/MODEL.md 3.3.22)")
 
 
 class CombatParams(Strict):

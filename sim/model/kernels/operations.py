@@ -37,6 +37,15 @@ def culmination_reason(*, days_running: int, min_days: int, loss_fraction: float
     return None
 
 
+def main_effort(ratio: ArrayF, defence_ahead: ArrayF | None, sectors: int) -> np.ndarray:
+    """Positions of the ``sectors`` sectors an operation makes its main effort: the best odds
+    ``ratio / defence_ahead`` (the attacker/defender ratio against the defence multiplier of
+    the ground the attacker would take next: open, forest, towns, rivers), or the best
+    ``ratio`` alone when ``defence_ahead`` is None. Ties go to the earlier sector."""
+    odds = ratio if defence_ahead is None else ratio / defence_ahead
+    return (-odds).argsort(kind="stable")[:sectors]
+
+
 def fatigue_step(fatigue: ArrayF, contact: ArrayF, attacking: ArrayF, in_reserve: ArrayF, *,
                  rate_per_day: float, attack_multiplier: float,
                  recovery_per_day: float) -> ArrayF:
