@@ -23,7 +23,7 @@ VARIANTS = {"all mechanisms": None, "operations off": "operations=false",
             "exhaustion off": "exhaustion=false",
             "soft frontage off (hard cap)": "soft_frontage=false",
             "graded defence off": "graded_defence=false",
-            "engaged odds on (not re-fitted)": "engaged_odds=true"}
+            "terrain odds on (not re-fitted)": "terrain_odds=true"}
 
 
 @functools.cache

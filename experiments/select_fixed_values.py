@@ -1,7 +1,7 @@
 """Choose the fixed calibrated values (scenarios/calibrated.yaml) from an ABC-SMC posterior.
 
     python experiments/select_fixed_values.py scenarios/posterior/posterior.parquet [--top 40]
-        [--selection-seeds 32]
+        [--selection-seeds 32] [--scenario scenarios/hindcast_2024.yaml]
 
 The posterior-predictive batches draw from the whole posterior; a user who asks for one set of
 values (``--params fixed``, the acceptance test, ``wargame app``) gets the particle that fits
@@ -35,24 +35,24 @@ def _targets(scn):
     return build_targets(load_observations(OBS), scn.start_date, scn.days)
 
 
-def _run(job: tuple[dict[str, float], int]) -> np.ndarray:
+def _run(job: tuple[Path, dict[str, float], int]) -> np.ndarray:
     from sim.analysis.calibration import summaries
     from sim.model import run
     from sim.scenario import load_scenario, with_values
 
-    values, seed = job
-    scn = with_values(load_scenario(HINDCAST), values)
+    path, values, seed = job
+    scn = with_values(load_scenario(path), values)
     return summaries(run(scn, seed=seed).daily, _targets(scn))
 
 
-def score(pool: ProcessPoolExecutor, values: list[dict[str, float]], seeds: range
+def score(pool: ProcessPoolExecutor, path: Path, values: list[dict[str, float]], seeds: range
           ) -> list[tuple[int, int, float, np.ndarray]]:
     """Per candidate: (Kursk matched, Donetsk matched, distance, medians) over ``seeds``."""
     from sim.analysis.calibration import distance, matched
     from sim.scenario import load_scenario
 
-    targets = _targets(load_scenario(HINDCAST))
-    jobs = [(v, s) for v in values for s in seeds]
+    targets = _targets(load_scenario(path))
+    jobs = [(path, v, s) for v in values for s in seeds]
     sims = np.array(list(pool.map(_run, jobs, chunksize=4))).reshape(len(values), len(seeds), -1)
     out = []
     for med in np.median(sims, axis=1):
@@ -68,6 +68,8 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--selection-seeds", type=int, default=32,
                     help="selection seeds 100, 101, ... (disjoint from the check seeds 0-31)")
+    ap.add_argument("--scenario", type=Path, default=HINDCAST,
+                    help="the hindcast the posterior was fitted on (its switches apply)")
     ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args()
     selection = range(100, 100 + a.selection_seeds)
@@ -78,7 +80,8 @@ def main() -> None:
     top = pd.read_parquet(a.posterior, columns=["distance"]).nsmallest(a.top, "distance")
     values = [post.particle(i) for i in top.index]
     with ProcessPoolExecutor(a.workers) as pool:
-        ranked = sorted(zip(score(pool, values, selection), values, top.index, strict=True),
+        scores = score(pool, a.scenario, values, selection)
+        ranked = sorted(zip(scores, values, top.index, strict=True),
                         key=lambda x: (-(x[0][0] + x[0][1]), x[0][2]))
         print(f"top {a.top} particles on selection seeds {selection.start}-{selection.stop - 1}:")
         for (k, d, dist, _), _, idx in ranked[:10]:
@@ -87,8 +90,8 @@ def main() -> None:
         print(f"\nchosen: particle {idx}\n")
         for n, v in best.items():
             print(f"{n}: {v:.6g}" if isinstance(v, float) else f"{n}: {v}")
-        (k, d, dist, med), = score(pool, [best], CHECK)
-    targets = _targets(load_scenario(HINDCAST))
+        (k, d, dist, med), = score(pool, a.scenario, [best], CHECK)
+    targets = _targets(load_scenario(a.scenario))
     print(f"\ncheck on seeds {CHECK.start}-{CHECK.stop - 1}: Kursk {k}/6, Donetsk {d}/5, "
           f"distance {dist:.2f}")
     for t, m in zip(targets, med, strict=True):

@@ -1,0 +1,67 @@
+"""The troop-response curve of docs/MODEL.md 3.3.24: Russian Donetsk gain on day 60 of the
+baseline with 0 / 1 / 2 / 4 / 8 extra copies of the 10,000-troop grouping RU-D-pokrovsk-1 on
+the Pokrovsk axis, paired seeds, with the operation's main effort chosen on the force ratio
+(the default) and on the odds against the ground ahead (``switches.terrain_odds``; docs/MODEL.md
+3.3.22).
+
+    python experiments/response_curve.py [--seeds 32] [--first-seed 0] [--workers 2]
+
+Prints, per rule, the mean gain at each size and each step's paired mean +- standard error.
+The first four sizes are what tests/test_mechanisms.py's troop-response test runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+EXTRA = (0, 1, 2, 4, 8)
+RULES = {"force ratio (default)": "false", "odds against the ground ahead": "true"}
+
+
+@functools.cache
+def _scenario(terrain_odds: str, extra: int):
+    from sim.scenario import load_scenario, scenario_dict, validate_tree
+
+    base = load_scenario(REPO / "scenarios" / "baseline.yaml",
+                         overrides=["days=60", f"switches.terrain_odds={terrain_odds}"])
+    tree = scenario_dict(base)
+    spec = next(g for g in tree["groupings"] if g["name"] == "RU-D-pokrovsk-1")
+    tree["groupings"] += [{**spec, "name": f"RU-D-extra-{k}"} for k in range(extra)]
+    return validate_tree(tree, base.source_path)
+
+
+def _gain(job: tuple[str, int, int]) -> float:
+    from sim.model import run
+
+    rule, extra, seed = job
+    return float(run(_scenario(rule, extra), seed).daily["donetsk_ru_gain_km2"].iloc[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seeds", type=int, default=32)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=None)
+    a = ap.parse_args()
+    seeds = range(a.first_seed, a.first_seed + a.seeds)
+    with ProcessPoolExecutor(a.workers) as pool:
+        for label, rule in RULES.items():
+            jobs = [(rule, n, s) for n in EXTRA for s in seeds]
+            g = np.array(list(pool.map(_gain, jobs, chunksize=8))).reshape(len(EXTRA), -1)
+            steps = np.diff(g, axis=0)
+            se = steps.std(axis=1, ddof=1) / np.sqrt(g.shape[1])
+            print(f"{label}, seeds {seeds.start}-{seeds.stop - 1}: "
+                  + " / ".join(f"{m:.0f}" for m in g.mean(axis=1)) + " km2 with "
+                  + " / ".join(map(str, EXTRA)) + " extra groupings; steps "
+                  + ", ".join(f"{m:+.0f} ± {s:.0f}" for m, s in zip(steps.mean(axis=1), se,
+                                                                    strict=True)))
+
+
+if __name__ == "__main__":
+    main()
