@@ -146,3 +146,14 @@ def test_overrides_resolved_yaml_hash_and_paths():
     c = with_values(a, {"combat.lethality": 0.01})
     assert scenario_hash(c) == scenario_hash(b)
     assert "lethality: 0.01" in resolved_yaml(b)
+
+
+def test_a_scenario_error_from_a_worker_process_keeps_its_lines():
+    """Errors raised in batch or calibration workers are pickled back to the caller: the user
+    must see the same lines, not the message split into single characters."""
+    import pickle
+
+    err = ScenarioError(["a.yaml: combat.lethality: must be >= 0", "a.yaml: days: required"])
+    back = pickle.loads(pickle.dumps(err))
+    assert back.problems == err.problems
+    assert str(back) == "a.yaml: combat.lethality: must be >= 0\na.yaml: days: required"

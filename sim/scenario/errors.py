@@ -12,6 +12,11 @@ class ScenarioError(ValueError):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[str]]]:
+        # rebuilt from the list, not from the joined message (which would be read as a list
+        # of one-character problems when the error comes back from a worker process)
+        return type(self), (self.problems,)
+
 
 
 def dotted(loc: Iterable) -> str:
