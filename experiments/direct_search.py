@@ -26,18 +26,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 from scipy.stats import qmc
-from select_fixed_values import CHECK, REPO, score
+from select_fixed_values import CHECK, REPO, score, setup
 
 SELECTION, WIDER = range(100, 132), range(100, 196)
 
 
 def _margin(scenario: Path, med: np.ndarray) -> int:
-    from select_fixed_values import _targets
-
-    from sim.scenario import load_scenario
-
     n = 0
-    for t, m in zip(_targets(load_scenario(scenario)), med, strict=True):
+    for t, m in zip(setup(scenario)[1], med, strict=True):
         if t.group == "kursk":
             n += t.low * 1.03 <= m <= t.high * 0.97
         elif t.group == "donetsk":

@@ -16,6 +16,7 @@ winner's values as overlay YAML and its check on seeds 0-31.
 from __future__ import annotations
 
 import argparse
+import functools
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -28,30 +29,34 @@ OBS = REPO / "seeds" / "observations.csv"
 CHECK = range(0, 32)
 
 
-def _targets(scn):
+@functools.cache
+def setup(path: Path):
+    """The hindcast at ``path`` and its targets, loaded once per process (loading them costs
+    ~150 ms, more than a run)."""
     from sim.analysis import load_observations
     from sim.analysis.calibration import build_targets
+    from sim.scenario import load_scenario
 
-    return build_targets(load_observations(OBS), scn.start_date, scn.days)
+    scn = load_scenario(path)
+    return scn, build_targets(load_observations(OBS), scn.start_date, scn.days)
 
 
 def _run(job: tuple[Path, dict[str, float], int]) -> np.ndarray:
     from sim.analysis.calibration import summaries
     from sim.model import run
-    from sim.scenario import load_scenario, with_values
+    from sim.scenario import with_values
 
     path, values, seed = job
-    scn = with_values(load_scenario(path), values)
-    return summaries(run(scn, seed=seed).daily, _targets(scn))
+    scn, targets = setup(path)  # the values are parameters: the targets stay the same
+    return summaries(run(with_values(scn, values), seed=seed).daily, targets)
 
 
 def score(pool: ProcessPoolExecutor, path: Path, values: list[dict[str, float]], seeds: range
           ) -> list[tuple[int, int, float, np.ndarray]]:
     """Per candidate: (Kursk matched, Donetsk matched, distance, medians) over ``seeds``."""
     from sim.analysis.calibration import distance, matched
-    from sim.scenario import load_scenario
 
-    targets = _targets(load_scenario(path))
+    targets = setup(path)[1]
     jobs = [(path, v, s) for v in values for s in seeds]
     sims = np.array(list(pool.map(_run, jobs, chunksize=4))).reshape(len(values), len(seeds), -1)
     out = []
@@ -74,7 +79,6 @@ def main() -> None:
     a = ap.parse_args()
     selection = range(100, 100 + a.selection_seeds)
     from sim.runner import load_posterior
-    from sim.scenario import load_scenario
 
     post = load_posterior(a.posterior)  # its particles round integer parameters
     top = pd.read_parquet(a.posterior, columns=["distance"]).nsmallest(a.top, "distance")
@@ -91,7 +95,7 @@ def main() -> None:
         for n, v in best.items():
             print(f"{n}: {v:.6g}" if isinstance(v, float) else f"{n}: {v}")
         (k, d, dist, med), = score(pool, a.scenario, [best], CHECK)
-    targets = _targets(load_scenario(a.scenario))
+    targets = setup(a.scenario)[1]
     print(f"\ncheck on seeds {CHECK.start}-{CHECK.stop - 1}: Kursk {k}/6, Donetsk {d}/5, "
           f"distance {dist:.2f}")
     for t, m in zip(targets, med, strict=True):

@@ -18,7 +18,6 @@ class ScenarioError(ValueError):
         return type(self), (self.problems,)
 
 
-
 def dotted(loc: Iterable) -> str:
     """A key path as the user writes it: ``groupings.3.sector``."""
     return ".".join(str(p) for p in loc)
