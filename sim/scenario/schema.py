@@ -64,11 +64,10 @@ class Switches(Strict):
                                 "with diminishing returns (else: a hard cap)")
     graded_defence: bool = Field(True, description="Ukraine gives up exposed Kursk sectors in "
                                  "stages as corridor interdiction rises (policy.ua.graded_defence)")
-    terrain_odds: bool = Field(False, description="Russian operations put their main effort "
+    terrain_odds: bool = Field(True, description="Russian operations put their main effort "
                                "where the odds are best against the defence of the ground "
-                               "ahead (terrain, towns, rivers), not on the force ratio alone "
-                               "(removes the troop-response dip; off until the hindcast is "
-                               "re-fitted with it, docs/MODEL.md 3.3.22)")
+                               "ahead (terrain, towns, rivers); off: on the force ratio alone, "
+                               "which makes adding troops lower the gain (docs/MODEL.md 3.3.22)")
 
 
 class CombatParams(Strict):
