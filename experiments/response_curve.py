@@ -1,13 +1,14 @@
 """The troop-response curve of docs/MODEL.md 3.3.24: Russian Donetsk gain on day 60 of the
 baseline with 0 / 1 / 2 / 4 / 8 extra copies of the 10,000-troop grouping RU-D-pokrovsk-1 on
-the Pokrovsk axis, paired seeds, with the operation's main effort chosen on the force ratio
-(the default) and on the odds against the ground ahead (``switches.terrain_odds``; docs/MODEL.md
-3.3.22).
+the Pokrovsk axis, paired seeds, with the operation's main effort chosen on the odds against the
+ground ahead (the default) and on the force ratio (``switches.terrain_odds: false``;
+docs/MODEL.md 3.3.22).
 
     python experiments/response_curve.py [--seeds 32] [--first-seed 0] [--workers 2]
 
 Prints, per rule, the mean gain at each size and each step's paired mean +- standard error.
-The first four sizes are what tests/test_mechanisms.py's troop-response test runs.
+The first four sizes under the default rule are what tests/test_mechanisms.py's troop-response
+test runs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 EXTRA = (0, 1, 2, 4, 8)
-RULES = {"force ratio (default)": "false", "odds against the ground ahead": "true"}
+RULES = {"odds against the ground ahead (default)": "true", "force ratio": "false"}
 
 
 @functools.cache
