@@ -279,9 +279,10 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
     from sim.runner import replicate_seeds
 
     out = tmp_path / "sig"
-    n = 48
-    # 120-day runs: ~2 s of work on 2 workers, so the Ctrl-C lands mid-batch (with 30-day
-    # runs the whole batch took ~0.5 s and could finish before the signal arrived)
+    n = 96
+    # 120-day runs: ~5 s of work on 2 workers, so the Ctrl-C lands mid-batch (with 30-day
+    # runs the whole batch took ~0.5 s and could finish before the signal arrived; 48 runs once
+    # finished first on a loaded machine, where the first finished run showed up late)
     cmd = [sys.executable, "-m", "sim", "run", str(SCENARIOS / "reinforce.yaml"), "--runs",
            str(n), "--days", "120", "--workers", "2", "--out", str(out), "--quiet"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
