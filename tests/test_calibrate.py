@@ -216,6 +216,17 @@ def test_smc_parameter_recovery_and_fit_outputs(tmp_path):
     p = load_posterior(files[0])
     assert p.names == tuple(TRUE) and abs(p.weights.sum() - 1) < 1e-12
     assert p.fit["method"] == "ABC-SMC" and p.fit["groups"]["kursk"][1] == 2
+    # the record's figures come from posterior-predictive runs a user can reproduce: check run
+    # i is the particle a --dice-per-draw 1 batch with master seed seed + 1 draws for run i,
+    # with that batch's dice
+    from sim.model import run
+    from sim.runner import draw_index, replicate_seeds
+
+    assert p.fit["check"].startswith("posterior-predictive")
+    row = cal.particles.iloc[draw_index(4, 1, cal.particles["weight"].to_numpy())]
+    scn_1 = with_values(scn, {k: float(row[k]) for k in TRUE})
+    expect = summaries(run(scn_1, seed=replicate_seeds(4, 2)[1]).daily, cal.targets)
+    np.testing.assert_array_equal(cal.check_sims[1], expect)
     assert p.medians() == cal.values
     import yaml
 

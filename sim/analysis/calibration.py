@@ -289,6 +289,7 @@ class FitReport:
     check: pd.DataFrame | None
     check_sims: np.ndarray | None
     particles: pd.DataFrame   # parameter columns, weight, distance (a field or a property)
+    check_kind = "at the posterior medians"   # what the check runs are (the fit record says)
 
     def describe(self) -> str:  # pragma: no cover
         raise NotImplementedError
@@ -312,7 +313,7 @@ class FitReport:
     def fit_table(self, sims: np.ndarray | None = None) -> pd.DataFrame:
         """Per target: observed value and range, simulated median and 5–95 %, within range,
         matched (the status criterion), relative error. ``sims`` is ``(replicates,
-        n_targets)``; default: the check runs at the posterior medians."""
+        n_targets)``; default: the check runs (:attr:`check_kind`)."""
         if sims is None:
             sims = self.check_sims if self.check_sims is not None else self.fallback_sims()
         med = np.median(sims, axis=0)
@@ -331,7 +332,8 @@ class FitReport:
     def fit_record(self, observations: str | Path | None = None) -> dict[str, Any]:
         """The figures the calibration status line needs (see
         :mod:`sim.analysis.validation_status`): method, date, observations fitted and their
-        dates, matched per group at the posterior medians, the fit per observation."""
+        dates, matched per group on the check runs (:attr:`check_kind`), the fit per
+        observation."""
         tab = self.check if self.check is not None else self.fit_table()
         fitted = tab[tab["group"].isin(FIT_GROUPS)]
         dates = sorted(k.rsplit("@", 1)[-1] for k in fitted["key"])
@@ -346,6 +348,7 @@ class FitReport:
             "criteria": {"kursk": "simulated median inside the observed range",
                          "donetsk": f"within {DONETSK_TOLERANCE:.0%} of the observed value"},
             "check_runs": None if self.check_sims is None else int(self.check_sims.shape[0]),
+            "check": self.check_kind,
             "params": list(self.params), "integer": list(self.integer),
             "medians": self.values, "summary": self.describe(),
             "per_observation": json.loads(tab.to_json(orient="records")),
