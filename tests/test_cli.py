@@ -279,15 +279,18 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
     from sim.runner import replicate_seeds
 
     out = tmp_path / "sig"
-    n = 96
-    # 120-day runs: ~5 s of work on 2 workers, so the Ctrl-C lands mid-batch (with 30-day
-    # runs the whole batch took ~0.5 s and could finish before the signal arrived; 48 runs once
-    # finished first on a loaded machine, where the first finished run showed up late)
+    n = 48
+    # 120-day runs: ~2 s of work on 2 workers, so the Ctrl-C lands mid-batch (with 30-day
+    # runs the whole batch took ~0.5 s and could finish before the signal arrived)
     cmd = [sys.executable, "-m", "sim", "run", str(SCENARIOS / "reinforce.yaml"), "--runs",
            str(n), "--days", "120", "--workers", "2", "--out", str(out), "--quiet"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    # the child gets SIGINT's default disposition, as in a terminal: a test run started in the
+    # background by a non-interactive shell (`.ci/run &`) inherits SIGINT ignored, and Python
+    # then installs no KeyboardInterrupt handler, so the batch would run to the end
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
