@@ -5,7 +5,7 @@ with each issue-10 mechanism switched off in turn, fit per observation (medians 
 
 Prints two Markdown tables: observations matched per variant, and the simulated median per
 observation (✗ = not matched: a Kursk median outside its observed range, a Donetsk month off by
-more than 35 %). Uses every core by default; 32 × 6 runs of 152 days (~15 s on 2 cores).
+more than 35 %). Uses every core by default; 32 × 6 runs of 152 days (~25 s on 2 cores).
 """
 
 from __future__ import annotations
@@ -49,18 +49,14 @@ def _summaries(args: tuple[str | None, int]) -> np.ndarray:
 
 
 def main() -> None:
-    from sim.analysis import load_observations
-    from sim.analysis.calibration import build_targets, matched
-    from sim.scenario import load_scenario
+    from sim.analysis.calibration import matched
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=32)
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args()
-    scn = load_scenario(REPO / "scenarios" / "hindcast_2024.yaml")
-    targets = build_targets(load_observations(REPO / "seeds" / "observations.csv"),
-                            scn.start_date, scn.days)
+    targets = _setup(None)[1]
     seeds = range(a.first_seed, a.first_seed + a.seeds)
     jobs = [(sw, s) for sw in VARIANTS.values() for s in seeds]
     with ProcessPoolExecutor(a.workers) as pool:
