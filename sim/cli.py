@@ -187,19 +187,19 @@ def param_shares(folder: Path, summary: Any) -> dict[tuple[str, int], float]:
     import pyarrow.parquet as pq
 
     from sim.analysis import draw_groups, variance_split
-    from sim.runner import load_results, results
+    from sim.runner import HEADLINES, load_results
 
     res = load_results(folder)
     groups = draw_groups(res.manifest)
     if not any(g is not None for g in groups.values()):
         return {}
     days = sorted(set(summary["day"].tolist()))
-    cols = sorted({c for _, _, cs, _ in results.HEADLINES for c in cs}
+    cols = sorted({c for _, _, cs, _ in HEADLINES for c in cs}
                   & set(pq.read_schema(folder / "daily.parquet").names))
     df = pq.read_table(folder / "daily.parquet", columns=["run", "day", *cols],
                        filters=[("day", "in", days)]).to_pandas()
     out = {}
-    for name, _, cs, kind in results.HEADLINES:
+    for name, _, cs, kind in HEADLINES:
         if kind != "value" or not all(c in df for c in cs):
             continue
         for d in days:
@@ -335,6 +335,8 @@ def run(
                     params=params, dice_per_draw=dice_per_draw,
                     pinned=[kv.split("=", 1)[0].strip() for kv in sets or []],
                 )
+        for line in result.repaired:
+            err_console.print(Text(f"repaired: {one_line(line)}"), soft_wrap=True)
         if result.done:
             _write_fan_charts(folder, quiet)
         if result.done and not quiet:
@@ -588,7 +590,8 @@ def explain(
 def check(
     folder: Annotated[Path, typer.Argument(help="Batch folder written by wargame run.")],
 ) -> None:
-    """Verify a batch folder against its manifest's checksums: exit 0 intact, 1 damaged."""
+    """Verify a batch folder (its manifest's digest, every file's checksum, the posterior it
+    drew from): exit 0 intact, 1 damaged."""
     from sim.runner import NotABatchFolder, ResultsError, read_manifest, verify
 
     try:
@@ -598,7 +601,7 @@ def check(
     except ResultsError as exc:
         problems, repair = [str(exc)], "--force (the manifest itself is damaged)"
     else:
-        problems, repair = verify(folder, manifest), "--resume"
+        problems, repair = verify(folder, manifest, dependencies=True), "--resume"
     if problems:
         err_console.print(Text(f"{folder}: damaged, {len(problems)} problem(s)"), soft_wrap=True)
         for p in problems:
@@ -606,12 +609,10 @@ def check(
         err_console.print(Text(f"  repair: wargame run <scenario> --out {folder} {repair}"),
                           soft_wrap=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    runs = manifest["runs"]
-    done = sum(r["status"] == "done" for r in runs)
-    files = manifest.get("files") or {}
-    note = f"{len(files)} files match their checksums" if files else "no checksums recorded"
-    console.print(Text(f"{folder}: ok ({manifest['status']}, {done}/{len(runs)} runs done, "
-                       f"{note})"), soft_wrap=True)
+    files = len(manifest.files) + sum(len(p) for p in manifest.parts.values())
+    note = f"{files} files match their checksums" if files else "no checksums recorded"
+    console.print(Text(f"{folder}: ok ({manifest.status}, {len(manifest.done_runs())}/"
+                       f"{len(manifest.runs)} runs done, {note})"), soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- validate / show

@@ -551,7 +551,6 @@ def format_fit(cal: FitReport) -> str:
 def history_data(results_dir: str | Path, observations: str | Path
                  ) -> tuple[pd.DataFrame, list[Target], np.ndarray]:
     """Daily records of a hindcast batch, its targets and the per-run summaries."""
-    import yaml
 
     from sim.runner import load_results
 
@@ -560,7 +559,7 @@ def history_data(results_dir: str | Path, observations: str | Path
         raise CalibrationError(f"{results_dir}: batch status {res.status!r}, no finished runs "
                                "to draw (see the per-run errors in its manifest.json)")
     daily = res.daily
-    start = dt.date.fromisoformat(str(yaml.safe_load(res.scenario_yaml)["start_date"]))
+    start = res.start_date
     days = int(daily["day"].max())
     targets = build_targets(load_observations(observations), start, days)
     sims = np.stack([summaries(g.sort_values("day"), targets)

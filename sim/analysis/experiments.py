@@ -48,8 +48,8 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+import sim.runner as R
 from sim.runner import BatchError, Executor, ProgressCallback, make_executor, now, run_batch
-from sim.runner import results as R
 from sim.scenario import ScenarioError, get_path, load_scenario, scenario_dict, with_values
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -485,7 +485,7 @@ def run_sweep(
             mpath = pdir / R.MANIFEST
             if mpath.is_file():
                 m = R.read_manifest(pdir)
-                if m.get("status") == "complete" and int(m.get("n_runs", 0)) == reps:
+                if m.status == "complete" and (m.n_runs or 0) == reps:
                     done += reps
                     done_before += reps
                     point_progress(0, reps)

@@ -7,12 +7,13 @@ import difflib
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -467,6 +468,37 @@ class Scenario(Strict):
             if node is _MISSING:
                 return None
         return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
+
+    def value_problems(self, key: str, values: Sequence[float], integer: bool = False
+                       ) -> list[str]:
+        """Why each of ``values`` cannot be the parameter at ``key`` (empty when all can):
+        the field's own type and range, checked on the whole column at once. ``integer``:
+        the values are declared whole numbers, so the field must be one."""
+        parts = key.split(".")
+        node: Any = self
+        for part in parts[:-1]:
+            node = _child(node, part)
+        fields = type(node).model_fields if isinstance(node, BaseModel) else {}
+        info = fields.get(parts[-1])
+        if info is None or info.exclude:
+            if self.value_at(key) is None:
+                return [f"{key}: not a numeric parameter of scenario {self.name}"]
+            out = []  # a mapping's entry: through the whole model, one value at a time
+            for i, v in enumerate(values):
+                try:
+                    self.replace({key: v})
+                except ScenarioError as exc:
+                    out.append(f"value {i}: {exc.problems[0]}")
+            return out
+        if integer and info.annotation is not int:
+            return [f"{key}: declared a whole number, but the parameter is real-valued"]
+        adapter = TypeAdapter(list[Annotated[(info.annotation, *info.metadata)]])
+        try:
+            adapter.validate_python(list(values))
+        except ValidationError as exc:
+            return [f"value {err['loc'][0]}: {key}: {err['msg'].removeprefix('Value error, ')}"
+                    f" (got {repr(err.get('input'))[:40]})" for err in exc.errors()]
+        return []
 
     def replace(self, values: Mapping[str, float]) -> Scenario:
         """A copy with dotted-path parameters set, validated once (the schema's ranges and the
