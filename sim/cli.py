@@ -588,16 +588,21 @@ def explain(
 
 @app.command()
 def check(
-    folder: Annotated[Path, typer.Argument(help="Batch folder written by wargame run.")],
+    folder: Annotated[Path, typer.Argument(
+        help="Batch folder written by wargame run, or a fit folder / posterior table.")],
 ) -> None:
     """Verify a batch folder (its manifest's digest, every file's checksum, the posterior it
-    drew from): exit 0 intact, 1 damaged."""
-    from sim.runner import NotABatchFolder, ResultsError, read_manifest, verify
+    drew from) or a posterior (its digest in fit.json, its values): exit 0 intact, 1 damaged."""
+    from sim.runner import NotABatchFolder, ResultsError, posterior_file, read_manifest, verify
 
     try:
         manifest = read_manifest(folder)
     except NotABatchFolder as exc:
-        raise fail(exc) from None
+        post = posterior_file(folder)
+        if post is None:
+            raise fail(exc) from None
+        _check_posterior(post)
+        return
     except ResultsError as exc:
         problems, repair = [str(exc)], "--force (the manifest itself is damaged)"
     else:
@@ -615,6 +620,22 @@ def check(
                        f"{len(manifest.runs)} runs done, {note})"), soft_wrap=True)
 
 
+def _check_posterior(path: Path) -> None:
+    from sim.runner import DrawError, load_posterior, recorded_digest
+
+    try:
+        post = load_posterior(path)
+        digest = recorded_digest(path)
+    except DrawError as exc:
+        err_console.print(Text(one_line(str(exc))), soft_wrap=True)
+        err_console.print(Text("  repair: restore the file or re-run the fit (wargame "
+                               "calibrate)"), soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    note = "matches the digest in fit.json" if digest else "no digest recorded in a fit.json"
+    console.print(Text(f"{path}: ok ({len(post.weights)} particles of {len(post.names)} "
+                       f"parameters, {note})"), soft_wrap=True)
+
+
 # --------------------------------------------------------------------------- validate / show
 
 
@@ -624,15 +645,17 @@ def validate(
     sets: SetOption = None,
 ) -> None:
     """Check scenario files; list every problem (exit 1) or say ok."""
+    from sim.runner import DrawError, make_plan
     from sim.scenario import ScenarioError, load_scenario
 
     bad = 0
     for path in scenarios:
         try:
-            load_scenario(path, overrides=list(sets or []))
-        except ScenarioError as exc:
+            scn = load_scenario(path, overrides=list(sets or []))
+            make_plan(scn, None, scn.seed)  # its posterior: digest, metadata, every particle
+        except (ScenarioError, DrawError) as exc:
             bad += 1
-            problems = exc.problems or [str(exc)]
+            problems = getattr(exc, "problems", None) or [str(exc)]
             err_console.print(Text(f"{path}: {len(problems)} problem(s)"), soft_wrap=True)
             for p in problems:
                 err_console.print(Text(f"  - {p}"), soft_wrap=True)

@@ -398,7 +398,7 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
     """Write a fit's outputs into ``out_dir``: ``posterior.parquet`` (weighted particles, the
     fit record in its metadata: what ``calibration_posterior:`` points at), ``posterior.csv``
     (medians and 90 % intervals), ``fit_table.csv`` and ``fit.json``."""
-    from sim.runner import atomic_write_text, write_posterior
+    from sim.runner import DIGEST_KEY, atomic_write_text, file_sha256, write_posterior
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -408,6 +408,8 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
     cal.posterior.to_csv(out / "posterior.csv", index=False)
     (cal.check if cal.check is not None else cal.fit_table()).to_csv(out / "fit_table.csv",
                                                                       index=False)
+    # the fit record beside the posterior holds its digest: a damaged table is refused
+    record = {**record, DIGEST_KEY: file_sha256(files[0])}
     atomic_write_text(out / "fit.json", json.dumps(record, indent=1, default=str))
     return files + [out / n for n in ("particles.csv", "posterior.csv", "fit_table.csv",
                                       "fit.json")]

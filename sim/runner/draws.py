@@ -86,6 +86,7 @@ class Posterior:
         return out
 
 
+POSTERIOR_FILE = "posterior.parquet"  # in a fit folder
 FIT_RECORD = "fit.json"  # the fit record beside a posterior; it holds the posterior's digest
 DIGEST_KEY = "posterior_sha256"
 
@@ -151,6 +152,18 @@ def recorded_digest(path: Path) -> str | None:
     if digest is not None and not isinstance(digest, str):
         raise DrawError(f"{record}: {DIGEST_KEY} is not text")
     return digest
+
+
+def posterior_file(path: Path | str) -> Path | None:
+    """The posterior table ``path`` names: the file itself, or ``posterior.parquet`` in a fit
+    folder; None when it names neither."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            p = p / POSTERIOR_FILE
+        return p if p.suffix == ".parquet" and p.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def posterior_problems(posterior: Posterior, scenario: Scenario) -> list[str]:
@@ -285,5 +298,6 @@ def values_columns(values: Mapping[str, float]) -> dict[str, float]:
 
 __all__ = ["DEFAULT_DICE_PER_DRAW", "DIGEST_KEY", "FIT_METADATA_KEY", "FIT_RECORD", "MODES",
            "PARAM_PREFIX", "DrawError", "ParameterPlan", "Posterior", "draw_index",
-           "load_posterior", "make_plan", "posterior_problems", "recorded_digest",
+           "load_posterior", "make_plan", "posterior_file", "posterior_problems",
+           "recorded_digest",
            "values_columns", "weighted_quantile", "write_posterior"]

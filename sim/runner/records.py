@@ -177,6 +177,8 @@ def read_manifest(out_dir: Path | str) -> Manifest:
         raise ResultsError(f"{path}: damaged (not valid JSON: {str(exc)[:120]})") from None
     except ValueError as exc:  # a NUL byte in the name
         raise NotABatchFolder(f"{str(out_dir)[:200]!r}: not a batch folder ({exc})") from None
+    except NotADirectoryError:
+        raise NotABatchFolder(f"{Path(out_dir)}: not a batch folder (not a folder)") from None
     except IsADirectoryError:
         raise ResultsError(f"{path}: damaged (a folder, not a file)") from None
     except OSError as exc:
