@@ -516,9 +516,9 @@ def calibrate(
 def overlay_values(path: str | Path) -> dict[str, float]:
     """The dotted-path values of a calibrated overlay file (its fitted numbers; the fit record
     and the posterior reference are not parameters)."""
-    import yaml
+    from sim.scenario import read_yaml
 
-    tree = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    tree = read_yaml(Path(path))
     out: dict[str, float] = {}
     for sec, kv in tree.items():
         if sec in ("calibration_fit", "calibration_posterior") or not isinstance(kv, dict):

@@ -50,7 +50,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 import sim.runner as R
 from sim.runner import BatchError, Executor, ProgressCallback, make_executor, now, run_batch
-from sim.scenario import ScenarioError, get_path, load_scenario, scenario_dict, with_values
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    get_path,
+    load_scenario,
+    scenario_dict,
+    with_values,
+)
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DESIGN_FILE = "design.parquet"
@@ -154,14 +161,14 @@ def _loc(loc: Sequence[Any]) -> str:
     return out
 
 
-def _record_columns(scn: Any) -> list[str]:
+def _record_columns(scn: Scenario) -> list[str]:
     """The daily-record columns of a scenario (a 1-day run: a few milliseconds)."""
     from sim.model import run
 
     return list(run(scn, seed=0, days=1).daily.columns)
 
 
-def _raw_value(scn: Any, key: str) -> Any:
+def _raw_value(scn: Scenario, key: str) -> Any:
     from sim.scenario import list_index
 
     node: Any = scenario_dict(scn)
