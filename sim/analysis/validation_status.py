@@ -3,10 +3,11 @@ figure's source line, the report header).
 
 ``calibration_status(source)`` reads what the output was made with and returns a
 :class:`CalibrationStatus`; ``status_line(source)`` is its one line. ``source`` is a batch
-(:class:`sim.runner.Results`, its folder, or its manifest dict), a :class:`sim.scenario.Scenario`,
-a fit record (the ``fit.json`` dict) or None. A batch's manifest carries the fit record of the
-posterior it used (``manifest["calibration"]``, copied from the posterior table's metadata when
-the batch ran) and its parameter mode (``manifest["parameters"]["mode"]``).
+(:class:`sim.runner.Results`, its folder, or its :class:`sim.runner.Manifest`), a
+:class:`sim.scenario.Scenario`, a fit record (the ``fit.json`` dict) or None. A batch's manifest
+carries the fit record of the posterior it used (``manifest.calibration``, copied from the
+posterior table's metadata when the batch ran) and its parameter mode
+(``manifest.parameters.mode``).
 
 Examples::
 
