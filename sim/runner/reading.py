@@ -24,7 +24,7 @@ from sim.runner.folder import (
     part_path,
 )
 from sim.runner.integrity import verify
-from sim.runner.records import Manifest, RunRecord, read_manifest
+from sim.runner.records import Manifest, read_manifest
 from sim.runner.summary import summarize
 from sim.runner.tables import complete_events, concat_parts
 from sim.scenario import Scenario, ScenarioError, scenario_from_text
@@ -48,11 +48,6 @@ class Results:
     @property
     def master_seed(self) -> int:
         return self.manifest.master_seed
-
-    @property
-    def runs_planned(self) -> list[RunRecord]:
-        """Every planned run's record (seed, status, part, error, seconds, parameters)."""
-        return self.manifest.runs
 
     @cached_property
     def scenario(self) -> Scenario:

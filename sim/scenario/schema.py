@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -492,7 +493,7 @@ class Scenario(Strict):
             return out
         if integer and info.annotation is not int:
             return [f"{key}: declared a whole number, but the parameter is real-valued"]
-        adapter = TypeAdapter(list[Annotated[(info.annotation, *info.metadata)]])
+        adapter = _column_adapter(type(node), parts[-1])
         try:
             adapter.validate_python(list(values))
         except ValidationError as exc:
@@ -536,6 +537,13 @@ class Scenario(Strict):
 
 
 _MISSING = object()
+
+
+@functools.cache
+def _column_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+    """A validator of a list of values of ``model.name`` (built once: ~6 ms each)."""
+    info = model.model_fields[name]
+    return TypeAdapter(list[Annotated[(info.annotation, *info.metadata)]])
 
 
 def list_index(node: list, part: str) -> int | None:
