@@ -174,9 +174,7 @@ def posterior_problems(posterior: Posterior, scenario: Scenario) -> list[str]:
         integer = name in posterior.integer
         column = posterior.values[:, j]
         values = [int(round(v)) for v in column] if integer else column.tolist()
-        for line in scenario.value_problems(name, values, integer=integer):
-            out.append(line.replace("value ", "particle ", 1) if line.startswith("value ")
-                       else line)
+        out += scenario.value_problems(name, values, integer=integer, item="particle")
     return out
 
 

@@ -470,11 +470,12 @@ class Scenario(Strict):
                 return None
         return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
 
-    def value_problems(self, key: str, values: Sequence[float], integer: bool = False
-                       ) -> list[str]:
-        """Why each of ``values`` cannot be the parameter at ``key`` (empty when all can):
-        the field's own type and range, checked on the whole column at once. ``integer``:
-        the values are declared whole numbers, so the field must be one."""
+    def value_problems(self, key: str, values: Sequence[float], integer: bool = False,
+                       item: str = "value") -> list[str]:
+        """Why each of ``values`` cannot be the parameter at ``key`` (empty when all can), one
+        line each naming the ``item`` (``value 3: ...``): the field's own type and range,
+        checked on the whole column at once. ``integer``: the values are declared whole
+        numbers, so the field must be one."""
         parts = key.split(".")
         node: Any = self
         for part in parts[:-1]:
@@ -489,7 +490,7 @@ class Scenario(Strict):
                 try:
                     self.replace({key: v})
                 except ScenarioError as exc:
-                    out.append(f"value {i}: {exc.problems[0]}")
+                    out.append(f"{item} {i}: {exc.problems[0]}")
             return out
         if integer and info.annotation is not int:
             return [f"{key}: declared a whole number, but the parameter is real-valued"]
@@ -497,7 +498,7 @@ class Scenario(Strict):
         try:
             adapter.validate_python(list(values))
         except ValidationError as exc:
-            return [f"value {err['loc'][0]}: {key}: {err['msg'].removeprefix('Value error, ')}"
+            return [f"{item} {err['loc'][0]}: {key}: {err['msg'].removeprefix('Value error, ')}"
                     f" (got {repr(err.get('input'))[:40]})" for err in exc.errors()]
         return []
 
