@@ -187,19 +187,19 @@ def param_shares(folder: Path, summary: Any) -> dict[tuple[str, int], float]:
     import pyarrow.parquet as pq
 
     from sim.analysis import draw_groups, variance_split
-    from sim.runner import load_results, results
+    from sim.runner import HEADLINES, load_results
 
     res = load_results(folder)
     groups = draw_groups(res.manifest)
     if not any(g is not None for g in groups.values()):
         return {}
     days = sorted(set(summary["day"].tolist()))
-    cols = sorted({c for _, _, cs, _ in results.HEADLINES for c in cs}
+    cols = sorted({c for _, _, cs, _ in HEADLINES for c in cs}
                   & set(pq.read_schema(folder / "daily.parquet").names))
     df = pq.read_table(folder / "daily.parquet", columns=["run", "day", *cols],
                        filters=[("day", "in", days)]).to_pandas()
     out = {}
-    for name, _, cs, kind in results.HEADLINES:
+    for name, _, cs, kind in HEADLINES:
         if kind != "value" or not all(c in df for c in cs):
             continue
         for d in days:
@@ -335,6 +335,8 @@ def run(
                     params=params, dice_per_draw=dice_per_draw,
                     pinned=[kv.split("=", 1)[0].strip() for kv in sets or []],
                 )
+        for line in result.repaired:
+            err_console.print(Text(f"repaired: {one_line(line)}"), soft_wrap=True)
         if result.done:
             _write_fan_charts(folder, quiet)
         if result.done and not quiet:
@@ -586,19 +588,25 @@ def explain(
 
 @app.command()
 def check(
-    folder: Annotated[Path, typer.Argument(help="Batch folder written by wargame run.")],
+    folder: Annotated[Path, typer.Argument(
+        help="Batch folder written by wargame run, or a fit folder / posterior table.")],
 ) -> None:
-    """Verify a batch folder against its manifest's checksums: exit 0 intact, 1 damaged."""
-    from sim.runner import NotABatchFolder, ResultsError, read_manifest, verify
+    """Verify a batch folder (its manifest's digest, every file's checksum, the posterior it
+    drew from) or a posterior (its digest in fit.json, its values): exit 0 intact, 1 damaged."""
+    from sim.runner import NotABatchFolder, ResultsError, posterior_file, read_manifest, verify
 
     try:
         manifest = read_manifest(folder)
     except NotABatchFolder as exc:
-        raise fail(exc) from None
+        post = posterior_file(folder)
+        if post is None:
+            raise fail(exc) from None
+        _check_posterior(post)
+        return
     except ResultsError as exc:
         problems, repair = [str(exc)], "--force (the manifest itself is damaged)"
     else:
-        problems, repair = verify(folder, manifest), "--resume"
+        problems, repair = verify(folder, manifest, dependencies=True), "--resume"
     if problems:
         err_console.print(Text(f"{folder}: damaged, {len(problems)} problem(s)"), soft_wrap=True)
         for p in problems:
@@ -606,12 +614,26 @@ def check(
         err_console.print(Text(f"  repair: wargame run <scenario> --out {folder} {repair}"),
                           soft_wrap=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    runs = manifest["runs"]
-    done = sum(r["status"] == "done" for r in runs)
-    files = manifest.get("files") or {}
-    note = f"{len(files)} files match their checksums" if files else "no checksums recorded"
-    console.print(Text(f"{folder}: ok ({manifest['status']}, {done}/{len(runs)} runs done, "
-                       f"{note})"), soft_wrap=True)
+    files = len(manifest.files) + sum(len(p) for p in manifest.parts.values())
+    note = f"{files} files match their checksums" if files else "no checksums recorded"
+    console.print(Text(f"{folder}: ok ({manifest.status}, {len(manifest.done_runs())}/"
+                       f"{len(manifest.runs)} runs done, {note})"), soft_wrap=True)
+
+
+def _check_posterior(path: Path) -> None:
+    from sim.runner import DrawError, load_posterior, recorded_digest
+
+    try:
+        post = load_posterior(path)
+        digest = recorded_digest(path)
+    except DrawError as exc:
+        err_console.print(Text(one_line(str(exc))), soft_wrap=True)
+        err_console.print(Text("  repair: restore the file or re-run the fit (wargame "
+                               "calibrate)"), soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    note = "matches the digest in fit.json" if digest else "no digest recorded in a fit.json"
+    console.print(Text(f"{path}: ok ({len(post.weights)} particles of {len(post.names)} "
+                       f"parameters, {note})"), soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- validate / show
@@ -623,15 +645,17 @@ def validate(
     sets: SetOption = None,
 ) -> None:
     """Check scenario files; list every problem (exit 1) or say ok."""
+    from sim.runner import DrawError, make_plan
     from sim.scenario import ScenarioError, load_scenario
 
     bad = 0
     for path in scenarios:
         try:
-            load_scenario(path, overrides=list(sets or []))
-        except ScenarioError as exc:
+            scn = load_scenario(path, overrides=list(sets or []))
+            make_plan(scn, None, scn.seed)  # its posterior: digest, metadata, every particle
+        except (ScenarioError, DrawError) as exc:
             bad += 1
-            problems = exc.problems or [str(exc)]
+            problems = getattr(exc, "problems", None) or [str(exc)]
             err_console.print(Text(f"{path}: {len(problems)} problem(s)"), soft_wrap=True)
             for p in problems:
                 err_console.print(Text(f"  - {p}"), soft_wrap=True)

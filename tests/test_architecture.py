@@ -166,3 +166,26 @@ def test_no_import_cycle_between_modules():
     for module in sorted(edges):
         cycle = cycle_from(module)
         assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+SCENARIO_PARAMS = ("scenario", "scn", "scenarios", "base")
+
+
+@pytest.mark.parametrize("package", [p for p in LAYERS if (SIM / p / "__init__.py").is_file()])
+def test_no_exported_function_takes_any_for_a_scenario(package):
+    """Typed boundaries: a function another layer calls says it takes a ``Scenario`` (issue
+    22), so a dict or YAML text cannot slip through unannotated."""
+    import inspect
+    import re
+
+    pkg = importlib.import_module(f"sim.{package}")
+    for name in pkg.__all__:
+        obj = getattr(pkg, name)
+        funcs = [(name, obj)] if inspect.isfunction(obj) else [
+            (f"{name}.{m}", f) for m, f in vars(obj).items()
+            if inspect.isfunction(f) and not m.startswith("_")] if inspect.isclass(obj) else []
+        for where, f in funcs:
+            for p in inspect.signature(f).parameters.values():
+                if p.name in SCENARIO_PARAMS and re.search(r"\bAny\b", str(p.annotation)):
+                    pytest.fail(f"sim.{package}.{where}({p.name}: {p.annotation}): "
+                                "annotate it as a Scenario")

@@ -243,9 +243,9 @@ def test_smc_parameter_recovery_and_fit_outputs(tmp_path):
     assert [f.name for f in rfiles][-2:] == ["history.png", "pairwise.png"]
     assert rfiles[-2].stat().st_size > 10_000 and rfiles[-1].stat().st_size > 5_000
     man = load_results(tmp_path / "report").manifest
-    assert man["parameters"]["mode"] == "posterior"
-    assert man["parameters"]["dice_per_draw"] == 1
-    used = [r["params"][list(TRUE)[0]] for r in man["runs"]]
+    assert man.parameters.mode == "posterior"
+    assert man.parameters.dice_per_draw == 1
+    used = [r.params[list(TRUE)[0]] for r in man.runs]
     assert len(set(used)) > 1 and set(used) <= set(cal.particles[list(TRUE)[0]])
 
 

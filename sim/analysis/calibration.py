@@ -398,7 +398,7 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
     """Write a fit's outputs into ``out_dir``: ``posterior.parquet`` (weighted particles, the
     fit record in its metadata: what ``calibration_posterior:`` points at), ``posterior.csv``
     (medians and 90 % intervals), ``fit_table.csv`` and ``fit.json``."""
-    from sim.runner import atomic_write_text, write_posterior
+    from sim.runner import DIGEST_KEY, atomic_write_text, file_sha256, write_posterior
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -408,6 +408,8 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
     cal.posterior.to_csv(out / "posterior.csv", index=False)
     (cal.check if cal.check is not None else cal.fit_table()).to_csv(out / "fit_table.csv",
                                                                       index=False)
+    # the fit record beside the posterior holds its digest: a damaged table is refused
+    record = {**record, DIGEST_KEY: file_sha256(files[0])}
     atomic_write_text(out / "fit.json", json.dumps(record, indent=1, default=str))
     return files + [out / n for n in ("particles.csv", "posterior.csv", "fit_table.csv",
                                       "fit.json")]
@@ -514,9 +516,9 @@ def calibrate(
 def overlay_values(path: str | Path) -> dict[str, float]:
     """The dotted-path values of a calibrated overlay file (its fitted numbers; the fit record
     and the posterior reference are not parameters)."""
-    import yaml
+    from sim.scenario import read_yaml
 
-    tree = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    tree = read_yaml(Path(path))
     out: dict[str, float] = {}
     for sec, kv in tree.items():
         if sec in ("calibration_fit", "calibration_posterior") or not isinstance(kv, dict):
@@ -551,7 +553,6 @@ def format_fit(cal: FitReport) -> str:
 def history_data(results_dir: str | Path, observations: str | Path
                  ) -> tuple[pd.DataFrame, list[Target], np.ndarray]:
     """Daily records of a hindcast batch, its targets and the per-run summaries."""
-    import yaml
 
     from sim.runner import load_results
 
@@ -560,7 +561,7 @@ def history_data(results_dir: str | Path, observations: str | Path
         raise CalibrationError(f"{results_dir}: batch status {res.status!r}, no finished runs "
                                "to draw (see the per-run errors in its manifest.json)")
     daily = res.daily
-    start = dt.date.fromisoformat(str(yaml.safe_load(res.scenario_yaml)["start_date"]))
+    start = res.start_date
     days = int(daily["day"].max())
     targets = build_targets(load_observations(observations), start, days)
     sims = np.stack([summaries(g.sort_values("day"), targets)

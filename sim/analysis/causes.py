@@ -214,7 +214,7 @@ def _run_events(res: Results, run: int) -> pd.DataFrame:
 
     from sim.runner import MAIN
 
-    parts = {r["part"] for r in res.manifest["runs"] if r["status"] == "done"}
+    parts = {r.part for r in res.manifest.done_runs()}
     path = res.path / "events.parquet"
     if parts == {MAIN} and path.exists():
         ev = pq.read_table(path, filters=[("run", "=", int(run))]).to_pandas()
@@ -226,14 +226,8 @@ def _run_events(res: Results, run: int) -> pd.DataFrame:
     return ev.sort_values("event_id", kind="stable").reset_index(drop=True)
 
 
-def _start_date(res: Results) -> dt.date | None:
-    import yaml
-
-    try:
-        d = yaml.safe_load(res.scenario_yaml).get("start_date")
-    except Exception:  # noqa: BLE001 - the date only decorates the sentences
-        return None
-    return d if isinstance(d, dt.date) else (dt.date.fromisoformat(str(d)) if d else None)
+def _start_date(res: Results) -> dt.date:
+    return res.start_date
 
 
 def explain_run(res: Results | Path | str, run: int, outcome: str | None = None,

@@ -122,7 +122,7 @@ def read_table(res: Results, table: str, columns: Sequence[str],
     names = set(pq.read_schema(res.path / f"{table}.parquet").names) \
         if (res.path / f"{table}.parquet").exists() else set()
     cols = list(dict.fromkeys(["run", "seed", *(["day"] if day is not None else []), *columns]))
-    parts = {r["part"] for r in res.manifest["runs"] if r["status"] == "done"}
+    parts = {r.part for r in res.manifest.done_runs()}
     if parts == {MAIN} and names:
         cols = [c for c in cols if c in names]
         filters = [("day", "=", int(day))] if day is not None else None
@@ -141,29 +141,24 @@ def option_label(res: Results) -> str:
     scenario file."""
     if res.name:
         return res.name
-    f = res.manifest["scenario"].get("file")
+    f = res.manifest.scenario.file
     return Path(f).name if f else res.path.name
 
 
 def horizon(res: Results) -> int:
-    return int(res.manifest.get("days") or res.manifest["scenario"].get("days", 0))
+    return res.days
 
 
 def place_info(res: Results) -> dict[str, tuple[str, int]]:
     """slug → (place name, ru_sign): +1 when the place was Ukrainian-held on day 0 (a change
     of hands is a Russian capture), -1 when it was Russian-held."""
-    import yaml
-
     from sim.space import load_map
 
     out: dict[str, tuple[str, int]] = {}
     try:
-        doc = yaml.load(res.scenario_yaml, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        base = Path(res.manifest["scenario"].get("file") or ".").parent
-        for front, spec in (doc.get("fronts") or {}).items():
-            p = Path(spec["map"])
-            p = p if p.is_absolute() else base / p
-            fm = load_map(p, str(spec.get("start_line", "2025-01-05")))
+        scn = res.scenario
+        for front in ("kursk", "donetsk"):
+            fm = load_map(scn.map_path(front), getattr(scn.fronts, front).start_line)
             ua0 = fm.place_holder_ua(fm.zero_line())
             for pl, ua in zip(fm.places, ua0, strict=True):
                 out[pl.slug] = (f"{pl.name} ({front})", +1 if ua else -1)
@@ -481,7 +476,7 @@ def compare(
         raise CompareError(f"day {day} is outside 0..{last} (the last day common to all "
                            "batches)")
     labels = unique_labels(batches)
-    start = pd.Timestamp(batches[0].manifest.get("start_date", "2025-01-05"))
+    start = pd.Timestamp(batches[0].start_date)
     date = (start + pd.Timedelta(days=day)).date().isoformat()
 
     places = place_info(batches[0])
@@ -503,7 +498,7 @@ def compare(
     from sim.analysis.validation_status import status_line
 
     groups = [draw_groups(r.manifest) for r in batches]
-    seed_run = [{int(e["seed"]): int(e["run"]) for e in r.manifest["runs"]} for r in batches]
+    seed_run = [{e.seed: e.run for e in r.manifest.runs} for r in batches]
     base_vals = values[0]
     notes: list[str] = [day_note] if day_note else []
     warns: list[str] = []
@@ -526,7 +521,7 @@ def compare(
             row: dict[str, Any] = {"metric": m.name, "label": m.label.replace("day D",
                                                                              f"day {day}"),
                                    "unit": m.unit, "option": label,
-                                   "file": res.manifest["scenario"].get("file", ""),
+                                   "file": res.manifest.scenario.file or "",
                                    "n": int(x.size), "ru_sign": m.ru_sign,
                                    "baseline": labels[0]}
             if x.size:

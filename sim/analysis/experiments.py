@@ -48,9 +48,16 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+import sim.runner as R
 from sim.runner import BatchError, Executor, ProgressCallback, make_executor, now, run_batch
-from sim.runner import results as R
-from sim.scenario import ScenarioError, get_path, load_scenario, scenario_dict, with_values
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    get_path,
+    load_scenario,
+    scenario_dict,
+    with_values,
+)
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DESIGN_FILE = "design.parquet"
@@ -154,14 +161,14 @@ def _loc(loc: Sequence[Any]) -> str:
     return out
 
 
-def _record_columns(scn: Any) -> list[str]:
+def _record_columns(scn: Scenario) -> list[str]:
     """The daily-record columns of a scenario (a 1-day run: a few milliseconds)."""
     from sim.model import run
 
     return list(run(scn, seed=0, days=1).daily.columns)
 
 
-def _raw_value(scn: Any, key: str) -> Any:
+def _raw_value(scn: Scenario, key: str) -> Any:
     from sim.scenario import list_index
 
     node: Any = scenario_dict(scn)
@@ -485,7 +492,7 @@ def run_sweep(
             mpath = pdir / R.MANIFEST
             if mpath.is_file():
                 m = R.read_manifest(pdir)
-                if m.get("status") == "complete" and int(m.get("n_runs", 0)) == reps:
+                if m.status == "complete" and (m.n_runs or 0) == reps:
                     done += reps
                     done_before += reps
                     point_progress(0, reps)

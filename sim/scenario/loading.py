@@ -15,8 +15,7 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import ScenarioError, dotted
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.schema import MAX_ARRIVAL_DAYS, Scenario, allowed_keys, unit_at
-from sim.scenario.tree import get_path, scenario_dict
+from sim.scenario.schema import Scenario, allowed_keys, consistency_problems, unit_at
 from sim.scenario.yamlio import parse_yaml
 
 MAX_FILE_BYTES = 2_000_000
@@ -142,6 +141,28 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     origin: dict[tuple, str] = {}
     tree = _load_tree(path, origin)
     tree = apply_overrides(tree, overrides, origin, str(path))
+    return _anchored(tree, path, origin)
+
+
+def scenario_from_text(text: str, path: Path | str) -> Scenario:
+    """The scenario of a resolved YAML text (a batch's ``scenario.yaml`` or its manifest's
+    copy), its relative file names read from ``path``'s folder: the one reader of a batch's
+    scenario."""
+    path = Path(path).absolute()
+    try:
+        data = parse_yaml(text)
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise ScenarioError([f"{path}: not valid YAML ({type(exc).__name__})"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: expected a mapping of keys at top level"])
+    _check_size(path, data)
+    origin: dict[tuple, str] = {}
+    _record_origin(data, origin, (), str(path))
+    return _anchored(data, path, origin)
+
+
+def _anchored(tree: dict, path: Path, origin: dict[tuple, str]) -> Scenario:
+    """Validate ``tree`` with its file names made absolute (the one place they are resolved)."""
     _anchor_map_paths(tree, origin)
     _anchor_posterior_path(tree, origin)
     return validate_tree(tree, path, origin)
@@ -232,100 +253,39 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
         except MapError as exc:
             for line in exc.problems:
                 at(loc, line)
-    seen: set[str] = set()
     for i, g in enumerate(scn.groupings):
-        if g.name in seen:
-            at(("groupings", i, "name"), f"duplicate grouping name '{g.name}'")
-        seen.add(g.name)
-        if g.arrives is not None and g.arrives <= scn.start_date:
-            at(("groupings", i, "arrives"), f"date {g.arrives} is not after the start date "
-               f"{scn.start_date}; leave it out for groupings present on day 0")
-        elif g.arrives is not None and (g.arrives - scn.start_date).days >= MAX_ARRIVAL_DAYS:
-            at(("groupings", i, "arrives"), f"date {g.arrives} is {MAX_ARRIVAL_DAYS} days or "
-               f"more after the start date {scn.start_date}")
         fmap = maps.get(g.front)
         if fmap is not None and g.sector not in fmap.sector_names:
             hint = difflib.get_close_matches(g.sector, fmap.sector_names, n=1)
             did = f" (did you mean '{hint[0]}'?)" if hint else ""
             at(("groupings", i, "sector"), f"unknown sector '{g.sector}' on the {g.front} "
                f"front{did}; allowed: {', '.join(fmap.sector_names)}")
-        if g.fronts is not None and g.front not in g.fronts:
-            at(("groupings", i, "front"), f"'{g.front}' is not among the grouping's fronts "
-               f"({', '.join(g.fronts)})")
-    graded = scn.policy.ua.graded_defence
     kmap = maps.get("kursk")
-    for j, name in enumerate(graded.order):
+    for j, name in enumerate(scn.policy.ua.graded_defence.order):
         if kmap is not None and name not in kmap.sector_names:
             at(("policy", "ua", "graded_defence", "order", j), f"unknown Kursk sector '{name}'; "
                f"allowed: {', '.join(kmap.sector_names)}")
-    if len(graded.interdiction_steps) != len(graded.order):
-        at(("policy", "ua", "graded_defence", "interdiction_steps"),
-           f"{len(graded.interdiction_steps)} steps for {len(graded.order)} sectors; allowed: "
-           "one step per sector of `order`")
-    if any(not 0 <= x <= 1 for x in graded.interdiction_steps):
-        at(("policy", "ua", "graded_defence", "interdiction_steps"),
-           "allowed: fractions between 0 and 1")
     places = {p.name for m in maps.values() for p in m.places}
     for j, name in enumerate(scn.policy.ua.withdraw_on_places_lost):
         if len(maps) == 2 and name not in places:  # only when every map could be read
             hint = difflib.get_close_matches(name, sorted(places), n=1)
             did = f" (did you mean '{hint[0]}'?)" if hint else ""
             at(("policy", "ua", "withdraw_on_places_lost", j), f"unknown place '{name}'{did}")
-    talks = scn.diplomacy.talks_open
-    if talks is not None and talks < scn.start_date:
-        at(("diplomacy", "talks_open"), f"date {talks} is before the start date {scn.start_date}")
-    if scn.indices.incursion_start > scn.start_date:
-        at(("indices", "incursion_start"), f"date {scn.indices.incursion_start} is after the "
-           f"start date {scn.start_date}")
-    for side in ("ru", "ua"):
-        if not any(g.side == side for g in scn.groupings):
-            at(("groupings",), f"no grouping for side '{side}'")
-    if scn.game is not None:
-        _check_game(scn, maps, at)
-    post = scn.calibration_posterior
-    if post is not None and not post.is_file():
-        at(("calibration_posterior",), f"file not found: {post}")
-    for key, rng in scn.calibration.items():
-        if rng.low >= rng.high:
-            at(("calibration", key), f"low {rng.low} must be below high {rng.high}")
-        elif get_path(scn, key) is None:
-            at(("calibration", key), "not a numeric parameter of the scenario")
-    return problems
-
-
-
-def _check_game(scn: Scenario, maps: dict, at: Any) -> None:
-    """The order log names the player's groupings and real sectors, within the played days."""
-    game = scn.game
-    if game.played_days > scn.days:
-        at(("game", "played_days"), f"{game.played_days} is beyond the horizon of {scn.days} days")
-    sides = {g.name: g.side for g in scn.groupings}
-    for j, order in enumerate(game.orders):
-        if order.day > game.played_days:
-            at(("game", "orders", j, "day"), f"day {order.day} is after played_days "
-               f"{game.played_days}")
-        for name in order.groupings:
-            if name not in sides:
-                hint = difflib.get_close_matches(name, sorted(sides), n=1)
-                did = f" (did you mean '{hint[0]}'?)" if hint else ""
-                at(("game", "orders", j, "groupings"), f"unknown grouping '{name}'{did}")
-            elif sides[name] != game.player:
-                at(("game", "orders", j, "groupings"), f"'{name}' is not a grouping of the "
-                   f"player's side '{game.player}'")
+    for j, order in enumerate(scn.game.orders if scn.game is not None else ()):
         fmap = maps.get(order.front) if order.front else None
         if fmap is not None and order.sector and order.sector not in fmap.sector_names:
             at(("game", "orders", j, "sector"), f"unknown sector '{order.sector}' on the "
                f"{order.front} front; allowed: {', '.join(fmap.sector_names)}")
-        if order.kind == "withdraw" and game.player != "ua":
-            at(("game", "orders", j, "kind"), "only Ukraine withdraws from the Kursk salient")
+    for loc, msg in consistency_problems(scn):
+        at(loc, msg)
+    post = scn.calibration_posterior
+    if post is not None and not post.is_file():
+        at(("calibration_posterior",), f"file not found: {post}")
+    return problems
+
 
 
 def with_values(scn: Scenario, values: Mapping[str, Any]) -> Scenario:
-    """A copy of ``scn`` with dotted-path parameters set (validated like ``--set``)."""
-    sets = [f"{k}={_yaml_scalar(v)}" for k, v in values.items()]
-    tree = apply_overrides(scenario_dict(scn), sets)
-    return validate_tree(tree, scn.source_path)
-
-
-def _yaml_scalar(v: Any) -> str:
-    return yaml.safe_dump(v, default_flow_style=True).strip().removesuffix("...").strip()
+    """A copy of ``scn`` with dotted-path values set: :meth:`Scenario.replace` (also for the
+    app's switches, dates and ``None``)."""
+    return scn.replace(values)

@@ -20,7 +20,6 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -38,7 +37,6 @@ KINDS = ("fan", "losses", "outcomes", "survival", "map", "animation", "history")
 NOT_IN_ALL = ("animation", "history")
 FRONTS = {"kursk": "Kursk", "donetsk": "Donetsk"}
 DPI = 110
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class PlotError(ValueError):
@@ -64,16 +62,10 @@ class Batch:
 
     @property
     def start(self) -> dt.date:
-        return dt.date.fromisoformat(str(self.res.manifest.get("start_date", "2025-01-05")))
-
-    @property
-    def scenario(self) -> dict[str, Any]:
-        if "scenario" not in self._cache:
-            self._cache["scenario"] = yaml.load(self.res.scenario_yaml, Loader=_YamlLoader)
-        return self._cache["scenario"]
+        return self.res.start_date
 
     def source(self) -> str:
-        h = self.res.manifest["scenario"].get("hash", "")[:7]
+        h = (self.res.manifest.scenario.hash or "")[:7]
         return f"{self.label}: {self.n} runs, seed {self.res.master_seed}, scenario hash {h}"
 
     def wide(self, column: str) -> np.ndarray:
@@ -115,16 +107,13 @@ class Batch:
         return df[column].to_numpy(dtype=float) if column in df else np.full(len(df), np.nan)
 
     def map_path(self, front: str) -> Path:
-        spec = self.scenario["fronts"][front]
-        p = Path(spec["map"])
-        base = Path(self.res.manifest["scenario"].get("file") or ".").parent
-        return p if p.is_absolute() else (base / p).resolve()
+        return self.res.scenario.map_path(front)
 
     def front_map(self, front: str):
         from sim.space import load_map
 
-        spec = self.scenario["fronts"][front]
-        return load_map(self.map_path(front), str(spec.get("start_line", "2025-01-05")))
+        scn = self.res.scenario
+        return load_map(scn.map_path(front), getattr(scn.fronts, front).start_line)
 
     def dates(self) -> np.ndarray:
         return np.array([np.datetime64(self.start) + np.timedelta64(d, "D")

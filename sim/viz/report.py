@@ -15,11 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.runner import Results, atomic_write_text, load_results
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from sim.scenario import scenario_dict
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1250px;
@@ -81,8 +78,8 @@ IGNORED_KEYS = ("name", "description", "runs")
 
 def scenario_diff(base: Results, option: Results) -> list[tuple[str, Any, Any]]:
     """(key path, baseline value, option value) for every resolved value that differs."""
-    a = flatten(yaml.load(base.scenario_yaml, Loader=_Loader))
-    b = flatten(yaml.load(option.scenario_yaml, Loader=_Loader))
+    a = flatten(scenario_dict(base.scenario))
+    b = flatten(scenario_dict(option.scenario))
     out = []
     for k in list(dict.fromkeys([*a, *b])):
         if k in IGNORED_KEYS:
@@ -145,9 +142,9 @@ def build_report(
     for bt in batches:
         m = bt.res.manifest
         parts.append(
-            f"<tr><td>{_esc(bt.label)}</td><td>{_esc(m['scenario'].get('file', ''))}</td>"
+            f"<tr><td>{_esc(bt.label)}</td><td>{_esc(m.scenario.file or '')}</td>"
             f"<td class='num'>{bt.n}</td><td class='num'>{bt.res.master_seed}</td>"
-            f"<td class='num'>{bt.days}</td><td><code>{_esc(m['scenario'].get('hash', '')[:12])}"
+            f"<td class='num'>{bt.days}</td><td><code>{_esc((m.scenario.hash or '')[:12])}"
             f"</code></td><td>{_esc(bt.res.status)}</td><td>{_esc(bt.res.path)}</td></tr>")
     parts.append("</table>")
     # what the options change
@@ -155,7 +152,7 @@ def build_report(
     base = results[0]
     for bt, r in zip(batches[1:], results[1:], strict=True):
         diff = scenario_diff(base, r)
-        desc = yaml.load(r.scenario_yaml, Loader=_Loader).get("description", "")
+        desc = r.scenario.description
         parts.append(f"<h3>{_esc(bt.label)}</h3><p>{_esc(desc)}</p>")
         if not diff:
             parts.append("<p>No difference in the resolved scenario.</p>")

@@ -16,7 +16,7 @@ from sim.runner.executors.base import Executor, OnResult, Task
 
 #: Modules the fork server imports once, so each worker starts with the model loaded. The
 #: first makes the fork server itself die with the main process (see :func:`die_with_parent`).
-PRELOAD = ("sim.runner.executors.forkserver_init", "sim.model.model", "sim.runner.results",
+PRELOAD = ("sim.runner.executors.forkserver_init", "sim.model.model", "sim.runner.tables",
            "sim.runner.batch")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 #: Environment variables naming the process a fork server / a worker must die with: the death
