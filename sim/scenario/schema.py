@@ -347,7 +347,8 @@ class GroupingSpec(Strict):
     personnel: Q("troops", ge=0, kind=int, doc="troops present on day 0")
     armour: Q("vehicles", 0, ge=0, kind=int, doc="tanks and armoured fighting vehicles")
     artillery: Q("guns", 0, ge=0, kind=int, doc="tube and rocket artillery pieces")
-    quality: Q("index", 1.0, gt=0, le=3, doc="training and experience multiplier")
+    quality: Q("index", 1.0, ge=0.1, le=3, doc="training and experience multiplier (at "
+               "least 0.1: exposure in contact is troops / quality)")
     morale: Q("fraction", 0.7, ge=0, le=1, doc="cohesion on day 0")
     posture: Posture = "defend"
     contingent: str = Field("regular", description="e.g. 'dprk' for North Korean troops")

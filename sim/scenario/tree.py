@@ -59,9 +59,9 @@ def get_path(scn: Scenario, key: str) -> float | None:
 
 
 def list_index(node: list, part: str) -> int | None:
-    if re.fullmatch(r"-?\d+", part):
+    if re.fullmatch(r"-?\d+", part):  # 0..n-1 only, as the messages say: no -1 from the end
         idx = int(part)
-        return idx if -len(node) <= idx < len(node) else None
+        return idx if 0 <= idx < len(node) else None
     for i, item in enumerate(node):
         if isinstance(item, dict) and str(item.get("name")) == part:
             return i
