@@ -181,6 +181,20 @@ class ParameterPlan:
         return with_values(scenario, values), values
 
 
+def plan_mode(scenario: Any, mode: str | None, dice_per_draw: int | None = None) -> str:
+    """The ``--params`` mode a batch of ``scenario`` runs (None: ``posterior`` when the
+    scenario names a posterior, else ``fixed``); :class:`DrawError` for an unknown mode or a
+    ``--dice-per-draw`` that would be ignored. Cheap: reads no posterior."""
+    if mode is None:
+        mode = "posterior" if getattr(scenario, "calibration_posterior", None) else "fixed"
+    if mode not in MODES:
+        raise DrawError(f"--params {mode!r}: expected one of {', '.join(MODES)}")
+    if dice_per_draw is not None and mode != "posterior":
+        raise DrawError(f"--dice-per-draw applies to --params posterior only (this batch runs "
+                        f"--params {mode}: every run has the same parameter values)")
+    return mode
+
+
 def make_plan(scenario: Any, mode: str | None, master_seed: int,
               dice_per_draw: int | None = None, pinned: Sequence[str] = ()
               ) -> ParameterPlan | None:
@@ -189,10 +203,7 @@ def make_plan(scenario: Any, mode: str | None, master_seed: int,
     ``pinned`` names parameters the caller set on purpose (``--set``, a sweep's design): a
     fitted one among them keeps the scenario's value instead of a draw."""
     path = getattr(scenario, "calibration_posterior", None)
-    if mode is None:
-        mode = "posterior" if path else "fixed"
-    if mode not in MODES:
-        raise DrawError(f"--params {mode!r}: expected one of {', '.join(MODES)}")
+    mode = plan_mode(scenario, mode, dice_per_draw)
     if mode == "fixed":
         return None
     if not path:
@@ -223,4 +234,4 @@ def values_columns(values: Mapping[str, float]) -> dict[str, float]:
 
 __all__ = ["DEFAULT_DICE_PER_DRAW", "FIT_METADATA_KEY", "MODES", "PARAM_PREFIX", "DrawError",
            "ParameterPlan", "Posterior", "draw_index", "load_posterior", "make_plan",
-           "values_columns", "weighted_quantile", "write_posterior"]
+           "plan_mode", "values_columns", "weighted_quantile", "write_posterior"]
