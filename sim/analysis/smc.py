@@ -50,8 +50,9 @@ from sim.analysis.calibration import (
     run_candidates,
     summaries,
 )
+from sim.analysis.fitfolder import fit_dir_problem, fit_lock
 from sim.analysis.observations import Observation, load_observations
-from sim.runner import default_workers, make_executor, replicate_seeds
+from sim.runner import atomic_write_text, default_workers, make_executor, replicate_seeds
 from sim.scenario import Scenario, scenario_hash, with_values
 
 DEFAULT_POPULATION = 200
@@ -275,21 +276,35 @@ def calibrate_smc(
     if population < 2 or replicates < 1 or generations < 1:
         raise CalibrationError("population must be >= 2, replicates and generations >= 1")
     out = Path(out_dir)
-    db = out / DB_NAME
     config = {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario),
               "params": params, "seed": int(seed), "population": int(population),
               "replicates": int(replicates), "days": days, "targets": [t.key for t in targets]}
-    if db.exists() and not resume:
+    with fit_lock(out):
+        return _calibrate_locked(scenario, params, out, population, generations, budget, seed,
+                                 replicates, min_epsilon, days, workers, resume,
+                                 check_replicates, progress, t0, prior, targets, integer,
+                                 config)
+
+
+def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, population: int,
+                      generations: int, budget: int | None, seed: int, replicates: int,
+                      min_epsilon: float, days: int, workers: int | None, resume: bool,
+                      check_replicates: int | None, progress: ProgressFn | None, t0: float,
+                      prior: dict[str, tuple[float, float]], targets: list[Target],
+                      integer: list[str], config: dict[str, Any]) -> SMCCalibration:
+    """:func:`calibrate_smc` once the fit folder is locked."""
+    db = out / DB_NAME
+    if (db.exists() or db.is_symlink()) and not resume:
         raise CalibrationError(f"{out}: holds an ABC-SMC database; use --resume to continue "
                                "it or --force to start afresh")
-    if resume and db.exists():
+    if resume and (db.exists() or db.is_symlink()):
+        check_resume(out)
         old = json.loads((out / CONFIG_NAME).read_text(encoding="utf-8"))
         diff = [k for k in config if old.get(k) != config[k]]
         if diff:
             raise CalibrationError(f"{out}: cannot resume: {', '.join(diff)} differ from the "
                                    "stored fit; use --force to start afresh")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / CONFIG_NAME).write_text(json.dumps(config, indent=1), encoding="utf-8")
+    atomic_write_text(out / CONFIG_NAME, json.dumps(config, indent=1))
     import pyabc
 
     logging.getLogger("ABC").setLevel(logging.WARNING)   # pyABC logs every population
@@ -339,6 +354,38 @@ def calibrate_smc(
         cal.check = cal.fit_table()
     cal.seconds = time.perf_counter() - t0
     return cal
+
+
+def check_resume(out_dir: str | Path) -> None:
+    """Raise :class:`CalibrationError` naming what is damaged in the fit folder ``out_dir``
+    that ``--resume`` would continue (nothing to check without an ``abc.db``)."""
+    out = Path(out_dir)
+    db = out / DB_NAME
+    if not (db.exists() or db.is_symlink()):
+        return
+    damaged = fit_dir_problem(out, CONFIG_NAME, DB_NAME) or _history_problem(db)
+    if damaged:
+        raise CalibrationError(f"cannot resume: {damaged}; use --force to start afresh")
+
+
+def _history_problem(db: Path) -> str | None:
+    """What pyABC cannot read in ``db`` (a truncated or garbled database), or None."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchone()
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return f"{db}: damaged ({exc})"
+    if not ok or ok[0] != "ok":
+        return f"{db}: damaged (SQLite check: {str(ok and ok[0])[:100]})"
+    if not {"abc_smc", "populations", "particles"} <= tables:
+        return f"{db}: not an ABC-SMC database (no pyABC tables)"
+    return None
 
 
 def predictive_check(cal: SMCCalibration, scenario: Scenario, targets: list[Target],
