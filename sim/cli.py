@@ -848,6 +848,7 @@ def calibrate(
         CalibrationError,
         ObservationError,
         check_fit_paths,
+        check_inputs,
         fit_lock,
         format_fit,
         load_observations,
@@ -875,19 +876,22 @@ def calibrate(
         check_path(fit_dir)
         check_fit_paths(fit_dir, out, report, scenario=scenario)
     reps = replicates or (1 if method == "smc" else 4)
+    plist = [p.strip() for p in params.split(",") if p.strip()]
     with user_errors(), fit_lock(fit_dir):
-        try:
+        try:  # every input checked before the first line of progress
+            _, targets, _ = check_inputs(scn, obs, plist, scn.days)
             if method == "rejection":
                 n = budget or 240
                 err_console.print(f"calibrating {scn.name} by ABC rejection: {n} candidates x "
                                   f"{reps} replicates")
-                cal = fit_rejection(scn, obs, params.split(","), budget=n, seed=seed,
+                cal = fit_rejection(scn, obs, plist, budget=n, seed=seed,
                                     replicates=reps, accept=accept, workers=workers)
             else:
-                from sim.analysis import calibrate_smc, check_resume
+                from sim.analysis import calibrate_smc, check_resume, smc_config
 
                 if resume:
-                    check_resume(fit_dir)
+                    check_resume(fit_dir, smc_config(scn, plist, seed, population, reps,
+                                                     scn.days, targets))
                 if force and (fit_dir / "abc.db").exists():
                     (fit_dir / "abc.db").unlink()
                 err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
@@ -912,7 +916,7 @@ def calibrate(
                                        completed=0)
 
                     try:
-                        cal = calibrate_smc(scn, obs, params.split(","), fit_dir,
+                        cal = calibrate_smc(scn, obs, plist, fit_dir,
                                             population=population, generations=generations,
                                             budget=budget, seed=seed, replicates=reps,
                                             min_epsilon=min_epsilon, workers=workers,

@@ -166,11 +166,14 @@ def fit_dir_problem(fit_dir: Path, config_name: str, db_name: str) -> str | None
         if p.is_symlink() or (p.exists() and not p.is_file()):
             return f"{p}: not a regular file"
     try:
-        head = db.read_bytes()[:16] if db.exists() else b""
+        head = db.read_bytes()[:100] if db.exists() else b""
     except OSError as exc:
         return f"{db}: cannot read ({exc.strerror or exc})"
-    if head != b"SQLite format 3\x00":
+    if head[:16] != b"SQLite format 3\x00":
         return f"{db}: damaged (not an SQLite database{', 0 bytes' if not head else ''})"
+    if len(head) < 100 or head[18] not in (1, 2) or head[19] not in (1, 2):
+        # SQLite reads a file whose write-version byte is unknown, then refuses to write it
+        return f"{db}: damaged (its SQLite header is not one SQLite writes)"
     if db.stat().st_size % 512:
         return f"{db}: damaged (truncated: {db.stat().st_size} bytes is no whole page)"
     if not config.is_file():
