@@ -955,6 +955,9 @@ def install_fit(
                             "posterior/).")] = Path("scenarios"),
     yes: Annotated[bool, typer.Option("--yes", help="Replace the files (without it: show "
                                                     "the changes only).")] = False,
+    posterior_only: Annotated[bool, typer.Option(
+        "--posterior-only", help="Install only posterior/ and keep calibrated.yaml's fixed "
+                                 "values.")] = False,
 ) -> None:
     """Install a fit into scenarios/: its overlay as calibrated.yaml (which base.yaml extends,
     so every option changes) and its posterior in posterior/. Shows the changes; writes only
@@ -962,7 +965,7 @@ def install_fit(
     from sim.analysis import plan_install
 
     with user_errors():
-        plan = plan_install(fit_dir, scenarios)
+        plan = plan_install(fit_dir, scenarios, overlay=not posterior_only)
         if not plan.diff:
             console.print(f"{scenarios}: already holds the fit in {fit_dir}; nothing to do")
             return

@@ -75,6 +75,13 @@ def test_item1_calibrate_never_writes_scenarios_and_install_needs_yes(project):
     assert "--yes" in one_error_line(res)
     assert snapshot(project / "scenarios") == before
 
+    res = cli("install-fit", fit, "--posterior-only", "--yes")  # keeps the fixed values
+    assert res.exit_code == 0, res.output
+    assert (project / "scenarios" / "calibrated.yaml").read_bytes() == \
+        before["calibrated.yaml"]
+    assert (project / "scenarios" / "posterior" / "posterior.parquet").read_bytes() == \
+        (fit / "posterior.parquet").read_bytes()
+
     res = cli("install-fit", fit, "--yes")
     assert res.exit_code == 0, res.output
     fitted = float(next(ln.split()[1] for ln in (fit / "overlay.yaml").read_text().splitlines()

@@ -116,10 +116,11 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
-def plan_install(fit_dir: Path, scenarios_dir: Path) -> FitInstall:
+def plan_install(fit_dir: Path, scenarios_dir: Path, overlay: bool = True) -> FitInstall:
     """The files installing the fit in ``fit_dir`` into ``scenarios_dir`` writes:
-    ``calibrated.yaml`` (the fit's overlay, naming ``posterior/posterior.parquet``) and the
-    posterior files in ``posterior/``. Raises :class:`FitFolderError` naming a missing file."""
+    ``calibrated.yaml`` (the fit's overlay, naming ``posterior/posterior.parquet``; not with
+    ``overlay=False``, which keeps the installed fixed values) and the posterior files in
+    ``posterior/``. Raises :class:`FitFolderError` naming a missing file."""
     if not fit_dir.is_dir():
         raise FitFolderError(f"{fit_dir}: no such fit folder")
     if not scenarios_dir.is_dir():
@@ -130,14 +131,14 @@ def plan_install(fit_dir: Path, scenarios_dir: Path) -> FitInstall:
         raise FitFolderError(f"{fit_dir}: not a finished fit folder: no {', '.join(missing)} "
                              "(written by wargame calibrate)")
     try:
-        overlay = (fit_dir / OVERLAY).read_text(encoding="utf-8")
+        text = (fit_dir / OVERLAY).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FitFolderError(f"{fit_dir / OVERLAY}: cannot read ({exc})") from None
-    overlay, n = re.subn(r"(?m)^calibration_posterior: .*$",
-                         f"calibration_posterior: {POSTERIOR_DIR}/{FIT_FILES[0]}", overlay)
+    text, n = re.subn(r"(?m)^calibration_posterior: .*$",
+                      f"calibration_posterior: {POSTERIOR_DIR}/{FIT_FILES[0]}", text)
     if n != 1:
         raise FitFolderError(f"{fit_dir / OVERLAY}: names no calibration_posterior")
-    files = {scenarios_dir / INSTALLED_OVERLAY: overlay.encode("utf-8")}
+    files = {scenarios_dir / INSTALLED_OVERLAY: text.encode("utf-8")} if overlay else {}
     for name in FIT_FILES:
         files[scenarios_dir / POSTERIOR_DIR / name] = (fit_dir / name).read_bytes()
     lines = []
