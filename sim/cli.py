@@ -877,9 +877,17 @@ def calibrate(
         check_fit_paths(fit_dir, out, report, scenario=scenario)
     reps = replicates or (1 if method == "smc" else 4)
     plist = [p.strip() for p in params.split(",") if p.strip()]
+    from sim.analysis import calibrate_smc, check_resume, smc_config
+
+    try:  # every input checked before anything is written or a line of progress printed
+        _, targets, _ = check_inputs(scn, obs, plist, scn.days)
+        if resume and method == "smc":
+            check_resume(fit_dir, smc_config(scn, plist, seed, population, reps, scn.days,
+                                             targets))
+    except CalibrationError as exc:
+        raise fail(exc) from None
     with user_errors(), fit_lock(fit_dir):
-        try:  # every input checked before the first line of progress
-            _, targets, _ = check_inputs(scn, obs, plist, scn.days)
+        try:
             if method == "rejection":
                 n = budget or 240
                 err_console.print(f"calibrating {scn.name} by ABC rejection: {n} candidates x "
@@ -887,11 +895,6 @@ def calibrate(
                 cal = fit_rejection(scn, obs, plist, budget=n, seed=seed,
                                     replicates=reps, accept=accept, workers=workers)
             else:
-                from sim.analysis import calibrate_smc, check_resume, smc_config
-
-                if resume:
-                    check_resume(fit_dir, smc_config(scn, plist, seed, population, reps,
-                                                     scn.days, targets))
                 if force and (fit_dir / "abc.db").exists():
                     (fit_dir / "abc.db").unlink()
                 err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
