@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from test_fuzz import (
     SCALARS,
     assert_contract,
+    damage,
     dump,
     invoke,
     mutated_trees,
@@ -188,35 +189,24 @@ FIT_DAMAGE = st.tuples(st.sampled_from(["abc.db", "smc.json"]),
 
 
 def damage_fit(fit: Path, name: str, how: str, n: int) -> None:
+    """test_fuzz.damage's ways, and: 32 bytes flipped, a symbolic link to the secret file,
+    random bytes, other JSON."""
     path = fit / name
-    if how in ("delete", "folder", "symlink"):
-        if path.is_dir():
-            shutil.rmtree(path)
+    if how in ("truncate", "empty", "delete", "flip", "append", "folder"):
+        damage(fit, fit, name, how, n)
+    elif how == "symlink":
         path.unlink(missing_ok=True)
-        if how == "folder":
-            path.mkdir()
-        elif how == "symlink":
-            path.symlink_to(fit.parent.parent / "secret.yaml")
-        return
-    if not path.is_file():
-        return
-    data = bytearray(path.read_bytes())
-    if how == "truncate":
-        data = data[: n % max(1, len(data))]
-    elif how == "empty":
-        data = bytearray()
-    elif how == "flip" and data:
-        data[n % len(data)] ^= 1 << (n % 8)
-    elif how == "flips" and data:
-        for k in range(32):
-            data[(n + 997 * k) % len(data)] ^= 0xFF
-    elif how == "append":
-        data += b"\x00garbage"
-    elif how == "garbage":
-        data = bytearray(os.urandom(max(1, len(data))))
-    elif how == "json":
-        data = bytearray(b'{"params": 3, "seed": "x"}' if n % 2 else b"[1, 2]")
-    path.write_bytes(bytes(data))
+        path.symlink_to(fit.parent.parent / "secret.yaml")
+    elif path.is_file():
+        data = bytearray(path.read_bytes())
+        if how == "flips" and data:
+            for k in range(32):
+                data[(n + 997 * k) % len(data)] ^= 0xFF
+        elif how == "garbage":
+            data = bytearray(os.urandom(max(1, len(data))))
+        elif how == "json":
+            data = bytearray(b'{"params": 3, "seed": "x"}' if n % 2 else b"[1, 2]")
+        path.write_bytes(bytes(data))
 
 
 @settings(max_examples=n_examples(0.4), suppress_health_check=[HealthCheck.too_slow])
