@@ -70,13 +70,14 @@ def fail(message: str | BaseException, code: int = EXIT_USAGE) -> typer.Exit:
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's user-facing errors into a one-line message and exit code 2."""
+    from sim.analysis import FitFolderError
     from sim.runner import BatchError, ExecutorError, ResultsError
     from sim.scenario import ScenarioError
 
     try:
         yield
-    except (ScenarioError, BatchError, ExecutorError, ResultsError, FileNotFoundError,
-            NotADirectoryError) as exc:
+    except (ScenarioError, BatchError, ExecutorError, ResultsError, FitFolderError,
+            FileNotFoundError, NotADirectoryError) as exc:
         raise fail(exc) from None
     except OSError as exc:  # permission, read-only, disk full, name too long...
         name = f"{str(exc.filename)[:200]}: " if exc.filename else ""
@@ -301,7 +302,13 @@ def run(
         overrides.append(f"days={days}")
     # check every input before running (or writing) anything
     loaded = [(path, load_or_exit(path, overrides)) for path in scenarios]
-    from sim.runner import folder_name
+    from sim.runner import DrawError, folder_name, plan_mode
+
+    for _, scn in loaded:
+        try:
+            plan_mode(scn, params, dice_per_draw)
+        except DrawError as exc:
+            raise fail(exc) from None
 
     # a name is a name, not a path: the default folder is results/<slug>, always inside
     folders = [
@@ -461,6 +468,8 @@ def compare(
             rob = robustness(dirs, day=day, satisfice=satisfice or [])
         out = {"csv": rob.to_csv, "json": rob.to_json}.get(fmt, rob.to_markdown)()
         typer.echo(out, nl=not out.endswith("\n"))
+        for w in rob.warnings:
+            err_console.print(Text(f"warning: {w}"), soft_wrap=True)
         return
     with _analysis_errors():
         cmp = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None)
@@ -579,7 +588,9 @@ def explain(
     if out is not None:
         from sim.viz import write_explain_figures
 
-        for p in write_explain_figures(expl, out):
+        with _analysis_errors():
+            written = write_explain_figures(expl, out)
+        for p in written:
             console.print(str(p))
 
 
@@ -834,28 +845,40 @@ def calibrate(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,
                                                 help="Worker processes (default: all cores).")
                        ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Overlay YAML to write.")
-                   ] = Path("scenarios/calibrated.yaml"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Overlay YAML to write, inside the fit folder (default "
+                            "FIT_DIR/overlay.yaml); wargame install-fit installs it.")] = None,
     fit_dir: Annotated[Path | None, typer.Option(
-        "--fit-dir", help="Folder of the fit: abc.db (smc), posterior.parquet (weighted "
-                          "particles with the fit record), posterior.csv, fit_table.csv, "
-                          "fit.json (default results/calibration-<scenario>).")] = None,
+        "--fit-dir", help="Folder of the fit, the only place calibrate writes: abc.db (smc), "
+                          "posterior.parquet (weighted particles with the fit record), "
+                          "posterior.csv, fit_table.csv, fit.json, overlay.yaml (default "
+                          "results/calibration-<scenario>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="smc: continue the fit stored in "
                                                           "--fit-dir.")] = False,
     force: Annotated[bool, typer.Option("--force", help="smc: delete the fit stored in "
                                                         "--fit-dir and start afresh.")] = False,
     report: Annotated[Path | None, typer.Option(
-        "--report", help="Also write a fit folder (check batch, tables, history.png).")] = None,
+        "--report", help="Also write a report folder, inside the fit folder (check batch, "
+                         "tables, history.png).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     sets: SetOption = None,
 ) -> None:
     """Fit parameters to the dated 2024 record by ABC (SMC or rejection); write the weighted
-    posterior, the overlay (which names the posterior) and the fit report."""
+    posterior, the overlay (which names the posterior) and the fit report into the fit folder
+    (never into scenarios/: install a fit with wargame install-fit)."""
     import os
 
-    from sim.analysis import CalibrationError, ObservationError, format_fit, load_observations
+    from sim.analysis import (
+        CalibrationError,
+        ObservationError,
+        check_fit_paths,
+        check_inputs,
+        fit_lock,
+        format_fit,
+        load_observations,
+    )
     from sim.analysis import calibrate as fit_rejection
-    from sim.runner import atomic_write_text
+    from sim.runner import atomic_write_text, check_path, folder_name
     from sim.viz import write_calibration_report as write_report
 
     if method not in ("smc", "rejection"):
@@ -869,72 +892,116 @@ def calibrate(
         obs = load_observations(observations)
     except ObservationError as exc:
         raise fail(exc) from None
-    if out.exists() and out.is_dir():
+    fit_dir = fit_dir or default_folder(folder_name(scn.name, prefix="calibration-"))
+    out = out or fit_dir / "overlay.yaml"
+    if out.is_dir():
         raise fail(f"{out}: is a directory; --out takes a YAML file name")
-    fit_dir = fit_dir or Path("results") / f"calibration-{scn.name}"
+    with user_errors():
+        check_path(fit_dir)
+        check_fit_paths(fit_dir, out, report, scenario=scenario)
     reps = replicates or (1 if method == "smc" else 4)
-    try:
-        if method == "rejection":
-            n = budget or 240
-            err_console.print(f"calibrating {scn.name} by ABC rejection: {n} candidates x "
-                              f"{reps} replicates")
-            cal = fit_rejection(scn, obs, params.split(","), budget=n, seed=seed,
-                                replicates=reps, accept=accept, workers=workers)
-        else:
-            from sim.analysis import calibrate_smc
+    plist = [p.strip() for p in params.split(",") if p.strip()]
+    from sim.analysis import calibrate_smc, check_resume, smc_config
 
-            if force and (fit_dir / "abc.db").exists():
-                (fit_dir / "abc.db").unlink()
-            err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
-                              f"populations of {population} x {reps} replicate(s)"
-                              + (f", budget {budget} simulations" if budget else "")
-                              + f"; database {fit_dir / 'abc.db'}")
-            with _progress_bar(quiet) as bar:
-                task = bar.add_task("population 0", total=population)
-
-                def progress(ev: dict) -> None:
-                    if ev["kind"] == "batch":
-                        bar.update(task, description=f"population {ev['t']}",
-                                   completed=ev["accepted"], total=ev["n"])
-                    else:
-                        bar.console.print(
-                            f"population {ev['t']}: epsilon {ev['eps']:.4g}, "
-                            f"{ev['accepted']} accepted of {ev['evaluations']} "
-                            f"({ev['accepted'] / max(ev['evaluations'], 1):.0%}), ESS "
-                            f"{ev['ess']:.0f}, {ev['seconds']:.0f} s; "
-                            f"{ev['total_simulations']} simulations so far")
-                        bar.update(task, description=f"population {ev['t'] + 1}",
-                                   completed=0)
-
-                try:
-                    cal = calibrate_smc(scn, obs, params.split(","), fit_dir,
-                                        population=population, generations=generations,
-                                        budget=budget, seed=seed, replicates=reps,
-                                        min_epsilon=min_epsilon, workers=workers,
-                                        resume=resume, progress=progress)
-                except KeyboardInterrupt:
-                    again = _command_line()
-                    if "--resume" not in again.split():
-                        again += " --resume"
-                    err_console.print(Text(f"interrupted: the finished populations are in "
-                                           f"{fit_dir / 'abc.db'}; continue with: {again}"),
-                                      soft_wrap=True)
-                    raise typer.Exit(EXIT_INTERRUPTED) from None
+    try:  # every input checked before anything is written or a line of progress printed
+        _, targets, _ = check_inputs(scn, obs, plist, scn.days)
+        if resume and method == "smc":
+            check_resume(fit_dir, smc_config(scn, plist, seed, population, reps, scn.days,
+                                             targets))
     except CalibrationError as exc:
         raise fail(exc) from None
-    console.print(format_fit(cal), soft_wrap=True)
-    from sim.analysis import status_line, write_fit
+    with user_errors(), fit_lock(fit_dir):
+        try:
+            if method == "rejection":
+                n = budget or 240
+                err_console.print(f"calibrating {scn.name} by ABC rejection: {n} candidates x "
+                                  f"{reps} replicates")
+                cal = fit_rejection(scn, obs, plist, budget=n, seed=seed,
+                                    replicates=reps, accept=accept, workers=workers)
+            else:
+                if force and (fit_dir / "abc.db").exists():
+                    (fit_dir / "abc.db").unlink()
+                err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
+                                  f"populations of {population} x {reps} replicate(s)"
+                                  + (f", budget {budget} simulations" if budget else "")
+                                  + f"; database {fit_dir / 'abc.db'}")
+                with _progress_bar(quiet) as bar:
+                    task = bar.add_task("population 0", total=population)
 
-    files = write_fit(cal, fit_dir, observations)
-    rel = os.path.relpath(files[0].resolve(), out.resolve().parent)
-    atomic_write_text(out, cal.to_overlay_yaml(rel))
-    console.print(f"wrote {out} and {fit_dir}/ ({', '.join(f.name for f in files)})")
-    console.print(_status_text(status_line(cal.fit_record(observations))), soft_wrap=True)
-    if report is not None:
-        with user_errors():
+                    def progress(ev: dict) -> None:
+                        if ev["kind"] == "batch":
+                            bar.update(task, description=f"population {ev['t']}",
+                                       completed=ev["accepted"], total=ev["n"])
+                        else:
+                            bar.console.print(
+                                f"population {ev['t']}: epsilon {ev['eps']:.4g}, "
+                                f"{ev['accepted']} accepted of {ev['evaluations']} "
+                                f"({ev['accepted'] / max(ev['evaluations'], 1):.0%}), ESS "
+                                f"{ev['ess']:.0f}, {ev['seconds']:.0f} s; "
+                                f"{ev['total_simulations']} simulations so far")
+                            bar.update(task, description=f"population {ev['t'] + 1}",
+                                       completed=0)
+
+                    try:
+                        cal = calibrate_smc(scn, obs, plist, fit_dir,
+                                            population=population, generations=generations,
+                                            budget=budget, seed=seed, replicates=reps,
+                                            min_epsilon=min_epsilon, workers=workers,
+                                            resume=resume, progress=progress)
+                    except KeyboardInterrupt:
+                        again = _command_line()
+                        if "--resume" not in again.split():
+                            again += " --resume"
+                        err_console.print(Text(f"interrupted: the finished populations are in "
+                                               f"{fit_dir / 'abc.db'}; continue with: {again}"),
+                                          soft_wrap=True)
+                        raise typer.Exit(EXIT_INTERRUPTED) from None
+        except CalibrationError as exc:
+            raise fail(exc) from None
+        console.print(format_fit(cal), soft_wrap=True)
+        from sim.analysis import status_line, write_fit
+
+        files = write_fit(cal, fit_dir, observations)
+        rel = os.path.relpath(files[0].resolve(), out.resolve().parent)
+        atomic_write_text(out, cal.to_overlay_yaml(rel))
+        console.print(f"wrote {out} and {fit_dir}/ ({', '.join(f.name for f in files)})")
+        console.print(_status_text(status_line(cal.fit_record(observations))), soft_wrap=True)
+        if report is not None:
             rfiles = write_report(cal, scn, report, observations, workers=workers,
                                   posterior=files[0] if method == "smc" else None)
-        console.print(f"wrote {report}/ ({', '.join(f.name for f in rfiles)})")
+            console.print(f"wrote {report}/ ({', '.join(f.name for f in rfiles)})")
+    console.print(Text(f"to make every option run on this fit: wargame install-fit "
+                       f"{shlex.quote(str(fit_dir))}"), soft_wrap=True)
+
+
+@app.command("install-fit")
+def install_fit(
+    fit_dir: Annotated[Path, typer.Argument(help="Fit folder written by wargame calibrate.")],
+    scenarios: Annotated[Path, typer.Option(
+        "--scenarios", help="Scenarios folder to install into (its calibrated.yaml and "
+                            "posterior/).")] = Path("scenarios"),
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the files (without it: show "
+                                                    "the changes only).")] = False,
+    posterior_only: Annotated[bool, typer.Option(
+        "--posterior-only", help="Install only posterior/ and keep calibrated.yaml's fixed "
+                                 "values.")] = False,
+) -> None:
+    """Install a fit into scenarios/: its overlay as calibrated.yaml (which base.yaml extends,
+    so every option changes) and its posterior in posterior/. Shows the changes; writes only
+    with --yes."""
+    from sim.analysis import plan_install
+
+    with user_errors():
+        plan = plan_install(fit_dir, scenarios, overlay=not posterior_only)
+        if not plan.diff:
+            console.print(f"{scenarios}: already holds the fit in {fit_dir}; nothing to do")
+            return
+        typer.echo(plan.diff)
+        if not yes:
+            raise fail(f"not installed: these {len(plan.files)} files under {scenarios} would "
+                       "change every scenario that extends calibrated.yaml; re-run with --yes")
+        written = plan.apply()
+    console.print(f"installed {fit_dir} into {scenarios}/ ({len(written)} files)")
 
 
 # --------------------------------------------------------------------------- app
@@ -952,9 +1019,12 @@ def app_command(
 
     # sim.app is the layer above the CLI: loaded by name, only when this command runs
     try:
-        serve = importlib.import_module("sim.app").serve
+        sim_app = importlib.import_module("sim.app")
     except ImportError as exc:
         raise fail(f"the app needs the app extra: pip install -e '.[app]' ({exc})") from None
+    serve = sim_app.serve
+    with user_errors():  # an address that is not this machine's, a port in use
+        port = sim_app.pick_port(host, port)
     console.print(f"wargame app on http://{host}:{port}/ (Ctrl-C stops it)")
     raise typer.Exit(serve(host=host, port=port))
 

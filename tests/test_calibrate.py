@@ -3,7 +3,6 @@ reproducibility, and the issue's acceptance test of the calibrated hindcast."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -96,8 +95,8 @@ def _synthetic(tmp_path: Path) -> tuple[object, list]:
     by_key = {o.key: o for o in obs}
     for t, v in zip(targets, med, strict=True):
         o = by_key[t.key]
-        synth.append(dataclasses.replace(o, value=float(v), low=0.9 * float(v),
-                                         high=1.1 * float(v)))
+        synth.append(o.model_copy(update={"value": float(v), "low": 0.9 * float(v),
+                                          "high": 1.1 * float(v)}))
     return scn, synth
 
 

@@ -3,6 +3,7 @@
 Modules: ``causes`` (why outcomes happened: causal chains, outcome classes, discovery),
 ``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
 ``observations`` (the dated 2024 record), ``calibration`` (ABC rejection, fit outputs),
+``fitfolder`` (where a fit may write, its lock, installing it into ``scenarios/``),
 ``smc`` (ABC-SMC with pyABC), ``uncertainty`` (variance split: parameters vs dice) and
 ``validation_status`` (the one-line calibration status of every output). Names load their
 module on first use (PEP 562), so a command pays only for what it uses (scipy, SALib).
@@ -28,6 +29,8 @@ _WHERE = {
     "FitReport": "calibration",
     "SMCCalibration": "smc",
     "calibrate_smc": "smc",
+    "check_resume": "smc",
+    "smc_config": "smc",
     "write_fit": "calibration",
     "DEFAULT_BUDGET": "calibration",
     "DEFAULT_REPLICATES": "calibration",
@@ -51,6 +54,7 @@ _WHERE = {
     "Sweep": "experiments",
     "analyze_design": "sensitivity_analysis",
     "calibrate": "calibration",
+    "check_inputs": "calibration",
     "check_sweep_dir": "experiments",
     "compare": "comparison",
     "format_fit": "calibration",
@@ -58,6 +62,10 @@ _WHERE = {
     "horizon": "comparison",
     "load_experiment": "experiments",
     "load_observations": "observations",
+    "FitFolderError": "fitfolder",
+    "check_fit_paths": "fitfolder",
+    "fit_lock": "fitfolder",
+    "plan_install": "fitfolder",
     "load_sweep": "experiments",
     "make_design": "experiments",
     "option_label": "comparison",

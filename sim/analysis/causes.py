@@ -560,6 +560,9 @@ def explain_batches(dirs: Sequence[Path | str | Results], class_day: int = DEFAU
     results = [d if isinstance(d, Results) else load_results(d) for d in dirs]
     if not results:
         raise ExplainError("no batch folder given")
+    for r in results:
+        if not r.done_runs():
+            raise ExplainError(f"{r.path}: no finished runs")
     labels = unique_labels(results)
     return Explanation([explain_batch(r, lab, class_day)
                         for r, lab in zip(results, labels, strict=True)])

@@ -501,7 +501,7 @@ def compare(
     seed_run = [{e.seed: e.run for e in r.manifest.runs} for r in batches]
     base_vals = values[0]
     notes: list[str] = [day_note] if day_note else []
-    warns: list[str] = []
+    warns: list[str] = start_date_warnings(batches, labels)
     rows = []
     for k, (res, label, vals) in enumerate(zip(batches, labels, values, strict=True)):
         is_base = res is batches[0]
@@ -585,6 +585,19 @@ def compare(
         calib = [calib[0].split(": ", 1)[1]]
     return Comparison(table=table, day=int(day), date=date, baseline=labels[0], options=labels,
                       notes=notes, warnings=warns, calibration=calib)
+
+
+def start_date_warnings(batches: Sequence[Results], labels: Sequence[str]) -> list[str]:
+    """A warning when the batches start on different dates (a 2024 hindcast beside a 2025
+    option): day D is then a different date, and a different war, in each."""
+    starts = {lab: str(r.manifest.get("start_date", "")) for lab, r in
+              zip(labels, batches, strict=True)}
+    if len(set(starts.values())) < 2:
+        return []
+    return ["the batches start on different dates ("
+            + ", ".join(f"{lab}: {d}" for lab, d in starts.items())
+            + "): day D is a different date in each, so a hindcast and an option are "
+            "compared at different moments of the war"]
 
 
 def unique_labels(batches: Sequence[Results]) -> list[str]:

@@ -38,6 +38,7 @@ from sim.analysis.comparison import (
     CompareError,
     horizon,
     outcome_values,
+    start_date_warnings,
     unique_labels,
 )
 from sim.runner import Results, load_results
@@ -125,6 +126,7 @@ class Robustness:
     regret: pd.DataFrame
     satisfice: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def best(self) -> list[str]:
         """One line per side and objective: the minimax and min-p90 options."""
@@ -142,7 +144,7 @@ class Robustness:
 
     def to_json(self) -> str:
         doc = {"day": self.day, "options": self.options, "notes": self.notes,
-               "best": self.best(),
+               "warnings": self.warnings, "best": self.best(),
                "regret": json.loads(self.regret.to_json(orient="records", double_precision=6)),
                "satisfice": json.loads(self.satisfice.to_json(orient="records",
                                                               double_precision=6))}
@@ -188,6 +190,10 @@ def robustness(dirs: Sequence[Path | str | Results], day: int | None = None,
     common = vals[labels[0]].index
     for lab in labels[1:]:
         common = common.intersection(vals[lab].index)
+    if len(common) == 0:
+        raise CompareError("--robustness pairs the options run by run, but these batches share "
+                           "no replicate seed; run every option with the same --seed (and "
+                           "--runs)")
     notes = []
     if len(common) < max(len(v) for v in vals.values()):
         notes.append(f"regret over the {len(common)} replicate seeds all options share")
@@ -203,4 +209,5 @@ def robustness(dirs: Sequence[Path | str | Results], day: int | None = None,
     sat = pd.concat([satisficing({lab: vals[lab][c.metric] for lab in labels}, c)
                      for c in conds], ignore_index=True) if conds else \
         pd.DataFrame(columns=SATISFICE_COLUMNS)
-    return Robustness(day=int(day), options=labels, regret=regret, satisfice=sat, notes=notes)
+    return Robustness(day=int(day), options=labels, regret=regret, satisfice=sat, notes=notes,
+                      warnings=start_date_warnings(batches, labels))

@@ -198,22 +198,32 @@ class BatchResult:
 
 
 @contextlib.contextmanager
-def folder_lock(out_dir: Path):
-    """Refuse two batches writing into the same folder at once (POSIX only).
+def folder_lock(out_dir: Path, what: str = "batch", error: type[Exception] | None = None):
+    """Refuse two commands writing into the same folder at once (POSIX only).
 
     An advisory ``flock`` on ``.lock``, released by the kernel when the holder exits or dies;
-    the file itself is never deleted, so a refused batch cannot unlock the running one.
+    the file itself is never deleted, so a refused command cannot unlock the running one. A
+    ``.lock`` that is a symbolic link is refused (``O_NOFOLLOW``): nothing is written through
+    a link planted in the folder. ``error`` (default :class:`BatchError`) is raised on refusal.
     """
+    error = error or BatchError
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    with open(out_dir / ".lock", "a") as fh:
+    lock = out_dir / ".lock"
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(f"{lock}: is a symbolic link; move it away first") from None
+        raise
+    with os.fdopen(fd, "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise BatchError(f"{out_dir}: another batch is writing into this folder") from None
+            raise error(f"{out_dir}: another {what} is writing into this folder") from None
         yield
 
 
@@ -263,6 +273,7 @@ def _reconcile(out_dir: Path, manifest: Manifest) -> list[str]:
     return repaired
 
 
+FIGURES_DIR = "figures"  # the fan charts `wargame run` writes
 MAX_PATH_BYTES = 3000  # well under PATH_MAX (4096), leaving room for part and temp names
 MAX_NAME_BYTES = 200  # per path component (NAME_MAX is 255)
 
@@ -303,11 +314,14 @@ def check_out_dir(out: Path | str, resume: bool = False, force: bool = False) ->
     if out.exists() and not out.is_dir():
         raise BatchError(f"{out}: exists and is not a folder")
     existing = out.is_dir() and any((out / n).exists() for n in BATCH_FILES)
-    for name in (*BATCH_FILES, PARTS_DIR, ".lock") if existing else ():
+    for name in (*BATCH_FILES, PARTS_DIR, FIGURES_DIR, ".lock") if out.is_dir() else ():
+        # a symbolic link planted here would make the batch write where it points
         p = out / name
-        if (p.exists() or p.is_symlink()) and (p.is_symlink() or not (
-                p.is_dir() if name == PARTS_DIR else p.is_file())):
-            raise BatchError(f"{p}: expected a {'folder' if name == PARTS_DIR else 'file'}; "
+        folder = name in (PARTS_DIR, FIGURES_DIR)
+        if p.is_symlink() or (existing and p.exists() and not (
+                p.is_dir() if folder else p.is_file())):
+            raise BatchError(f"{p}: expected a {'folder' if folder else 'file'}"
+                             f"{', not a symbolic link' if p.is_symlink() else ''}; "
                              "move it away first")
     if existing and not (resume or force):
         raise BatchError(

@@ -252,6 +252,20 @@ class ParameterPlan:
         return scenario.replace(values), values
 
 
+def plan_mode(scenario: Scenario, mode: str | None, dice_per_draw: int | None = None) -> str:
+    """The ``--params`` mode a batch of ``scenario`` runs (None: ``posterior`` when the
+    scenario names a posterior, else ``fixed``); :class:`DrawError` for an unknown mode or a
+    ``--dice-per-draw`` that would be ignored. Cheap: reads no posterior."""
+    if mode is None:
+        mode = "posterior" if scenario.calibration_posterior else "fixed"
+    if mode not in MODES:
+        raise DrawError(f"--params {mode!r}: expected one of {', '.join(MODES)}")
+    if dice_per_draw is not None and mode != "posterior":
+        raise DrawError(f"--dice-per-draw applies to --params posterior only (this batch runs "
+                        f"--params {mode}: every run has the same parameter values)")
+    return mode
+
+
 def make_plan(scenario: Scenario, mode: str | None, master_seed: int,
               dice_per_draw: int | None = None, pinned: Sequence[str] = ()
               ) -> ParameterPlan | None:
@@ -261,10 +275,7 @@ def make_plan(scenario: Scenario, mode: str | None, master_seed: int,
     fitted one among them keeps the scenario's value instead of a draw. Every particle is
     validated against the scenario's schema here, once, so no run fails on a bad draw."""
     path = scenario.calibration_posterior
-    if mode is None:
-        mode = "posterior" if path else "fixed"
-    if mode not in MODES:
-        raise DrawError(f"--params {mode!r}: expected one of {', '.join(MODES)}")
+    mode = plan_mode(scenario, mode, dice_per_draw)
     if mode == "fixed":
         return None
     if not path:
@@ -296,6 +307,5 @@ def values_columns(values: Mapping[str, float]) -> dict[str, float]:
 
 __all__ = ["DEFAULT_DICE_PER_DRAW", "DIGEST_KEY", "FIT_METADATA_KEY", "FIT_RECORD", "MODES",
            "PARAM_PREFIX", "DrawError", "ParameterPlan", "Posterior", "draw_index",
-           "load_posterior", "make_plan", "posterior_file", "posterior_problems",
-           "recorded_digest",
-           "values_columns", "weighted_quantile", "write_posterior"]
+           "load_posterior", "make_plan", "plan_mode", "posterior_file", "posterior_problems",
+           "recorded_digest", "values_columns", "weighted_quantile", "write_posterior"]

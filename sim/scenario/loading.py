@@ -37,6 +37,7 @@ def _stat(path: Path) -> os.stat_result:
 
 
 def read_yaml(path: Path) -> dict:
+    """The YAML mapping of a scenario file (size, encoding and shape checked)."""
     st = _stat(path)
     if stat.S_ISDIR(st.st_mode):
         raise ScenarioError([f"{path}: is a directory, not a scenario file"])
@@ -49,30 +50,72 @@ def read_yaml(path: Path) -> dict:
         raise ScenarioError([f"{path}: file is {size} bytes; a scenario is at most "
                              f"{MAX_FILE_BYTES} bytes"])
     try:
-        text = path.read_text(encoding="utf-8")
-        if "\x00" in text:
-            raise ScenarioError([f"{path}: not a text file (holds NUL bytes)"])
-        data = parse_yaml(text)
+        data = path.read_bytes()
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{path}: not a text file (expected UTF-8 YAML)"]) from None
+    return parse_scenario_text(data, path)
+
+
+def parse_scenario_text(data: bytes | str, path: Path) -> dict:
+    """The YAML mapping in ``data`` (a file's bytes or an upload), errors naming ``path``.
+    No message quotes the text: a file that is not a scenario is named, never shown."""
+    if isinstance(data, bytes):
+        if not data:
+            raise ScenarioError([f"{path}: file is empty"])
+        if len(data) > MAX_FILE_BYTES:
+            raise ScenarioError([f"{path}: file is {len(data)} bytes; a scenario is at most "
+                                 f"{MAX_FILE_BYTES} bytes"])
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError([f"{path}: not a text file (expected UTF-8 YAML)"]) from None
+    if "\x00" in data:
+        raise ScenarioError([f"{path}: not a text file (holds NUL bytes)"])
+    try:
+        tree = parse_yaml(data)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
         problem = getattr(exc, "problem", None) or "invalid syntax"
-        raise ScenarioError([f"{path}: not valid YAML{at}: {problem}"]) from None
+        raise ScenarioError([f"{path}: not valid YAML{at}: {clip(problem)}"]) from None
     except RecursionError:
         raise ScenarioError([f"{path}: YAML nested too deeply"]) from None
     except ValueError as exc:
-        raise ScenarioError([f"{path}: invalid value: {exc}"]) from None
-    if data is None:
+        raise ScenarioError([f"{path}: invalid value: {clip(exc)}"]) from None
+    if tree is None:
         raise ScenarioError([f"{path}: file holds no YAML mapping"])
-    if not isinstance(data, dict):
+    if not isinstance(tree, dict):
         raise ScenarioError([f"{path}: expected a mapping of keys at top level, "
-                             f"got {type(data).__name__}"])
-    _check_size(path, data)
-    return data
+                             f"got {type(tree).__name__}"])
+    _check_size(path, tree)
+    return tree
+
+
+MAX_SHOWN = 80  # characters of a user's value quoted in an error
+
+
+def clip(value: object, limit: int = MAX_SHOWN) -> str:
+    """``str(value)`` cut to ``limit`` characters: an error quotes a value, never a file."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+SCENARIO_PATH_ENV = "WARGAME_SCENARIO_PATH"
+
+
+def extends_roots(top: Path) -> list[Path]:
+    """Folders ``extends:`` may reach from the scenario file ``top``: its own folder tree, the
+    project's ``scenarios/`` (the shipped one and the working folder's) and the folders listed
+    in ``$WARGAME_SCENARIO_PATH`` (``os.pathsep``-separated)."""
+    shipped = Path(__file__).resolve().parents[2] / "scenarios"
+    extra = [Path(p) for p in os.environ.get(SCENARIO_PATH_ENV, "").split(os.pathsep) if p]
+    roots = []
+    for p in (top.parent, shipped, Path.cwd() / "scenarios", *extra):
+        try:
+            roots.append(p.resolve())
+        except (OSError, RuntimeError, ValueError):
+            continue
+    return roots
 
 
 def _check_size(path: Path, data: Any) -> None:
@@ -115,7 +158,10 @@ def _record_origin(value: Any, origin: dict[tuple, str], path: tuple, file: str)
             _record_origin(v, origin, (*path, i), file)
 
 
-def _load_tree(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = ()) -> dict:
+def _load_tree(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = (),
+               text: bytes | str | None = None, roots: Sequence[Path] = ()) -> dict:
+    """The merged tree of ``path`` and the files it extends; ``text`` is the content of
+    ``path`` when it is an upload held in memory (nothing read from disk for it)."""
     try:
         path = path.resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # symlink loop, NUL byte
@@ -124,22 +170,37 @@ def _load_tree(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = (
         raise ScenarioError([f"{path}: 'extends' loops back to itself"])
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError([f"{path}: 'extends' chain longer than {MAX_EXTENDS}"])
-    data = read_yaml(path)
+    roots = roots or extends_roots(path)
+    data = read_yaml(path) if text is None else parse_scenario_text(text, path)
     parent = data.pop("extends", None)
     if parent is None:
         _record_origin(data, origin, (), str(path))
         return data
-    if not isinstance(parent, str):
-        raise ScenarioError([f"{path}: extends: expected a file name, got {parent!r}"])
-    base = _load_tree(path.parent / parent, origin, (*chain, path))
+    if not isinstance(parent, str) or not parent or "\x00" in parent:
+        raise ScenarioError([f"{path}: extends: expected a file name, got "
+                             f"{clip(repr(parent))}"])
+    target = path.parent / parent
+    try:
+        inside = any(target.resolve().is_relative_to(r) for r in roots)
+    except (OSError, RuntimeError, ValueError):
+        inside = True  # _load_tree names the unusable path
+    if not inside:
+        raise ScenarioError([
+            f"{path}: extends: {clip(repr(parent))} is outside the folders a scenario may "
+            f"extend; allowed: files under {roots[0]} or the project's scenarios/ (more "
+            f"folders: ${SCENARIO_PATH_ENV})"])
+    base = _load_tree(target, origin, (*chain, path), roots=roots)
     return _merge(base, data, origin, (), str(path))
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    """Read, merge (``extends``), override (``a.b=value``) and validate a scenario file."""
+def load_scenario(path: str | Path, overrides: Sequence[str] = (),
+                  text: bytes | str | None = None) -> Scenario:
+    """Read, merge (``extends``), override (``a.b=value``) and validate a scenario file.
+    With ``text``, that is the file's content (an upload in memory) and ``path`` only where it
+    would be: ``extends:`` and map paths resolve from there; nothing is read at ``path``."""
     path = Path(path)
     origin: dict[tuple, str] = {}
-    tree = _load_tree(path, origin)
+    tree = _load_tree(path, origin, text=text)
     tree = apply_overrides(tree, overrides, origin, str(path))
     return _anchored(tree, path, origin)
 
@@ -181,7 +242,7 @@ def _anchor_map_paths(tree: dict, origin: dict[tuple, str]) -> None:
         if not p.is_absolute():
             named_in = origin.get(("fronts", front, "map"), "--set")
             base = Path.cwd() if named_in.startswith("--set") else Path(named_in).parent
-            spec["map"] = str((base / p).resolve())
+            spec["map"] = _absolute(base / p)
 
 
 def _anchor_posterior_path(tree: dict, origin: dict[tuple, str]) -> None:
@@ -191,7 +252,16 @@ def _anchor_posterior_path(tree: dict, origin: dict[tuple, str]) -> None:
     if isinstance(value, str) and value and not Path(value).is_absolute():
         named_in = origin.get(("calibration_posterior",), "--set")
         base = Path.cwd() if named_in.startswith("--set") else Path(named_in).parent
-        tree["calibration_posterior"] = str((base / value).resolve())
+        tree["calibration_posterior"] = _absolute(base / value)
+
+
+def _absolute(path: Path) -> str:
+    """``path`` resolved, or only made absolute when it cannot be resolved (a NUL byte, a
+    symlink loop): the file's own check then names the problem in one line."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return os.path.abspath(path)
 
 
 def validate_tree(tree: dict, path: Path | None, origin: dict[tuple, str] | None = None
@@ -225,13 +295,13 @@ def _describe(err: Mapping[str, Any], origin: dict[tuple, str], default: str) ->
         allowed = allowed_keys(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
         did = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"{file}: {key}: unknown key{did}; allowed: {', '.join(allowed)}"
+        return f"{file}: {clip(key)}: unknown key{did}; allowed: {', '.join(allowed)}"
     if err["type"] == "missing":
         return f"{file}: {key}: required key is missing"
     unit = unit_at(loc)
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
-    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    shown = "" if isinstance(got, dict | list) else f" (got {clip(repr(got))})"
     return f"{file}: {key}: {msg}{shown}" + (f" [unit: {unit}]" if unit else "")
 
 

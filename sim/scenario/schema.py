@@ -358,7 +358,8 @@ class GroupingSpec(Strict):
     personnel: Q("troops", ge=0, kind=int, doc="troops present on day 0")
     armour: Q("vehicles", 0, ge=0, kind=int, doc="tanks and armoured fighting vehicles")
     artillery: Q("guns", 0, ge=0, kind=int, doc="tube and rocket artillery pieces")
-    quality: Q("index", 1.0, gt=0, le=3, doc="training and experience multiplier")
+    quality: Q("index", 1.0, ge=0.1, le=3, doc="training and experience multiplier (at "
+               "least 0.1: exposure in contact is troops / quality)")
     morale: Q("fraction", 0.7, ge=0, le=1, doc="cohesion on day 0")
     posture: Posture = "defend"
     contingent: str = Field("regular", description="e.g. 'dprk' for North Korean troops")
@@ -548,10 +549,10 @@ def _column_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
 
 
 def list_index(node: list, part: str) -> int | None:
-    """An item of a list by index (``-1`` counts from the end) or by its ``name``."""
+    """An item of a list by index (0..n-1 only, as the messages say) or by its ``name``."""
     if part.lstrip("-").isdigit():
         idx = int(part)
-        return idx if -len(node) <= idx < len(node) else None
+        return idx if 0 <= idx < len(node) else None
     for i, item in enumerate(node):
         name = item.get("name") if isinstance(item, dict) else getattr(item, "name", None)
         if isinstance(item, dict | BaseModel) and str(name) == part:

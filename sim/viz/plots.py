@@ -9,6 +9,7 @@ and every figure carries a source line: model output, N runs, master seed, scena
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,9 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+# every text drawn is the user's (scenario and place names) or ours, never TeX: a '$' in a
+# name must print as '$', not start a formula that fails to parse
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -26,7 +30,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from sim.analysis import horizon, read_table  # noqa: E402
-from sim.runner import Results, load_results  # noqa: E402
+from sim.runner import Results, atomic_write_bytes, load_results  # noqa: E402
 from sim.viz.canvas import close, subplots  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first.
@@ -675,13 +679,24 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
 
 
 def save(fig: Figure, out: Path, stem: str, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    """Write ``fig`` as ``out/<stem>.<fmt>``; :class:`PlotError` names a file that cannot be
+    written (read-only, disk full)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlotError(f"{out}: cannot create the folder: {exc.strerror or exc}") from None
     paths = []
     engine = fig.get_layout_engine()
     try:
         for fmt in formats:
             p = out / f"{stem}.{fmt}"
-            fig.savefig(p, dpi=DPI, metadata={"Date": None} if fmt == "svg" else None)
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=DPI,
+                        metadata={"Date": None} if fmt == "svg" else None)
+            try:  # whole or not at all; a link planted at p is replaced, not written through
+                atomic_write_bytes(p, buf.getvalue())
+            except OSError as exc:
+                raise PlotError(f"{p}: cannot write: {exc.strerror or exc}") from None
             paths.append(p)
             if engine is not None:
                 # The first file settles the (constrained) layout; the other formats reuse it

@@ -387,6 +387,11 @@ def write_report(dirs: Sequence[Path | str | Results], out: Path | str = "report
     """Write the self-contained report to ``out`` (atomically) and return its path."""
     out = Path(out)
     text = build_report(dirs, baseline=baseline, day=day, sweeps=sweeps)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, text)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out, text)
+    except OSError as exc:  # read-only, disk full: name the file asked for, not a temp name
+        from sim.viz.plots import PlotError
+
+        raise PlotError(f"{out}: cannot write: {exc.strerror or exc}") from None
     return out
