@@ -590,7 +590,7 @@ def compare(
 def start_date_warnings(batches: Sequence[Results], labels: Sequence[str]) -> list[str]:
     """A warning when the batches start on different dates (a 2024 hindcast beside a 2025
     option): day D is then a different date, and a different war, in each."""
-    starts = {lab: str(r.manifest.get("start_date", "")) for lab, r in
+    starts = {lab: str(r.start_date) for lab, r in
               zip(labels, batches, strict=True)}
     if len(set(starts.values())) < 2:
         return []
