@@ -19,7 +19,7 @@ import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -187,25 +187,25 @@ def param_shares(folder: Path, summary: Any) -> dict[tuple[str, int], float]:
     import pyarrow.parquet as pq
 
     from sim.analysis import draw_groups, variance_split
-    from sim.runner import load_results, results
+    from sim.runner import DAILY_OUTCOMES, compute_outcome, load_results
 
     res = load_results(folder)
     groups = draw_groups(res.manifest)
     if not any(g is not None for g in groups.values()):
         return {}
     days = sorted(set(summary["day"].tolist()))
-    cols = sorted({c for _, _, cs, _ in results.HEADLINES for c in cs}
+    cols = sorted({c for o in DAILY_OUTCOMES for c in o.columns}
                   & set(pq.read_schema(folder / "daily.parquet").names))
     df = pq.read_table(folder / "daily.parquet", columns=["run", "day", *cols],
                        filters=[("day", "in", days)]).to_pandas()
     out = {}
-    for name, _, cs, kind in results.HEADLINES:
-        if kind != "value" or not all(c in df for c in cs):
+    for o in DAILY_OUTCOMES:
+        if o.is_share or not all(c in df for c in o.columns):
             continue
         for d in days:
             sel = df[df["day"] == d]
-            vals = sel[list(cs)].astype(float).sum(axis=1).to_numpy()
-            out[(name, d)] = variance_split(vals, [groups.get(int(r)) for r in sel["run"]]
+            vals = compute_outcome(o, sel, sel, d)
+            out[(o.name, d)] = variance_split(vals, [groups.get(int(r)) for r in sel["run"]]
                                             ).param_share
     return out
 
@@ -416,10 +416,15 @@ def _analysis_errors() -> contextlib.AbstractContextManager[None]:
 
 DirsArg = Annotated[list[Path], typer.Argument(help="Batch folder(s) written by wargame run.")]
 DayOption = Annotated[int | None, typer.Option(
-    "--day", min=0, help="Day compared (default: compare picks the day among 30, 60, 90 and the "
-                         "last on which the options differ most; plots: the last day).")]
+    "--day", min=0, help="Day compared (default: the last day common to all batches).")]
 BaselineOption = Annotated[Path | None, typer.Option(
     "--baseline", help="Baseline batch folder (default: the first folder).")]
+
+
+Format = Literal["table", "markdown", "csv", "json"]
+FormatOption = Annotated[Format, typer.Option(
+    "--format", "-f", help="table (plain text, 80 columns), markdown, csv (every column) or "
+                           "json.")]
 
 
 @app.command()
@@ -430,69 +435,38 @@ def compare(
     metric: Annotated[list[str] | None, typer.Option(
         "--metric", "-m", help="Outcome to compare (repeatable), e.g. kursk_ua_km2, "
                                "ceasefire_started, ceasefire_in_force, ceasefire_kursk_ua_km2, "
-                               "changed_sudzha (default: all headline outcomes).")
+                               "changed_sudzha (default: the headline outcomes).")
                       ] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="table, csv, json or markdown.")] = "table",
+    places: Annotated[bool, typer.Option(
+        "--places", help="Also every place taken by one side in some run, and by whom.")
+                      ] = False,
+    fmt: FormatOption = "table",
     robust: Annotated[bool, typer.Option(
         "--robustness", help="Regret of each option against the best on the same replicate, "
-                             "per side's objective (default day: the last).")] = False,
+                             "per side's objective, with the runs that decide each verdict.")
+                      ] = False,
     satisfice: Annotated[list[str] | None, typer.Option(
         "--satisfice", metavar="METRIC>=VALUE", help="With --robustness: share of runs meeting "
         "a threshold, e.g. donetsk_ru_gain_km2>=800 (repeatable).")] = None,
 ) -> None:
-    """Compare options against a baseline: medians, CIs, paired differences, and the shares
-    of runs better / tied / worse for Russia.
-
-    Without --day, the day compared is the one among 30, 60, 90 and the last on which the
-    options' medians of Kursk held and Donetsk gained differ most (the reason is printed)."""
+    """Compare options against a baseline on one day (default: the last day common to all
+    batches; the day and why are printed): medians, paired differences with their CI and
+    p-value, and the shares of runs better / tied / worse for Russia."""
     from sim.analysis import compare as run_compare
 
-    if fmt not in ("table", "csv", "json", "markdown"):
-        raise fail(f"--format {fmt!r}: expected table, csv, json or markdown")
     if satisfice and not robust:
         raise fail("--satisfice needs --robustness")
-    if robust:
-        from sim.analysis import robustness
-
-        with _analysis_errors():
-            rob = robustness(dirs, day=day, satisfice=satisfice or [])
-        out = {"csv": rob.to_csv, "json": rob.to_json}.get(fmt, rob.to_markdown)()
-        typer.echo(out, nl=not out.endswith("\n"))
-        return
     with _analysis_errors():
-        cmp = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None)
-    if fmt == "csv":
-        typer.echo(cmp.to_csv(), nl=False)
-    elif fmt == "json":
-        typer.echo(cmp.to_json())
-    elif fmt == "markdown":
-        typer.echo(cmp.to_markdown(), nl=False)
-    else:
-        from rich import box
+        if robust:
+            from sim.analysis import robustness
 
-        console.print(Text(f"Outcomes on day {cmp.day} ({cmp.date}); baseline {cmp.baseline}",
-                           style="bold"))
-        for title, rows in cmp.compact_rows():
-            # one small table per outcome, cells stacked on lines, so that it fits 80 columns
-            table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD,
-                          padding=(0, 1), pad_edge=False, title_style="bold")
-            for h in rows[0]:
-                table.add_column(h, justify="left" if h == "option" else "right",
-                                 no_wrap=h != "option")
-            for i, r in enumerate(rows):
-                table.add_row(*r.values(), end_section=i < len(rows) - 1)
-            console.print(table)
-        console.print(Text("Δ = option − baseline (paired on matched seeds unless noted), "
-                           "bootstrap 95 % CI; ? = CI includes 0; better/tie/worse: shares of "
-                           "runs in which the option does better than, as well as or worse "
-                           "than the baseline, from Russia's view"), soft_wrap=False)
-        for c in cmp.calibration:
-            console.print(_status_text(c))  # wrapped to the terminal like the table
-        for n in cmp.notes:
-            console.print(Text(f"note: {n}"), soft_wrap=True)
-        for w in cmp.warnings:
-            err_console.print(Text(f"warning: {w}"), soft_wrap=True)
+            result = robustness(dirs, day=day, satisfice=satisfice or [])
+        else:
+            result = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None,
+                                 places=places)
+    text = {"table": result.to_text, "markdown": result.to_markdown, "csv": result.to_csv,
+            "json": result.to_json}[fmt]()
+    typer.echo(text, nl=not text.endswith("\n"))
 
 
 @app.command()

@@ -3,9 +3,10 @@
 
 **One run** (:func:`explain_run`). Every event the model logs carries an id and the ids of the
 earlier events that caused it, plus the state conditions that held (``events.parquet``:
-``event_id``, ``causes``, ``conditions``). A headline outcome of the run (:data:`OUTCOMES`) is
-anchored on its event and the chain behind it is followed back through ``causes``, printed as
-short dated sentences, one level of indentation per step back.
+``event_id``, ``causes``, ``conditions``). A headline event of the run
+(``sim.runner.EVENT_OUTCOMES``) is anchored on its event and the chain behind it is followed
+back through ``causes``, printed as short dated sentences, one level of indentation per step
+back.
 
 **Across runs** (:func:`explain_batches`). Per option: the share of runs in each outcome class
 on a day (e.g. "Kursk cleared by day 60: 58 %"), P(event by day D) curves of the key events,
@@ -27,18 +28,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.comparison import CompareError, horizon, read_table, unique_labels
-from sim.runner import Results, load_results
+from sim.runner import EVENT_OUTCOMES, Results, load_results
 
-#: Headline outcomes of a run: name → label.
-OUTCOMES: dict[str, str] = {
-    "kursk_cleared": "Kursk cleared of Ukrainian-held ground",
-    "sudzha_lost": "Sudzha lost to Russia",
-    "withdrawal": "Ukraine withdraws from the Kursk salient",
-    "ceasefire": "ceasefire starts",
-    "reinforcement": "Russia sends Donetsk forces to Kursk",
-    "redeployment": "Russia sends Kursk forces back to Donetsk",
-    "ceasefire_collapsed": "ceasefire collapses",
-}
 #: Events whose first day is drawn as P(event by day D).
 KEY_EVENTS = ("sudzha_lost", "kursk_cleared", "withdrawal", "ceasefire")
 DEFAULT_CLASS_DAY = 60
@@ -88,7 +79,8 @@ def outcome_event(ev: pd.DataFrame, outcome: str) -> pd.Series | None:
     if outcome == "redeployment":
         return _first(ev, (kind == "transfer_departed")
                       & detail.str.contains("Kursk cleared", regex=False))
-    raise ExplainError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
+                       f"{', '.join(EVENT_OUTCOMES)}")
 
 
 def sentence(e: pd.Series, brief: bool = False) -> str:
@@ -139,7 +131,7 @@ class Chain:
         return self.day is not None
 
     def to_text(self) -> str:
-        head = f"{OUTCOMES[self.outcome]}"
+        head = f"{EVENT_OUTCOMES[self.outcome]}"
         if not self.happened:
             return f"{head}: did not happen in run {self.run}"
         out = []
@@ -183,8 +175,9 @@ def chain_for(ev: pd.DataFrame, daily: pd.DataFrame | None, outcome: str, run: i
     """The :class:`Chain` behind ``outcome`` in one run's events (and daily record, for
     ``kursk_cleared``); events in ``seen`` (told by an earlier chain) are named, not
     followed again."""
-    if outcome not in OUTCOMES:
-        raise ExplainError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    if outcome not in EVENT_OUTCOMES:
+        raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
+                       f"{', '.join(EVENT_OUTCOMES)}")
     ev = ev.reset_index(drop=True)
     if outcome == "kursk_cleared":
         day = kursk_cleared_day(daily) if daily is not None else None
@@ -239,18 +232,19 @@ def _start_date(res: Results) -> dt.date | None:
 def explain_run(res: Results | Path | str, run: int, outcome: str | None = None,
                 outcomes: Sequence[str] = ()) -> list[Chain]:
     """The chains behind the headline outcomes of run ``run`` of a batch (only ``outcome``
-    when given; otherwise every outcome of ``outcomes`` (default :data:`OUTCOMES`) that
+    when given; otherwise every outcome of ``outcomes`` (default :data:`EVENT_OUTCOMES`) that
     happened, in the order they happened)."""
     res = res if isinstance(res, Results) else load_results(res)
-    if outcome is not None and outcome not in OUTCOMES:
-        raise ExplainError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    if outcome is not None and outcome not in EVENT_OUTCOMES:
+        raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
+                       f"{', '.join(EVENT_OUTCOMES)}")
     if run not in res.done_runs():
         raise ExplainError(f"{res.path}: no finished run {run} (runs 0–{len(res.done_runs()) - 1})")
     ev = _run_events(res, run)
     daily = read_table(res, "daily", ["day", "kursk_ua_km2"])
     daily = daily[daily["run"] == run].sort_values("day")
     start = _start_date(res)
-    names = [outcome] if outcome else list(outcomes or OUTCOMES)
+    names = [outcome] if outcome else list(outcomes or EVENT_OUTCOMES)
     if outcome is None:  # in the order they happened, each event told in full once
         days = {o: chain_for(ev, daily, o, run).day for o in names}
         names = sorted((o for o in names if days[o] is not None), key=lambda o: days[o])
@@ -571,5 +565,5 @@ def explain_batches(dirs: Sequence[Path | str | Results], class_day: int = DEFAU
                         for r, lab in zip(results, labels, strict=True)])
 
 
-__all__ = ["Box", "Chain", "Explanation", "ExplainError", "OUTCOMES", "discover",
+__all__ = ["Box", "Chain", "Explanation", "ExplainError", "discover",
            "explain_batches", "explain_run", "find_modes", "format_chains", "run_features"]

@@ -1,7 +1,7 @@
 """Running batches: replicate seeds, executors, the batch runner and the results folder format.
 
 Modules: ``seeds``, ``draws`` (posterior parameter draws per replicate), ``executors`` (base,
-local, dask), ``batch``, ``results`` (the folder
+local, dask), ``batch``, ``outcomes`` (the outcome registry), ``results`` (the folder
 format, atomic writes, loading), ``provenance``. Other sub-packages use the names below.
 
 Names load their module on first use (PEP 562): ``wargame run`` starts its worker processes'
@@ -25,8 +25,13 @@ _WHERE = {
     "git_commit": "provenance", "now": "provenance", "package_version": "provenance",
     "MAIN": "results", "NotABatchFolder": "results", "Results": "results",
     "ResultsError": "results", "atomic_write_table": "results", "atomic_write_text": "results",
-    "fmt_number": "results", "folder_name": "results", "load_results": "results",
+    "folder_name": "results", "load_results": "results",
     "read_manifest": "results", "summarize": "results", "verify": "results",
+    "DAILY_OUTCOMES": "outcomes", "EVENT_OUTCOMES": "outcomes", "HEADLINE_OUTCOMES": "outcomes",
+    "OUTCOME_BY_NAME": "outcomes", "Outcome": "outcomes", "PLACE_PREFIX": "outcomes",
+    "RUN_OUTCOMES": "outcomes", "columns_needed": "outcomes", "compute_outcome": "outcomes",
+    "place_outcome": "outcomes", "fmt_number": "outcomes", "fmt_percent": "outcomes",
+    "percent": "outcomes",
     "replicate_seed": "seeds", "replicate_seeds": "seeds",
 }
 

@@ -27,7 +27,13 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from sim.analysis import horizon, read_table  # noqa: E402
-from sim.runner import Results, load_results  # noqa: E402
+from sim.runner import (  # noqa: E402
+    DAILY_OUTCOMES,
+    Results,
+    columns_needed,
+    compute_outcome,
+    load_results,
+)
 from sim.viz.canvas import close, subplots  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first.
@@ -331,32 +337,25 @@ def fig_losses(batches: Sequence[Batch]) -> Figure:
                                  "90 % bands")
 
 
-OUTCOMES = (
-    (("kursk_ua_km2",), "Kursk held by Ukraine", "km²"),
-    (("donetsk_ru_gain_km2",), "Donetsk gained by Russia", "km²"),
-    (("ua_killed", "ua_wounded", "ua_captured"), "Ukrainian losses (k+w+c)", "people"),
-    (("ru_killed", "ru_wounded", "ru_captured"), "Russian losses (k+w+c)", "people"),
-    (("ua_ammo",), "Ukrainian ammunition in stock", "rounds"),
-    (("ru_ammo",), "Russian ammunition in stock", "rounds"),
-    (("bargaining_value",), "Ukraine's bargaining value", "index"),
-    (("ru_domestic_confidence",), "Russian domestic confidence", "index"),
-)
+#: The ECDF panels: the daily outcomes that are levels (the ceasefire share has its own
+#: survival figure).
+ECDF_OUTCOMES = tuple(o for o in DAILY_OUTCOMES if not o.is_share)
 
 
 def fig_outcomes(batches: Sequence[Batch], day: int | None = None) -> Figure:
     """Empirical CDFs of the headline outcomes on day ``day`` (default the last common day)."""
     day = _check_day(batches, day)
-    cols = sorted({c for cs, _, _ in OUTCOMES for c in cs})
+    cols, _ = columns_needed(ECDF_OUTCOMES)
     fig, axes = subplots(2, 4, figsize=(15.5, 6.8), layout="constrained")
-    for ax, (cs, title, unit) in zip(axes.ravel(), OUTCOMES, strict=True):
+    for ax, o in zip(axes.ravel(), ECDF_OUTCOMES, strict=True):
         for b in batches:
             df = b.on_day(cols, day)
-            v = np.sort(df[list(cs)].astype(float).sum(axis=1).to_numpy())
+            v = np.sort(compute_outcome(o, df, df, day))
             y = np.arange(1, v.size + 1) / v.size
             ax.step(np.r_[v[:1], v], np.r_[0.0, y], where="post", color=b.color, lw=1.6,
                     label=b.label)
-        ax.set_title(title, fontsize=9.5)
-        ax.set_xlabel(unit)
+        ax.set_title(o.label, fontsize=9.5)
+        ax.set_xlabel(o.unit)
         ax.set_ylabel("share of runs ≤ x")
         ax.set_ylim(0, 1.02)
         ax.grid(True, alpha=0.3)
