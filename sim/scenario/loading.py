@@ -254,6 +254,10 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
                f"({', '.join(g.fronts)})")
     graded = scn.policy.ua.graded_defence
     kmap = maps.get("kursk")
+    for j, name in enumerate(scn.policy.ru.strategic_reserve.sectors):
+        if kmap is not None and name not in kmap.sector_names:
+            at(("policy", "ru", "strategic_reserve", "sectors", j), f"unknown Kursk sector "
+               f"'{name}'; allowed: {', '.join(kmap.sector_names)}")
     for j, name in enumerate(graded.order):
         if kmap is not None and name not in kmap.sector_names:
             at(("policy", "ua", "graded_defence", "order", j), f"unknown Kursk sector '{name}'; "
