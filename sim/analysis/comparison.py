@@ -58,6 +58,7 @@ from sim.runner import (
     load_results,
     percent,
     place_outcome,
+    wrap,
 )
 
 # re-exported: the statistics used to live here
@@ -184,8 +185,8 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     #: per option: its one-line calibration status (``sim.analysis.status_line``)
     calibration: list[str] = field(default_factory=list)
-    #: per option with parameter draws: the share of variance from them, one line each
-    param_shares: list[str] = field(default_factory=list)
+    #: one line: the share of the territorial outcomes' variance from the parameter draws
+    param_shares: str = ""
 
     @property
     def heading(self) -> str:
@@ -241,14 +242,11 @@ class Comparison:
                  "than, as well as or worse than the baseline from Russia's view ([higher/tie/"
                  "lower] where neither side's aim)."]
         lines += [f"Calibration: {c}" for c in self.calibration]
-        lines += [f"From the parameter draws (share of variance; the rest: the dice): {s}"
-                  for s in self.param_shares]
+        lines += [self.param_shares] if self.param_shares else []
         return lines + [f"Note: {n}" for n in self.notes]
 
     def to_text(self, width: int = 80) -> str:
         """Plain text at most ``width`` columns wide (longer foot lines are wrapped)."""
-        import textwrap
-
         groups = self.cells()
         opt_w = min(16, max([len("option"), *(len(c["option"]) for _, rows in groups
                                                 for c in rows)]))
@@ -256,7 +254,7 @@ class Comparison:
         head = (f"{'':{opt_w + 3}}{'median [5–95 %]':<{widths['level']}} "
                 f"{'Δ ± 95 % CI':>{widths['delta']}} {'p':>{widths['p']}} "
                 f"{'RU b/t/w':>{widths['btw']}}")
-        lines = [*textwrap.wrap(self.heading, width), head]
+        lines = [*wrap(self.heading, width), head]
         for title, rows in groups:
             lines.append(title[:width])
             for c in rows:
@@ -265,7 +263,7 @@ class Comparison:
                              f"{c['delta']:>{widths['delta']}} {c['p']:>{widths['p']}} "
                              f"{c['btw']:>{widths['btw']}}".rstrip())
         for f in [*self.foot(), *(f"Warning: {w}" for w in self.warnings)]:
-            lines += textwrap.wrap(f, width, subsequent_indent="  ")
+            lines += wrap(f, width)
         return "\n".join(lines) + "\n"
 
     def grid(self) -> list[list[str]]:
@@ -428,7 +426,6 @@ def compare(
     seed_run = [{int(e["seed"]): int(e["run"]) for e in r.manifest["runs"]} for r in batches]
     base_vals = values[0]
     notes: list[str] = []
-    shares_txt: list[str] = []
     rows = []
     for k, (res, label, vals) in enumerate(zip(batches, labels, values, strict=True)):
         is_base = res is batches[0]
@@ -495,18 +492,30 @@ def compare(
     # group by metric, options in the order given
     table["_m"] = table["metric"].map({m.name: i for i, m in enumerate(mlist)})
     table = table.sort_values(["_m"], kind="stable").drop(columns="_m").reset_index(drop=True)
-    for label in labels:
-        sel = table[(table["option"] == label) & table["param_share"].notna()]
-        if len(sel):
-            shares_txt.append(f"{label}: " + ", ".join(
-                f"{m} {fmt_percent(v)}" for m, v in zip(sel["metric"], sel["param_share"],
-                                                         strict=True)))
+    shares_txt = param_share_line(table, labels)
     calib = [f"{lab}: {status_line(r)}" for lab, r in zip(labels, batches, strict=True)]
     if len({c.split(": ", 1)[1] for c in calib}) == 1:
         calib = [calib[0].split(": ", 1)[1]]
     return Comparison(table=table, day=int(day), date=date, day_rule=day_rule,
                       baseline=labels[0], options=labels, notes=notes,
                       warnings=unseparated(table), calibration=calib, param_shares=shares_txt)
+
+
+def param_share_line(table: pd.DataFrame, labels: Sequence[str],
+                     names: Sequence[str] = ("kursk_ua_km2", "donetsk_ru_gain_km2")) -> str:
+    """One line: the share of each territorial outcome's variance that comes from the
+    parameter draws, per option in order (empty without parameter draws)."""
+    if not table["param_share"].notna().any():
+        return ""
+    parts = []
+    for name in names:
+        sel = table[table["metric"] == name].set_index("option")["param_share"]
+        if len(sel):
+            vals = [percent(sel[lab]) if lab in sel and sel[lab] == sel[lab] else "–"
+                    for lab in labels]
+            parts.append(f"{OUTCOME_BY_NAME[name].label} {'/'.join(map(str, vals))} %")
+    return ("Share of the variance from the parameter draws (the rest: the dice), options in "
+            f"order: {'; '.join(parts)} (every outcome: --format csv, column param_share)")
 
 
 def unseparated(table: pd.DataFrame) -> list[str]:

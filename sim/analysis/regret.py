@@ -40,7 +40,7 @@ from sim.analysis.comparison import (
     outcome_values,
     unique_labels,
 )
-from sim.runner import OUTCOME_BY_NAME, Results, fmt_number, fmt_percent, load_results
+from sim.runner import OUTCOME_BY_NAME, Results, fmt_number, fmt_percent, load_results, wrap
 
 #: side → the outcomes it wants; more is better for Russia where the outcome's ``ru_sign`` is
 #: +1 and for Ukraine where it is -1.
@@ -186,10 +186,8 @@ class Robustness:
         return out
 
     def to_text(self, width: int = 80) -> str:
-        import textwrap
-
         w = min(18, max(len(o) for o in self.options))
-        lines = textwrap.wrap(self.heading, width)
+        lines = wrap(self.heading, width)
         lines.append(f"  {'option':<{w}} {'mean':>10} {'90th pct':>10} {'worst':>10}  "
                      "worst run  verdict")
         for title, g in self._objectives():
@@ -203,10 +201,10 @@ class Robustness:
                              f"{_run(r.worst_run):>9}  {mark}".rstrip())
         for r in self.satisfice.itertuples(index=False):
             lines.append(f"{r.condition}: {r.option} {fmt_percent(r.share)} of {r.n} runs")
-        lines += textwrap.wrap("minimax: the least worst-case regret, decided by each "
-                               "option's worst run (wargame explain <folder> --run N).", width)
+        lines += wrap("minimax: the least worst-case regret, decided by each option's worst run "
+                      "(wargame explain <folder> --run N).", width)
         for n in self.notes:
-            lines += textwrap.wrap(f"Note: {n}", width, subsequent_indent="  ")
+            lines += wrap(f"Note: {n}", width)
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:

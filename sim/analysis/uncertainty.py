@@ -59,9 +59,3 @@ def variance_split(values: Sequence[float] | np.ndarray, groups: Sequence[int | 
 def draw_groups(manifest: Mapping) -> dict[int, int | None]:
     """``run -> draw group`` of a batch manifest (empty for a fixed-parameter batch)."""
     return {int(r["run"]): r.get("draw_group") for r in manifest.get("runs", [])}
-
-
-def format_share(split: VarianceSplit) -> str:
-    """``"42 % params"`` or ``""`` when the batch has no parameter draws."""
-    s = split.param_share
-    return "" if s != s else f"{100 * s:.0f} % params"

@@ -26,12 +26,13 @@ _WHERE = {
     "MAIN": "results", "NotABatchFolder": "results", "Results": "results",
     "ResultsError": "results", "atomic_write_table": "results", "atomic_write_text": "results",
     "folder_name": "results", "load_results": "results",
-    "read_manifest": "results", "summarize": "results", "verify": "results",
+    "read_manifest": "results", "SUMMARY_DAYS": "results", "summarize": "results",
+    "verify": "results",
     "DAILY_OUTCOMES": "outcomes", "EVENT_OUTCOMES": "outcomes", "HEADLINE_OUTCOMES": "outcomes",
     "OUTCOME_BY_NAME": "outcomes", "Outcome": "outcomes", "PLACE_PREFIX": "outcomes",
     "RUN_OUTCOMES": "outcomes", "columns_needed": "outcomes", "compute_outcome": "outcomes",
     "place_outcome": "outcomes", "fmt_number": "outcomes", "fmt_percent": "outcomes",
-    "percent": "outcomes",
+    "percent": "outcomes", "wrap": "outcomes",
     "replicate_seed": "seeds", "replicate_seeds": "seeds",
 }
 

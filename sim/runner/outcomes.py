@@ -89,8 +89,7 @@ DAILY_OUTCOMES: tuple[Outcome, ...] = (
 RUN_OUTCOMES: tuple[Outcome, ...] = (
     Outcome("ceasefire_started", "Ceasefire started by day D", "share of runs", "share",
             runs_column="ceasefire_day"),
-    Outcome("ceasefire_day", "Day the ceasefire started (runs without one count as day D)",
-            "days", "days",
+    Outcome("ceasefire_day", "Ceasefire start day (day D if none)", "days", "days",
             runs_column="ceasefire_day"),
     Outcome("ceasefire_kursk_ua_km2", "Kursk held by Ukraine when the ceasefire started",
             "km²", "at_ceasefire", runs_column="ceasefire_kursk_ua_km2", ru_sign=-1),
@@ -152,6 +151,15 @@ def percent(x: float) -> int:
 def fmt_percent(x: float | None) -> str:
     """``73 %`` (see :func:`percent`); ``–`` when missing."""
     return "–" if x is None or x != x else f"{percent(x)} %"
+
+
+def wrap(text: str, width: int = 80) -> list[str]:
+    """``text`` wrapped to ``width`` columns, continuation lines indented by two, never
+    splitting a number from its ``%`` nor ``day`` from its number."""
+    import textwrap
+
+    kept = text.replace(" %", "\0%").replace("day ", "day\0")
+    return [ln.replace("\0", " ") for ln in textwrap.wrap(kept, width, subsequent_indent="  ")]
 
 
 def columns_needed(outcomes: Sequence[Outcome]) -> tuple[list[str], list[str]]:
