@@ -157,10 +157,6 @@ class BatchResult:
     def complete(self) -> bool:
         return self.done == self.runs
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.out_dir / R.MANIFEST
-
 
 @contextlib.contextmanager
 def folder_lock(out_dir: Path):

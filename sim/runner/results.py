@@ -743,10 +743,6 @@ class Results:
     def scenario_yaml(self) -> str:
         return self.manifest["scenario"]["resolved"]
 
-    def run_status(self) -> pd.DataFrame:
-        """One row per planned run: run, seed, status, part, error, seconds."""
-        return pd.DataFrame(self.manifest["runs"])
-
     def done_runs(self) -> list[int]:
         return [r["run"] for r in self.manifest["runs"] if r["status"] == "done"]
 
