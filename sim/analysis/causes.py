@@ -589,6 +589,8 @@ class Explanation:
     """``wargame explain DIR...``: per option, see :class:`OptionExplanation`."""
 
     options: list[OptionExplanation]
+    #: the source and calibration line every figure of it carries
+    source: str = ""
 
     def to_text(self) -> str:
         return "\n".join(f"== {o.label} ({o.n} runs, {o.days} days)\n{o.to_text()}"
@@ -640,8 +642,17 @@ def explain_batches(dirs: Sequence[Path | str | Results], class_day: int = DEFAU
     if not results:
         raise ExplainError("no batch folder given")
     labels = unique_labels(results)
+    from sim.analysis.validation_status import status_line
+
+    lines = [status_line(r) for r in results]
+    calib = lines[0] if len(set(lines)) == 1 else "; ".join(
+        f"{lab}: {c}" for lab, c in zip(labels, lines, strict=True))
+    runs = ", ".join(f"{lab}: {len(r.done_runs())} runs, seed {r.master_seed}"
+                     for lab, r in zip(labels, results, strict=True))
     return Explanation([explain_batch(r, lab, class_day)
-                        for r, lab in zip(results, labels, strict=True)])
+                        for r, lab in zip(results, labels, strict=True)],
+                       source=f"Source: model output (kursk-donetsk-wargame); {runs}. "
+                              f"Calibration: {calib}.")
 
 
 __all__ = ["Box", "Chain", "Explanation", "ExplainError", "run_story", "discover",
