@@ -63,7 +63,7 @@ from sim.runner import (
 
 # re-exported: the statistics used to live here
 __all__ = [
-    "COLUMNS", "GRID_HEAD", "CompareError", "Comparison", "compare", "date_of", "horizon",
+    "COLUMNS", "GRID_HEAD", "CompareError", "Comparison", "btw", "compare", "date_of", "horizon",
     "mean_ci",
     "option_label", "outcome_values", "paired_stats", "place_info", "read_table",
     "resolve_outcomes", "runs_needed", "unique_labels", "unpaired_stats", "wilson_ci",

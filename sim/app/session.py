@@ -41,8 +41,11 @@ def scenario_files(root: Path | None = None) -> list[str]:
 
 
 def result_folders(root: Path | None = None) -> list[str]:
+    """Batch folders under ``results/``, as paths relative to it: ``reinforce`` and, one level
+    down, those ``wargame run --out results/options`` writes (``options/reinforce``)."""
     folder = (root or app_root()) / "results"
-    return sorted(p.parent.name for p in folder.glob("*/manifest.json"))
+    found = [*folder.glob("*/manifest.json"), *folder.glob("*/*/manifest.json")]
+    return sorted(p.parent.relative_to(folder).as_posix() for p in found)
 
 
 def watch_scenario(scenario_file: str, *, reinforce: str = AS_SCENARIO,
