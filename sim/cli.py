@@ -205,27 +205,28 @@ def run(
         # the workers' fork server imports the model while this process imports its own
         # modules and checks the inputs (it writes nothing; unused, it exits with us)
         start_fork_server()
-    from sim.viz import run_batches
+    from sim.runner import make_executor
+    from sim.viz import plan_batches, run_batches
 
     overrides = [*(sets or []), *([f"days={days}"] if days is not None else [])]
+    with user_errors():  # every input and folder checked before anything runs
+        plan = plan_batches(scenarios, out, overrides=overrides, resume=resume, force=force)
+        ex = make_executor(executor, workers, scheduler)
     _preload_figures()
     exit_code = 0
-    with _progress_bar(quiet) as bar, user_errors():
-        tasks: dict[str, Any] = {}
-
-        def progress(name: str, finished: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=None)
-            bar.update(tasks[name], completed=finished, total=total)
-
-        batches = run_batches(
-            scenarios, out, overrides=overrides, runs=runs, seed=seed, workers=workers,
-            executor=executor, scheduler=scheduler, resume=resume, force=force, params=params,
-            dice_per_draw=dice_per_draw, pinned=[kv.split("=", 1)[0].strip() for kv in sets or []],
-            command=_command_line(), progress=progress, summary=not quiet)
-        with contextlib.closing(batches):
-            for b in batches:
-                exit_code = max(exit_code, _report_batch(b, quiet))
+    with contextlib.closing(ex):
+        for item in plan:
+            # a progress bar per batch, closed before its summary is printed on stdout
+            with _progress_bar(quiet) as bar, user_errors():
+                task = bar.add_task(item[0].name, total=None)
+                (batch,) = run_batches(
+                    [item], runs=runs, seed=seed, workers=workers, executor=ex, resume=resume,
+                    force=force, params=params, dice_per_draw=dice_per_draw,
+                    pinned=[kv.split("=", 1)[0].strip() for kv in sets or []],
+                    command=_command_line(), summary=not quiet,
+                    progress=lambda _, done, total, bar=bar, task=task: bar.update(
+                        task, completed=done, total=total))
+            exit_code = max(exit_code, _report_batch(batch, quiet))
     raise typer.Exit(exit_code)
 
 
