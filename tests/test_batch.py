@@ -106,7 +106,8 @@ def test_batch_folder_format(reference):
     summary = pd.read_csv(reference / "summary.csv")
     assert {"metric", "day", "median", "p5", "p95"} <= set(summary.columns)
     assert sorted(summary["day"].unique()) == [SMALL_DAYS]  # 30/60/90 are past the horizon
-    assert {"kursk_ua_km2", "ua_losses", "ru_losses", "ceasefire"} <= set(summary["metric"])
+    assert {"kursk_ua_km2", "ua_losses", "ru_losses", "ceasefire_in_force"} <= set(
+        summary["metric"])
 
 
 def test_load_results_reads_the_folder(reference):
@@ -130,7 +131,7 @@ def test_summarize_picks_days_30_60_90_and_last():
     assert sorted(s["day"].unique()) == [30, 60, 90, 120]
     k = s[(s.metric == "kursk_ua_km2") & (s.day == 60)].iloc[0]
     assert k["median"] == 60 and k["p5"] == 60 and k["p95"] == 60
-    c = s[s.metric == "ceasefire"].set_index("day")["mean"]
+    c = s[s.metric == "ceasefire_in_force"].set_index("day")["mean"]
     assert c[30] == 0 and c[60] == 0.5
 
 

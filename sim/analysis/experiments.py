@@ -49,7 +49,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 import sim.runner as R
-from sim.runner import BatchError, Executor, ProgressCallback, make_executor, now, run_batch
+from sim.runner import (
+    DAILY_OUTCOMES,
+    OUTCOME_BY_NAME,
+    BatchError,
+    Executor,
+    ProgressCallback,
+    make_executor,
+    now,
+    run_batch,
+)
 from sim.scenario import (
     Scenario,
     ScenarioError,
@@ -139,10 +148,8 @@ class Outcome:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        for name, _label, cols, _kind in R.HEADLINES:
-            if name == self.column:
-                return cols
-        return (self.column,)
+        o = OUTCOME_BY_NAME.get(self.column)
+        return o.columns if o is not None and o.columns else (self.column,)
 
 
 def parse_outcome(text: str) -> Outcome:
@@ -246,7 +253,7 @@ def load_experiment(path: str | Path, design: str | None = None, points: int | N
                 msg = "; ".join(p.split(": ", 2)[-1] for p in exc.problems)
                 problems.append(f"{where}.{name}: {value} is not allowed: {msg}")
     outcomes: list[Outcome] = []
-    columns = set(_record_columns(scn)) | {name for name, *_ in R.HEADLINES}
+    columns = set(_record_columns(scn)) | {o.name for o in DAILY_OUTCOMES}
     for i, text in enumerate(exp.outcomes):
         try:
             o = parse_outcome(text)

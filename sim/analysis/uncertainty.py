@@ -64,9 +64,3 @@ def draw_groups(manifest: Manifest) -> dict[int, int | None]:
     """``run -> draw group`` of a batch manifest (None for every run of a fixed-parameter
     batch)."""
     return {r.run: r.draw_group for r in manifest.runs}
-
-
-def format_share(split: VarianceSplit) -> str:
-    """``"42 % params"`` or ``""`` when the batch has no parameter draws."""
-    s = split.param_share
-    return "" if s != s else f"{100 * s:.0f} % params"

@@ -60,10 +60,6 @@ class CalibrationStatus:
             parts.append(use)
         return "; ".join(parts)
 
-    @property
-    def fully_matched(self) -> bool:
-        return self.calibrated and all(m == n for _, m, n in self.groups)
-
     def rich(self) -> Any:
         """The line as :class:`rich.text.Text`: UNCALIBRATED in bold red."""
         from rich.text import Text

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import solara
 
-from sim.analysis import CompareError, compare
+from sim.analysis import GRID_HEAD, CompareError, compare
 from sim.app.drawing import fig_charts, fig_fronts, fig_preview
 from sim.app.session import (
     PlaySession,
@@ -251,7 +251,7 @@ def BrowsePage():
                 for front in ("kursk", "donetsk"):
                     _show(fig_map(batches, front, d))
             cmp = compare(dirs, day=d)
-            solara.Markdown(f"### Comparison on day {cmp.day} ({cmp.date})")
-            solara.DataFrame(pd.DataFrame(cmp.display_rows()), items_per_page=30)
+            solara.Markdown(f"### {cmp.heading}")
+            solara.DataFrame(pd.DataFrame(cmp.grid(), columns=GRID_HEAD), items_per_page=30)
         except (PlotError, CompareError, FileNotFoundError, ValueError) as exc:
             solara.Error(one_line(exc))

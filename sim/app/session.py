@@ -43,11 +43,14 @@ def scenario_files(root: Path | None = None) -> list[str]:
 
 
 def result_folders(root: Path | None = None) -> list[str]:
-    """Batch folders directly under ``results/``: real folders, not symbolic links (Browse
-    never follows a link out of ``results/``)."""
+    """Batch folders under ``results/``, as paths relative to it: ``reinforce`` and, one level
+    down, those ``wargame run --out results/options`` writes (``options/reinforce``); real
+    folders only, not symbolic links (Browse never follows a link out of ``results/``)."""
     folder = (root or app_root()) / "results"
-    return sorted(p.parent.name for p in folder.glob("*/manifest.json")
-                  if not p.parent.is_symlink() and not p.is_symlink())
+    found = [*folder.glob("*/manifest.json"), *folder.glob("*/*/manifest.json")]
+    return sorted(p.parent.relative_to(folder).as_posix() for p in found
+                  if not any(q.is_symlink() for q in (p, p.parent, p.parent.parent)
+                             if q != folder))
 
 
 def result_folder(name: str, root: Path | None = None) -> Path:

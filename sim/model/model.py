@@ -72,7 +72,7 @@ class WarModel(mesa.Model):
             for f in FRONTS}
         self._build_space()
         self.forces = self._build_forces()
-        self.groupings = [Grouping(self, i, g) for i, g in enumerate(scenario.groupings)]
+        self.groupings = [Grouping(self, i, g) for i, g in enumerate(scenario.all_groupings())]
         game = scenario.game
         # A played game: the player's side takes orders from outside (run() hands it back to
         # its policy after the played days).
@@ -128,7 +128,7 @@ class WarModel(mesa.Model):
         self.corridor = route if route is not None and route.cells.size else None
 
     def _build_forces(self) -> ForceState:
-        specs = self.scn.groupings
+        specs = self.scn.all_groupings()
         f64 = lambda vals: np.array(vals, dtype=float)  # noqa: E731
         front = np.array([FRONTS.index(g.front) for g in specs], dtype=np.int8)
         sector = np.array([self.maps[g.front].sector_names.index(g.sector) for g in specs],

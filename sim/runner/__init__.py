@@ -1,11 +1,11 @@
 """Running batches: replicate seeds, executors, the batch runner and the results folder format.
 
 Modules: ``seeds``, ``draws`` (posterior parameter draws per replicate), ``executors`` (base,
-local, dask), ``batch`` (running a batch, resuming and repairing it); the batch folder format
-in ``folder`` (file names, atomic writes), ``records`` (the typed manifest), ``tables``
-(writing and merging the Parquet tables), ``integrity`` (checksums, digests, verifying),
-``reading`` (:class:`Results`), ``summary`` (the summary table); ``provenance``. Other
-sub-packages use the names below.
+local, dask), ``batch`` (running a batch, resuming and repairing it), ``outcomes`` (the
+outcome registry); the batch folder format in ``folder`` (file names, atomic writes),
+``records`` (the typed manifest), ``tables`` (writing and merging the Parquet tables),
+``integrity`` (checksums, digests, verifying), ``reading`` (:class:`Results`), ``summary`` (the
+summary table); ``provenance``. Other sub-packages use the names below.
 
 Names load their module on first use (PEP 562): ``wargame run`` starts its worker processes'
 fork server (:func:`start_fork_server`) before this process pays for pyarrow and pandas.
@@ -42,8 +42,13 @@ _WHERE = {
     "Results": "reading", "load_results": "reading",
     "FORMAT_VERSION": "records", "Manifest": "records", "RunRecord": "records",
     "read_manifest": "records", "write_manifest": "records",
+    "DAILY_OUTCOMES": "outcomes", "EVENT_OUTCOMES": "outcomes", "HEADLINE_OUTCOMES": "outcomes",
+    "OUTCOME_BY_NAME": "outcomes", "Outcome": "outcomes", "PLACE_PREFIX": "outcomes",
+    "RUN_OUTCOMES": "outcomes", "columns_needed": "outcomes", "compute_outcome": "outcomes",
+    "place_outcome": "outcomes", "fmt_number": "outcomes", "fmt_percent": "outcomes",
+    "percent": "outcomes", "wrap": "outcomes",
     "replicate_seed": "seeds", "replicate_seeds": "seeds",
-    "HEADLINES": "summary", "fmt_number": "summary", "summarize": "summary",
+    "SUMMARY_DAYS": "summary", "summarize": "summary",
     "write_summary_csv": "summary",
     "EVENT_CAUSE_COLUMNS": "tables", "EVENT_SCHEMA": "tables", "complete_events": "tables",
     "concat_parts": "tables",

@@ -331,6 +331,10 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
             at(("groupings", i, "sector"), f"unknown sector '{g.sector}' on the {g.front} "
                f"front{did}; allowed: {', '.join(fmap.sector_names)}")
     kmap = maps.get("kursk")
+    for j, name in enumerate(scn.policy.ru.strategic_reserve.sectors):
+        if kmap is not None and name not in kmap.sector_names:
+            at(("policy", "ru", "strategic_reserve", "sectors", j), f"unknown Kursk sector "
+               f"'{name}'; allowed: {', '.join(kmap.sector_names)}")
     for j, name in enumerate(scn.policy.ua.graded_defence.order):
         if kmap is not None and name not in kmap.sector_names:
             at(("policy", "ua", "graded_defence", "order", j), f"unknown Kursk sector '{name}'; "

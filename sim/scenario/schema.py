@@ -287,6 +287,27 @@ class ReleasePolicy(Strict):
     max_groupings: Q("index", 4, ge=0, le=50, kind=int, doc="groupings released at most")
 
 
+class StrategicReserve(Strict):
+    """Russia reinforces Kursk from outside the two fronts (strategic reserve, allies): fresh
+    groupings enter the Kursk front on dated days, drawing nothing from Donetsk. The levers
+    are the size (groupings × personnel) and the arrival dates (first day, interval)."""
+
+    enabled: bool = Field(False, description="send groupings from outside the two fronts")
+    groupings: Q("index", 4, ge=0, le=50, kind=int, doc="groupings sent")
+    personnel: Q("troops", 6000, ge=0, kind=int, doc="troops per grouping")
+    armour: Q("vehicles", 35, ge=0, kind=int, doc="tanks and armoured vehicles per grouping")
+    artillery: Q("guns", 18, ge=0, kind=int, doc="artillery pieces per grouping")
+    quality: Q("index", 0.7, gt=0, le=3, doc="training and experience multiplier")
+    morale: Q("fraction", 0.7, ge=0, le=1, doc="cohesion on arrival")
+    first_day: Q("days", 10, ge=1, le=1000, kind=int,
+                 doc="day the first grouping enters the Kursk front")
+    interval_days: Q("days", 7, ge=0, le=365, kind=int, doc="days between two arrivals")
+    sectors: list[str] = Field(
+        default_factory=lambda: ["west", "north", "east", "south"],
+        min_length=1, description="Kursk sectors the groupings enter, in turn")
+    source: str = Field("", description="where the size and dates come from")
+
+
 class RussianPolicy(Strict):
     kursk_attack: bool = True
     kursk_min_force_ratio: Q("ratio", 1.3, ge=0, doc="attack a Kursk sector at this ratio")
@@ -298,6 +319,7 @@ class RussianPolicy(Strict):
                                doc="share of replacements sent to Kursk")
     reinforce_kursk: ReinforcePolicy = Field(default_factory=ReinforcePolicy)
     release_to_donetsk: ReleasePolicy = Field(default_factory=ReleasePolicy)
+    strategic_reserve: StrategicReserve = Field(default_factory=StrategicReserve)
     redeploy_when_kursk_cleared: bool = Field(
         True, description="send groupings beyond the garrison back to Donetsk once Kursk is clear")
     kursk_garrison_groupings: Q("index", 3, ge=0, kind=int,
@@ -454,6 +476,22 @@ class Scenario(Strict):
         "calibrate`), relative to the file that names it; `wargame run` then gives each "
         "replicate group one posterior draw (docs/VALIDATION.md)")
     source_path: Path | None = Field(None, exclude=True)
+
+    def all_groupings(self) -> list[GroupingSpec]:
+        """The order of battle with the strategic reserve's dated arrivals appended
+        (``policy.ru.strategic_reserve``; named ``RU-K-strategic-reserve-<k>``)."""
+        sr = self.policy.ru.strategic_reserve
+        if not sr.enabled:
+            return list(self.groupings)
+        return [*self.groupings, *(
+            GroupingSpec(name=f"RU-K-strategic-reserve-{k + 1}", side="ru", front="kursk",
+                         sector=sr.sectors[k % len(sr.sectors)], personnel=sr.personnel,
+                         armour=sr.armour, artillery=sr.artillery, quality=sr.quality,
+                         morale=sr.morale, posture="attack",
+                         arrives=self.start_date + dt.timedelta(
+                             days=sr.first_day + k * sr.interval_days),
+                         source=sr.source or "policy.ru.strategic_reserve")
+            for k in range(sr.groupings))]
 
     def map_path(self, front: str) -> Path:
         """Absolute path of a front's map file."""
