@@ -4,7 +4,8 @@ Modules: ``causes`` (why outcomes happened: causal chains, outcome classes, disc
 ``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
 ``observations`` (the dated 2024 record), ``calibration`` (ABC rejection, fit outputs),
 ``smc`` (ABC-SMC with pyABC), ``uncertainty`` (variance split: parameters vs dice) and
-``validation_status`` (the one-line calibration status of every output). Names load their
+``validation_status`` (the one-line calibration status of every output) and ``backtest``
+(rolling-origin fits, forecasts and their scores). Names load their
 module on first use (PEP 562), so a command pays only for what it uses (scipy, SALib).
 """
 
@@ -12,6 +13,17 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
+    "BACKTEST_DIR": "backtest",
+    "Backtest": "backtest",
+    "BacktestError": "backtest",
+    "DEFAULT_ORIGINS": "backtest",
+    "run_backtest": "backtest",
+    "check_backtest": "backtest",
+    "check_origins": "backtest",
+    "format_summary": "backtest",
+    "naive_forecasts": "backtest",
+    "observations_until": "backtest",
+    "write_backtest": "backtest",
     "Calibration": "calibration",
     "CalibrationError": "calibration",
     "CalibrationStatus": "validation_status",

@@ -1,4 +1,5 @@
-"""Figures and reports: plots, sensitivity figures, the HTML report, the calibration report.
+"""Figures and reports: plots, sensitivity figures, the HTML report, the calibration report,
+the backtest fan.
 
 Names load their module on first use (PEP 562): matplotlib and the analysis modules take a
 second or two to import, and ``wargame run`` needs only the fan chart.
@@ -16,6 +17,7 @@ _WHERE = {
     "write_calibration_report": "calibration",
     "write_report": "report",
     "explain_figures": "explain_plots", "write_explain_figures": "explain_plots",
+    "fig_backtest": "backtest_plots",
     "report_section": "sensitivity_plots", "write_figures": "sensitivity_plots",
 }
 _RENAMED = {"write_calibration_report": "write_report"}
