@@ -51,9 +51,9 @@ BACKTEST_DIR = Path(__file__).resolve().parents[2] / "validation" / "backtest"
 DEFAULT_ORIGINS = (dt.date(2024, 9, 30), dt.date(2024, 10, 31), dt.date(2024, 11, 30))
 #: The scored (front, quantity) pairs, named as in ``seeds/observations.csv``.
 SCORED = (("kursk", "ua_held_area"), ("donetsk", "ru_gain_month"))
-DEFAULT_POPULATION = 200
+DEFAULT_POPULATION = 100
 DEFAULT_GENERATIONS = 8
-DEFAULT_BUDGET = 1600          # simulations counted per origin's fit
+DEFAULT_BUDGET = 800           # simulations counted per origin's fit (fits ~25 min on 2 cores)
 DEFAULT_DRAWS = 100
 DEFAULT_SEED = 20250105
 NAIVE = ("persistence", "trend")
@@ -323,10 +323,10 @@ def run_backtest(
     ``workers`` is: every origin's fit uses ``seed``, its forecasts ``seed + 1``.
     """
     from sim.analysis.smc import calibrate_smc
-    from sim.runner import default_workers
+    from sim.runner import default_workers, git_commit, now
 
     t0 = time.perf_counter()
-    load_before = _load_avg()
+    load_before, commit = _load_avg(), git_commit()   # the code that ran, not what follows
     obs = load_observations(observations)
     names = list(params) if params is not None else list(scenario.calibration)
     origins = check_origins(scenario, obs, origins)
@@ -393,9 +393,7 @@ def run_backtest(
         "workers": workers, "fits": fits, "wall_seconds": round(time.perf_counter() - t0, 1),
         "load_before": load_before, "load_after": _load_avg(), "versions": _versions(),
     }
-    from sim.runner import git_commit, now
-
-    manifest.update(date=now(), git_commit=git_commit())
+    manifest.update(date=now(), git_commit=commit)
     return Backtest(forecasts, scores, summarize_scores(scores), particles, manifest)
 
 
