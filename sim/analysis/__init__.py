@@ -13,13 +13,14 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
-    "BACKTEST_DIR": "backtest",
+    "BACKTEST_DIR": "validation_status",
     "Backtest": "backtest",
     "BacktestError": "backtest",
     "DEFAULT_ORIGINS": "backtest",
     "run_backtest": "backtest",
     "check_backtest": "backtest",
     "check_origins": "backtest",
+    "backtest_clause": "validation_status",
     "format_summary": "backtest",
     "naive_forecasts": "backtest",
     "observations_until": "backtest",
@@ -28,6 +29,7 @@ _WHERE = {
     "CalibrationError": "calibration",
     "CalibrationStatus": "validation_status",
     "CompareError": "comparison",
+    "ENVELOPE": "validation_status",
     "UNCALIBRATED": "validation_status",
     "VarianceSplit": "uncertainty",
     "calibration_status": "validation_status",

@@ -46,8 +46,6 @@ from sim.analysis.calibration import CalibrationError, Target, build_targets, ch
 from sim.analysis.observations import Observation, load_observations, select
 from sim.scenario import Scenario, ScenarioError, scenario_hash, with_values
 
-#: The shipped backtest folder (committed; ``wargame backtest`` with defaults rewrites it).
-BACKTEST_DIR = Path(__file__).resolve().parents[2] / "validation" / "backtest"
 DEFAULT_ORIGINS = (dt.date(2024, 9, 30), dt.date(2024, 10, 31), dt.date(2024, 11, 30))
 #: The scored (front, quantity) pairs, named as in ``seeds/observations.csv``.
 SCORED = (("kursk", "ua_held_area"), ("donetsk", "ru_gain_month"))
