@@ -1023,8 +1023,11 @@ def backtest(
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (CalibrationError, ObservationError) as exc:
             raise fail(exc) from None
+    from sim.viz import write_backtest_figure
+
     with user_errors():
         files = write_backtest(bt, out)
+        files.append(write_backtest_figure(out, observations))
     console.print(format_summary(bt.summary), soft_wrap=True)
     console.print(f"wrote {out}/ ({', '.join(f.name for f in files)}) in "
                   f"{time.perf_counter() - t0:.0f} s (load {bt.manifest['load_before']} -> "

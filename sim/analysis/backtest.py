@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -42,7 +43,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.calibration import CalibrationError, Target, build_targets, check_inputs
+from sim.analysis.calibration import (
+    CalibrationError,
+    Target,
+    build_targets,
+    check_inputs,
+    summaries,
+)
 from sim.analysis.observations import Observation, load_observations, select
 from sim.scenario import Scenario, ScenarioError, scenario_hash, with_values
 
@@ -201,7 +208,6 @@ def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
 def forecast_task(shared: tuple[Scenario, list[Target], int],
                   item: tuple[int, dict[str, float], int]) -> np.ndarray:
     """Task: the targets' values in one predictive run ``item = (draw, values, seed)``."""
-    from sim.analysis.calibration import summaries
     from sim.model import run
 
     scenario, targets, days = shared
@@ -355,7 +361,7 @@ def run_backtest(
         particles[label] = cal.particles
         later = scored_after(obs, origin, end)
         targets = build_targets(later, start, int(base.days))
-        meta = {t.key: o for o in later for t in targets if t.key == o.key}
+        by_key = {o.key: o for o in later}
 
         def done(n: int, label: str = label) -> None:
             if progress:
@@ -364,7 +370,7 @@ def run_backtest(
         sims = predictive_draws(base, cal.particles, names, integer, targets, seed + 1, draws,
                                 workers, done)
         for j, t in enumerate(targets):
-            o = meta[t.key]
+            o = by_key[t.key]
             frames.append(pd.DataFrame({
                 "origin": label, "target_date": o.date.isoformat(), "front": o.front,
                 "quantity": o.quantity, "draw": np.arange(draws, dtype=np.int64),
@@ -402,8 +408,9 @@ FILES = ("forecasts.parquet", "scores.csv", "summary.csv")
 
 def write_backtest(bt: Backtest, out_dir: str | Path) -> list[Path]:
     """Write ``forecasts.parquet``, ``scores.csv``, ``summary.csv``, the fits' particles
-    (``particles_<origin>.csv``), ``fan.png`` and ``manifest.json`` (with the files' SHA-256)
-    into ``out_dir``; every file atomically, the manifest last."""
+    (``particles_<origin>.csv``) and ``manifest.json`` (with the files' SHA-256) into
+    ``out_dir``; every file atomically, the manifest last. The figure is
+    :func:`sim.viz.write_backtest_figure`'s."""
     import pyarrow as pa
 
     from sim.runner import atomic_write_table, atomic_write_text
@@ -419,14 +426,7 @@ def write_backtest(bt: Backtest, out_dir: str | Path) -> list[Path]:
         path = out / f"particles_{origin}.csv"
         atomic_write_text(path, parts.to_csv(index=False, float_format="%.10g"))
         files.append(path)
-    from sim.viz import fig_backtest
-
-    fig = fig_backtest(bt.forecasts, load_observations(bt.manifest["observations"]),
-                       bt.manifest["origins"], bt.manifest["end"])
-    fig.savefig(out / "fan.png.tmp", format="png", dpi=110)
-    os.replace(out / "fan.png.tmp", out / "fan.png")
-    files.append(out / "fan.png")
-    manifest = {**bt.manifest, "files": {f.name: sha256(f) for f in files if f.suffix != ".png"}}
+    manifest = {**bt.manifest, "files": {f.name: sha256(f) for f in files}}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str) + "\n")
     return [*files, out / "manifest.json"]
 
@@ -452,8 +452,7 @@ def check_backtest(out_dir: str | Path, observations: str | Path | None = None) 
     scores = score_forecasts(forecasts, load_observations(obs_path))
     for name, fresh in (("scores.csv", scores), ("summary.csv", summarize_scores(scores))):
         stored = pd.read_csv(out / name, dtype={"origin": str})
-        again = pd.read_csv(pd.io.common.StringIO(fresh.to_csv(index=False,
-                                                                float_format="%.6g")),
+        again = pd.read_csv(io.StringIO(fresh.to_csv(index=False, float_format="%.6g")),
                             dtype={"origin": str})
         if not stored.equals(again):
             problems.append(f"{name}: re-scoring forecasts.parquet gives different values")

@@ -17,7 +17,7 @@ _WHERE = {
     "write_calibration_report": "calibration",
     "write_report": "report",
     "explain_figures": "explain_plots", "write_explain_figures": "explain_plots",
-    "fig_backtest": "backtest_plots",
+    "fig_backtest": "backtest_plots", "write_backtest_figure": "backtest_plots",
     "report_section": "sensitivity_plots", "write_figures": "sensitivity_plots",
 }
 _RENAMED = {"write_calibration_report": "write_report"}

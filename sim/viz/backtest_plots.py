@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.analysis import Observation, naive_forecasts, observations_until
-from sim.viz.canvas import subplots
+from sim.viz.canvas import close, subplots
 
 FRONT_LABEL = {"kursk": "Kursk: Ukrainian-held area (km²)",
                "donetsk": "Donetsk: Russian gain per month (km²)"}
@@ -75,3 +76,23 @@ def fig_backtest(forecasts: pd.DataFrame, obs: Sequence[Observation], origins: S
     fig.legend(handles=handles, loc="outside lower center", ncol=7, fontsize=7, frameon=False)
     fig.suptitle("Backtest: forecasts from each origin against the 2024 record", fontsize=10)
     return fig
+
+
+def write_backtest_figure(out_dir: str | Path, observations: str | Path | None = None) -> Path:
+    """Draw ``out_dir/fan.png`` from a backtest folder's ``forecasts.parquet`` and
+    ``manifest.json`` (the record: ``observations``, default the file the manifest names)."""
+    import json
+    import os
+
+    from sim.analysis import load_observations
+
+    out = Path(out_dir)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    obs = load_observations(observations or manifest["observations"])
+    fig = fig_backtest(pd.read_parquet(out / "forecasts.parquet"), obs, manifest["origins"],
+                       manifest["end"])
+    tmp = out / "fan.png.tmp"
+    fig.savefig(tmp, format="png", dpi=110)
+    close(fig)
+    os.replace(tmp, out / "fan.png")
+    return out / "fan.png"
