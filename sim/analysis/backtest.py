@@ -51,14 +51,14 @@ from sim.analysis.calibration import (
     summaries,
 )
 from sim.analysis.observations import Observation, load_observations, select
-from sim.scenario import Scenario, ScenarioError, scenario_hash, with_values
+from sim.scenario import Scenario, ScenarioError, get_path, scenario_hash, with_values
 
 DEFAULT_ORIGINS = (dt.date(2024, 9, 30), dt.date(2024, 10, 31), dt.date(2024, 11, 30))
 #: The scored (front, quantity) pairs, named as in ``seeds/observations.csv``.
 SCORED = (("kursk", "ua_held_area"), ("donetsk", "ru_gain_month"))
 DEFAULT_POPULATION = 100
 DEFAULT_GENERATIONS = 8
-DEFAULT_BUDGET = 800           # simulations counted per origin's fit (fits ~25 min on 2 cores)
+DEFAULT_BUDGET = 800           # simulations counted per origin's fit (shipped run: 17 min)
 DEFAULT_DRAWS = 100
 DEFAULT_SEED = 20250105
 NAIVE = ("persistence", "trend")
@@ -388,8 +388,9 @@ def run_backtest(
         "scenario_hash": scenario_hash(base), "observations": str(observations),
         "observations_sha256": sha256(observations),
         "origins": [o.isoformat() for o in origins], "end": end.isoformat(),
-        "params": names, "held_at_prior_midpoint": prior_midpoints(
-            scenario, [p for p in scenario.calibration if p not in names]),
+        "params": names,
+        "held_at_prior_midpoint": {p: get_path(base, p) for p in scenario.calibration
+                                   if p not in names},
         "method": "ABC-SMC (sim.analysis.smc, ordered sampler), 1 replicate per evaluation",
         "truth": "the observation's point value (its range is not used)",
         "seed": int(seed), "forecast_seed": int(seed) + 1, "population": int(population),
