@@ -36,7 +36,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -297,16 +296,6 @@ def sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
 def run_backtest(
     scenario: Scenario,
     observations: str | Path,
@@ -327,7 +316,7 @@ def run_backtest(
     ``workers`` is: every origin's fit uses ``seed``, its forecasts ``seed + 1``.
     """
     from sim.analysis.smc import calibrate_smc
-    from sim.runner import default_workers, git_commit, now
+    from sim.runner import default_workers, git_commit, now, versions
 
     t0 = time.perf_counter()
     load_before, commit = _load_avg(), git_commit()   # the code that ran, not what follows
@@ -396,7 +385,7 @@ def run_backtest(
         "seed": int(seed), "forecast_seed": int(seed) + 1, "population": int(population),
         "generations": int(generations), "budget": budget, "draws": int(draws),
         "workers": workers, "fits": fits, "wall_seconds": round(time.perf_counter() - t0, 1),
-        "load_before": load_before, "load_after": _load_avg(), "versions": _versions(),
+        "load_before": load_before, "load_after": _load_avg(), "versions": versions(VERSIONED),
     }
     manifest.update(date=now(), git_commit=commit)
     return Backtest(forecasts, scores, summarize_scores(scores), particles, manifest)

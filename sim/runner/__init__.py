@@ -23,6 +23,7 @@ _WHERE = {
     "default_workers": "executors", "make_executor": "executors",
     "start_fork_server": "executors",
     "git_commit": "provenance", "now": "provenance", "package_version": "provenance",
+    "versions": "provenance",
     "MAIN": "results", "NotABatchFolder": "results", "Results": "results",
     "ResultsError": "results", "atomic_write_table": "results", "atomic_write_text": "results",
     "fmt_number": "results", "folder_name": "results", "load_results": "results",
