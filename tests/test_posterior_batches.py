@@ -150,14 +150,15 @@ def test_variance_split_recovers_a_known_split():
 
 
 def test_status_line_of_batches_and_scenarios(tmp_path):
-    from sim.analysis import calibration_status, status_line
+    from sim.analysis import ENVELOPE, backtest_clause, calibration_status, status_line
 
     post = _posterior(tmp_path / "post.parquet")
     run_batch(_scn("baseline", post, days=3), tmp_path / "p", runs=2, master_seed=1, workers=1)
     line = status_line(tmp_path / "p")
+    # the committed backtest's skill and the validity envelope sit between fit and mode
     assert line == ("calibrated (ABC-SMC, 2026-11-27) to 11 observations "
-                    "2024-08-06..2025-01-05; hindcast 5/6 Kursk, 5/5 Donetsk; posterior draws "
-                    "(4 runs per draw)")
+                    f"2024-08-06..2025-01-05; hindcast 5/6 Kursk, 5/5 Donetsk; "
+                    f"{backtest_clause()}; {ENVELOPE}; posterior draws (4 runs per draw)")
     assert status_line(_scn("baseline", post)).startswith("calibrated (ABC-SMC, 2026-11-27)")
     shipped = load_scenario(SCN / "baseline.yaml", overrides=["days=3"])  # the fitted overlay
     assert status_line(shipped).startswith("calibrated (ABC-SMC")

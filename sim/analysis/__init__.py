@@ -4,7 +4,8 @@ Modules: ``causes`` (why outcomes happened: causal chains, outcome classes, disc
 ``comparison``, ``experiments`` (designs and sweeps), ``sensitivity_analysis``,
 ``observations`` (the dated 2024 record), ``calibration`` (ABC rejection, fit outputs),
 ``fitfolder`` (where a fit may write, its lock, installing it into ``scenarios/``),
-``smc`` (ABC-SMC with pyABC), ``summary`` (the run summary), ``uncertainty`` (variance
+``smc`` (ABC-SMC with pyABC), ``backtest`` (rolling-origin forecasts scored against naive
+ones), ``summary`` (the run summary), ``uncertainty`` (variance
 split: parameters vs dice) and
 ``validation_status`` (the one-line calibration status of every output). Names load their
 module on first use (``lazy_loader`` over the imports of ``__init__.pyi``), so a command

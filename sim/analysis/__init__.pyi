@@ -1,6 +1,36 @@
 """The names this package exports (read by ``lazy_loader.attach_stub``, which loads each
 module on first use; editors and type checkers follow these imports)."""
 
+from .backtest import (
+    DEFAULT_ORIGINS as DEFAULT_ORIGINS,
+)
+from .backtest import (
+    Backtest as Backtest,
+)
+from .backtest import (
+    BacktestError as BacktestError,
+)
+from .backtest import (
+    check_backtest as check_backtest,
+)
+from .backtest import (
+    check_origins as check_origins,
+)
+from .backtest import (
+    format_summary as format_summary,
+)
+from .backtest import (
+    naive_forecasts as naive_forecasts,
+)
+from .backtest import (
+    observations_until as observations_until,
+)
+from .backtest import (
+    run_backtest as run_backtest,
+)
+from .backtest import (
+    write_backtest as write_backtest,
+)
 from .calibration import (
     DEFAULT_BUDGET as DEFAULT_BUDGET,
 )
@@ -206,10 +236,19 @@ from .uncertainty import (
     variance_split as variance_split,
 )
 from .validation_status import (
+    BACKTEST_DIR as BACKTEST_DIR,
+)
+from .validation_status import (
+    ENVELOPE as ENVELOPE,
+)
+from .validation_status import (
     UNCALIBRATED as UNCALIBRATED,
 )
 from .validation_status import (
     CalibrationStatus as CalibrationStatus,
+)
+from .validation_status import (
+    backtest_clause as backtest_clause,
 )
 from .validation_status import (
     calibration_status as calibration_status,

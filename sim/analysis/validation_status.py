@@ -9,10 +9,16 @@ carries the fit record of the posterior it used (``manifest.calibration``, copie
 posterior table's metadata when the batch ran) and its parameter mode
 (``manifest.parameters.mode``).
 
+A calibrated line also says how good the model's forecasts are, from the committed rolling-origin
+backtest (``validation/backtest/summary.csv``, :func:`backtest_clause`: pooled skill against
+the best naive forecast per front and the 90 % band's coverage), and the validity envelope
+(:data:`ENVELOPE`, docs/VALIDATION.md).
+
 Examples::
 
     calibrated (ABC-SMC, 2026-11-27) to 11 observations 2024-08-12..2025-01-05; hindcast 5/6
-    Kursk, 5/5 Donetsk; posterior draws (4 runs per draw)
+    Kursk, 5/5 Donetsk; backtest skill vs naive Kursk -0.52, Donetsk -1.10, 90 % band covers
+    6/15; fit for relative comparisons over 1-2 months; posterior draws (4 runs per draw)
 
     UNCALIBRATED: no calibration posterior (fixed parameter values)
 """
@@ -25,6 +31,29 @@ from pathlib import Path
 from typing import Any
 
 UNCALIBRATED = "UNCALIBRATED"
+#: The committed backtest (``wargame backtest`` with its defaults writes it).
+BACKTEST_DIR = Path(__file__).resolve().parents[2] / "validation" / "backtest"
+#: What the model is fit to answer (docs/VALIDATION.md, "Validity envelope").
+ENVELOPE = "fit for relative comparisons over 1-2 months"
+
+
+def backtest_clause(summary: str | Path | None = None) -> str:
+    """``backtest skill vs naive Kursk s, Donetsk s, 90 % band covers k/n`` from a backtest's
+    ``summary.csv`` (default: the committed one; its ``pooled`` rows), or ``no backtest``."""
+    import csv
+
+    path = Path(summary) if summary is not None else BACKTEST_DIR / "summary.csv"
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            pooled = [r for r in csv.DictReader(fh) if r.get("origin") == "pooled"]
+        skills = ", ".join(f"{r['front'].capitalize()} {float(r['skill']):+.2f}" for r in pooled)
+        n = sum(int(r["n"]) for r in pooled)
+        k = round(sum(float(r["cover90"]) * int(r["n"]) for r in pooled))
+    except (OSError, KeyError, ValueError):
+        return "no backtest"
+    if not pooled:
+        return "no backtest"
+    return f"backtest skill vs naive {skills}, 90 % band covers {k}/{n}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +70,7 @@ class CalibrationStatus:
     mode: str = "fixed"                             # posterior | median | fixed
     dice_per_draw: int | None = None
     reason: str = ""
+    backtest: str = ""                              # backtest_clause() of the model
 
     @property
     def line(self) -> str:
@@ -56,6 +86,8 @@ class CalibrationStatus:
                  f"observations{span}"]
         if fit:
             parts.append(f"hindcast {fit}")
+        if self.backtest:
+            parts += [self.backtest, ENVELOPE]
         if use:
             parts.append(use)
         return "; ".join(parts)
@@ -79,7 +111,8 @@ def from_fit(fit: Mapping[str, Any] | None, mode: str = "posterior",
         groups = tuple((g, int(v[0]), int(v[1])) for g, v in (fit.get("groups") or {}).items())
         return CalibrationStatus(True, str(fit.get("method", "?")), str(fit.get("date", "?")),
                                  int(fit.get("observations", 0)), str(fit.get("first") or ""),
-                                 str(fit.get("last") or ""), groups, mode, dice_per_draw)
+                                 str(fit.get("last") or ""), groups, mode, dice_per_draw,
+                                 backtest=backtest_clause())
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return CalibrationStatus(False, reason="its fit record is damaged")
 

@@ -39,6 +39,7 @@ _WHERE = {
     "row_hashes": "integrity", "run_digests": "integrity", "verify": "integrity",
     "write_integrity": "integrity",
     "git_commit": "provenance", "now": "provenance", "package_version": "provenance",
+    "versions": "provenance",
     "Results": "reading", "load_results": "reading",
     "FORMAT_VERSION": "records", "Manifest": "records", "RunRecord": "records",
     "read_manifest": "records", "write_manifest": "records",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import subprocess
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -12,10 +13,11 @@ PACKAGE = "kursk-donetsk-wargame"
 MAIN_DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "pyyaml", "scipy", "typer")
 
 
-def versions() -> dict[str, str | None]:
-    """Python's and the main dependencies' versions (None where one is not installed)."""
+def versions(names: Sequence[str] = MAIN_DEPENDENCIES) -> dict[str, str | None]:
+    """Python's and the packages' versions (default: the main dependencies; None where one is
+    not installed)."""
     out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in MAIN_DEPENDENCIES:
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

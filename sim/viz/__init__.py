@@ -1,4 +1,5 @@
-"""Figures and reports: plots, sensitivity figures, the HTML report, the calibration report.
+"""Figures and reports: plots, sensitivity figures, the HTML report, the calibration report,
+the backtest fan.
 
 Names load their module on first use (``lazy_loader`` over the imports of
 ``__init__.pyi``): matplotlib and the analysis modules take a second or two to import, and

@@ -1,6 +1,12 @@
 """The names this package exports (read by ``lazy_loader.attach_stub``, which loads each
 module on first use; editors and type checkers follow these imports)."""
 
+from .backtest_plots import (
+    fig_backtest as fig_backtest,
+)
+from .backtest_plots import (
+    write_backtest_figure as write_backtest_figure,
+)
 from .batches import (
     BatchRun as BatchRun,
 )

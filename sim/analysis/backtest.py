@@ -1,0 +1,460 @@
+"""Rolling-origin backtest inside the record known by 5 January 2025 (issue 20).
+
+For each *origin* (default 2024-09-30, 2024-10-31, 2024-11-30):
+
+1. **Cut.** :func:`observations_until` keeps the observations dated on or before the origin;
+   nothing later reaches the fit. Every parameter of the hindcast's ``calibration:`` section
+   is fitted from its prior (:func:`prefit_scenario`): the shipped best-fit values and the
+   shipped posterior were fitted to the whole record, so none of them is used. A parameter
+   left out of ``params`` is held at its prior midpoint, a value chosen before any fit.
+2. **Fit** with the shipped method, ABC-SMC (:func:`sim.analysis.smc.calibrate_smc`, the
+   ordered sampler: deterministic per seed), on the hindcast cut at the origin's day.
+3. **Forecast.** ``draws`` posterior-predictive runs of the whole hindcast, run *i* one
+   weighted particle (:func:`sim.runner.draw_index`) and its own dice (replicate seed *i* of
+   ``seed + 1``). The runs start on the hindcast's first day, not from a state at the
+   origin: each forecast carries the run's own path up to the origin.
+4. **Score** every observation after the origin (Kursk ``ua_held_area``, Donetsk
+   ``ru_gain_month``) against its point ``value`` (a range is not the truth): CRPS of the
+   ensemble (``scoringrules.crps_ensemble``), 50 % and 90 % central-interval coverage, and
+   the CRPS of two naive point forecasts (:func:`naive_forecasts`; a point forecast's CRPS is
+   its absolute error). Skill = 1 − CRPS(model) / CRPS(best naive) per front and origin, and
+   pooled over origins (:func:`summarize_scores`).
+
+Library use: ``run_backtest(scenario, observations) -> Backtest``, then
+``write_backtest(bt, out_dir)``; ``check_backtest(out_dir)`` re-scores a folder from its
+``forecasts.parquet`` and compares with its ``scores.csv`` and ``summary.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.calibration import (
+    CalibrationError,
+    Target,
+    build_targets,
+    check_inputs,
+    summaries,
+)
+from sim.analysis.observations import Observation, load_observations, select
+from sim.scenario import Scenario, ScenarioError, get_path, scenario_hash, with_values
+
+DEFAULT_ORIGINS = (dt.date(2024, 9, 30), dt.date(2024, 10, 31), dt.date(2024, 11, 30))
+#: The scored (front, quantity) pairs, named as in ``seeds/observations.csv``.
+SCORED = (("kursk", "ua_held_area"), ("donetsk", "ru_gain_month"))
+DEFAULT_POPULATION = 100
+DEFAULT_GENERATIONS = 8
+DEFAULT_BUDGET = 800           # simulations counted per origin's fit (shipped run: 17 min)
+DEFAULT_DRAWS = 100
+DEFAULT_SEED = 20250105
+NAIVE = ("persistence", "trend")
+FORECAST_COLUMNS = ["origin", "target_date", "front", "quantity", "draw", "value"]
+VERSIONED = ("kursk-donetsk-wargame", "mesa", "numpy", "pandas", "pyarrow", "scipy", "pyabc",
+             "scoringrules")
+
+ProgressFn = Callable[[dict[str, Any]], None]
+"""``progress(event)``: the fit's events (:data:`sim.analysis.smc.ProgressFn`) with ``origin``
+added, ``{"kind": "origin", "origin", "index", "of"}`` when an origin starts and
+``{"kind": "forecast", "origin", "done", "of"}`` as forecast runs finish."""
+
+
+class BacktestError(CalibrationError):
+    """A backtest that cannot start as asked (origin outside the hindcast, no observations)."""
+
+
+# --------------------------------------------------------------------------- the cut
+
+
+def observations_until(obs: Sequence[Observation], origin: dt.date) -> list[Observation]:
+    """The observations known at ``origin``: those dated on or before it (the fit's input)."""
+    return [o for o in obs if o.date <= origin]
+
+
+def scored_after(obs: Sequence[Observation], origin: dt.date, end: dt.date
+                 ) -> list[Observation]:
+    """The scored observations dated after ``origin`` and up to ``end``, by date."""
+    return sorted((o for o in obs if (o.front, o.quantity) in SCORED and origin < o.date <= end),
+                  key=lambda o: (o.front, o.date))
+
+
+def prefit_scenario(scenario: Scenario, params: Sequence[str]) -> Scenario:
+    """``scenario`` with no calibration posterior or fit record, and every parameter of its
+    ``calibration:`` section that is not in ``params`` set to its prior midpoint (rounded
+    where the parameter is an integer): no value fitted to the whole record survives."""
+    names = list(scenario.calibration)
+    unknown = [p for p in params if p not in scenario.calibration]
+    if unknown:
+        raise BacktestError(f"{', '.join(unknown)}: no range in the scenario's calibration: "
+                            f"section (declared: {', '.join(names) or 'none'})")
+    held = prior_midpoints(scenario, [p for p in names if p not in params])
+    scn = scenario.model_copy(update={"calibration_posterior": None, "calibration_fit": None})
+    return with_values(scn, held) if held else scn
+
+
+def prior_midpoints(scenario: Scenario, params: Sequence[str]) -> dict[str, float]:
+    """The midpoint of each parameter's prior range (rounded where the scenario rejects a
+    fraction, as for ``operations.pause_days``)."""
+    out: dict[str, float] = {}
+    for p in params:
+        mid = round((scenario.calibration[p].low + scenario.calibration[p].high) / 2.0, 10)
+        try:
+            with_values(scenario, {p: mid})
+            out[p] = mid
+        except ScenarioError:
+            out[p] = int(round(mid))
+    return out
+
+
+# --------------------------------------------------------------------------- naive, scores
+
+
+def naive_forecasts(history: Sequence[Observation], target: dt.date) -> dict[str, float]:
+    """Point forecasts for ``target`` from the observations of one quantity known at the origin
+    (``history``, any order): ``persistence`` (the last value) and ``trend`` (the straight line
+    through the last two, by date, clipped at 0; persistence when only one is known)."""
+    known = sorted(history, key=lambda o: o.date)
+    if not known:
+        raise BacktestError("no observation of this quantity at or before the origin")
+    last = known[-1]
+    out = {"persistence": float(last.value), "trend": float(last.value)}
+    if len(known) >= 2:
+        prev = known[-2]
+        slope = (float(last.value) - float(prev.value)) / (last.date - prev.date).days
+        out["trend"] = max(0.0, float(last.value) + slope * (target - last.date).days)
+    return out
+
+
+def crps(truth: float | np.ndarray, ensemble: np.ndarray) -> np.ndarray:
+    """CRPS of ensemble forecasts (members on the last axis) against ``truth``
+    (``scoringrules.crps_ensemble``; a one-member ensemble scores its absolute error)."""
+    import scoringrules as sr
+
+    return np.asarray(sr.crps_ensemble(np.asarray(truth, dtype=float),
+                                       np.asarray(ensemble, dtype=float)), dtype=float)
+
+
+def covers(truth: float, ensemble: np.ndarray, level: float) -> bool:
+    """Whether ``truth`` lies in the ensemble's central ``level`` interval (quantiles
+    ``(1 ± level) / 2``, numpy's linear interpolation)."""
+    lo, hi = np.quantile(np.asarray(ensemble, dtype=float), [(1 - level) / 2, (1 + level) / 2])
+    return bool(lo <= truth <= hi)
+
+
+def skill(model_crps: float, naive_crps: float) -> float:
+    """1 − CRPS(model) / CRPS(naive): 1 perfect, 0 as good as the naive, < 0 worse."""
+    return 1.0 - model_crps / naive_crps if naive_crps > 0 else float("nan")
+
+
+def score_forecasts(forecasts: pd.DataFrame, obs: Sequence[Observation]) -> pd.DataFrame:
+    """One row per (origin, scored observation): the truth (point value), the ensemble's
+    median and 5–95 %, CRPS of the model and the naive forecasts, coverage at 50 and 90 %."""
+    by_key = {(o.front, o.quantity, o.date): o for o in obs}
+    rows = []
+    for (origin, target, front, qty), g in forecasts.groupby(
+            ["origin", "target_date", "front", "quantity"], sort=True):
+        o_date, t_date = dt.date.fromisoformat(origin), dt.date.fromisoformat(target)
+        truth = float(by_key[(front, qty, t_date)].value)
+        ens = g.sort_values("draw")["value"].to_numpy(dtype=float)
+        naive = naive_forecasts(observations_until(select(list(obs), front, qty), o_date),
+                                t_date)
+        p5, p50, p95 = np.quantile(ens, [0.05, 0.5, 0.95])
+        row = {"origin": origin, "target_date": target, "front": front, "quantity": qty,
+               "observed": truth, "draws": len(ens), "median": p50, "p5": p5, "p95": p95,
+               "crps_model": float(crps(truth, ens))}
+        for name in NAIVE:
+            row[name] = naive[name]
+            row[f"crps_{name}"] = float(crps(truth, np.array([naive[name]])))
+        row["in50"] = covers(truth, ens, 0.5)
+        row["in90"] = covers(truth, ens, 0.9)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per front and origin, then per front pooled over origins (``origin = "pooled"``):
+    observations scored, mean CRPS of the model and of each naive forecast, the best naive
+    (lower mean CRPS in that group), skill against it and 50/90 % coverage."""
+    groups = [((o, f), g) for (o, f), g in scores.groupby(["origin", "front"], sort=True)]
+    groups += [(("pooled", f), g) for f, g in scores.groupby("front", sort=True)]
+    rows = []
+    for (origin, front), g in groups:
+        naive = {n: float(g[f"crps_{n}"].mean()) for n in NAIVE}
+        best = min(NAIVE, key=lambda n: naive[n])
+        m = float(g["crps_model"].mean())
+        rows.append({"origin": origin, "front": front, "n": len(g), "crps_model": m,
+                     **{f"crps_{n}": naive[n] for n in NAIVE}, "best_naive": best,
+                     "skill": skill(m, naive[best]), "cover50": float(g["in50"].mean()),
+                     "cover90": float(g["in90"].mean())})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- forecasts
+
+
+def forecast_task(shared: tuple[Scenario, list[Target], int],
+                  item: tuple[int, dict[str, float], int]) -> np.ndarray:
+    """Task: the targets' values in one predictive run ``item = (draw, values, seed)``."""
+    from sim.model import run
+
+    scenario, targets, days = shared
+    _, values, seed = item
+    return summaries(run(with_values(scenario, values), seed=seed, days=days).daily, targets)
+
+
+def predictive_draws(scenario: Scenario, particles: pd.DataFrame, params: Sequence[str],
+                     integer: Sequence[str], targets: list[Target], master_seed: int,
+                     draws: int, workers: int, on_done: Callable[[int], None] | None = None
+                     ) -> np.ndarray:
+    """``(draws, n_targets)``: run *i* is particle ``draw_index(master_seed, i, weights)`` with
+    replicate seed *i* of ``master_seed``, to the scenario's last day."""
+    from sim.runner import draw_index, make_executor, replicate_seeds
+
+    weights = particles["weight"].to_numpy(dtype=float)
+    seeds = replicate_seeds(master_seed, draws)
+    items = []
+    for i in range(draws):
+        row = particles.iloc[draw_index(master_seed, i, weights)]
+        items.append((i, {p: (int(row[p]) if p in integer else float(row[p])) for p in params},
+                      seeds[i]))
+    out: list[np.ndarray | None] = [None] * draws
+
+    def keep(item: Any, result: Any, error: BaseException | None) -> None:
+        if error is not None:
+            raise BacktestError(f"forecast run {item[0]} failed: {error}")
+        out[item[0]] = result
+        if on_done:
+            on_done(sum(r is not None for r in out))
+
+    with make_executor("local", max(1, min(workers, draws))) as ex:
+        if ex.map(forecast_task, (scenario, targets, int(scenario.days)), items, keep):
+            raise KeyboardInterrupt
+    return np.stack(out)
+
+
+# --------------------------------------------------------------------------- the backtest
+
+
+def check_origins(scenario: Scenario, obs: Sequence[Observation], origins: Sequence[dt.date]
+                  ) -> list[dt.date]:
+    """The origins, sorted, once each is checked: inside the hindcast, with an observation to
+    score after it and, for each front scored, one known at it (for the naive forecasts)."""
+    start = scenario.start_date
+    end = start + dt.timedelta(days=int(scenario.days))
+    if not scenario.calibration:
+        raise BacktestError("the scenario's calibration: section declares no parameters")
+    out = sorted(set(origins))
+    if not out:
+        raise BacktestError("no origins given")
+    for o in out:
+        if not start < o < end:
+            raise BacktestError(f"origin {o}: must lie after the hindcast's start {start} and "
+                                f"before its end {end}")
+        later = scored_after(obs, o, end)
+        if not later:
+            raise BacktestError(f"origin {o}: no Kursk area or Donetsk month observation "
+                                f"between it and {end} to score")
+        for front, qty in sorted({(x.front, x.quantity) for x in later}):
+            if not observations_until(select(list(obs), front, qty), o):
+                raise BacktestError(f"origin {o}: no {front} {qty} observation at or before "
+                                    "it (the naive forecasts need one)")
+    return out
+
+
+
+@dataclass
+class Backtest:
+    """What a backtest produced (:func:`write_backtest` writes it)."""
+
+    forecasts: pd.DataFrame          # FORECAST_COLUMNS
+    scores: pd.DataFrame             # score_forecasts
+    summary: pd.DataFrame            # summarize_scores
+    particles: dict[str, pd.DataFrame]   # origin -> the fit's weighted particles
+    manifest: dict[str, Any]
+
+
+def _load_avg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def run_backtest(
+    scenario: Scenario,
+    observations: str | Path,
+    origins: Sequence[dt.date] = DEFAULT_ORIGINS,
+    params: Sequence[str] | None = None,
+    population: int = DEFAULT_POPULATION,
+    generations: int = DEFAULT_GENERATIONS,
+    budget: int | None = DEFAULT_BUDGET,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> Backtest:
+    """Fit at each origin on the record up to it, forecast to the hindcast's end, score.
+
+    ``params`` (default: every parameter of ``scenario.calibration``) are fitted from their
+    priors; the others are held at their prior midpoints. Deterministic per ``seed`` whatever
+    ``workers`` is: every origin's fit uses ``seed``, its forecasts ``seed + 1``.
+    """
+    from sim.analysis.smc import calibrate_smc
+    from sim.runner import default_workers, git_commit, now, versions
+
+    t0 = time.perf_counter()
+    load_before, commit = _load_avg(), git_commit()   # the code that ran, not what follows
+    obs = load_observations(observations)
+    names = list(params) if params is not None else list(scenario.calibration)
+    origins = check_origins(scenario, obs, origins)
+    if draws < 2:
+        raise BacktestError("draws must be >= 2")
+    start = scenario.start_date
+    end = start + dt.timedelta(days=int(scenario.days))
+    base = prefit_scenario(scenario, names)
+    _, _, integer = check_inputs(base, obs, names, int(base.days))
+    workers = max(1, workers or default_workers())
+    frames, particles, fits = [], {}, []
+    for k, origin in enumerate(origins):
+        label = origin.isoformat()
+        if progress:
+            progress({"kind": "origin", "origin": label, "index": k, "of": len(origins)})
+        fit_days = (origin - start).days
+        known = observations_until(obs, origin)
+
+        def relay(ev: dict[str, Any], label: str = label) -> None:
+            if progress:
+                progress({**ev, "origin": label})
+
+        with tempfile.TemporaryDirectory(prefix="backtest-fit-") as tmp:
+            cal = calibrate_smc(base, known, names, tmp, population=population,
+                                generations=generations, budget=budget, seed=seed,
+                                days=fit_days, workers=workers, check_replicates=0,
+                                progress=relay)
+        particles[label] = cal.particles
+        later = scored_after(obs, origin, end)
+        targets = build_targets(later, start, int(base.days))
+        by_key = {o.key: o for o in later}
+
+        def done(n: int, label: str = label) -> None:
+            if progress:
+                progress({"kind": "forecast", "origin": label, "done": n, "of": draws})
+
+        sims = predictive_draws(base, cal.particles, names, integer, targets, seed + 1, draws,
+                                workers, done)
+        for j, t in enumerate(targets):
+            o = by_key[t.key]
+            frames.append(pd.DataFrame({
+                "origin": label, "target_date": o.date.isoformat(), "front": o.front,
+                "quantity": o.quantity, "draw": np.arange(draws, dtype=np.int64),
+                "value": sims[:, j]}))
+        last = cal.populations.iloc[-1]
+        fits.append({"origin": label, "fit_days": fit_days,
+                     "observations_fitted": sum(t.fitted for t in cal.targets),
+                     "populations": len(cal.populations), "simulations": cal.simulations,
+                     "run": cal.computed * cal.replicates, "final_epsilon": float(last.eps),
+                     "ess": round(float(last.ess), 1), "fit_seconds": round(cal.seconds, 1)})
+    forecasts = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
+    scores = score_forecasts(forecasts, obs)
+    manifest = {
+        "scenario": str(scenario.source_path) if scenario.source_path else scenario.name,
+        "scenario_hash": scenario_hash(base), "observations": str(observations),
+        "observations_sha256": sha256(observations),
+        "origins": [o.isoformat() for o in origins], "end": end.isoformat(),
+        "params": names,
+        "held_at_prior_midpoint": {p: get_path(base, p) for p in scenario.calibration
+                                   if p not in names},
+        "method": "ABC-SMC (sim.analysis.smc, ordered sampler), 1 replicate per evaluation",
+        "truth": "the observation's point value (its range is not used)",
+        "seed": int(seed), "forecast_seed": int(seed) + 1, "population": int(population),
+        "generations": int(generations), "budget": budget, "draws": int(draws),
+        "workers": workers, "fits": fits, "wall_seconds": round(time.perf_counter() - t0, 1),
+        "load_before": load_before, "load_after": _load_avg(), "versions": versions(VERSIONED),
+    }
+    manifest.update(date=now(), git_commit=commit)
+    return Backtest(forecasts, scores, summarize_scores(scores), particles, manifest)
+
+
+# --------------------------------------------------------------------------- files
+
+FILES = ("forecasts.parquet", "scores.csv", "summary.csv")
+
+
+def write_backtest(bt: Backtest, out_dir: str | Path) -> list[Path]:
+    """Write ``forecasts.parquet``, ``scores.csv``, ``summary.csv``, the fits' particles
+    (``particles_<origin>.csv``) and ``manifest.json`` (with the files' SHA-256) into
+    ``out_dir``; every file atomically, the manifest last. The figure is
+    :func:`sim.viz.write_backtest_figure`'s."""
+    import pyarrow as pa
+
+    from sim.runner import atomic_write_table, atomic_write_text
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_table(out / "forecasts.parquet",
+                       pa.Table.from_pandas(bt.forecasts, preserve_index=False))
+    atomic_write_text(out / "scores.csv", bt.scores.to_csv(index=False, float_format="%.6g"))
+    atomic_write_text(out / "summary.csv", bt.summary.to_csv(index=False, float_format="%.6g"))
+    files = [out / f for f in FILES]
+    for origin, parts in bt.particles.items():
+        path = out / f"particles_{origin}.csv"
+        atomic_write_text(path, parts.to_csv(index=False, float_format="%.10g"))
+        files.append(path)
+    manifest = {**bt.manifest, "files": {f.name: sha256(f) for f in files}}
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, default=str) + "\n")
+    return [*files, out / "manifest.json"]
+
+
+def check_backtest(out_dir: str | Path, observations: str | Path | None = None) -> list[str]:
+    """Re-score ``out_dir/forecasts.parquet`` against the observations (default: the file the
+    manifest names) and compare with ``scores.csv`` and ``summary.csv``, and every file with
+    its hash in ``manifest.json``. Returns the problems (empty: the folder re-scores)."""
+    out = Path(out_dir)
+    if not (out / "manifest.json").is_file():
+        raise BacktestError(f"{out}: no manifest.json (not a backtest folder)")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    problems = []
+    for name, digest in (manifest.get("files") or {}).items():
+        if not (out / name).is_file():
+            problems.append(f"{name}: missing")
+        elif sha256(out / name) != digest:
+            problems.append(f"{name}: differs from the hash in manifest.json")
+    obs_path = Path(observations or manifest["observations"])
+    if sha256(obs_path) != manifest.get("observations_sha256"):
+        problems.append(f"{obs_path}: differs from the observations the backtest scored")
+    forecasts = pd.read_parquet(out / "forecasts.parquet")
+    scores = score_forecasts(forecasts, load_observations(obs_path))
+    for name, fresh in (("scores.csv", scores), ("summary.csv", summarize_scores(scores))):
+        stored = pd.read_csv(out / name, dtype={"origin": str})
+        again = pd.read_csv(io.StringIO(fresh.to_csv(index=False, float_format="%.6g")),
+                            dtype={"origin": str})
+        if not stored.equals(again):
+            problems.append(f"{name}: re-scoring forecasts.parquet gives different values")
+    return problems
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """The skill table as plain text (the CLI prints it; VALIDATION.md quotes it)."""
+    lines = [f"{'origin':11s} {'front':8s} {'n':>2s} {'CRPS model':>10s} {'persist.':>9s} "
+             f"{'trend':>9s} {'skill':>7s} {'50 %':>5s} {'90 %':>5s}"]
+    for r in summary.itertuples():
+        lines.append(f"{r.origin:11s} {r.front:8s} {r.n:>2d} {r.crps_model:>10.1f} "
+                     f"{r.crps_persistence:>9.1f} {r.crps_trend:>9.1f} {r.skill:>+7.2f} "
+                     f"{r.cover50:>5.0%} {r.cover90:>5.0%}")
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""The rolling-origin backtest: scores on hand-worked cases, the origin cut, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO, SCENARIOS
+from typer.testing import CliRunner
+
+from sim.analysis import Observation, load_observations
+from sim.analysis.backtest import (
+    covers,
+    crps,
+    naive_forecasts,
+    run_backtest,
+    score_forecasts,
+    skill,
+    summarize_scores,
+)
+from sim.cli import app
+from sim.scenario import load_scenario
+
+OBS = REPO / "seeds" / "observations.csv"
+SEP_DONETSK = "2024-09-30,donetsk,ru_gain_month,344,321,399"
+AUG_DONETSK = "2024-08-31,donetsk,ru_gain_month,358,334,415"
+#: A 60-day hindcast cut on 15 Sep: the fit sees Kursk 08-12/08-20 and Donetsk August; the
+#: horizon alone would also let September's month (15 of its days simulated) into the fit.
+TINY = dict(origins=[dt.date(2024, 9, 15)], params=["combat.lethality", "advance.max_km_per_day"],
+            population=3, generations=2, budget=None, draws=2, seed=7, workers=1)
+
+
+def _obs(d: str, v: float) -> Observation:
+    return Observation(dt.date.fromisoformat(d), "kursk", "ua_held_area", v, v, v, "km2", "", "")
+
+
+# --------------------------------------------------------------------------- scores by hand
+
+
+def test_a_forecast_equal_to_the_truth_scores_zero_and_a_point_its_absolute_error():
+    assert crps(482.0, np.full(50, 482.0)) == 0.0
+    assert crps(482.0, np.array([560.0])) == pytest.approx(78.0)
+
+
+def test_a_wider_band_scores_worse_on_a_point_inside_it():
+    # CRPS = E|X - y| - E|X - X'| / 2 over the ensemble's members (pairs with themselves
+    # included): {-1, 1} around 0 gives 1 - 1/2 = 0.5; {-3, 3} gives 3 - 3/2 = 1.5
+    assert crps(0.0, np.array([-1.0, 1.0])) == pytest.approx(0.5)
+    assert crps(0.0, np.array([-3.0, 3.0])) == pytest.approx(1.5)
+    narrow, wide = np.linspace(-1, 1, 41), np.linspace(-3, 3, 41)
+    assert crps(0.5, narrow) < crps(0.5, wide)
+
+
+def test_persistence_and_trend_on_a_three_point_series():
+    series = [_obs("2024-08-11", 200), _obs("2024-08-01", 100), _obs("2024-08-21", 150)]
+    # last value 150; line through (08-11, 200) and (08-21, 150): -5 km2/day
+    assert naive_forecasts(series, dt.date(2024, 8, 31)) == {"persistence": 150.0,
+                                                            "trend": 100.0}
+    # 40 days on the line reaches -50: clipped at 0
+    assert naive_forecasts(series, dt.date(2024, 9, 30))["trend"] == 0.0
+    # one observation: the trend has no slope and is the persistence forecast
+    assert naive_forecasts(series[:1], dt.date(2024, 9, 30)) == {"persistence": 200.0,
+                                                                "trend": 200.0}
+
+
+def test_skill_and_coverage():
+    assert skill(50.0, 100.0) == pytest.approx(0.5)
+    assert skill(100.0, 100.0) == 0.0
+    assert skill(200.0, 100.0) == pytest.approx(-1.0)
+    ens = np.arange(101.0)   # quantiles are the values: 50 % = [25, 75], 90 % = [5, 95]
+    assert covers(25.0, ens, 0.5) and not covers(80.0, ens, 0.5)
+    assert covers(80.0, ens, 0.9) and not covers(96.0, ens, 0.9)
+
+
+def test_scores_against_the_record_by_hand():
+    """Donetsk October 2024 (458) forecast from 30 Sep: a perfect ensemble scores 0; the naive
+    forecasts from August (358, 08-31) and September (344, 09-30) are 344 and 344 - 14 x 31/30."""
+    obs = load_observations(OBS)
+    f = pd.DataFrame({"origin": "2024-09-30", "target_date": "2024-10-31", "front": "donetsk",
+                      "quantity": "ru_gain_month", "draw": range(20), "value": 458.0})
+    s = score_forecasts(f, obs).iloc[0]
+    assert s.observed == 458 and s.crps_model == 0.0 and s.in50 and s.in90
+    assert s.persistence == 344 and s.crps_persistence == pytest.approx(114.0)
+    assert s.trend == pytest.approx(344 - 14 * 31 / 30)
+    assert s.crps_trend == pytest.approx(458 - (344 - 14 * 31 / 30))
+    # a second origin, 10 km2/month too high everywhere: pooled = mean over the origins
+    g = f.assign(origin="2024-10-15", value=468.0)
+    summary = summarize_scores(score_forecasts(pd.concat([f, g]), obs))
+    pooled = summary[summary.origin == "pooled"].iloc[0]
+    assert pooled.n == 2 and pooled.best_naive == "persistence"
+    # from 10-15 the last Donetsk months known are still Aug and Sep: the same naive errors
+    assert pooled.crps_model == pytest.approx(5.0)
+    assert pooled.skill == pytest.approx(1 - 5.0 / 114.0)
+    assert pooled.cover90 == 0.5
+
+
+def test_status_clause_reads_the_pooled_rows(tmp_path):
+    from sim.analysis import backtest_clause
+
+    path = tmp_path / "summary.csv"
+    path.write_text("origin,front,n,crps_model,skill,cover50,cover90\n"
+                    "2024-09-30,kursk,4,300,-0.9,0,0.25\n"
+                    "pooled,donetsk,3,120,0.25,0.333333,1\n"
+                    "pooled,kursk,7,250,-0.5,0.142857,0.285714\n", encoding="utf-8")
+    # 90 %: 3 of 3 Donetsk and 2 of 7 Kursk observations inside the band
+    assert backtest_clause(path) == ("backtest skill vs naive Donetsk +0.25, Kursk -0.50, "
+                                     "90 % band covers 5/10")
+    assert backtest_clause(tmp_path / "missing.csv") == "no backtest"
+
+
+# --------------------------------------------------------------------------- the origin cut
+
+
+def _variant(tmp_path, name: str, old: str, new: str):
+    text = OBS.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_an_observation_after_the_origin_cannot_change_the_fit(tmp_path):
+    scn = load_scenario(SCENARIOS / "hindcast_2024.yaml", overrides=["days=60"])
+    base = run_backtest(scn, OBS, **TINY)
+    later = run_backtest(scn, _variant(tmp_path, "later.csv", SEP_DONETSK,
+                                       "2024-09-30,donetsk,ru_gain_month,600,321,700"), **TINY)
+    parts = base.particles["2024-09-15"]
+    pd.testing.assert_frame_equal(parts, later.particles["2024-09-15"], check_exact=True)
+    pd.testing.assert_frame_equal(base.forecasts, later.forecasts, check_exact=True)
+    # ... but it is the truth it is scored against
+    assert base.scores.observed.tolist() == [344] and later.scores.observed.tolist() == [600]
+    # control: an observation before the origin does change the fit
+    before = run_backtest(scn, _variant(tmp_path, "before.csv", AUG_DONETSK,
+                                        "2024-08-31,donetsk,ru_gain_month,600,334,700"), **TINY)
+    assert not parts.equals(before.particles["2024-09-15"])
+    # nothing of the shipped fit is used: every calibration parameter is fitted or at its
+    # prior midpoint
+    held = base.manifest["held_at_prior_midpoint"]
+    assert set(held) | set(TINY["params"]) == set(scn.calibration)
+    assert held["operations.pause_days"] == 16 and held["exhaustion.effect"] == 0.35
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_backtest_writes_rescore_checks_and_rejects_bad_input(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "bt"
+    common = ["--scenario", str(SCENARIOS / "hindcast_2024.yaml"), "--set", "days=60",
+              "--observations", str(OBS), "--quiet"]
+    r = runner.invoke(app, ["backtest", *common, "--out", str(out), "--origins", "2024-09-15",
+                            "--params", "combat.lethality", "--population", "3",
+                            "--generations", "1", "--draws", "2", "--workers", "1",
+                            "--seed", "3"])
+    assert r.exit_code == 0, r.output
+    names = {p.name for p in out.iterdir()}
+    assert {"forecasts.parquet", "scores.csv", "summary.csv", "fan.png", "manifest.json",
+            "particles_2024-09-15.csv"} <= names
+    f = pd.read_parquet(out / "forecasts.parquet")
+    assert list(f.columns) == ["origin", "target_date", "front", "quantity", "draw", "value"]
+    assert set(zip(f.front, f.quantity, strict=True)) == {("donetsk", "ru_gain_month")}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["draws"] == 2 and manifest["fits"][0]["fit_days"] == 40
+    assert "skill" in r.stdout
+    ok = runner.invoke(app, ["backtest", "--check", "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    # a scores.csv that no longer follows from forecasts.parquet is caught
+    scores = pd.read_csv(out / "scores.csv")
+    scores.loc[0, "crps_model"] += 1.0
+    scores.to_csv(out / "scores.csv", index=False)
+    bad = runner.invoke(app, ["backtest", "--check", "--out", str(out)])
+    assert bad.exit_code == 1 and "scores.csv" in bad.stderr
+    # bad input: one line, exit 2, nothing written
+    for args, words in ((["--origins", "2023-01-01"], "must lie after"),
+                        (["--origins", "30/09/2024"], "--origins"),
+                        (["--origins", "2024-09-15", "--params", "combat.nope"], "combat.nope")):
+        target = tmp_path / f"never-{len(args)}-{words[:5]}"
+        r = runner.invoke(app, ["backtest", *common, "--out", str(target), *args])
+        assert r.exit_code == 2, (args, r.output)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
+        assert not target.exists()
