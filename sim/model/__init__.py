@@ -4,12 +4,15 @@
 and events that the runner, calibration and experiments build on. Importing mesa costs about a
 second, so the names below load ``sim.model.model`` only when first used (PEP 562).
 
-Modules: ``model`` (WarModel, run, RunResult), ``agents`` (Grouping, commands), ``kernels``
+Modules: ``model`` (WarModel, run, RunResult), ``streams`` (one random stream per mechanism),
+``agents`` (Grouping, commands), ``kernels``
 (combat, logistics, morale, diplomacy: pure functions, no mesa).
 """
 
 from importlib import import_module
 from typing import Any
+
+from sim.model.streams import MECHANISMS, Streams  # numpy only: no need to defer
 
 _LAZY = ("RECORD_COLUMNS", "OrderError", "PlayerCommand", "RunResult", "WarModel", "run")
 
@@ -23,4 +26,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = list(_LAZY)
+__all__ = ["MECHANISMS", "Streams", *_LAZY]

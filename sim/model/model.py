@@ -40,6 +40,7 @@ from sim.model.state import (
     UA,
     ForceState,
 )
+from sim.model.streams import Streams
 from sim.scenario import Scenario
 from sim.space import SIDES, TERRAIN_CLASSES, FrontMap, Theatre, load_map
 
@@ -57,9 +58,12 @@ _PER_SIDE_FLAT = _PER_SIDE.ravel()  # [stem, side] in C order: one fancy assignm
 class WarModel(mesa.Model):
     """Kursk and Donetsk fronts from the scenario's start date, one step per day."""
 
-    def __init__(self, scenario: Scenario, rng: int | np.random.Generator | None = None,
+    def __init__(self, scenario: Scenario, rng: int | np.random.SeedSequence | None = None,
                  days: int | None = None) -> None:
-        super().__init__(rng=rng)
+        seed = rng if rng is not None else np.random.SeedSequence()
+        super().__init__(rng=seed if isinstance(seed, int) else seed.generate_state(1)[0])
+        # every draw of the model comes from these, one stream per mechanism (streams.py)
+        self.streams = Streams(seed)
         self.scn = scenario
         self.switches = scenario.switches
         self.days = int(days if days is not None else scenario.days)
@@ -327,12 +331,13 @@ class WarModel(mesa.Model):
         self.player = None
 
     def reseed(self, seed: int | np.random.SeedSequence) -> None:
-        """Draw every random number from here on from a new generator seeded with ``seed``."""
-        self.rng = np.random.default_rng(seed)
+        """Draw every random number from here on from new streams seeded with ``seed``."""
+        self.streams = Streams(seed)
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One day: diplomacy, orders, movement, logistics, combat, morale, indices, record."""
+        self.streams.start_day(self.day)
         # morale changes only after the fighting: the same factor for planning and combat
         self._morale_today = self._morale_factor()
         if self.switches.diplomacy:
@@ -443,7 +448,7 @@ class WarModel(mesa.Model):
             w_ru, w_ua = (np.inf if self.accepts[RU] else w_ru), (np.inf if self.accepts[UA]
                                                                   else w_ua)
             p = diplomacy.agreement_probability(w_ru, w_ua, d.max_daily_probability)
-            if self.rng.random() < p:
+            if self.streams.diplomacy.random() < p:
                 self.diplo = AGREED
                 self.ceasefire_start_day = self.day + d.lag_days
                 self.log("agreement", "diplomacy",
@@ -467,7 +472,8 @@ class WarModel(mesa.Model):
                      f"has gained {self.donetsk_gain_km2:.0f} km2 in Donetsk",
                      causes=self.last("agreement"),
                      conditions=[f"{d.lag_days} days after the agreement"])
-        elif self.diplo == CEASEFIRE and self.rng.random() < d.collapse_probability:
+        elif (self.diplo == CEASEFIRE
+              and self.streams.ceasefire.random() < d.collapse_probability):
             self.diplo = TALKS
             self.log("ceasefire_collapsed", "diplomacy", "ceasefire breaks down; fighting resumes",
                      causes=self.last("ceasefire_started"),
@@ -543,14 +549,15 @@ class WarModel(mesa.Model):
         # was. Only a side with all its groupings on one front gets two allotments on the same
         # rows: the second is added after the first, as the fatigue dilution compounds.
         troops = np.zeros((2, len(f)))  # a first and a second allotment per grouping
-        for k, side, policy in ((RU, s.sides.ru, s.policy.ru), (UA, s.sides.ua, s.policy.ua)):
+        for k, side, policy, rng in ((RU, s.sides.ru, s.policy.ru, self.streams.replacements_ru),
+                                     (UA, s.sides.ua, s.policy.ua, self.streams.replacements_ua)):
             back = int(self.returns_due[k, slot])
             self.returns_due[k, slot] = 0
             new = side.replacements_per_day
             total = new + back + int(self.pool[k])
             if total == 0:
                 continue
-            to_kursk = int(self.rng.binomial(total, policy.replacement_share_kursk))
+            to_kursk = int(rng.binomial(total, policy.replacement_share_kursk))
             if weights is None:
                 short = np.maximum(f.establishment - f.personnel, 0.0)
                 weights = short if cap else short + 1.0
@@ -579,13 +586,13 @@ class WarModel(mesa.Model):
                 self.returns_due[k, nxt] += back
                 continue
             if on_kursk and on_donetsk:
-                troops[0, in_kursk] = logistics.allocate(self.rng, to_kursk, weights[in_kursk])
-                troops[0, in_donetsk] = logistics.allocate(self.rng, total - to_kursk,
+                troops[0, in_kursk] = logistics.allocate(rng, to_kursk, weights[in_kursk])
+                troops[0, in_donetsk] = logistics.allocate(rng, total - to_kursk,
                                                            weights[in_donetsk])
             else:  # one front has none of the side's groupings: both shares go to the other
                 w = weights[here]
-                troops[0, here] = logistics.allocate(self.rng, to_kursk, w)
-                troops[1, here] = logistics.allocate(self.rng, total - to_kursk, w)
+                troops[0, here] = logistics.allocate(rng, to_kursk, w)
+                troops[1, here] = logistics.allocate(rng, total - to_kursk, w)
             self.replaced[k] += new
             self.returned[k] += back
         f.reinforce(slice(None), troops[0])
@@ -622,7 +629,8 @@ class WarModel(mesa.Model):
                                               dtype=np.int64)  # [side, front]
         terrain = self.lines.terrain_ahead
         defence = c.prepared_defence * self.terrain_defence_or_none[terrain]
-        noise = (self.rng.gamma(c.daily_noise_shape, 1.0 / c.daily_noise_shape, self.n_sectors)
+        shape = c.daily_noise_shape
+        noise = (self.streams.noise.gamma(shape, 1.0 / shape, self.n_sectors)
                  if self.switches.noise else np.ones(self.n_sectors))
         tempo = self.ru_command.tempo if self.switches.operations else 1.0
         intensity = np.where(a_ru | a_ua, 1.0, c.static_intensity) * noise * tempo
@@ -649,7 +657,12 @@ class WarModel(mesa.Model):
         moving = f.transit & ~f.pending
         if moving.any():
             mean = np.where(moving, c.transit_loss_rate * f.personnel, mean)
-        losses = np.minimum(self.rng.poisson(mean), f.personnel).astype(np.int64)
+        losses = np.empty(len(mean), dtype=np.int64)
+        st = self.streams  # per front: one front's draws never shift the other's
+        for front, rng in ((KURSK, st.losses_kursk), (DONETSK, st.losses_donetsk)):
+            here = f.front == front
+            losses[here] = rng.poisson(mean[here])
+        losses = np.minimum(losses, f.personnel).astype(np.int64)
         self._apply_losses(losses, captured_share)
 
         # Advance of the line (effective km; + = Russian advance).
@@ -688,16 +701,23 @@ class WarModel(mesa.Model):
     def _apply_losses(self, losses: np.ndarray, captured_share: np.ndarray) -> None:
         c, f = self.scn.combat, self.forces
         before = np.maximum(f.personnel, 1.0)
-        killed, wounded, captured = combat.split_casualties(self.rng, losses, c.killed_share,
-                                                            captured_share)
         frac = losses / before
-        # armour and guns in one draw: element by element, the same stream as two draws
-        n = len(f)
-        lost = self.rng.binomial(
-            np.concatenate((f.armour, f.artillery)).astype(np.int64),
-            np.minimum(np.concatenate((frac * c.armour_loss_factor,
-                                       frac * c.artillery_loss_factor)), 1.0))
-        f.apply_losses(losses, lost[:n], lost[n:])
+        killed, wounded, captured = (np.empty_like(losses) for _ in range(3))
+        armour_lost, artillery_lost = np.empty_like(losses), np.empty_like(losses)
+        p_armour = np.minimum(frac * c.armour_loss_factor, 1.0)
+        p_artillery = np.minimum(frac * c.artillery_loss_factor, 1.0)
+        st = self.streams
+        for front, split_rng, equipment_rng in (
+                (KURSK, st.casualty_split_kursk, st.equipment_kursk),
+                (DONETSK, st.casualty_split_donetsk, st.equipment_donetsk)):
+            here = f.front == front
+            killed[here], wounded[here], captured[here] = combat.split_casualties(
+                split_rng, losses[here], c.killed_share, captured_share[here])
+            armour_lost[here] = equipment_rng.binomial(f.armour[here].astype(np.int64),
+                                                       p_armour[here])
+            artillery_lost[here] = equipment_rng.binomial(f.artillery[here].astype(np.int64),
+                                                          p_artillery[here])
+        f.apply_losses(losses, armour_lost, artillery_lost)
         back_slot = (self.day + c.wounded_return_days) % self.returns_due.shape[1]
         # killed, captured, wounded per side and today's losses per [side, front] in one
         # bincount (each bin adds its groupings in the same order as a bincount of its own)
@@ -710,8 +730,8 @@ class WarModel(mesa.Model):
         self.wounded += w
         for k in (RU, UA):
             if w[k]:
-                self.returns_due[k, back_slot] += self.rng.binomial(int(w[k]),
-                                                                    c.wounded_return_share)
+                rng = (self.streams.wounded_return_ru, self.streams.wounded_return_ua)[k]
+                self.returns_due[k, back_slot] += rng.binomial(int(w[k]), c.wounded_return_share)
         self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac
         self.front_losses[self.day] = sums[6:].reshape(2, 2)
