@@ -571,7 +571,7 @@ class WarModel(mesa.Model):
                 for j, mask in enumerate((in_kursk, in_donetsk)):
                     if n[j]:  # never past a grouping's establishment
                         troops[0, mask] = np.minimum(
-                            logistics.allocate(self.rng, int(n[j]), weights[mask]),
+                            logistics.allocate(rng, int(n[j]), weights[mask]),
                             weights[mask])
                 delivered = int(troops[0, f.is_side[k]].sum())
                 self.pool[k] = total - delivered
