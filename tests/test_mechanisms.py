@@ -9,7 +9,6 @@ import pytest
 from conftest import SCENARIOS
 
 from sim.model import WarModel, run
-from sim.model.state import ATTACK
 from sim.model.kernels.operations import (
     culmination_reason,
     engaged_share,
@@ -17,6 +16,7 @@ from sim.model.kernels.operations import (
     main_effort,
     saturating_share,
 )
+from sim.model.state import ATTACK
 from sim.scenario import load_scenario, scenario_dict, validate_tree
 
 
