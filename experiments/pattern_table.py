@@ -5,7 +5,7 @@ with each issue-10 mechanism switched off in turn, fit per observation (medians 
 
 Prints two Markdown tables: observations matched per variant, and the simulated median per
 observation (✗ = not matched: a Kursk median outside its observed range, a Donetsk month off by
-more than 35 %). Uses every core by default; 32 × 6 runs of 152 days (~25 s on 2 cores).
+more than 35 %). Uses every core by default; 32 × 7 runs of 152 days (~30 s on 2 cores).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ VARIANTS = {"all mechanisms": None, "operations off": "operations=false",
             "exhaustion off": "exhaustion=false",
             "soft frontage off (hard cap)": "soft_frontage=false",
             "graded defence off": "graded_defence=false",
-            "terrain odds off (ratio main effort)": "terrain_odds=false"}
+            "terrain odds off (ratio main effort)": "terrain_odds=false",
+            "replacement cap off (fronts grow)": "replace_losses_only=false"}
 
 
 @functools.cache

@@ -318,6 +318,19 @@ def test_allocate_sums_exactly_and_is_proportional():
     assert draws[:, 0].mean() == pytest.approx(25.0, abs=0.1)
 
 
+def test_fill_to_room_hand_worked():
+    # Kursk asks 300 with room for 120; Donetsk asks 700 with room for 1,000: Kursk takes 120,
+    # Donetsk its 700 plus the 180 Kursk could not take
+    np.testing.assert_array_equal(logistics.fill_to_room(np.array([300, 700]),
+                                                         np.array([120, 1000])), [120, 880])
+    # both fronts full: nobody takes anything (all of it waits in the pool)
+    np.testing.assert_array_equal(logistics.fill_to_room(np.array([300, 700]),
+                                                         np.array([0, 0])), [0, 0])
+    # room for all: each front takes exactly its ask
+    np.testing.assert_array_equal(logistics.fill_to_room(np.array([300, 700]),
+                                                         np.array([500, 900])), [300, 700])
+
+
 def test_allocate_nothing_to_give_or_no_taker():
     g = rng(6)
     np.testing.assert_array_equal(logistics.allocate(g, 0, np.ones(3)), [0, 0, 0])

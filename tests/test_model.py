@@ -39,6 +39,27 @@ def _balance(d: pd.DataFrame, side: str) -> np.ndarray:
     return (inflow - outflow).to_numpy()
 
 
+def test_replacements_replace_losses_and_never_grow_a_front_past_its_order_of_battle():
+    """Replacements fill groupings up to establishment (MODEL.md 3.3.13): in the hindcast,
+    where Russia's formed units arrive on dated days, its Kursk strength never exceeds what has
+    arrived; with the cap off, the same stream grows the front far past it (the state the
+    2024 fit leaned on, issue 20)."""
+    from sim.model import WarModel
+    from sim.model.state import KURSK, RU
+
+    def peak_excess(scn) -> float:
+        m = WarModel(scn, rng=1, days=120)
+        f, worst = m.forces, -np.inf
+        while m.running:
+            m.step()
+            k = f.mine(RU, KURSK) & f.present
+            worst = max(worst, f.personnel[k].sum() - f.establishment[k].sum())
+        return worst
+
+    assert peak_excess(_scenario("hindcast_2024")) <= 0
+    assert peak_excess(_scenario("hindcast_2024", "switches.replace_losses_only=false")) > 10_000
+
+
 @pytest.mark.parametrize("name", ["baseline", "reinforce", "donetsk_focus", "ceasefire"])
 def test_personnel_conserved_every_day_per_side(name):
     scn = _scenario(name)

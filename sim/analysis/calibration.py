@@ -122,6 +122,10 @@ def build_targets(obs: Sequence[Observation], start: dt.date, days: int) -> list
             if 0 <= t <= days:
                 out.append(Target(o.key, "report", "level", col, t, t, 1.0, o.value, o.low,
                                   o.high, f"Kursk {o.quantity[:2].upper()} troops {o.date}"))
+        elif o.front == "kursk" and o.quantity == "dprk_casualties":
+            if 0 <= t <= days:  # cumulative since the contingent entered combat
+                out.append(Target(o.key, "report", "level", "dprk_casualties", t, t, 1.0,
+                                  o.value, o.low, o.high, f"DPRK casualties to {o.date}"))
         elif o.front == "kursk" and o.quantity == "dprk_casualties_per_day":
             first = o.date.replace(day=1)
             d0, d1 = max(day(first) - 1, 0), min(day(o.date), days)

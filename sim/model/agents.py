@@ -99,9 +99,15 @@ class Command(mesa.Agent):
 
     def _set_postures(self, may_attack: np.ndarray) -> None:
         """Line groupings (attack/defend, not broken) attack where ``may_attack`` (per global
-        sector) is true, else defend."""
-        f = self.model.forces
-        f.set_line_postures(self._mine() & f.line_ready, may_attack[f.gsec])
+        sector) is true, else defend. A grouping whose morale is below the rally threshold
+        (the state in which a broken one is fit to fight again) is not sent to attack: its
+        commander calls the attack off before it breaks (docs/MODEL.md 3.3.14)."""
+        m = self.model
+        f = m.forces
+        attack = may_attack[f.gsec]
+        if m.switches.morale:
+            attack = attack & (f.morale >= m.scn.morale.rally_threshold)
+        f.set_line_postures(self._mine() & f.line_ready, attack)
 
     def _relieve_all(self, fronts: tuple[int, ...]) -> None:
         f = self.model.forces

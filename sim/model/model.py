@@ -176,6 +176,7 @@ class WarModel(mesa.Model):
         self.captured = np.zeros(2)
         self.replaced = np.zeros(2)
         self.returned = np.zeros(2)
+        self.pool = np.zeros(2, dtype=np.int64)  # troops waiting for room in a grouping
         self.fired = np.zeros(2)
         self.dprk_casualties = 0.0
         self.attack_sectors = np.zeros((2, 2))  # [side, front]: sectors where the side attacks
@@ -535,9 +536,13 @@ class WarModel(mesa.Model):
 
     def _reinforcements(self, moving: np.ndarray) -> None:
         """New troops and returning wounded join groupings, split between fronts by the
-        command's share and within a front by each grouping's shortfall."""
+        command's share and within a front by each grouping's shortfall. With
+        ``switches.replace_losses_only`` a front takes no more than its groupings' shortfall
+        against establishment (what one front cannot absorb goes to the other, the rest waits
+        in the side's pool); else a front's share goes out whatever its strength."""
         s, f = self.scn, self.forces
         slot = self.day % self.returns_due.shape[1]
+        cap = self.switches.replace_losses_only
         weights = None
         # Troops per grouping, added in one call: the allotments go to disjoint groupings (the
         # weights are fixed before any is added), and adding 0 leaves a row bit for bit as it
@@ -549,15 +554,32 @@ class WarModel(mesa.Model):
             back = int(self.returns_due[k, slot])
             self.returns_due[k, slot] = 0
             new = side.replacements_per_day
-            total = new + back
+            total = new + back + int(self.pool[k])
             if total == 0:
                 continue
             to_kursk = int(rng.binomial(total, policy.replacement_share_kursk))
             if weights is None:
-                weights = np.maximum(f.establishment - f.personnel, 0.0) + 1.0
+                short = np.maximum(f.establishment - f.personnel, 0.0)
+                weights = short if cap else short + 1.0
             here = f.is_side[k] & f.present
             in_kursk = here & f.on_front[KURSK]
             in_donetsk = here ^ in_kursk
+            if cap:
+                room = np.array([weights[in_kursk].sum(), weights[in_donetsk].sum()])
+                n = logistics.fill_to_room(np.array([to_kursk, total - to_kursk]),
+                                           room.astype(np.int64))
+                for j, mask in enumerate((in_kursk, in_donetsk)):
+                    if n[j]:  # never past a grouping's establishment
+                        troops[0, mask] = np.minimum(
+                            logistics.allocate(rng, int(n[j]), weights[mask]),
+                            weights[mask])
+                delivered = int(troops[0, f.is_side[k]].sum())
+                self.pool[k] = total - delivered
+                # the wounded due back go first; the rest of what joined counts as new troops
+                came_back = min(back, delivered)
+                self.returned[k] += came_back
+                self.replaced[k] += delivered - came_back
+                continue
             on_kursk, on_donetsk = in_kursk.any(), in_donetsk.any()
             if not (on_kursk or on_donetsk):  # every grouping on the move: the troops wait
                 nxt = (slot + 1) % self.returns_due.shape[1]

@@ -79,6 +79,11 @@ class Switches(Strict):
                                "where the odds are best against the defence of the ground "
                                "ahead (terrain, towns, rivers); off: on the force ratio alone, "
                                "which makes adding troops lower the gain (docs/MODEL.md 3.3.22)")
+    replace_losses_only: bool = Field(True, description="replacements only fill groupings up "
+                                      "to their establishment; the rest wait in the side's "
+                                      "pool (else: a front's share goes out whatever its "
+                                      "strength, and a front can grow past its order of "
+                                      "battle; docs/MODEL.md 3.3.13)")
 
 
 class CombatParams(Strict):

@@ -59,6 +59,19 @@ def supply_factor(supply_days: ArrayF, full_days: float, floor: float) -> ArrayF
     return floor + (1.0 - floor) * np.minimum(1.0, supply_days / full_days)
 
 
+def fill_to_room(asked: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Troops each destination takes (integers): its ask up to its ``room``, then what the
+    others could not take, in order, up to the room left. ``asked`` and ``room`` are per
+    destination (troops); the total taken is ``min(Σ asked, Σ room)``."""
+    taken = np.minimum(asked, room)
+    spare = int(asked.sum() - taken.sum())
+    for j in range(len(taken)):
+        extra = min(spare, int(room[j] - taken[j]))
+        taken[j] += extra
+        spare -= extra
+    return taken
+
+
 def allocate(rng: np.random.Generator, total: int, weights: ArrayF) -> np.ndarray:
     """Split ``total`` troops among groupings in proportion to ``weights`` (multinomial).
 
