@@ -34,7 +34,8 @@ TINY = dict(origins=[dt.date(2024, 9, 15)], params=["combat.lethality", "advance
 
 
 def _obs(d: str, v: float) -> Observation:
-    return Observation(dt.date.fromisoformat(d), "kursk", "ua_held_area", v, v, v, "km2", "", "")
+    return Observation(date=dt.date.fromisoformat(d), front="kursk", quantity="ua_held_area",
+                       value=v, low=v, high=v, unit="km2")
 
 
 # --------------------------------------------------------------------------- scores by hand
