@@ -752,11 +752,11 @@ def calibrate(
         raise fail(exc) from None
     fit_dir = fit_dir or default_folder(scn.name, prefix="calibration-")
     out = out or fit_dir / "overlay.yaml"
-    if out.is_dir():
-        raise fail(f"{out}: is a directory; --out takes a YAML file name")
     with user_errors():
-        check_path(fit_dir)
+        check_path(fit_dir)  # before any stat of it: a name too long is one line
         check_fit_paths(fit_dir, out, report, scenario=scenario)
+        if out.is_dir():
+            raise fail(f"{out}: is a directory; --out takes a YAML file name")
     reps = replicates or (1 if method == "smc" else 4)
     plist = [p.strip() for p in params.split(",") if p.strip()]
     from sim.analysis import calibrate_smc, check_resume, smc_config

@@ -93,8 +93,10 @@ def test_item1_calibrate_never_writes_scenarios_and_install_needs_yes(project):
 
 @pytest.mark.parametrize("where", [["--fit-dir", "scenarios/fit"],
                                    ["--out", "scenarios/calibrated.yaml"],
-                                   ["--report", "scenarios/report"]])
-def test_item1_calibrate_refuses_to_write_under_scenarios(project, where):
+                                   ["--report", "scenarios/report"],
+                                   # found by the fuzzing: a refused fit left its folder behind
+                                   ["--params", "combat.no_such"]])
+def test_item1_a_refused_calibrate_writes_nothing(project, where):
     before = snapshot(project)
     one_error_line(cli("calibrate", "scenarios/hindcast_2024.yaml", *FIT, *where))
     assert snapshot(project) == before
@@ -232,11 +234,19 @@ def _damage(fit: Path, how: str) -> str:
         db.write_bytes(b"")
     elif how == "abc.db pages garbled":
         db.write_bytes(data[:100] + b"\xff" * (len(data) - 100))
+    elif how == "abc.db write version":  # found by the fuzzing: SQLite reads it, then won't write
+        db.write_bytes(data[:18] + bytes([data[18] ^ 4]) + data[19:])
+    elif how == "abc.db schema garbled":  # found by the fuzzing: a UnicodeDecodeError
+        d = bytearray(data)
+        for k in range(32):
+            d[(95 + 997 * k) % len(d)] ^= 0xFF
+        db.write_bytes(bytes(d))
     return "abc.db"
 
 
 @pytest.mark.parametrize("how", ["no smc.json", "truncated smc.json", "garbage abc.db",
-                                 "truncated abc.db", "empty abc.db", "abc.db pages garbled"])
+                                 "truncated abc.db", "empty abc.db", "abc.db pages garbled",
+                                 "abc.db write version", "abc.db schema garbled"])
 def test_item4_resume_of_a_damaged_fit_names_the_damage(smc_fit, tmp_path, how, monkeypatch):
     monkeypatch.chdir(tmp_path)
     fit = tmp_path / "fit"

@@ -396,8 +396,9 @@ def _history_problem(db: Path) -> str | None:
             con.rollback()
         finally:
             con.close()
-    except sqlite3.Error as exc:
-        return f"{db}: damaged ({exc})"
+    except (sqlite3.Error, ValueError) as exc:  # SQLite's own message may be garbled bytes
+        msg = str(exc) if isinstance(exc, sqlite3.Error) else "garbled SQLite schema"
+        return f"{db}: damaged ({msg[:200]})"
     if not ok or ok[0] != "ok":
         return f"{db}: damaged (SQLite check: {str(ok and ok[0])[:100]})"
     if not {"abc_smc", "populations", "particles"} <= tables:

@@ -115,13 +115,13 @@ def check_upload(name: str, data: bytes, root: Path | None = None) -> str:
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(name).stem)[:60]
     target = folder / f"uploaded-{stem or 'scenario'}.yaml"
     shown = name[:80] or "upload"
+    if target.is_symlink():  # resolved, it would also move where extends: may reach
+        raise ScenarioError([f"{target}: is a symbolic link; not replaced"])
     try:
         load_scenario(target, text=bytes(data))
     except ScenarioError as exc:
         raise ScenarioError([p.replace(str(target.resolve()), shown).replace(str(target), shown)
                              for p in exc.problems]) from None
-    if target.is_symlink():
-        raise ScenarioError([f"{target}: is a symbolic link; not replaced"])
     atomic_write_bytes(target, bytes(data))
     return target.name
 
