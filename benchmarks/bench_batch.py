@@ -44,7 +44,7 @@ def one(scenario: str, runs: int, workers: int, days: int) -> dict:
         manifest = read_manifest(Path(tmp) / "out")
     assert res.complete, res
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    run_cpu = sum(r.get("cpu_seconds") or 0.0 for r in manifest["runs"])
+    run_cpu = sum(r.cpu_seconds or 0.0 for r in manifest.runs)
     return {"runs": runs, "workers": workers, "days": days, "seconds": seconds,
             "runs_per_s": runs / seconds, "rss_before_mib": rss0, "peak_rss_mib": rss,
             "folder_mib": size, "run_cpu_s": run_cpu, "main_cpu_s": main_cpu}

@@ -19,7 +19,7 @@ import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -70,13 +70,14 @@ def fail(message: str | BaseException, code: int = EXIT_USAGE) -> typer.Exit:
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's user-facing errors into a one-line message and exit code 2."""
+    from sim.analysis import FitFolderError
     from sim.runner import BatchError, ExecutorError, ResultsError
     from sim.scenario import ScenarioError
 
     try:
         yield
-    except (ScenarioError, BatchError, ExecutorError, ResultsError, FileNotFoundError,
-            NotADirectoryError) as exc:
+    except (ScenarioError, BatchError, ExecutorError, ResultsError, FitFolderError,
+            FileNotFoundError, NotADirectoryError) as exc:
         raise fail(exc) from None
     except OSError as exc:  # permission, read-only, disk full, name too long...
         name = f"{str(exc.filename)[:200]}: " if exc.filename else ""
@@ -89,22 +90,6 @@ def load_or_exit(path: Path, overrides: Sequence[str] = ()) -> Any:
 
     with user_errors():
         return load_scenario(path, overrides=list(overrides))
-
-
-RESULTS = Path("results")
-
-
-def default_folder(slug: str) -> Path:
-    """``results/<slug>``; exits 2 should it resolve anywhere but inside ``results/``."""
-    folder = RESULTS / slug
-    try:
-        inside = folder.resolve().is_relative_to(RESULTS.resolve())
-    except (OSError, RuntimeError):
-        inside = False
-    if not inside or slug in ("", ".", ".."):
-        raise fail(f"{folder}: the default output folder must stay inside {RESULTS}/; "
-                   "use --out")
-    return folder
 
 
 def _command_line() -> str:
@@ -140,8 +125,9 @@ SetOption = Annotated[
 # --------------------------------------------------------------------------- run
 
 ExecutorOption = Annotated[
-    str, typer.Option("--executor", help="Where runs execute: local (worker processes) or dask "
-                                         "(a dask.distributed cluster).")]
+    Literal["local", "dask"], typer.Option(
+        "--executor", help="Where runs execute: local (worker processes) or dask (a "
+                           "dask.distributed cluster).")]
 SchedulerOption = Annotated[
     str | None, typer.Option("--scheduler", metavar="ADDRESS",
                              help="Dask scheduler, e.g. tcp://host:8786 (default: a local "
@@ -170,87 +156,17 @@ def _progress_bar(quiet: bool) -> Progress:
     )
 
 
-def _status_text(line: str) -> Text:
-    """A calibration status line; UNCALIBRATED in bold red."""
+def _status_text(text: str) -> Text:
+    """Text with the calibration status's UNCALIBRATED in bold red."""
     from sim.analysis import UNCALIBRATED
 
-    i = line.find(UNCALIBRATED)
-    if i < 0:
-        return Text(line)
-    return (Text(line[:i]) + Text(UNCALIBRATED, style="bold red")
-            + Text(line[i + len(UNCALIBRATED):]))
-
-
-def param_shares(folder: Path, summary: Any) -> dict[tuple[str, int], float]:
-    """Share of each headline outcome's variance from the parameter draws, per (metric, day)
-    of ``summary`` (empty for a batch without posterior draws)."""
-    import pyarrow.parquet as pq
-
-    from sim.analysis import draw_groups, variance_split
-    from sim.runner import load_results, results
-
-    res = load_results(folder)
-    groups = draw_groups(res.manifest)
-    if not any(g is not None for g in groups.values()):
-        return {}
-    days = sorted(set(summary["day"].tolist()))
-    cols = sorted({c for _, _, cs, _ in results.HEADLINES for c in cs}
-                  & set(pq.read_schema(folder / "daily.parquet").names))
-    df = pq.read_table(folder / "daily.parquet", columns=["run", "day", *cols],
-                       filters=[("day", "in", days)]).to_pandas()
-    out = {}
-    for name, _, cs, kind in results.HEADLINES:
-        if kind != "value" or not all(c in df for c in cs):
-            continue
-        for d in days:
-            sel = df[df["day"] == d]
-            vals = sel[list(cs)].astype(float).sum(axis=1).to_numpy()
-            out[(name, d)] = variance_split(vals, [groups.get(int(r)) for r in sel["run"]]
-                                            ).param_share
+    out = Text(text)
+    out.highlight_words([UNCALIBRATED], style="bold red")
     return out
-
-
-def summary_table(summary: Any, title: str, shares: dict | None = None,
-                  status: str | None = None) -> Table:
-    """The rich table of :func:`sim.results.summarize` output: median [5–95 %] per day."""
-    from sim.runner import fmt_number as _fmt
-
-    days = list(dict.fromkeys(summary["day"].tolist()))
-    table = Table(title=title, title_justify="left")
-    table.add_column("outcome")
-    for d in days:
-        date = summary.loc[summary["day"] == d, "date"].iloc[0]
-        table.add_column(f"day {d}\n{date}", justify="right")
-    for _, rows in summary.groupby("metric", sort=False):
-        cells = []
-        for d in days:
-            r = rows[rows["day"] == d]
-            if r.empty:
-                cells.append("")
-                continue
-            r = r.iloc[0]
-            if r["median"] != r["median"]:  # a share
-                cells.append(f"{100 * r['mean']:.0f} %")
-            else:
-                cell = f"{_fmt(r['median'])}  [{_fmt(r['p5'])} – {_fmt(r['p95'])}]"
-                share = (shares or {}).get((r["metric"], d))
-                if share is not None and share == share:
-                    cell += f"\n{100 * share:.0f} % of variance from parameters"
-                cells.append(cell)
-        table.add_row(rows["label"].iloc[0], *cells)
-    caption = Text("median [5 % – 95 %] over runs")
-    if shares:
-        caption += Text("; share of the variance from the parameter draws (the rest: the "
-                        "dice), from replicate groups sharing a draw")
-    if status:
-        caption += Text("\n") + _status_text(status)
-    table.caption = caption
-    return table
 
 
 @app.command()
 def run(
-    ctx: typer.Context,
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML file(s).")],
     runs: Annotated[int | None, typer.Option("--runs", "-n", min=1, max=1_000_000,
                                              help="Replicates (default: the scenario's).")] = None,
@@ -273,7 +189,7 @@ def run(
                      ] = False,
     executor: ExecutorOption = "local",
     scheduler: SchedulerOption = None,
-    params: Annotated[str | None, typer.Option(
+    params: Annotated[Literal["posterior", "median", "fixed"] | None, typer.Option(
         "--params", help="Parameter values per run: posterior (one posterior draw per group of "
                          "replicates; the default when the scenario names a "
                          "calibration_posterior), median (the posterior medians) or fixed (the "
@@ -286,87 +202,69 @@ def run(
     """Run a Monte Carlo batch per scenario and save it under results/."""
     from sim.runner import default_workers, start_fork_server
 
-    if executor.lower() == "local" and (workers or default_workers()) > 1 and runs != 1:
+    if executor == "local" and (workers or default_workers()) > 1 and runs != 1:
         # the workers' fork server imports the model while this process imports its own
         # modules and checks the inputs (it writes nothing; unused, it exits with us)
         start_fork_server()
-    from sim.runner import check_out_dir, run_batch, summarize
+    from sim.runner import make_executor
+    from sim.viz import plan_batches, run_batches
 
-    if resume and force:
-        raise fail("--resume and --force exclude each other")
-    if params is not None and params not in ("posterior", "median", "fixed"):
-        raise fail(f"--params {params!r}: expected posterior, median or fixed")
-    overrides = list(sets or [])
-    if days is not None:
-        overrides.append(f"days={days}")
-    # check every input before running (or writing) anything
-    loaded = [(path, load_or_exit(path, overrides)) for path in scenarios]
-    from sim.runner import folder_name
-
-    # a name is a name, not a path: the default folder is results/<slug>, always inside
-    folders = [
-        (out if len(loaded) == 1 else out / folder_name(scn.name)) if out
-        else default_folder(folder_name(scn.name))
-        for _, scn in loaded
-    ]
-    if len(set(folders)) < len(folders):
-        dup = next(f for f in folders if folders.count(f) > 1)
-        raise fail(f"two scenarios would share the results folder {dup}; rename one")
-    with user_errors():
-        for folder in folders:
-            check_out_dir(folder, resume=resume, force=force)
-        from sim.runner import make_executor
-
+    overrides = [*(sets or []), *([f"days={days}"] if days is not None else [])]
+    with user_errors():  # every input and folder checked before anything runs
+        plan = plan_batches(scenarios, out, overrides=overrides, resume=resume, force=force,
+                            params=params, dice_per_draw=dice_per_draw)
         ex = make_executor(executor, workers, scheduler)
-    ctx.call_on_close(ex.close)  # one pool or cluster for every scenario, closed however we end
     _preload_figures()
     exit_code = 0
-    for (_, scn), folder in zip(loaded, folders, strict=True):
-        with _progress_bar(quiet) as bar:
-            task = bar.add_task(scn.name, total=None)
-
-            def progress(finished: int, total: int, bar=bar, task=task) -> None:
-                bar.update(task, completed=finished, total=total)
-
-            with user_errors():
-                result = run_batch(
-                    scn, folder, runs=runs, master_seed=seed, workers=workers, resume=resume,
-                    force=force, progress=progress, command=_command_line(), executor=ex,
-                    params=params, dice_per_draw=dice_per_draw,
+    with contextlib.closing(ex):
+        for item in plan:
+            # a progress bar per batch, closed before its summary is printed on stdout
+            with _progress_bar(quiet) as bar, user_errors():
+                task = bar.add_task(item[0].name, total=None)
+                (batch,) = run_batches(
+                    [item], runs=runs, seed=seed, workers=workers, executor=ex, resume=resume,
+                    force=force, params=params, dice_per_draw=dice_per_draw,
                     pinned=[kv.split("=", 1)[0].strip() for kv in sets or []],
-                )
-        if result.done:
-            _write_fan_charts(folder, quiet)
-        if result.done and not quiet:
-            from sim.analysis import status_line
-
-            summ = summarize(folder / "daily.parquet")
-            console.print(summary_table(summ, f"{scn.name}: {result.done} runs",
-                                        shares=param_shares(folder, summ),
-                                        status=status_line(folder)))
-        if quiet:
-            console.print(str(folder))
-        else:
-            console.print(f"wrote {folder}/ ({result.done}/{result.runs} runs, "
-                          f"{result.seconds:.1f} s)")
-        if result.failed:
-            first = next(iter(result.failed.items()))
-            err_console.print(Text(
-                f"error: {len(result.failed)} run(s) failed, e.g. run {first[0]}: "
-                f"{one_line(first[1] or '')}; see {folder / 'manifest.json'}; retry them with "
-                f"--resume"), soft_wrap=True)
-            exit_code = EXIT_PROBLEMS
-        if result.interrupted and not result.complete:
-            again = _command_line()
-            if "--resume" not in again.split():
-                again += " --resume"
-            err_console.print(Text(
-                f"interrupted: {result.done} of {result.runs} runs saved in {folder}; finish "
-                f"with: {again}"), soft_wrap=True)
-            raise typer.Exit(EXIT_INTERRUPTED)
-        if result.interrupted:  # Ctrl-C came as the last runs were finishing: nothing lost
-            raise typer.Exit(EXIT_INTERRUPTED)
+                    command=_command_line(), summary=not quiet,
+                    progress=lambda _, done, total, bar=bar, task=task: bar.update(
+                        task, completed=done, total=total))
+            exit_code = max(exit_code, _report_batch(batch, quiet))
     raise typer.Exit(exit_code)
+
+
+def _report_batch(b: Any, quiet: bool) -> int:
+    """Print what one batch of ``wargame run`` did; its exit code (raises on Ctrl-C)."""
+    r = b.result
+    for line in r.repaired:
+        err_console.print(Text(f"repaired: {one_line(line)}"), soft_wrap=True)
+    if b.figure_error:
+        err_console.print(Text(f"warning: fan charts not written: {b.figure_error}"),
+                          soft_wrap=True)
+    elif b.figures and not quiet:
+        console.print(f"wrote {', '.join(str(f) for f in b.figures)}")
+    if b.summary is not None:
+        console.print(_status_text(b.summary.to_text(console.width)), end="")
+    console.print(str(b.folder) if quiet else
+                  f"wrote {b.folder}/ ({r.done}/{r.runs} runs, {r.seconds:.1f} s)")
+    if r.interrupted:
+        if not r.complete:
+            err_console.print(Text(f"interrupted: {r.done} of {r.runs} runs saved in "
+                                   f"{b.folder}; finish with: {_resume_command()}"),
+                              soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED)  # even when the last runs had finished: nothing lost
+    if r.failed:
+        run, why = next(iter(r.failed.items()))
+        err_console.print(Text(
+            f"error: {len(r.failed)} run(s) failed, e.g. run {run}: {one_line(why or '')}; see "
+            f"{b.folder / 'manifest.json'}; retry them with --resume"), soft_wrap=True)
+        return EXIT_PROBLEMS
+    return 0
+
+
+def _resume_command() -> str:
+    """This command line with ``--resume`` (once)."""
+    again = _command_line()
+    return again if "--resume" in again.split() else again + " --resume"
 
 
 # ------------------------------------------------------------------- compare / plot / report
@@ -386,20 +284,6 @@ def _preload_figures() -> None:
     threading.Thread(target=load, name="wargame-preload-figures").start()
 
 
-def _write_fan_charts(folder: Path, quiet: bool) -> None:
-    """The fan charts of a finished batch into ``<folder>/figures/`` (never fails the run)."""
-    from sim.viz import make_plots
-
-    try:
-        files = make_plots([folder], kind="fan", out=folder / "figures")
-    except Exception as exc:  # noqa: BLE001 - a figure problem must not lose a batch
-        err_console.print(Text(f"warning: fan charts not written: {one_line(exc)}"),
-                          soft_wrap=True)
-        return
-    if not quiet:
-        console.print(f"wrote {', '.join(str(f) for f in files)}")
-
-
 def _analysis_errors() -> contextlib.AbstractContextManager[None]:
     from sim.analysis import CompareError
     from sim.viz import PlotError
@@ -416,10 +300,15 @@ def _analysis_errors() -> contextlib.AbstractContextManager[None]:
 
 DirsArg = Annotated[list[Path], typer.Argument(help="Batch folder(s) written by wargame run.")]
 DayOption = Annotated[int | None, typer.Option(
-    "--day", min=0, help="Day compared (default: compare picks the day among 30, 60, 90 and the "
-                         "last on which the options differ most; plots: the last day).")]
+    "--day", min=0, help="Day compared (default: the last day common to all batches).")]
 BaselineOption = Annotated[Path | None, typer.Option(
     "--baseline", help="Baseline batch folder (default: the first folder).")]
+
+
+Format = Literal["table", "markdown", "csv", "json"]
+FormatOption = Annotated[Format, typer.Option(
+    "--format", "-f", help="table (plain text, 80 columns), markdown, csv (every column) or "
+                           "json.")]
 
 
 @app.command()
@@ -430,26 +319,25 @@ def compare(
     metric: Annotated[list[str] | None, typer.Option(
         "--metric", "-m", help="Outcome to compare (repeatable), e.g. kursk_ua_km2, "
                                "ceasefire_started, ceasefire_in_force, ceasefire_kursk_ua_km2, "
-                               "changed_sudzha (default: all headline outcomes).")
+                               "changed_sudzha (default: the headline outcomes).")
                       ] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="table, csv, json or markdown.")] = "table",
+    places: Annotated[bool, typer.Option(
+        "--places", help="Also every place taken by one side in some run, and by whom.")
+                      ] = False,
+    fmt: FormatOption = "table",
     robust: Annotated[bool, typer.Option(
         "--robustness", help="Regret of each option against the best on the same replicate, "
-                             "per side's objective (default day: the last).")] = False,
+                             "per side's objective, with the runs that decide each verdict.")
+                      ] = False,
     satisfice: Annotated[list[str] | None, typer.Option(
         "--satisfice", metavar="METRIC>=VALUE", help="With --robustness: share of runs meeting "
         "a threshold, e.g. donetsk_ru_gain_km2>=800 (repeatable).")] = None,
 ) -> None:
-    """Compare options against a baseline: medians, CIs, paired differences, and the shares
-    of runs better / tied / worse for Russia.
-
-    Without --day, the day compared is the one among 30, 60, 90 and the last on which the
-    options' medians of Kursk held and Donetsk gained differ most (the reason is printed)."""
+    """Compare options against a baseline on one day (default: the last day common to all
+    batches; the day and why are printed): medians, paired differences with their CI and
+    p-value, and the shares of runs better / tied / worse for Russia."""
     from sim.analysis import compare as run_compare
 
-    if fmt not in ("table", "csv", "json", "markdown"):
-        raise fail(f"--format {fmt!r}: expected table, csv, json or markdown")
     if satisfice and not robust:
         raise fail("--satisfice needs --robustness")
     if robust:
@@ -459,46 +347,27 @@ def compare(
             rob = robustness(dirs, day=day, satisfice=satisfice or [])
         out = {"csv": rob.to_csv, "json": rob.to_json}.get(fmt, rob.to_markdown)()
         typer.echo(out, nl=not out.endswith("\n"))
+        for w in rob.warnings:
+            err_console.print(Text(f"warning: {w}"), soft_wrap=True)
         return
     with _analysis_errors():
-        cmp = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None)
-    if fmt == "csv":
-        typer.echo(cmp.to_csv(), nl=False)
-    elif fmt == "json":
-        typer.echo(cmp.to_json())
-    elif fmt == "markdown":
-        typer.echo(cmp.to_markdown(), nl=False)
-    else:
-        from rich import box
+        if robust:
+            from sim.analysis import robustness
 
-        console.print(Text(f"Outcomes on day {cmp.day} ({cmp.date}); baseline {cmp.baseline}",
-                           style="bold"))
-        for title, rows in cmp.compact_rows():
-            # one small table per outcome, cells stacked on lines, so that it fits 80 columns
-            table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD,
-                          padding=(0, 1), pad_edge=False, title_style="bold")
-            for h in rows[0]:
-                table.add_column(h, justify="left" if h == "option" else "right",
-                                 no_wrap=h != "option")
-            for i, r in enumerate(rows):
-                table.add_row(*r.values(), end_section=i < len(rows) - 1)
-            console.print(table)
-        console.print(Text("Δ = option − baseline (paired on matched seeds unless noted), "
-                           "bootstrap 95 % CI; ? = CI includes 0; better/tie/worse: shares of "
-                           "runs in which the option does better than, as well as or worse "
-                           "than the baseline, from Russia's view"), soft_wrap=False)
-        for c in cmp.calibration:
-            console.print(_status_text(c))  # wrapped to the terminal like the table
-        for n in cmp.notes:
-            console.print(Text(f"note: {n}"), soft_wrap=True)
-        for w in cmp.warnings:
-            err_console.print(Text(f"warning: {w}"), soft_wrap=True)
+            result = robustness(dirs, day=day, satisfice=satisfice or [])
+        else:
+            result = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None,
+                                 places=places)
+    text = {"table": result.to_text, "markdown": result.to_markdown, "csv": result.to_csv,
+            "json": result.to_json}[fmt]()
+    typer.echo(text, nl=not text.endswith("\n"))
 
 
 @app.command()
 def plot(
     dirs: DirsArg,
-    kind: Annotated[str, typer.Option(
+    kind: Annotated[Literal["fan", "losses", "outcomes", "survival", "map", "animation",
+                            "history", "all"], typer.Option(
         "--kind", "-k", help="fan, losses, outcomes, survival, map, animation, history (a "
         "hindcast batch against seeds/observations.csv) or all.")
                     ] = "all",
@@ -544,8 +413,9 @@ def report(
 def explain(
     dirs: DirsArg,
     run_index: Annotated[int | None, typer.Option(
-        "--run", "-r", min=0, help="Print the causal chains behind the headline outcomes of "
-                                   "this run (one folder).")] = None,
+        "--run", "-r", min=0, help="Tell this run (one folder): both fronts' areas, lines, "
+                                   "troops, places and transfers, then the causal chains "
+                                   "behind its headline events.")] = None,
     outcome: Annotated[str | None, typer.Option(
         "--outcome", help="With --run: only this outcome: kursk_cleared, sudzha_lost, "
                           "withdrawal, ceasefire, reinforcement, redeployment or "
@@ -560,7 +430,7 @@ def explain(
     headline outcome of one run, as dated sentences. Without: outcome classes and their
     shares, P(event by day D), modes of the Kursk area, and the run features that separate
     the classes (scenario discovery)."""
-    from sim.analysis import explain_batches, explain_run, format_chains
+    from sim.analysis import explain_batches, explain_run, format_chains, run_story
 
     if outcome is not None and run_index is None:
         raise fail("--outcome needs --run")
@@ -569,7 +439,8 @@ def explain(
             raise fail("--run takes one batch folder")
         with _analysis_errors():
             chains = explain_run(dirs[0], run_index, outcome)
-        typer.echo(format_chains(chains))
+            story = [] if outcome else run_story(dirs[0], run_index)
+        typer.echo(format_chains(chains, story))
         return
     with _analysis_errors():
         expl = explain_batches(dirs, class_day=day)
@@ -577,7 +448,9 @@ def explain(
     if out is not None:
         from sim.viz import write_explain_figures
 
-        for p in write_explain_figures(expl, out):
+        with _analysis_errors():
+            written = write_explain_figures(expl, out)
+        for p in written:
             console.print(str(p))
 
 
@@ -586,19 +459,25 @@ def explain(
 
 @app.command()
 def check(
-    folder: Annotated[Path, typer.Argument(help="Batch folder written by wargame run.")],
+    folder: Annotated[Path, typer.Argument(
+        help="Batch folder written by wargame run, or a fit folder / posterior table.")],
 ) -> None:
-    """Verify a batch folder against its manifest's checksums: exit 0 intact, 1 damaged."""
-    from sim.runner import NotABatchFolder, ResultsError, read_manifest, verify
+    """Verify a batch folder (its manifest's digest, every file's checksum, the posterior it
+    drew from) or a posterior (its digest in fit.json, its values): exit 0 intact, 1 damaged."""
+    from sim.runner import NotABatchFolder, ResultsError, posterior_file, read_manifest, verify
 
     try:
         manifest = read_manifest(folder)
     except NotABatchFolder as exc:
-        raise fail(exc) from None
+        post = posterior_file(folder)
+        if post is None:
+            raise fail(exc) from None
+        _check_posterior(post)
+        return
     except ResultsError as exc:
         problems, repair = [str(exc)], "--force (the manifest itself is damaged)"
     else:
-        problems, repair = verify(folder, manifest), "--resume"
+        problems, repair = verify(folder, manifest, dependencies=True), "--resume"
     if problems:
         err_console.print(Text(f"{folder}: damaged, {len(problems)} problem(s)"), soft_wrap=True)
         for p in problems:
@@ -606,12 +485,26 @@ def check(
         err_console.print(Text(f"  repair: wargame run <scenario> --out {folder} {repair}"),
                           soft_wrap=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    runs = manifest["runs"]
-    done = sum(r["status"] == "done" for r in runs)
-    files = manifest.get("files") or {}
-    note = f"{len(files)} files match their checksums" if files else "no checksums recorded"
-    console.print(Text(f"{folder}: ok ({manifest['status']}, {done}/{len(runs)} runs done, "
-                       f"{note})"), soft_wrap=True)
+    files = len(manifest.files) + sum(len(p) for p in manifest.parts.values())
+    note = f"{files} files match their checksums" if files else "no checksums recorded"
+    console.print(Text(f"{folder}: ok ({manifest.status}, {len(manifest.done_runs())}/"
+                       f"{len(manifest.runs)} runs done, {note})"), soft_wrap=True)
+
+
+def _check_posterior(path: Path) -> None:
+    from sim.runner import DrawError, load_posterior, recorded_digest
+
+    try:
+        post = load_posterior(path)
+        digest = recorded_digest(path)
+    except DrawError as exc:
+        err_console.print(Text(one_line(str(exc))), soft_wrap=True)
+        err_console.print(Text("  repair: restore the file or re-run the fit (wargame "
+                               "calibrate)"), soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    note = "matches the digest in fit.json" if digest else "no digest recorded in a fit.json"
+    console.print(Text(f"{path}: ok ({len(post.weights)} particles of {len(post.names)} "
+                       f"parameters, {note})"), soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- validate / show
@@ -623,15 +516,17 @@ def validate(
     sets: SetOption = None,
 ) -> None:
     """Check scenario files; list every problem (exit 1) or say ok."""
+    from sim.runner import DrawError, make_plan
     from sim.scenario import ScenarioError, load_scenario
 
     bad = 0
     for path in scenarios:
         try:
-            load_scenario(path, overrides=list(sets or []))
-        except ScenarioError as exc:
+            scn = load_scenario(path, overrides=list(sets or []))
+            make_plan(scn, None, scn.seed)  # its posterior: digest, metadata, every particle
+        except (ScenarioError, DrawError) as exc:
             bad += 1
-            problems = exc.problems or [str(exc)]
+            problems = getattr(exc, "problems", None) or [str(exc)]
             err_console.print(Text(f"{path}: {len(problems)} problem(s)"), soft_wrap=True)
             for p in problems:
                 err_console.print(Text(f"  - {p}"), soft_wrap=True)
@@ -658,7 +553,7 @@ def show(
 @app.command()
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment YAML file (experiments/*.yaml).")],
-    design: Annotated[str | None, typer.Option(
+    design: Annotated[Literal["grid", "lhs", "sobol", "morris"] | None, typer.Option(
         "--design", help="grid, lhs, sobol or morris (default: the file's).")] = None,
     points: Annotated[int | None, typer.Option(
         "--points", "-k", min=1, help="lhs: points; grid: levels per parameter; sobol: base "
@@ -680,16 +575,15 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a designed experiment: replicates at every design point, one batch folder each."""
-    from sim.analysis import DESIGNS, check_sweep_dir, load_experiment, run_sweep
+    from sim.analysis import check_sweep_dir, load_experiment, run_sweep
     from sim.runner import make_executor
 
-    if design is not None and design not in DESIGNS:
-        raise fail(f"--design must be one of {', '.join(DESIGNS)} (got {design!r})")
     with user_errors():
         lx = load_experiment(experiment, design=design, points=points, runs=runs, days=days)
-        from sim.runner import check_path, folder_name
+        from sim.runner import check_path
+        from sim.viz import default_folder
 
-        folder = out or default_folder(folder_name(lx.experiment.name, prefix="sweep-"))
+        folder = out or default_folder(lx.experiment.name, prefix="sweep-")
         check_path(folder)
         check_sweep_dir(folder, resume=resume, force=force)
         ex = make_executor(executor, workers, scheduler)
@@ -786,8 +680,8 @@ def calibrate(
     params: Annotated[str, typer.Option("--params", help="Comma-separated parameter paths to "
                                         "fit (ranges from the scenario's calibration: section).")
                       ] = "combat.lethality,combat.prepared_defence,advance.max_km_per_day",
-    method: Annotated[str, typer.Option("--method", help="smc (ABC-SMC, pyABC) or rejection "
-                                                         "(ABC over a Latin hypercube).")
+    method: Annotated[Literal["smc", "rejection"], typer.Option(
+        "--method", help="smc (ABC-SMC, pyABC) or rejection (ABC over a Latin hypercube).")
                       ] = "smc",
     budget: Annotated[int | None, typer.Option(
         "--budget", min=2, help="rejection: candidates (default 240); smc: stop before a "
@@ -810,32 +704,43 @@ def calibrate(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,
                                                 help="Worker processes (default: all cores).")
                        ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Overlay YAML to write.")
-                   ] = Path("scenarios/calibrated.yaml"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Overlay YAML to write, inside the fit folder (default "
+                            "FIT_DIR/overlay.yaml); wargame install-fit installs it.")] = None,
     fit_dir: Annotated[Path | None, typer.Option(
-        "--fit-dir", help="Folder of the fit: abc.db (smc), posterior.parquet (weighted "
-                          "particles with the fit record), posterior.csv, fit_table.csv, "
-                          "fit.json (default results/calibration-<scenario>).")] = None,
+        "--fit-dir", help="Folder of the fit, the only place calibrate writes: abc.db (smc), "
+                          "posterior.parquet (weighted particles with the fit record), "
+                          "posterior.csv, fit_table.csv, fit.json, overlay.yaml (default "
+                          "results/calibration-<scenario>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="smc: continue the fit stored in "
                                                           "--fit-dir.")] = False,
     force: Annotated[bool, typer.Option("--force", help="smc: delete the fit stored in "
                                                         "--fit-dir and start afresh.")] = False,
     report: Annotated[Path | None, typer.Option(
-        "--report", help="Also write a fit folder (check batch, tables, history.png).")] = None,
+        "--report", help="Also write a report folder, inside the fit folder (check batch, "
+                         "tables, history.png).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     sets: SetOption = None,
 ) -> None:
     """Fit parameters to the dated 2024 record by ABC (SMC or rejection); write the weighted
-    posterior, the overlay (which names the posterior) and the fit report."""
+    posterior, the overlay (which names the posterior) and the fit report into the fit folder
+    (never into scenarios/: install a fit with wargame install-fit)."""
     import os
 
-    from sim.analysis import CalibrationError, ObservationError, format_fit, load_observations
+    from sim.analysis import (
+        CalibrationError,
+        ObservationError,
+        check_fit_paths,
+        check_inputs,
+        fit_lock,
+        format_fit,
+        load_observations,
+    )
     from sim.analysis import calibrate as fit_rejection
-    from sim.runner import atomic_write_text
+    from sim.runner import atomic_write_text, check_path
+    from sim.viz import default_folder
     from sim.viz import write_calibration_report as write_report
 
-    if method not in ("smc", "rejection"):
-        raise fail(f"--method {method!r}: expected smc or rejection")
     if resume and force:
         raise fail("--resume and --force exclude each other")
     if method == "rejection" and (resume or force):
@@ -845,72 +750,113 @@ def calibrate(
         obs = load_observations(observations)
     except ObservationError as exc:
         raise fail(exc) from None
-    if out.exists() and out.is_dir():
+    fit_dir = fit_dir or default_folder(scn.name, prefix="calibration-")
+    out = out or fit_dir / "overlay.yaml"
+    if out.is_dir():
         raise fail(f"{out}: is a directory; --out takes a YAML file name")
-    fit_dir = fit_dir or Path("results") / f"calibration-{scn.name}"
+    with user_errors():
+        check_path(fit_dir)
+        check_fit_paths(fit_dir, out, report, scenario=scenario)
     reps = replicates or (1 if method == "smc" else 4)
-    try:
-        if method == "rejection":
-            n = budget or 240
-            err_console.print(f"calibrating {scn.name} by ABC rejection: {n} candidates x "
-                              f"{reps} replicates")
-            cal = fit_rejection(scn, obs, params.split(","), budget=n, seed=seed,
-                                replicates=reps, accept=accept, workers=workers)
-        else:
-            from sim.analysis import calibrate_smc
+    plist = [p.strip() for p in params.split(",") if p.strip()]
+    from sim.analysis import calibrate_smc, check_resume, smc_config
 
-            if force and (fit_dir / "abc.db").exists():
-                (fit_dir / "abc.db").unlink()
-            err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
-                              f"populations of {population} x {reps} replicate(s)"
-                              + (f", budget {budget} simulations" if budget else "")
-                              + f"; database {fit_dir / 'abc.db'}")
-            with _progress_bar(quiet) as bar:
-                task = bar.add_task("population 0", total=population)
-
-                def progress(ev: dict) -> None:
-                    if ev["kind"] == "batch":
-                        bar.update(task, description=f"population {ev['t']}",
-                                   completed=ev["accepted"], total=ev["n"])
-                    else:
-                        bar.console.print(
-                            f"population {ev['t']}: epsilon {ev['eps']:.4g}, "
-                            f"{ev['accepted']} accepted of {ev['evaluations']} "
-                            f"({ev['accepted'] / max(ev['evaluations'], 1):.0%}), ESS "
-                            f"{ev['ess']:.0f}, {ev['seconds']:.0f} s; "
-                            f"{ev['total_simulations']} simulations so far")
-                        bar.update(task, description=f"population {ev['t'] + 1}",
-                                   completed=0)
-
-                try:
-                    cal = calibrate_smc(scn, obs, params.split(","), fit_dir,
-                                        population=population, generations=generations,
-                                        budget=budget, seed=seed, replicates=reps,
-                                        min_epsilon=min_epsilon, workers=workers,
-                                        resume=resume, progress=progress)
-                except KeyboardInterrupt:
-                    again = _command_line()
-                    if "--resume" not in again.split():
-                        again += " --resume"
-                    err_console.print(Text(f"interrupted: the finished populations are in "
-                                           f"{fit_dir / 'abc.db'}; continue with: {again}"),
-                                      soft_wrap=True)
-                    raise typer.Exit(EXIT_INTERRUPTED) from None
+    try:  # every input checked before anything is written or a line of progress printed
+        _, targets, _ = check_inputs(scn, obs, plist, scn.days)
+        if resume and method == "smc":
+            check_resume(fit_dir, smc_config(scn, plist, seed, population, reps, scn.days,
+                                             targets))
     except CalibrationError as exc:
         raise fail(exc) from None
-    console.print(format_fit(cal), soft_wrap=True)
-    from sim.analysis import status_line, write_fit
+    with user_errors(), fit_lock(fit_dir):
+        try:
+            if method == "rejection":
+                n = budget or 240
+                err_console.print(f"calibrating {scn.name} by ABC rejection: {n} candidates x "
+                                  f"{reps} replicates")
+                cal = fit_rejection(scn, obs, plist, budget=n, seed=seed,
+                                    replicates=reps, accept=accept, workers=workers)
+            else:
+                if force and (fit_dir / "abc.db").exists():
+                    (fit_dir / "abc.db").unlink()
+                err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
+                                  f"populations of {population} x {reps} replicate(s)"
+                                  + (f", budget {budget} simulations" if budget else "")
+                                  + f"; database {fit_dir / 'abc.db'}")
+                with _progress_bar(quiet) as bar:
+                    task = bar.add_task("population 0", total=population)
 
-    files = write_fit(cal, fit_dir, observations)
-    rel = os.path.relpath(files[0].resolve(), out.resolve().parent)
-    atomic_write_text(out, cal.to_overlay_yaml(rel))
-    console.print(f"wrote {out} and {fit_dir}/ ({', '.join(f.name for f in files)})")
-    console.print(_status_text(status_line(cal.fit_record(observations))), soft_wrap=True)
-    if report is not None:
-        with user_errors():
+                    def progress(ev: dict) -> None:
+                        if ev["kind"] == "batch":
+                            bar.update(task, description=f"population {ev['t']}",
+                                       completed=ev["accepted"], total=ev["n"])
+                        else:
+                            bar.console.print(
+                                f"population {ev['t']}: epsilon {ev['eps']:.4g}, "
+                                f"{ev['accepted']} accepted of {ev['evaluations']} "
+                                f"({ev['accepted'] / max(ev['evaluations'], 1):.0%}), ESS "
+                                f"{ev['ess']:.0f}, {ev['seconds']:.0f} s; "
+                                f"{ev['total_simulations']} simulations so far")
+                            bar.update(task, description=f"population {ev['t'] + 1}",
+                                       completed=0)
+
+                    try:
+                        cal = calibrate_smc(scn, obs, plist, fit_dir,
+                                            population=population, generations=generations,
+                                            budget=budget, seed=seed, replicates=reps,
+                                            min_epsilon=min_epsilon, workers=workers,
+                                            resume=resume, progress=progress)
+                    except KeyboardInterrupt:
+                        err_console.print(Text(f"interrupted: the finished populations are in "
+                                               f"{fit_dir / 'abc.db'}; continue with: "
+                                               f"{_resume_command()}"), soft_wrap=True)
+                        raise typer.Exit(EXIT_INTERRUPTED) from None
+        except CalibrationError as exc:
+            raise fail(exc) from None
+        console.print(format_fit(cal), soft_wrap=True)
+        from sim.analysis import status_line, write_fit
+
+        files = write_fit(cal, fit_dir, observations)
+        rel = os.path.relpath(files[0].resolve(), out.resolve().parent)
+        atomic_write_text(out, cal.to_overlay_yaml(rel))
+        console.print(f"wrote {out} and {fit_dir}/ ({', '.join(f.name for f in files)})")
+        console.print(_status_text(status_line(cal.fit_record(observations))), soft_wrap=True)
+        if report is not None:
             rfiles = write_report(cal, scn, report, observations, workers=workers,
                                   posterior=files[0] if method == "smc" else None)
-        console.print(f"wrote {report}/ ({', '.join(f.name for f in rfiles)})")
+            console.print(f"wrote {report}/ ({', '.join(f.name for f in rfiles)})")
+    console.print(Text(f"to make every option run on this fit: wargame install-fit "
+                       f"{shlex.quote(str(fit_dir))}"), soft_wrap=True)
+
+
+@app.command("install-fit")
+def install_fit(
+    fit_dir: Annotated[Path, typer.Argument(help="Fit folder written by wargame calibrate.")],
+    scenarios: Annotated[Path, typer.Option(
+        "--scenarios", help="Scenarios folder to install into (its calibrated.yaml and "
+                            "posterior/).")] = Path("scenarios"),
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the files (without it: show "
+                                                    "the changes only).")] = False,
+    posterior_only: Annotated[bool, typer.Option(
+        "--posterior-only", help="Install only posterior/ and keep calibrated.yaml's fixed "
+                                 "values.")] = False,
+) -> None:
+    """Install a fit into scenarios/: its overlay as calibrated.yaml (which base.yaml extends,
+    so every option changes) and its posterior in posterior/. Shows the changes; writes only
+    with --yes."""
+    from sim.analysis import plan_install
+
+    with user_errors():
+        plan = plan_install(fit_dir, scenarios, overlay=not posterior_only)
+        if not plan.diff:
+            console.print(f"{scenarios}: already holds the fit in {fit_dir}; nothing to do")
+            return
+        typer.echo(plan.diff)
+        if not yes:
+            raise fail(f"not installed: these {len(plan.files)} files under {scenarios} would "
+                       "change every scenario that extends calibrated.yaml; re-run with --yes")
+        written = plan.apply()
+    console.print(f"installed {fit_dir} into {scenarios}/ ({len(written)} files)")
 
 
 # --------------------------------------------------------------------------- app
@@ -928,9 +874,12 @@ def app_command(
 
     # sim.app is the layer above the CLI: loaded by name, only when this command runs
     try:
-        serve = importlib.import_module("sim.app").serve
+        sim_app = importlib.import_module("sim.app")
     except ImportError as exc:
         raise fail(f"the app needs the app extra: pip install -e '.[app]' ({exc})") from None
+    serve = sim_app.serve
+    with user_errors():  # an address that is not this machine's, a port in use
+        port = sim_app.pick_port(host, port)
     console.print(f"wargame app on http://{host}:{port}/ (Ctrl-C stops it)")
     raise typer.Exit(serve(host=host, port=port))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ _FUZZ = dict(deadline=None, derandomize=False, print_blob=True,
                                     HealthCheck.filter_too_much])
 settings.register_profile("default", max_examples=40, **_FUZZ)
 settings.register_profile("long", max_examples=600, **_FUZZ)
-settings.load_profile("default")
+# WARGAME_FUZZ_PROFILE=long selects the long profile too (e.g. in CI's nightly job)
+settings.load_profile(os.environ.get("WARGAME_FUZZ_PROFILE", "default"))
 
 REPO = Path(__file__).parent.parent  # not resolved: the tests may be run from a linked tree
 SCENARIOS = REPO / "scenarios"

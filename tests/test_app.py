@@ -102,14 +102,11 @@ def _src(page, css: str) -> str:
     return loc.get_attribute("src")
 
 
-def _changed(page, css: str, before: str, timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = _src(page, css)
-        if now != before:
-            return now
-        time.sleep(0.2)
-    pytest.fail(f"{css} did not change")
+def _changed(page, css: str, before: str, timeout_s: float = 20.0) -> str:
+    """The image's new ``src`` once it differs from ``before`` (fails after ``timeout_s``)."""
+    img = page.locator(f"{css} img").first
+    sync_api.expect(img).not_to_have_attribute("src", before, timeout=timeout_s * 1000)
+    return img.get_attribute("src")
 
 
 def _pick(page, label: str, option: str) -> None:
@@ -163,14 +160,14 @@ def test_play_a_side_transfer_arrives_after_its_transit_days(server, page):
     page.locator(".wargame-preview img").wait_for()
     _shot(page, "app_play.png")
     day = 0
-    while day < transit:
+    for _ in range(transit + 1):  # each click moves at least one day: bounded, never hangs
+        if day >= transit:
+            break
         head = page.locator(".wargame-day").inner_text()
         page.get_by_role("button", name="Play to the next decision point", exact=True).click()
-        for _ in range(200):
-            if page.locator(".wargame-day").inner_text() != head:
-                break
-            page.wait_for_timeout(100)
+        sync_api.expect(page.locator(".wargame-day")).not_to_have_text(head, timeout=20_000)
         day = int(page.locator(".wargame-day").inner_text().split()[1])
+    assert day >= transit, f"still on day {day} after {transit + 1} steps"
     events = page.locator(".wargame-events").inner_text()
     assert "transfer arrived" in events and "UA-D-reserve-1" in events
     line = next(r for r in events.splitlines() if "transfer arrived" in r
@@ -183,5 +180,5 @@ def test_browse_batches(server, page):
     page.goto(server + "browse")
     page.locator(".wargame-fan img").wait_for()
     page.locator(".wargame-browse-maps img").first.wait_for()
-    page.get_by_text("Comparison on day").wait_for()
+    page.get_by_text("Outcomes on day").first.wait_for()
     _shot(page, "app_browse.png")

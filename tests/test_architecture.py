@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,39 @@ def test_tests_use_no_private_names():
                 assert not bad, f"{path.relative_to(REPO)}:{line}: private {target}.{bad}"
 
 
+def _public(module: str, name: str) -> bool:
+    """``name`` is public in ``module``: not ``_private``, and listed in its ``__all__`` (when
+    it has one) or a submodule of a package."""
+    if name.startswith("_"):
+        return False
+    mod = importlib.import_module(module)
+    if name in getattr(mod, "__all__", [name]):
+        return True
+    return hasattr(mod, "__path__") and importlib.util.find_spec(f"{module}.{name}") is not None
+
+
+def test_tests_use_only_public_names():
+    """Tests and benchmarks use what a notebook may use: names a module exports in
+    ``__all__`` (``from sim.x.y import name`` and ``import sim.x.y as m`` ... ``m.name``)."""
+    bad = []
+    for path in sorted((REPO / "tests").glob("*.py")) + sorted((REPO / "benchmarks").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim"):
+                bad += [f"{path.name}:{node.lineno}: {node.module}.{a.name}" for a in node.names
+                        if not _public(node.module, a.name)]
+            elif isinstance(node, ast.Import):
+                aliases.update({a.asname: a.name for a in node.names
+                                if a.asname and a.name.startswith("sim")})
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id in aliases and not _public(aliases[node.value.id],
+                                                                 node.attr):
+                bad.append(f"{path.name}:{node.lineno}: {aliases[node.value.id]}.{node.attr}")
+    assert not bad, "private or unexported names used by tests: " + ", ".join(sorted(set(bad)))
+
+
 @pytest.mark.parametrize("package", [p for p in LAYERS if (SIM / p / "__init__.py").is_file()])
 def test_no_exported_name_is_shadowed_by_a_submodule(package):
     """``sim.analysis.compare`` must stay the function once ``sim.analysis.comparison`` is
@@ -166,3 +200,26 @@ def test_no_import_cycle_between_modules():
     for module in sorted(edges):
         cycle = cycle_from(module)
         assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+SCENARIO_PARAMS = ("scenario", "scn", "scenarios", "base")
+
+
+@pytest.mark.parametrize("package", [p for p in LAYERS if (SIM / p / "__init__.py").is_file()])
+def test_no_exported_function_takes_any_for_a_scenario(package):
+    """Typed boundaries: a function another layer calls says it takes a ``Scenario`` (issue
+    22), so a dict or YAML text cannot slip through unannotated."""
+    import inspect
+    import re
+
+    pkg = importlib.import_module(f"sim.{package}")
+    for name in pkg.__all__:
+        obj = getattr(pkg, name)
+        funcs = [(name, obj)] if inspect.isfunction(obj) else [
+            (f"{name}.{m}", f) for m, f in vars(obj).items()
+            if inspect.isfunction(f) and not m.startswith("_")] if inspect.isclass(obj) else []
+        for where, f in funcs:
+            for p in inspect.signature(f).parameters.values():
+                if p.name in SCENARIO_PARAMS and re.search(r"\bAny\b", str(p.annotation)):
+                    pytest.fail(f"sim.{package}.{where}({p.name}: {p.annotation}): "
+                                "annotate it as a Scenario")

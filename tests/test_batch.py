@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SCENARIOS, SMALL_DAYS, SMALL_RUNS
 
+import sim.runner as R
 from sim.runner import BatchError, replicate_seed, replicate_seeds, run_batch
-from sim.runner import results as R
 
 
 def _daily(path) -> pd.DataFrame:
@@ -62,7 +62,7 @@ def test_same_replicate_gets_the_same_seed_in_every_scenario(tmp_path, scenario)
     a = run_batch(scenario, tmp_path / "a", runs=3, workers=1)
     other = scenario.model_copy(update={"name": "other"})
     b = run_batch(other, tmp_path / "b", runs=3, workers=1)
-    seeds = lambda p: [r["seed"] for r in R.read_manifest(p)["runs"]]  # noqa: E731
+    seeds = lambda p: [r.seed for r in R.read_manifest(p).runs]  # noqa: E731
     assert seeds(a.out_dir) == seeds(b.out_dir) == replicate_seeds(scenario.seed, 3)
 
 
@@ -71,15 +71,15 @@ def test_same_replicate_gets_the_same_seed_in_every_scenario(tmp_path, scenario)
 
 def test_batch_folder_format(reference):
     m = R.read_manifest(reference)
-    assert m["status"] == "complete"
-    assert m["n_runs"] == SMALL_RUNS and m["days"] == SMALL_DAYS
-    assert len(m["scenario"]["hash"]) == 64
-    assert m["scenario"]["name"] == "reinforce"
-    assert "days: 20" in m["scenario"]["resolved"]
-    assert [r["run"] for r in m["runs"]] == list(range(SMALL_RUNS))
-    assert all(r["status"] == "done" and r["part"] == R.MAIN for r in m["runs"])
-    assert m["versions"]["numpy"] and m["package"]["version"] and m["started"] and m["finished"]
-    assert (reference / "scenario.yaml").read_text() == m["scenario"]["resolved"]
+    assert m.status == "complete"
+    assert m.n_runs == SMALL_RUNS and m.days == SMALL_DAYS
+    assert len(m.scenario.hash) == 64
+    assert m.scenario.name == "reinforce"
+    assert "days: 20" in m.scenario.resolved
+    assert [r.run for r in m.runs] == list(range(SMALL_RUNS))
+    assert all(r.status == "done" and r.part == R.MAIN for r in m.runs)
+    assert m.versions["numpy"] and m.package["version"] and m.started and m.finished
+    assert (reference / "scenario.yaml").read_text() == m.scenario.resolved
     assert not (reference / R.PARTS_DIR).exists()
 
     daily = pq.read_table(reference / "daily.parquet")
@@ -99,14 +99,15 @@ def test_batch_folder_format(reference):
 
     runs = pq.read_table(reference / "runs.parquet").to_pandas()
     assert runs["run"].tolist() == list(range(SMALL_RUNS))
-    assert runs["seed"].tolist() == [r["seed"] for r in m["runs"]]
+    assert runs.seed.tolist() == [r.seed for r in m.runs]
     assert "ceasefire_day" in runs
     events = pq.read_table(reference / "events.parquet")
     assert events.schema.equals(R.EVENT_SCHEMA)
     summary = pd.read_csv(reference / "summary.csv")
     assert {"metric", "day", "median", "p5", "p95"} <= set(summary.columns)
     assert sorted(summary["day"].unique()) == [SMALL_DAYS]  # 30/60/90 are past the horizon
-    assert {"kursk_ua_km2", "ua_losses", "ru_losses", "ceasefire"} <= set(summary["metric"])
+    assert {"kursk_ua_km2", "ua_losses", "ru_losses", "ceasefire_in_force"} <= set(
+        summary["metric"])
 
 
 def test_load_results_reads_the_folder(reference):
@@ -130,7 +131,7 @@ def test_summarize_picks_days_30_60_90_and_last():
     assert sorted(s["day"].unique()) == [30, 60, 90, 120]
     k = s[(s.metric == "kursk_ua_km2") & (s.day == 60)].iloc[0]
     assert k["median"] == 60 and k["p5"] == 60 and k["p95"] == 60
-    c = s[s.metric == "ceasefire"].set_index("day")["mean"]
+    c = s[s.metric == "ceasefire_in_force"].set_index("day")["mean"]
     assert c[30] == 0 and c[60] == 0.5
 
 
@@ -151,11 +152,11 @@ def test_one_run_is_reproduced_from_its_manifest_seed(reference):
 
     m = R.read_manifest(reference)
     k = 3
-    seed = m["runs"][k]["seed"]
-    scn = load_scenario(m["scenario"]["file"], overrides=[f"days={m['days']}"])
+    seed = m.runs[k].seed
+    scn = load_scenario(m.scenario.file, overrides=[f"days={m.days}"])
     # a posterior-predictive batch also records the run's parameter draw
-    scn = with_values(scn, m["runs"][k].get("params") or {})
-    rerun = model.run(scn, seed=seed, days=m["days"])
+    scn = with_values(scn, m.runs[k].params or {})
+    rerun = model.run(scn, seed=seed, days=m.days)
     want = R.daily_table(rerun.daily, k, seed).to_pandas()
     got = _daily(reference)
     got = got[got["run"] == k].reset_index(drop=True)
@@ -186,8 +187,8 @@ def test_interrupted_batch_keeps_finished_runs_and_resumes(tmp_path, scenario, r
     # in worker processes the chunks already running are finished and kept
     assert k <= res.done < SMALL_RUNS
     m = R.read_manifest(out)
-    assert m["status"] == "interrupted"
-    done = [r["run"] for r in m["runs"] if r["status"] == "done"]
+    assert m.status == "interrupted"
+    done = [r.run for r in m.runs if r.status == "done"]
     assert len(done) == res.done
     # the finished runs are on disk and readable
     part = _daily(out)
@@ -201,7 +202,7 @@ def test_interrupted_batch_keeps_finished_runs_and_resumes(tmp_path, scenario, r
                      progress=lambda f, t: calls.append(f))
     assert res2.complete and not res2.interrupted
     assert calls[0] == res.done  # finished runs were not redone
-    assert R.read_manifest(out)["status"] == "complete"
+    assert R.read_manifest(out).status == "complete"
     for name in R.TABLES:
         pd.testing.assert_frame_equal(_table(out, name), _table(reference, name))
 
@@ -224,8 +225,8 @@ def test_failed_run_is_recorded_kept_apart_and_retried_on_resume(tmp_path, scena
     assert not res.complete and list(res.failed) == [2]
     assert "injected failure" in res.failed[2]
     m = R.read_manifest(out)
-    assert m["status"] == "failed"
-    assert m["runs"][2]["status"] == "failed" and "RuntimeError" in m["runs"][2]["error"]
+    assert m.status == "failed"
+    assert m.runs[2].status == "failed" and "RuntimeError" in m.runs[2].error
     assert sorted(_daily(out)["run"].unique()) == [r for r in range(SMALL_RUNS) if r != 2]
 
     monkeypatch.setattr(model, "run", real_run)
@@ -241,14 +242,14 @@ def test_resume_after_a_crash_ignores_unrecorded_parts(tmp_path, scenario, refer
     out = tmp_path / "c"
     run_batch(scenario, out, runs=SMALL_RUNS, workers=1, progress=_StopAfter(3))
     m = R.read_manifest(out)
-    pending = [r for r in m["runs"] if r["status"] != "done"]
+    pending = [r for r in m.runs if r.status != "done"]
     assert pending
     # forge an orphan part holding a copy of a finished run relabelled as a pending one
     (out / R.PARTS_DIR).mkdir()
     for name in R.TABLES:
         t = pq.read_table(out / f"{name}.parquet")
         pq.write_table(t, R.part_path(out, "000000-000001-deadbeef", name))
-    m["status"] = "running"  # as if killed
+    m.status = "running"  # as if killed
     R.write_manifest(out, m)
     res = run_batch(scenario, out, runs=SMALL_RUNS, workers=1, resume=True)
     assert res.complete

@@ -3,7 +3,6 @@ reproducibility, and the issue's acceptance test of the calibrated hindcast."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -96,8 +95,8 @@ def _synthetic(tmp_path: Path) -> tuple[object, list]:
     by_key = {o.key: o for o in obs}
     for t, v in zip(targets, med, strict=True):
         o = by_key[t.key]
-        synth.append(dataclasses.replace(o, value=float(v), low=0.9 * float(v),
-                                         high=1.1 * float(v)))
+        synth.append(o.model_copy(update={"value": float(v), "low": 0.9 * float(v),
+                                          "high": 1.1 * float(v)}))
     return scn, synth
 
 
@@ -260,9 +259,9 @@ def test_smc_parameter_recovery_and_fit_outputs(tmp_path):
     assert [f.name for f in rfiles][-2:] == ["history.png", "pairwise.png"]
     assert rfiles[-2].stat().st_size > 10_000 and rfiles[-1].stat().st_size > 5_000
     man = load_results(tmp_path / "report").manifest
-    assert man["parameters"]["mode"] == "posterior"
-    assert man["parameters"]["dice_per_draw"] == 1
-    used = [r["params"][list(TRUE)[0]] for r in man["runs"]]
+    assert man.parameters.mode == "posterior"
+    assert man.parameters.dice_per_draw == 1
+    used = [r.params[list(TRUE)[0]] for r in man.runs]
     assert len(set(used)) > 1 and set(used) <= set(cal.particles[list(TRUE)[0]])
 
 

@@ -11,8 +11,8 @@ import yaml
 from conftest import SCENARIOS, SMALL_DAYS
 from typer.testing import CliRunner
 
+import sim.runner as R
 from sim.cli import app
-from sim.runner import results as R
 
 RUNS = 4
 
@@ -64,8 +64,8 @@ def test_run_writes_a_batch_and_prints_the_summary(cli, tmp_path):
     assert "Ceasefire" in r.stdout and "Russian losses" in r.stdout
     assert f"wrote {Path('results') / 'reinforce'}" in r.stdout
     m = R.read_manifest(out)
-    assert m["status"] == "complete" and m["n_runs"] == RUNS and m["days"] == 30
-    assert m["command"].startswith("wargame")
+    assert m.status == "complete" and m.n_runs == RUNS and m.days == 30
+    assert m.command.startswith("wargame")
     assert pq.read_table(out / "daily.parquet").num_rows == RUNS * 31
     # the same folder again: refused without --resume/--force, nothing changed
     before = (out / "manifest.json").read_text()
@@ -76,7 +76,7 @@ def test_run_writes_a_batch_and_prints_the_summary(cli, tmp_path):
     assert r.exit_code == 0, r.output
     r = cli("run", SCENARIOS / "reinforce.yaml", *small("--force"))
     assert r.exit_code == 0, r.output
-    assert R.read_manifest(out)["days"] == SMALL_DAYS
+    assert R.read_manifest(out).days == SMALL_DAYS
     r = cli("run", SCENARIOS / "reinforce.yaml", *small("--resume", "--force"))
     assert_user_error(r, "--resume", "--force")
 
@@ -87,7 +87,7 @@ def test_run_several_scenarios_one_folder_each(cli, tmp_path):
     assert r.exit_code == 0, r.output
     for f in files:
         name = yaml.safe_load(f.read_text())["name"]
-        assert R.read_manifest(tmp_path / "both" / name)["status"] == "complete"
+        assert R.read_manifest(tmp_path / "both" / name).status == "complete"
     a = pq.read_table(tmp_path / "both" / "reinforce" / "runs.parquet").column("seed")
     b = pq.read_table(tmp_path / "both" / "donetsk_focus" / "runs.parquet").column("seed")
     assert a.equals(b)  # common random numbers
@@ -97,12 +97,12 @@ def test_run_with_set_changes_the_scenario(cli, tmp_path):
     r = cli("run", SCENARIOS / "reinforce.yaml", *small("--set", "days=12", "--seed", 7))
     assert r.exit_code == 0, r.output
     m = R.read_manifest(tmp_path / "results" / "reinforce")
-    assert m["master_seed"] == 7
-    assert m["days"] == SMALL_DAYS  # --days wins over --set days
+    assert m.master_seed == 7
+    assert m.days == SMALL_DAYS  # --days wins over --set days
     r = cli("run", SCENARIOS / "reinforce.yaml", "--runs", 2, "--set", "days=12", "--workers",
             1, "-q", "--out", tmp_path / "twelve")
     assert r.exit_code == 0, r.output
-    assert R.read_manifest(tmp_path / "twelve")["days"] == 12
+    assert R.read_manifest(tmp_path / "twelve").days == 12
 
 
 def test_run_failed_run_exits_1_and_resume_retries(cli, tmp_path, monkeypatch):
@@ -124,7 +124,7 @@ def test_run_failed_run_exits_1_and_resume_retries(cli, tmp_path, monkeypatch):
     assert r.exit_code == 1
     assert "1 run(s) failed" in r.stderr and "boom" in r.stderr
     out = tmp_path / "results" / "reinforce"
-    assert R.read_manifest(out)["runs"][1]["status"] == "failed"
+    assert R.read_manifest(out).runs[1].status == "failed"
     monkeypatch.setattr(model, "run", real_run)
     r = cli("run", SCENARIOS / "reinforce.yaml", *small("--resume"))
     assert r.exit_code == 0, r.output
@@ -148,7 +148,7 @@ def test_run_ctrl_c_stops_cleanly_and_resume_finishes(cli, tmp_path, monkeypatch
     assert r.exit_code == 130, r.output
     assert "interrupted: 2 of 4 runs saved" in r.stderr and "--resume" in r.stderr
     out = tmp_path / "results" / "reinforce"
-    assert R.read_manifest(out)["status"] == "interrupted"
+    assert R.read_manifest(out).status == "interrupted"
     assert len(R.load_results(out).runs) == 2
     monkeypatch.setattr(model, "run", real_run)
     r = cli("run", SCENARIOS / "reinforce.yaml", *small("--resume"))
@@ -297,7 +297,7 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
             m = R.read_manifest(out)
         except (FileNotFoundError, ValueError):
             m = None
-        if m and sum(r["status"] == "done" for r in m["runs"]) >= 1:
+        if m and sum(r.status == "done" for r in m.runs) >= 1:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the batch finished before it could be interrupted"
@@ -306,8 +306,8 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "interrupted:" in err
     m = R.read_manifest(out)
-    assert m["status"] == "interrupted"
-    done = [r["run"] for r in m["runs"] if r["status"] == "done"]
+    assert m.status == "interrupted"
+    done = [r.run for r in m.runs if r.status == "done"]
     assert 1 <= len(done) < n
     assert sorted(pq.read_table(out / "runs.parquet").column("run").to_pylist()) == done
 
@@ -315,6 +315,6 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
     assert r.returncode == 0, r.stderr
     runs = pq.read_table(out / "runs.parquet").to_pandas()
     assert runs["run"].tolist() == list(range(n))
-    assert runs["seed"].tolist() == replicate_seeds(m["master_seed"], n)
+    assert runs.seed.tolist() == replicate_seeds(m.master_seed, n)
     daily = pq.read_table(out / "daily.parquet").to_pandas()
     assert len(daily) == n * 121 and not daily.duplicated(["run", "day"]).any()

@@ -65,7 +65,7 @@ def test_runs_needed_by_hand():
 def test_unpaired_matches_scipy_and_counts_superiority():
     x = np.array([1.0, 2, 3])
     y = np.array([2.0, 2, 5])
-    st = C.unpaired_stats(x, y, n_resamples=500)
+    st = C.unpaired_stats(x, y)
     assert st["p_value"] == pytest.approx(stats.ttest_ind(x, y, equal_var=False).pvalue)
     assert st["p_value_mw"] == pytest.approx(stats.mannwhitneyu(x, y).pvalue)
     assert st["p_higher"] == pytest.approx(2 / 9)  # 3>2 twice
@@ -76,33 +76,45 @@ def test_unpaired_matches_scipy_and_counts_superiority():
 def test_paired_matches_scipy():
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=30), rng.normal(size=30)
-    st = C.paired_stats(a, b, n_resamples=500)
+    st = C.paired_stats(a, b)
     assert st["p_value"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
     assert st["diff"] == pytest.approx((a - b).mean())
     assert st["p_higher"] == pytest.approx(((a - b) > 0).mean())
-    ref = stats.bootstrap(((a - b),), np.mean, n_resamples=500, method="BCa",
-                          rng=np.random.default_rng(C.BOOT_SEED))
-    assert (st["diff_lo"], st["diff_hi"]) == pytest.approx(
-        (ref.confidence_interval.low, ref.confidence_interval.high))
+    # the interval by hand: mean ± t(0.975, n-1) · sd / sqrt(n)
+    d = a - b
+    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    assert (st["diff_lo"], st["diff_hi"]) == pytest.approx((d.mean() - half, d.mean() + half))
 
 
-def test_bootstrap_degenerate_data():
-    assert C.bootstrap_ci(np.zeros(20)) == (0.0, 0.0)
-    assert C.bootstrap_ci(np.ones(5), np.zeros(5)) == (1.0, 1.0)
+def test_interval_and_p_value_come_from_one_test():
+    """Shown on one line, the interval excludes 0 exactly when p < 0.05 (same test)."""
+    rng = np.random.default_rng(3)
+    for i in range(60):
+        a, b = rng.normal(0.3 * (i % 3), 1, 25), rng.normal(0, 1, 25)
+        for st in (C.paired_stats(a, b), C.unpaired_stats(a, b)):
+            assert (st["diff_lo"] > 0 or st["diff_hi"] < 0) == (st["p_value"] < 0.05)
+
+
+def test_degenerate_data():
+    st = C.paired_stats(np.ones(5), np.zeros(5))
+    assert (st["diff_lo"], st["diff_hi"], st["p_value"]) == (1.0, 1.0, 0.0)
+    st = C.unpaired_stats(np.zeros(20), np.zeros(20))
+    assert (st["diff_lo"], st["diff_hi"], st["p_value"]) == (0.0, 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- synthetic
 
 
-def test_bootstrap_interval_covers_the_true_difference_at_about_95_percent():
+def test_paired_interval_covers_the_true_difference_at_about_95_percent():
     rng = np.random.default_rng(2025)
     true = 1.0
     hits = 0
     reps = 200
-    for i in range(reps):
+    for _ in range(reps):
         base = rng.normal(10, 3, size=40)
         opt = base + true + rng.normal(0, 2, size=40)  # paired, known mean difference
-        lo, hi = C.bootstrap_ci(opt - base, n_resamples=999, seed=i)
+        st = C.paired_stats(opt, base)
+        lo, hi = st["diff_lo"], st["diff_hi"]
         hits += lo <= true <= hi
     assert 0.88 <= hits / reps <= 0.99
 
@@ -110,9 +122,10 @@ def test_bootstrap_interval_covers_the_true_difference_at_about_95_percent():
 def test_unpaired_interval_covers_at_about_95_percent():
     rng = np.random.default_rng(7)
     hits = 0
-    for i in range(200):
+    for _ in range(200):
         x, y = rng.exponential(2.0, 50) + 0.5, rng.exponential(2.0, 60)
-        lo, hi = C.bootstrap_ci(x, y, n_resamples=999, seed=i)
+        st = C.unpaired_stats(x, y)
+        lo, hi = st["diff_lo"], st["diff_hi"]
         hits += lo <= 0.5 <= hi
     assert 0.88 <= hits / 200 <= 0.99
 
@@ -135,7 +148,7 @@ def test_pairing_detects_a_small_difference_the_unpaired_test_misses():
 
 
 def test_compare_pairs_matched_seeds(batches):
-    cmp = C.compare([batches["base"], batches["opt"]], n_resamples=300)
+    cmp = C.compare([batches["base"], batches["opt"]])
     assert cmp.day == DAYS
     assert cmp.options == ["baseline", "reinforce"]
     t = cmp.table
@@ -160,7 +173,7 @@ def test_compare_pairs_matched_seeds(batches):
 
 def test_compare_unpaired_when_seeds_differ(batches):
     cmp = C.compare([batches["base"], batches["other"]], day=10,
-                    metrics=["kursk_ua_km2", "ceasefire_started"], n_resamples=300)
+                    metrics=["kursk_ua_km2", "ceasefire_started"])
     row = cmp.table.iloc[1]
     assert not row["paired"] and row["test"].startswith("Welch")
     assert any("do not match" in n for n in cmp.notes)
@@ -169,7 +182,7 @@ def test_compare_unpaired_when_seeds_differ(batches):
 
 def test_compare_baseline_option_and_formats(batches):
     cmp = C.compare([batches["base"], batches["opt"]], baseline=batches["opt"],
-                    metrics=["ru_losses", "changed_sudzha"], n_resamples=300)
+                    metrics=["ru_losses", "changed_sudzha"])
     assert cmp.baseline == "reinforce"
     assert len(cmp.table) == 4
     doc = json.loads(cmp.to_json())
@@ -185,8 +198,7 @@ def test_compare_baseline_option_and_formats(batches):
 
 def test_warning_when_runs_cannot_separate(batches):
     cmp = C.compare([batches["base"], batches["other"]], metrics=["ru_domestic_confidence",
-                                                                  "kursk_ua_km2"],
-                    n_resamples=300)
+                                                                  "kursk_ua_km2"])
     for r in cmp.table.itertuples():
         if r.option != cmp.baseline and not r.separable:
             assert any("runs per option would be needed" in w or "no difference" in w
@@ -194,22 +206,24 @@ def test_warning_when_runs_cannot_separate(batches):
 
 
 def test_shares_better_tie_worse_by_hand():
-    st = C.paired_stats(np.array([3.0, 2, 2, 0]), np.array([1.0, 2, 2, 1]), n_resamples=200)
+    st = C.paired_stats(np.array([3.0, 2, 2, 0]), np.array([1.0, 2, 2, 1]))
     assert (st["p_higher"], st["p_tie"], st["p_lower"]) == (0.25, 0.5, 0.25)
     # unpaired: x = [1, 2, 3] against y = [2, 2, 5]: 9 pairs, 2 higher, 2 tied, 5 lower
-    u = C.unpaired_stats(np.array([1.0, 2, 3]), np.array([2.0, 2, 5]), n_resamples=200)
+    u = C.unpaired_stats(np.array([1.0, 2, 3]), np.array([2.0, 2, 5]))
     assert u["p_tie"] == pytest.approx(2 / 9)
-    assert C.btw(0.25, 0.5, 0.25) == "25 / 50 / 25 %"
+    assert C.btw(0.25, 0.5, 0.25) == "25/50/25 %"
+    # one rounding rule everywhere: 145 of 200 runs is 72.5 %, shown as 73 %
+    assert C.btw(145 / 200, 0, 55 / 200) == "73/0/28 %"
 
 
 def test_ceasefire_measures_have_distinct_names_and_frozen_lines(batches):
-    with pytest.raises(C.CompareError, match="ambiguous; use ceasefire_started or "
-                                              "ceasefire_in_force"):
+    # plain "ceasefire" names neither: the error lists both measures
+    with pytest.raises(C.CompareError, match="unknown metric 'ceasefire'.*ceasefire_in_force, "
+                                              ".*ceasefire_started"):
         C.compare([batches["base"]], metrics=["ceasefire"])
     cmp = C.compare([batches["base"], batches["opt"]],
                     metrics=["ceasefire_started", "ceasefire_in_force",
-                             "ceasefire_kursk_ua_km2", "ceasefire_donetsk_ru_gain_km2"],
-                    n_resamples=200)
+                             "ceasefire_kursk_ua_km2", "ceasefire_donetsk_ru_gain_km2"])
     labels = list(dict.fromkeys(cmp.table["label"]))
     assert labels[0].startswith("Ceasefire started by day") and labels[1].startswith(
         "Ceasefire in force on day")
@@ -220,25 +234,34 @@ def test_ceasefire_measures_have_distinct_names_and_frozen_lines(batches):
     assert row["n"] == runs["ceasefire_kursk_ua_km2"].notna().sum()  # NaN: no ceasefire
 
 
-def test_default_day_is_where_the_options_differ(batches):
-    cmp = C.compare([batches["base"], batches["opt"]], metrics=["kursk_ua_km2"],
-                    n_resamples=200)
-    day, why = C.default_day([C.load_results(batches["base"]),
-                              C.load_results(batches["opt"])], DAYS)
-    # a 20-day batch: the last day is the only candidate, and nothing to explain
-    assert cmp.day == day == DAYS and why == "" and not cmp.notes
-    assert C.default_day([C.load_results(batches["base"])], DAYS)[0] == DAYS
+def test_the_day_compared_is_stated_and_defaults_to_the_last_common_day(batches):
+    cmp = C.compare([batches["base"], batches["opt"]], metrics=["kursk_ua_km2"])
+    assert cmp.day == DAYS and cmp.day_rule == "the last day common to all batches"
+    assert cmp.heading.startswith(f"Outcomes on day {DAYS} (2025-01-25), the last day common")
+    cmp = C.compare([batches["base"], batches["opt"]], metrics=["kursk_ua_km2"], day=10)
+    assert cmp.day_rule == "chosen with --day"
+    for text in (cmp.to_text(), cmp.to_markdown(), cmp.to_html()):
+        assert "day 10" in text and "chosen with --day" in text
+    doc = json.loads(cmp.to_json())
+    assert (doc["day"], doc["day_rule"]) == (10, "chosen with --day")
 
 
-def test_cli_table_fits_80_columns(batches):
+def test_cli_table_is_concise_and_fits_80_columns(batches):
     from sim.cli import app
 
-    r = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["compare", str(batches["base"]),
-                                                       str(batches["opt"]), str(batches["other"])])
+    args = ["compare", str(batches["base"]), str(batches["opt"]), str(batches["other"])]
+    r = CliRunner(env={"COLUMNS": "80"}).invoke(app, args)
     assert r.exit_code == 0, r.output
-    table = [ln for ln in r.stdout.splitlines() if not ln.startswith(("note:", "warning:"))]
-    assert max(len(ln) for ln in table) <= 80
-    assert "better/tie/" in r.stdout and "n=6" in r.stdout
+    lines = r.stdout.splitlines()
+    assert max(len(ln) for ln in lines) <= 80
+    assert lines[0].startswith(f"Outcomes on day {DAYS} (2025-01-25), the last day common")
+    # headline outcomes only, one line per option; places only with --places
+    assert "taken by" not in r.stdout and len(lines) <= 11 * 4 + 16
+    assert sum("differences have a 95 % CI" in ln for ln in lines) <= 1  # folded warnings
+    r = CliRunner().invoke(app, [*args, "--places"])
+    assert r.exit_code == 0 and "Sudzha (kursk) taken by Russia by day 20" in r.stdout
+    r = CliRunner().invoke(app, [*args, "--format", "markdown"])
+    assert r.stdout.startswith("| outcome |")
 
 
 def test_cli_compare(batches):

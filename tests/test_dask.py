@@ -29,7 +29,7 @@ def client():
 
 def frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     res = load_results(folder)
-    assert res.status == "complete", res.manifest.get("status")
+    assert res.status == "complete", res.manifest.status
     return res.daily, res.runs, res.events
 
 
@@ -57,7 +57,7 @@ def test_dask_equals_local(client, local_batch: Path, tmp_path: Path) -> None:
     assert res.complete
     for a, b in zip(frames(local_batch), frames(tmp_path / "d"), strict=True):
         pd.testing.assert_frame_equal(a, b)
-    assert load_results(tmp_path / "d").manifest["executor"] == "dask"
+    assert load_results(tmp_path / "d").manifest.executor == "dask"
 
 
 def test_worker_killed_mid_batch(client, local_batch: Path, tmp_path: Path) -> None:

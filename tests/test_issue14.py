@@ -386,15 +386,16 @@ def test_defect2_damaged_results_are_detected_and_resume_repairs_them(
 
 
 def test_defect2_resume_redoes_only_the_damaged_runs(reference_batch, tmp_path, monkeypatch):
+    import sim.runner as R
+    from sim.runner import batch as B
     from sim.runner import load_results
-    from sim.runner import results as R
 
     x = copy_batch(reference_batch, tmp_path / "X")
     _drop_runs(x / "daily.parquet", [0, 1, 2, 3])
     assert R.damaged_runs(x, R.read_manifest(x)) == {4, 5}
     computed = []
     real = R.daily_table
-    monkeypatch.setattr(R, "daily_table", lambda df, run, seed: computed.append(run) or real(
+    monkeypatch.setattr(B, "daily_table", lambda df, run, seed: computed.append(run) or real(
         df, run, seed))
     assert cli("run", REINFORCE, *SMALL, "--out", x, "--resume").exit_code == 0
     assert sorted(computed) == [4, 5]
@@ -462,15 +463,14 @@ def test_defect4_disk_full_is_one_line_and_resumable(where, reference_batch, tmp
     import errno
 
     from sim.runner import batch as B
-    from sim.runner import results as R
 
     monkeypatch.chdir(tmp_path)
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    target = {"first_manifest": (B.R, "write_manifest"), "part": (R, "atomic_write_table"),
-              "consolidate": (R, "consolidate")}[where]
+    target = {"first_manifest": (B, "write_manifest"), "part": (B, "atomic_write_table"),
+              "consolidate": (B, "consolidate")}[where]
     with monkeypatch.context() as mp:
         mp.setattr(*target, full)
         res = cli("run", REINFORCE, *SMALL, "--out", "X")

@@ -46,7 +46,7 @@ def test_fallback_and_exemption_tables_name_real_parameters():
 def test_fallback_only_where_schema_is_silent():
     # A description in the schema wins; a stale fallback for a described field is an error.
     stale = [p.path for p in paramdoc.parameters()
-             if p.described_in_schema and paramdoc._lookup(paramdoc.FALLBACK_DOC, p.path)]
+             if p.described_in_schema and paramdoc.lookup(paramdoc.FALLBACK_DOC, p.path)]
     assert not stale, f"remove these from paramdoc.FALLBACK_DOC, the schema describes them: {stale}"
 
 

@@ -38,16 +38,17 @@ def _labels(ax):
 def test_fan_chart(batches):
     fig = P.fig_fan(batches)
     axes = fig.axes
-    assert len(axes) == 2
+    assert len(axes) == 2 * len(batches)  # small multiples: a row per front, a panel per option
     for ax in axes:
-        assert len(ax.get_lines()) == 2  # one median per option
-        assert len(ax.collections) == 4  # 50 % and 90 % bands per option
-        assert "km²" in ax.get_ylabel()
-    # one legend for both panels, outside them (it covered the bands inside a panel)
+        # its own median in colour, the other option's in grey for reference
+        assert len(ax.get_lines()) == len(batches)
+        assert len(ax.collections) == 2  # its 50 % and 90 % bands only
+    assert "km²" in axes[0].get_ylabel() and "Kursk" in axes[0].get_ylabel()
+    assert "Donetsk" in axes[len(batches)].get_ylabel()
+    assert [ax.get_title() for ax in axes[:len(batches)]] == [b.label for b in batches]
     (legend,) = fig.legends
-    assert {"baseline", "ceasefire", "50 % of runs"} <= {
+    assert {"baseline", "ceasefire", "50 % of runs", "other options' medians"} <= {
         t.get_text() for t in legend.get_texts()}
-    assert "Kursk" in axes[0].get_title() and "Donetsk" in axes[1].get_title()
     texts = " ".join(t.get_text() for t in fig.texts)
     assert f"{RUNS} runs, seed 20250105, scenario hash" in texts
     # x axis is calendar dates: the first median point is the start date
@@ -159,3 +160,33 @@ def test_cli_plot_and_run_writes_fan_charts(dirs, tmp_path):
                                  "--days", "5", "-w", "1", "-q", "--out", str(tmp_path / "b")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "b" / "figures" / "fan_territory.png").exists()
+
+
+def _texts_outside(fig) -> list[str]:
+    """What leaves the figure once drawn (Agg): each axes with its drawn decorations (tick
+    labels, axis labels, title, legend: ``get_tightbbox``), and each figure-level text and
+    legend (suptitle, source footer)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    parts = [(f"axes {i} {ax.get_title()[:40]!r}", ax.get_tightbbox(renderer))
+             for i, ax in enumerate(fig.axes) if ax.get_visible()]
+    parts += [(repr(t.get_text()[:60]), t.get_window_extent(renderer))
+              for t in fig.texts if t.get_visible() and t.get_text().strip()]
+    parts += [("figure legend", lg.get_window_extent(renderer)) for lg in fig.legends]
+    return [f"{what} at {tuple(round(v) for v in b.bounds)}" for what, b in parts
+            if b is not None and (b.x0 < box.x0 - 1 or b.y0 < box.y0 - 1
+                                  or b.x1 > box.x1 + 1 or b.y1 > box.y1 + 1)]
+
+
+def test_no_text_leaves_any_figure(dirs, batches, tmp_path):
+    """Titles, labels, ticks, legends, footers: nothing is clipped, for every figure kind
+    (the static ones of wargame plot and those of wargame explain)."""
+    from sim.analysis import explain_batches
+    from sim.viz import explain_figures
+
+    figs = P.figures(batches, "all") + explain_figures(explain_batches(dirs, class_day=10))
+    assert len(figs) >= 7  # fan, losses, outcomes, survival, two maps, explain
+    for stem, fig in figs:
+        assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
+        plt.close(fig)

@@ -75,9 +75,9 @@ def test_replicate_gets_the_same_draw_in_every_option_and_worker_count(tmp_path)
         res = run_batch(_scn(name, post), out, runs=10, master_seed=42, workers=workers)
         assert res.complete
         r = load_results(out)
-        assert r.manifest["parameters"]["mode"] == "posterior"
-        assert r.manifest["calibration"]["method"] == "ABC-SMC"
-        by_run = {e["run"]: (e["particle"], e["params"]) for e in r.manifest["runs"]}
+        assert r.manifest.parameters.mode == "posterior"
+        assert r.manifest.calibration["method"] == "ABC-SMC"
+        by_run = {e.run: (e.particle, e.params) for e in r.manifest.runs}
         runs = r.runs.set_index("run")
         for i, (_, params) in by_run.items():   # runs.parquet records the same values
             for n in NAMES:
@@ -107,11 +107,11 @@ def test_params_median_reproduces_the_fixed_batch_bit_for_bit(tmp_path):
     pd.testing.assert_frame_equal(a.daily, b.daily)
     pd.testing.assert_frame_equal(a.events, b.events)
     pd.testing.assert_frame_equal(a.runs[b.runs.columns], b.runs)
-    assert a.manifest["parameters"]["mode"] == "median"
-    assert all(r["params"] == medians for r in a.manifest["runs"])
-    assert b.manifest["parameters"] == {"mode": "fixed"}
+    assert a.manifest.parameters.mode == "median"
+    assert all(r.params == medians for r in a.manifest.runs)
+    assert b.manifest.parameters.mode == "fixed" and b.manifest.parameters.posterior is None
     # a fixed batch states the fit record of the overlay its values come from (base.yaml's)
-    assert b.manifest["calibration"] == fixed.calibration_fit
+    assert b.manifest.calibration == fixed.calibration_fit
     # fixed on a scenario that names a posterior: the posterior is ignored
     run_batch(scn, tmp_path / "ignored", runs=2, master_seed=5, workers=1, params="fixed")
     assert "param.combat.lethality" not in load_results(tmp_path / "ignored").runs
@@ -191,9 +191,9 @@ def test_a_fitted_parameter_set_on_purpose_is_not_drawn(tmp_path):
     run_batch(scn, tmp_path / "b", runs=8, master_seed=2, workers=1,
               pinned=["combat.lethality", "days"])
     res = load_results(tmp_path / "b")
-    assert res.manifest["parameters"]["pinned"] == ["combat.lethality"]
-    assert all("combat.lethality" not in r["params"] for r in res.manifest["runs"])
-    assert len({r["params"]["advance.max_km_per_day"] for r in res.manifest["runs"]}) > 1
+    assert res.manifest.parameters.pinned == ["combat.lethality"]
+    assert all("combat.lethality" not in r.params for r in res.manifest.runs)
+    assert len({r.params["advance.max_km_per_day"] for r in res.manifest.runs}) > 1
     from typer.testing import CliRunner
 
     from sim.cli import app
@@ -204,4 +204,4 @@ def test_a_fitted_parameter_set_on_purpose_is_not_drawn(tmp_path):
                                  "combat.lethality=0.0123", "--workers", "1"])
     assert r.exit_code == 0, r.output
     man = load_results(tmp_path / "cli").manifest
-    assert man["parameters"]["pinned"] == ["combat.lethality"]
+    assert man.parameters.pinned == ["combat.lethality"]

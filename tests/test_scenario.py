@@ -13,6 +13,7 @@ from sim.scenario import (
     get_path,
     load_scenario,
     resolved_yaml,
+    scenario_from_text,
     scenario_hash,
     with_values,
 )
@@ -146,6 +147,39 @@ def test_overrides_resolved_yaml_hash_and_paths():
     c = with_values(a, {"combat.lethality": 0.01})
     assert scenario_hash(c) == scenario_hash(b)
     assert "lethality: 0.01" in resolved_yaml(b)
+
+
+def test_replace_sets_validated_values_like_set():
+    a = load_scenario(SCENARIOS / "baseline.yaml")
+    b = a.replace({"combat.lethality": 0.01, "groupings.UA-K-east.personnel": 6000})
+    assert b.combat.lethality == 0.01 and b.value_at("groupings.UA-K-east.personnel") == 6000
+    assert a.combat.lethality != 0.01  # a copy
+    same = load_scenario(SCENARIOS / "baseline.yaml",
+                         ["combat.lethality=0.01", "groupings.UA-K-east.personnel=6000"])
+    assert scenario_hash(b) == scenario_hash(same)
+    with pytest.raises(ScenarioError, match=r"combat\.lethality: Input should be less than"):
+        a.replace({"combat.lethality": 1.5})  # a fraction per day: 0..1
+    with pytest.raises(ScenarioError, match="not a parameter"):
+        a.replace({"combat.lethalty": 0.01})
+    assert a.value_problems("combat.lethality", [0.1, 2.0, -1.0], item="particle") == [
+        "particle 1: combat.lethality: Input should be less than or equal to 1 (got 2.0)",
+        "particle 2: combat.lethality: Input should be greater than or equal to 0 (got -1.0)"]
+    assert "whole number" in a.value_problems("combat.lethality", [0], integer=True)[0]
+
+
+def test_a_resolved_text_names_files_relative_to_its_folder(tmp_path):
+    """What a batch folder stores: no absolute path, and it reads back to the same scenario
+    wherever the project lies (issue 22)."""
+    a = load_scenario(SCENARIOS / "reinforce.yaml")
+    folder = tmp_path / "results" / "x"
+    folder.mkdir(parents=True)
+    text = resolved_yaml(a, relative_to=folder)
+    assert all(not line.split(": ", 1)[1].startswith("/") for line in text.splitlines()
+               if line.strip().startswith(("map:", "calibration_posterior:")))
+    back = scenario_from_text(text, folder / "scenario.yaml")
+    assert back.map_path("kursk") == a.map_path("kursk")
+    assert back.calibration_posterior == a.calibration_posterior
+    assert scenario_hash(back) == scenario_hash(a)
 
 
 def test_a_scenario_error_from_a_worker_process_keeps_its_lines():

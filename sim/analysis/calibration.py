@@ -399,22 +399,33 @@ class FitReport:
 
 def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | None = None
               ) -> list[Path]:
-    """Write a fit's outputs into ``out_dir``: ``posterior.parquet`` (weighted particles, the
-    fit record in its metadata: what ``calibration_posterior:`` points at), ``posterior.csv``
-    (medians and 90 % intervals), ``fit_table.csv`` and ``fit.json``."""
-    from sim.runner import atomic_write_text, write_posterior
+    """Write a fit's outputs into ``out_dir`` (locked, each file atomically):
+    ``posterior.parquet`` (weighted particles, the fit record in its metadata: what
+    ``calibration_posterior:`` points at), ``particles.csv``, ``posterior.csv`` (medians and
+    90 % intervals), ``fit_table.csv`` and ``fit.json`` (with the posterior's digest, so a
+    damaged table is refused)."""
+    from sim.analysis.fitfolder import FIT_FILES, FitFolderError, fit_lock
+    from sim.runner import DIGEST_KEY, atomic_write_text, file_sha256, write_posterior
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     record = cal.fit_record(observations)
-    files = [write_posterior(out / "posterior.parquet", cal.particles, record)]
-    cal.particles.to_csv(out / "particles.csv", index=False, float_format="%.8g")
-    cal.posterior.to_csv(out / "posterior.csv", index=False)
-    (cal.check if cal.check is not None else cal.fit_table()).to_csv(out / "fit_table.csv",
-                                                                      index=False)
-    atomic_write_text(out / "fit.json", json.dumps(record, indent=1, default=str))
-    return files + [out / n for n in ("particles.csv", "posterior.csv", "fit_table.csv",
-                                      "fit.json")]
+    table = cal.check if cal.check is not None else cal.fit_table()
+    texts = {"particles.csv": cal.particles.to_csv(index=False, float_format="%.8g"),
+             "posterior.csv": cal.posterior.to_csv(index=False),
+             "fit_table.csv": table.to_csv(index=False)}
+    with fit_lock(out):
+        path = out / FIT_FILES[0]
+        try:
+            write_posterior(path, cal.particles, record)
+            # the fit record beside the posterior holds its digest: a damaged table is refused
+            texts["fit.json"] = json.dumps({**record, DIGEST_KEY: file_sha256(path)}, indent=1,
+                                           default=str)
+            for name, text in texts.items():
+                path = out / name
+                atomic_write_text(path, text)
+        except OSError as exc:  # read-only, disk full: name the file, not a temporary one
+            raise FitFolderError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return [out / n for n in FIT_FILES]
 
 
 @dataclass
@@ -518,9 +529,9 @@ def calibrate(
 def overlay_values(path: str | Path) -> dict[str, float]:
     """The dotted-path values of a calibrated overlay file (its fitted numbers; the fit record
     and the posterior reference are not parameters)."""
-    import yaml
+    from sim.scenario import read_yaml
 
-    tree = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    tree = read_yaml(Path(path))
     out: dict[str, float] = {}
     for sec, kv in tree.items():
         if sec in ("calibration_fit", "calibration_posterior") or not isinstance(kv, dict):
@@ -555,7 +566,6 @@ def format_fit(cal: FitReport) -> str:
 def history_data(results_dir: str | Path, observations: str | Path
                  ) -> tuple[pd.DataFrame, list[Target], np.ndarray]:
     """Daily records of a hindcast batch, its targets and the per-run summaries."""
-    import yaml
 
     from sim.runner import load_results
 
@@ -564,7 +574,7 @@ def history_data(results_dir: str | Path, observations: str | Path
         raise CalibrationError(f"{results_dir}: batch status {res.status!r}, no finished runs "
                                "to draw (see the per-run errors in its manifest.json)")
     daily = res.daily
-    start = dt.date.fromisoformat(str(yaml.safe_load(res.scenario_yaml)["start_date"]))
+    start = res.start_date
     days = int(daily["day"].max())
     targets = build_targets(load_observations(observations), start, days)
     sims = np.stack([summaries(g.sort_values("day"), targets)

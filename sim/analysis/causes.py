@@ -3,9 +3,10 @@
 
 **One run** (:func:`explain_run`). Every event the model logs carries an id and the ids of the
 earlier events that caused it, plus the state conditions that held (``events.parquet``:
-``event_id``, ``causes``, ``conditions``). A headline outcome of the run (:data:`OUTCOMES`) is
-anchored on its event and the chain behind it is followed back through ``causes``, printed as
-short dated sentences, one level of indentation per step back.
+``event_id``, ``causes``, ``conditions``). A headline event of the run
+(``sim.runner.EVENT_OUTCOMES``) is anchored on its event and the chain behind it is followed
+back through ``causes``, printed as short dated sentences, one level of indentation per step
+back.
 
 **Across runs** (:func:`explain_batches`). Per option: the share of runs in each outcome class
 on a day (e.g. "Kursk cleared by day 60: 58 %"), P(event by day D) curves of the key events,
@@ -27,18 +28,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.comparison import CompareError, horizon, read_table, unique_labels
-from sim.runner import Results, load_results
+from sim.runner import EVENT_OUTCOMES, Results, fmt_number, load_results, wrap
 
-#: Headline outcomes of a run: name → label.
-OUTCOMES: dict[str, str] = {
-    "kursk_cleared": "Kursk cleared of Ukrainian-held ground",
-    "sudzha_lost": "Sudzha lost to Russia",
-    "withdrawal": "Ukraine withdraws from the Kursk salient",
-    "ceasefire": "ceasefire starts",
-    "reinforcement": "Russia sends Donetsk forces to Kursk",
-    "redeployment": "Russia sends Kursk forces back to Donetsk",
-    "ceasefire_collapsed": "ceasefire collapses",
-}
 #: Events whose first day is drawn as P(event by day D).
 KEY_EVENTS = ("sudzha_lost", "kursk_cleared", "withdrawal", "ceasefire")
 DEFAULT_CLASS_DAY = 60
@@ -88,7 +79,8 @@ def outcome_event(ev: pd.DataFrame, outcome: str) -> pd.Series | None:
     if outcome == "redeployment":
         return _first(ev, (kind == "transfer_departed")
                       & detail.str.contains("Kursk cleared", regex=False))
-    raise ExplainError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
+                       f"{', '.join(EVENT_OUTCOMES)}")
 
 
 def sentence(e: pd.Series, brief: bool = False) -> str:
@@ -139,7 +131,7 @@ class Chain:
         return self.day is not None
 
     def to_text(self) -> str:
-        head = f"{OUTCOMES[self.outcome]}"
+        head = f"{EVENT_OUTCOMES[self.outcome]}"
         if not self.happened:
             return f"{head}: did not happen in run {self.run}"
         out = []
@@ -183,8 +175,9 @@ def chain_for(ev: pd.DataFrame, daily: pd.DataFrame | None, outcome: str, run: i
     """The :class:`Chain` behind ``outcome`` in one run's events (and daily record, for
     ``kursk_cleared``); events in ``seen`` (told by an earlier chain) are named, not
     followed again."""
-    if outcome not in OUTCOMES:
-        raise ExplainError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    if outcome not in EVENT_OUTCOMES:
+        raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
+                       f"{', '.join(EVENT_OUTCOMES)}")
     ev = ev.reset_index(drop=True)
     if outcome == "kursk_cleared":
         day = kursk_cleared_day(daily) if daily is not None else None
@@ -214,7 +207,7 @@ def _run_events(res: Results, run: int) -> pd.DataFrame:
 
     from sim.runner import MAIN
 
-    parts = {r["part"] for r in res.manifest["runs"] if r["status"] == "done"}
+    parts = {r.part for r in res.manifest.done_runs()}
     path = res.path / "events.parquet"
     if parts == {MAIN} and path.exists():
         ev = pq.read_table(path, filters=[("run", "=", int(run))]).to_pandas()
@@ -226,31 +219,25 @@ def _run_events(res: Results, run: int) -> pd.DataFrame:
     return ev.sort_values("event_id", kind="stable").reset_index(drop=True)
 
 
-def _start_date(res: Results) -> dt.date | None:
-    import yaml
-
-    try:
-        d = yaml.safe_load(res.scenario_yaml).get("start_date")
-    except Exception:  # noqa: BLE001 - the date only decorates the sentences
-        return None
-    return d if isinstance(d, dt.date) else (dt.date.fromisoformat(str(d)) if d else None)
+def _start_date(res: Results) -> dt.date:
+    return res.start_date
 
 
 def explain_run(res: Results | Path | str, run: int, outcome: str | None = None,
                 outcomes: Sequence[str] = ()) -> list[Chain]:
     """The chains behind the headline outcomes of run ``run`` of a batch (only ``outcome``
-    when given; otherwise every outcome of ``outcomes`` (default :data:`OUTCOMES`) that
+    when given; otherwise every outcome of ``outcomes`` (default :data:`EVENT_OUTCOMES`) that
     happened, in the order they happened)."""
     res = res if isinstance(res, Results) else load_results(res)
-    if outcome is not None and outcome not in OUTCOMES:
-        raise ExplainError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    if outcome is not None and outcome not in EVENT_OUTCOMES:
+        raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
+                       f"{', '.join(EVENT_OUTCOMES)}")
     if run not in res.done_runs():
         raise ExplainError(f"{res.path}: no finished run {run} (runs 0–{len(res.done_runs()) - 1})")
     ev = _run_events(res, run)
-    daily = read_table(res, "daily", ["day", "kursk_ua_km2"])
-    daily = daily[daily["run"] == run].sort_values("day")
+    daily = res_daily(res, run)
     start = _start_date(res)
-    names = [outcome] if outcome else list(outcomes or OUTCOMES)
+    names = [outcome] if outcome else list(outcomes or EVENT_OUTCOMES)
     if outcome is None:  # in the order they happened, each event told in full once
         days = {o: chain_for(ev, daily, o, run).day for o in names}
         names = sorted((o for o in names if days[o] is not None), key=lambda o: days[o])
@@ -258,10 +245,90 @@ def explain_run(res: Results | Path | str, run: int, outcome: str | None = None,
     return [chain_for(ev, daily, o, run, start, seen) for o in names]
 
 
-def format_chains(chains: Sequence[Chain]) -> str:
-    if not chains:
-        return "no headline outcome happened in this run"
-    return "\n\n".join(c.to_text() for c in chains)
+def format_chains(chains: Sequence[Chain], story: Sequence[str] = ()) -> str:
+    """The run's story (:func:`run_story`) and then its chains."""
+    parts = ["\n".join(story)] if story else []
+    parts += [c.to_text() for c in chains] or ["No headline event (Sudzha lost, Kursk "
+                                               "cleared, a withdrawal, a ceasefire, a transfer "
+                                               "between the fronts) happened in this run."]
+    return "\n\n".join(parts)
+
+
+FRONT_NAMES = {"kursk": "Kursk", "donetsk": "Donetsk"}
+
+
+def run_story(res: Results | Path | str, run: int, day: int | None = None) -> list[str]:
+    """Why one run's continuous outcomes are what they are on day ``day`` (default its last):
+    per front the area (Kursk held by Ukraine, Donetsk gained by Russia) at milestones, how far
+    the line moved in each sector, the troops on the front on day 0 and day ``day``, the
+    places taken (by whom, when) and the transfers in and out; then both sides' losses."""
+    res = res if isinstance(res, Results) else load_results(res)
+    if run not in res.done_runs():
+        raise ExplainError(f"{res.path}: no finished run {run} (runs 0–{len(res.done_runs()) - 1})")
+    daily = res_daily(res, run)
+    last = int(daily["day"].max())
+    day = last if day is None else min(int(day), last)
+    d0, dd = daily.iloc[0], daily[daily["day"] == day].iloc[0]
+    ev = _run_events(res, run)
+    ev = ev[ev["day"] <= day]
+    start = _start_date(res)
+    miles = [m for m in (30, 60, 90) if m < day] + [day]
+    out = [f"Run {run} to {_date(start, day)}:"]
+    for front, col, what in (("kursk", "kursk_ua_km2", "held by Ukraine"),
+                             ("donetsk", "donetsk_ru_gain_km2", "gained by Russia")):
+        name = FRONT_NAMES[front]
+        at = ", ".join(f"{fmt_number(float(daily.loc[daily['day'] == m, col].iloc[0]))} on day "
+                       f"{m}" for m in miles)
+        out.append(f"{name}: {what} {fmt_number(float(d0[col]))} km² on day 0; {at}.")
+        moved = [(c.removeprefix(f"line_{front}_").removesuffix("_km"), dd[c] - d0[c])
+                 for c in daily.columns if c.startswith(f"line_{front}_")]
+        if moved:
+            out.append("  Front line moved (km, + = Russia advanced): " + ", ".join(
+                f"{sec} {km:+.1f}" for sec, km in moved) + ".")
+        out.append(f"  Troops on the front: Russia {fmt_number(d0[f'ru_{front}_personnel'])} "
+                   f"→ {fmt_number(dd[f'ru_{front}_personnel'])}, Ukraine "
+                   f"{fmt_number(d0[f'ua_{front}_personnel'])} → "
+                   f"{fmt_number(dd[f'ua_{front}_personnel'])}.")
+        taken = ev[(ev["kind"] == "place_captured")
+                   & ev["detail"].fillna("").str.contains(f"({front})", regex=False)]
+        if len(taken):
+            out.append("  Places: " + "; ".join(
+                f"{r.subject} {str(r.detail).removesuffix(f' ({front})')} on day {r.day}"
+                for r in taken.itertuples(index=False)) + ".")
+        moves = ev[ev["kind"] == "transfer_departed"]
+        for side, mine in (("Russia", ~moves["subject"].str.startswith("UA-")),
+                           ("Ukraine", moves["subject"].str.startswith("UA-"))):
+            for verb, mask in (("to", moves["detail"].str.contains(f"-> {front}", regex=False)),
+                               ("from", moves["detail"].str.startswith(f"{front} ->"))):
+                sel = moves[(mask & mine).fillna(False)]
+                if len(sel):
+                    troops = sel["detail"].str.extract(r"(\d+) troops")[0].astype(float).sum()
+                    days = ", ".join(map(str, sorted(set(sel["day"].tolist()))))
+                    out.append(f"  {side} moved {len(sel)} groupings ({fmt_number(troops)} "
+                               f"troops) {verb} {name} on day(s) {days}.")
+    loss = {s: sum(float(dd[f"{s}_{k}"]) for k in ("killed", "wounded", "captured"))
+            for s in ("ru", "ua")}
+    out.append(f"Losses (killed+wounded+captured): Russia {fmt_number(loss['ru'])}, Ukraine "
+               f"{fmt_number(loss['ua'])}.")
+    if bool(dd.get("ceasefire", False)):
+        out.append("A ceasefire is in force on the last day told.")
+    return [w for line in out for w in wrap(line, 80)]
+
+
+def res_daily(res: Results, run: int) -> pd.DataFrame:
+    """One run's daily record, reading only its rows where the batch is consolidated."""
+    import pyarrow.parquet as pq
+
+    from sim.runner import MAIN
+
+    parts = {r.part for r in res.manifest.runs if r.status == "done"}
+    path = res.path / "daily.parquet"
+    if parts == {MAIN} and path.exists():
+        daily = pq.read_table(path, filters=[("run", "=", int(run))]).to_pandas()
+    else:
+        daily = res.daily
+        daily = daily[daily["run"] == run]
+    return daily.sort_values("day").reset_index(drop=True)
 
 
 def representative_run(area: pd.Series) -> int:
@@ -516,6 +583,8 @@ class Explanation:
     """``wargame explain DIR...``: per option, see :class:`OptionExplanation`."""
 
     options: list[OptionExplanation]
+    #: the source and calibration line every figure of it carries
+    source: str = ""
 
     def to_text(self) -> str:
         return "\n".join(f"== {o.label} ({o.n} runs, {o.days} days)\n{o.to_text()}"
@@ -566,10 +635,22 @@ def explain_batches(dirs: Sequence[Path | str | Results], class_day: int = DEFAU
     results = [d if isinstance(d, Results) else load_results(d) for d in dirs]
     if not results:
         raise ExplainError("no batch folder given")
+    for r in results:
+        if not r.done_runs():
+            raise ExplainError(f"{r.path}: no finished runs")
     labels = unique_labels(results)
+    from sim.analysis.validation_status import status_line
+
+    lines = [status_line(r) for r in results]
+    calib = lines[0] if len(set(lines)) == 1 else "; ".join(
+        f"{lab}: {c}" for lab, c in zip(labels, lines, strict=True))
+    runs = ", ".join(f"{lab}: {len(r.done_runs())} runs, seed {r.master_seed}"
+                     for lab, r in zip(labels, results, strict=True))
     return Explanation([explain_batch(r, lab, class_day)
-                        for r, lab in zip(results, labels, strict=True)])
+                        for r, lab in zip(results, labels, strict=True)],
+                       source=f"Source: model output (kursk-donetsk-wargame); {runs}. "
+                              f"Calibration: {calib}.")
 
 
-__all__ = ["Box", "Chain", "Explanation", "ExplainError", "OUTCOMES", "discover",
+__all__ = ["Box", "Chain", "Explanation", "ExplainError", "run_story", "discover",
            "explain_batches", "explain_run", "find_modes", "format_chains", "run_features"]

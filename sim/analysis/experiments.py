@@ -48,9 +48,25 @@ import pyarrow.parquet as pq
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.runner import BatchError, Executor, ProgressCallback, make_executor, now, run_batch
-from sim.runner import results as R
-from sim.scenario import ScenarioError, get_path, load_scenario, scenario_dict, with_values
+import sim.runner as R
+from sim.runner import (
+    DAILY_OUTCOMES,
+    OUTCOME_BY_NAME,
+    BatchError,
+    Executor,
+    ProgressCallback,
+    make_executor,
+    now,
+    run_batch,
+)
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    get_path,
+    load_scenario,
+    scenario_dict,
+    with_values,
+)
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DESIGN_FILE = "design.parquet"
@@ -132,10 +148,8 @@ class Outcome:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        for name, _label, cols, _kind in R.HEADLINES:
-            if name == self.column:
-                return cols
-        return (self.column,)
+        o = OUTCOME_BY_NAME.get(self.column)
+        return o.columns if o is not None and o.columns else (self.column,)
 
 
 def parse_outcome(text: str) -> Outcome:
@@ -154,14 +168,14 @@ def _loc(loc: Sequence[Any]) -> str:
     return out
 
 
-def _record_columns(scn: Any) -> list[str]:
+def _record_columns(scn: Scenario) -> list[str]:
     """The daily-record columns of a scenario (a 1-day run: a few milliseconds)."""
     from sim.model import run
 
     return list(run(scn, seed=0, days=1).daily.columns)
 
 
-def _raw_value(scn: Any, key: str) -> Any:
+def _raw_value(scn: Scenario, key: str) -> Any:
     from sim.scenario import list_index
 
     node: Any = scenario_dict(scn)
@@ -239,7 +253,7 @@ def load_experiment(path: str | Path, design: str | None = None, points: int | N
                 msg = "; ".join(p.split(": ", 2)[-1] for p in exc.problems)
                 problems.append(f"{where}.{name}: {value} is not allowed: {msg}")
     outcomes: list[Outcome] = []
-    columns = set(_record_columns(scn)) | {name for name, *_ in R.HEADLINES}
+    columns = set(_record_columns(scn)) | {o.name for o in DAILY_OUTCOMES}
     for i, text in enumerate(exp.outcomes):
         try:
             o = parse_outcome(text)
@@ -485,7 +499,7 @@ def run_sweep(
             mpath = pdir / R.MANIFEST
             if mpath.is_file():
                 m = R.read_manifest(pdir)
-                if m.get("status") == "complete" and int(m.get("n_runs", 0)) == reps:
+                if m.status == "complete" and (m.n_runs or 0) == reps:
                     done += reps
                     done_before += reps
                     point_progress(0, reps)

@@ -219,14 +219,6 @@ def ranking(table: pd.DataFrame, index: str) -> dict[str, list[str]]:
     return out
 
 
-def ranking_text(res: SensitivityResult) -> str:
-    parts = []
-    for outcome, lines in res.ranking().items():
-        parts.append(f"{outcome}:")
-        parts.extend("  " + line for line in lines)
-    return "\n".join(parts)
-
-
 def write_sensitivity(res: SensitivityResult, out_dir: Path | str | None = None) -> Path:
     """Write ``sensitivity.csv`` (the index table) into the sweep folder (or ``out_dir``)."""
     from sim.runner import atomic_write_text

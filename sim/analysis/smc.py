@@ -50,8 +50,9 @@ from sim.analysis.calibration import (
     run_candidates,
     summaries,
 )
+from sim.analysis.fitfolder import fit_dir_problem, fit_lock
 from sim.analysis.observations import Observation, load_observations
-from sim.runner import default_workers, make_executor, replicate_seeds
+from sim.runner import atomic_write_text, default_workers, make_executor, replicate_seeds
 from sim.scenario import Scenario, scenario_hash, with_values
 
 DEFAULT_POPULATION = 200
@@ -275,22 +276,30 @@ def calibrate_smc(
     if population < 2 or replicates < 1 or generations < 1:
         raise CalibrationError("population must be >= 2, replicates and generations >= 1")
     out = Path(out_dir)
+    config = smc_config(scenario, params, seed, population, replicates, days, targets)
+    with fit_lock(out):
+        return _calibrate_locked(scenario, params, out, population, generations, budget, seed,
+                                 replicates, min_epsilon, days, workers, resume,
+                                 check_replicates, progress, t0, prior, targets, integer,
+                                 config)
+
+
+def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, population: int,
+                      generations: int, budget: int | None, seed: int, replicates: int,
+                      min_epsilon: float, days: int, workers: int | None, resume: bool,
+                      check_replicates: int | None, progress: ProgressFn | None, t0: float,
+                      prior: dict[str, tuple[float, float]], targets: list[Target],
+                      integer: list[str], config: dict[str, Any]) -> SMCCalibration:
+    """:func:`calibrate_smc` once the fit folder is locked."""
     db = out / DB_NAME
-    config = {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario),
-              "params": params, "seed": int(seed), "population": int(population),
-              "replicates": int(replicates), "days": days, "targets": [t.key for t in targets]}
-    if db.exists() and not resume:
+    if (db.exists() or db.is_symlink()) and not resume:
         raise CalibrationError(f"{out}: holds an ABC-SMC database; use --resume to continue "
                                "it or --force to start afresh")
-    if resume and db.exists():
-        old = json.loads((out / CONFIG_NAME).read_text(encoding="utf-8"))
-        diff = [k for k in config if old.get(k) != config[k]]
-        if diff:
-            raise CalibrationError(f"{out}: cannot resume: {', '.join(diff)} differ from the "
-                                   "stored fit; use --force to start afresh")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / CONFIG_NAME).write_text(json.dumps(config, indent=1), encoding="utf-8")
+    if resume:
+        check_resume(out, config)
+    atomic_write_text(out / CONFIG_NAME, json.dumps(config, indent=1))
     import pyabc
+    import sqlalchemy.exc
 
     logging.getLogger("ABC").setLevel(logging.WARNING)   # pyABC logs every population
 
@@ -300,45 +309,100 @@ def calibrate_smc(
     x0 = {"s": np.array([t.value for t in targets])}
     workers = max(1, workers or default_workers())
     computed = 0
-    with make_executor("local", workers) as ex:
-        while True:
-            history = pyabc.History(url) if db.exists() else None
-            done = 0 if history is None or history.max_t is None else history.max_t + 1
-            if done:
-                total = int(history.total_nr_simulations) * replicates
-                eps_last = float(history.get_all_populations()["epsilon"].iloc[-1])
-                if (done >= generations or eps_last <= min_epsilon
-                        or (budget is not None and total >= budget)):
-                    break
-            sampler = ordered_sampler(int(seed), ex, progress)
-            abc = _abc(model, dist, prior, params, population, sampler, first=done == 0)
-            if done == 0:
-                abc.new(url, x0)
-            else:
-                abc.load(url, 1)
-            t_gen = time.perf_counter()
-            abc.run(max_nr_populations=1, minimum_epsilon=min_epsilon)
-            computed += sampler.computed
-            if progress:
-                h = pyabc.History(url)
-                pops = h.get_all_populations()
-                row = pops.iloc[-1]
-                _, w = h.get_distribution(m=0, t=int(row["t"]))
-                progress({"kind": "population", "t": int(row["t"]),
-                          "eps": float(row["epsilon"]), "accepted": population,
-                          "evaluations": int(row["samples"]),
-                          "total_simulations": int(h.total_nr_simulations) * replicates,
-                          "ess": float(1.0 / np.sum(np.asarray(w) ** 2)),
-                          "seconds": time.perf_counter() - t_gen})
-    history = pyabc.History(url)
-    cal = _result(history, scenario, params, prior, integer, targets, int(seed), replicates,
-                  population, db, computed)
+    try:
+        with make_executor("local", workers) as ex:
+            while True:
+                history = pyabc.History(url) if db.exists() else None
+                done = 0 if history is None or history.max_t is None else history.max_t + 1
+                if done:
+                    total = int(history.total_nr_simulations) * replicates
+                    eps_last = float(history.get_all_populations()["epsilon"].iloc[-1])
+                    if (done >= generations or eps_last <= min_epsilon
+                            or (budget is not None and total >= budget)):
+                        break
+                sampler = ordered_sampler(int(seed), ex, progress)
+                abc = _abc(model, dist, prior, params, population, sampler, first=done == 0)
+                if done == 0:
+                    abc.new(url, x0)
+                else:
+                    abc.load(url, 1)
+                t_gen = time.perf_counter()
+                abc.run(max_nr_populations=1, minimum_epsilon=min_epsilon)
+                computed += sampler.computed
+                if progress:
+                    h = pyabc.History(url)
+                    pops = h.get_all_populations()
+                    row = pops.iloc[-1]
+                    _, w = h.get_distribution(m=0, t=int(row["t"]))
+                    progress({"kind": "population", "t": int(row["t"]),
+                              "eps": float(row["epsilon"]), "accepted": population,
+                              "evaluations": int(row["samples"]),
+                              "total_simulations": int(h.total_nr_simulations) * replicates,
+                              "ess": float(1.0 / np.sum(np.asarray(w) ** 2)),
+                              "seconds": time.perf_counter() - t_gen})
+        history = pyabc.History(url)
+        cal = _result(history, scenario, params, prior, integer, targets, int(seed), replicates,
+                      population, db, computed)
+    except sqlalchemy.exc.SQLAlchemyError as exc:  # a database damaged past check_resume
+        msg = str(exc).splitlines()[0][:200]
+        raise CalibrationError(f"{db}: damaged or not writable ({msg}); use --force to "
+                               "start afresh") from None
     n_check = CHECK_RUNS if check_replicates is None else check_replicates
     if n_check:
         cal.check_sims = predictive_check(cal, scenario, targets, int(seed) + 1, n_check, days)
         cal.check = cal.fit_table()
     cal.seconds = time.perf_counter() - t0
     return cal
+
+
+def smc_config(scenario: Scenario, params: Sequence[str], seed: int, population: int,
+               replicates: int, days: int, targets: Sequence[Target]) -> dict[str, Any]:
+    """The settings a fit folder's ``smc.json`` records; ``--resume`` must repeat them."""
+    return {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario),
+            "params": list(params), "seed": int(seed), "population": int(population),
+            "replicates": int(replicates), "days": int(days),
+            "targets": [t.key for t in targets]}
+
+
+def check_resume(out_dir: str | Path, config: dict[str, Any] | None = None) -> None:
+    """Raise :class:`CalibrationError` naming what is damaged in the fit folder ``out_dir``
+    that ``--resume`` would continue, or (with ``config``, see :func:`smc_config`) which
+    settings differ from the stored fit. Nothing to check without an ``abc.db``."""
+    out = Path(out_dir)
+    db = out / DB_NAME
+    if not (db.exists() or db.is_symlink()):
+        return
+    damaged = fit_dir_problem(out, CONFIG_NAME, DB_NAME) or _history_problem(db)
+    if damaged:
+        raise CalibrationError(f"cannot resume: {damaged}; use --force to start afresh")
+    if config is not None:
+        old = json.loads((out / CONFIG_NAME).read_text(encoding="utf-8"))
+        diff = [k for k in config if old.get(k) != config[k]]
+        if diff:
+            raise CalibrationError(f"{out}: cannot resume: {', '.join(diff)} differ from the "
+                                   "stored fit; use --force to start afresh")
+
+
+def _history_problem(db: Path) -> str | None:
+    """What pyABC cannot read in ``db`` (a truncated or garbled database), or None."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{db.resolve()}?mode=rw", uri=True)
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchone()
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+            con.execute("BEGIN IMMEDIATE")  # resuming writes: a header that forbids it is damage
+            con.rollback()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return f"{db}: damaged ({exc})"
+    if not ok or ok[0] != "ok":
+        return f"{db}: damaged (SQLite check: {str(ok and ok[0])[:100]})"
+    if not {"abc_smc", "populations", "particles"} <= tables:
+        return f"{db}: not an ABC-SMC database (no pyABC tables)"
+    return None
 
 
 def predictive_check(cal: SMCCalibration, scenario: Scenario, targets: list[Target],

@@ -4,10 +4,10 @@
   ``confidence_interval``);
 * :func:`wilson_ci` — a proportion with the Wilson score interval
   (``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``);
-* :func:`bootstrap_ci` — bootstrap CI of a mean or of a difference of means
-  (``scipy.stats.bootstrap``, BCa with a percentile fallback);
 * :func:`paired_stats` / :func:`unpaired_stats` — option − baseline on matched / independent
-  runs, with the shares of runs where the option is higher, equal or lower;
+  runs: the mean difference with the 95 % interval **and** the p-value of one test (paired
+  *t* / Welch *t*), so that the interval excludes 0 exactly when p < 0.05, and the shares of
+  runs where the option is higher, equal or lower;
 * :func:`runs_needed` — runs per option needed to separate a difference (normal
   approximation, 5 % significance, 80 % power).
 
@@ -26,13 +26,7 @@ from typing import Any
 
 import numpy as np
 
-N_RESAMPLES = 2000
-BOOT_SEED = 20250105
-
-__all__ = [
-    "BOOT_SEED", "N_RESAMPLES", "bootstrap_ci", "mean_ci", "paired_stats", "runs_needed",
-    "shares", "unpaired_stats", "wilson_ci",
-]
+__all__ = ["mean_ci", "paired_stats", "runs_needed", "shares", "unpaired_stats", "wilson_ci"]
 
 
 class _LazyScipyStats:
@@ -88,56 +82,6 @@ def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]
     return k / n, float(ci.low), float(ci.high)
 
 
-def bootstrap_ci(
-    x: np.ndarray,
-    y: np.ndarray | None = None,
-    *,
-    n_resamples: int = N_RESAMPLES,
-    seed: int = BOOT_SEED,
-    level: float = 0.95,
-    method: str = "BCa",
-) -> tuple[float, float]:
-    """Bootstrap CI of ``mean(x)`` (one sample, e.g. paired differences) or of
-    ``mean(x) - mean(y)`` (two independent samples).
-
-    Constant data give the degenerate interval (value, value); BCa falls back to the
-    percentile method where its acceleration cannot be computed (few distinct values: scipy
-    then warns ``DegenerateDataWarning`` and returns NaN bounds).
-    """
-    x = np.asarray(x, dtype=float)
-    if y is None:
-        if x.size < 2 or constant(x):
-            v = float(x.mean()) if x.size else math.nan
-            return v, v
-        data: tuple[np.ndarray, ...] = (x,)
-
-        def stat(a, axis=-1):
-            return np.mean(a, axis=axis)
-    else:
-        y = np.asarray(y, dtype=float)
-        if x.size < 2 or y.size < 2 or (constant(x) and constant(y)):
-            v = float(x.mean() - y.mean()) if x.size and y.size else math.nan
-            return v, v
-        data = (x, y)
-
-        def stat(a, b, axis=-1):
-            return np.mean(a, axis=axis) - np.mean(b, axis=axis)
-
-    def run(how: str) -> tuple[float, float]:
-        with warnings.catch_warnings():
-            # BCa on a sample with few distinct values (or a bootstrap distribution with one
-            # value): NaN bounds, handled below by the percentile fallback
-            warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-            res = stats.bootstrap(data, stat, n_resamples=n_resamples, confidence_level=level,
-                                  method=how, rng=np.random.default_rng(seed), vectorized=True)
-        return float(res.confidence_interval.low), float(res.confidence_interval.high)
-
-    lo, hi = run(method)
-    if not (math.isfinite(lo) and math.isfinite(hi)) and method != "percentile":
-        lo, hi = run("percentile")
-    return lo, hi
-
-
 def runs_needed(sd: float, delta: float, *, paired: bool = True, power: float = 0.8,
                 alpha: float = 0.05) -> float:
     """Runs (per option) needed to detect a difference ``delta`` given the SD (normal approx.).
@@ -160,20 +104,25 @@ def shares(d: np.ndarray) -> tuple[float, float, float]:
     return float((d > 0).mean()), float((d == 0).mean()), float((d < 0).mean())
 
 
-def paired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESAMPLES,
-                 seed: int = BOOT_SEED) -> dict[str, Any]:
-    """Paired comparison of matched runs (same seed): option − baseline."""
+def _t_result(res: Any, level: float = 0.95) -> tuple[float, float, float]:
+    """(low, high, p) of a scipy t-test result: interval and p-value of the same test."""
+    ci = res.confidence_interval(level)
+    return float(ci.low), float(ci.high), float(res.pvalue)
+
+
+def paired_stats(opt: np.ndarray, base: np.ndarray) -> dict[str, Any]:
+    """Paired comparison of matched runs (same seed): option − baseline, paired *t*."""
     d = np.asarray(opt, dtype=float) - np.asarray(base, dtype=float)
     n = d.size
     mean = float(d.mean()) if n else math.nan
-    lo, hi = bootstrap_ci(d, n_resamples=n_resamples, seed=seed)
     sd = float(d.std(ddof=1)) if n > 1 else math.nan
     if n > 1 and sd > 0:
         with nearly_constant_ok():
-            p = float(stats.ttest_1samp(d, 0.0).pvalue)
+            lo, hi, p = _t_result(stats.ttest_1samp(d, 0.0))
     elif n == 0:  # nothing to compare (e.g. a value that exists only with a ceasefire)
-        p = math.nan
+        lo = hi = p = math.nan
     else:  # constant differences: no test needed (and t would divide by zero)
+        lo = hi = mean
         p = 1.0 if mean == 0 or n < 2 else 0.0
     higher, tie, lower = shares(d)
     return {"paired": True, "n_pairs": n, "diff": mean, "diff_lo": lo, "diff_hi": hi,
@@ -181,9 +130,9 @@ def paired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESA
             "p_lower": lower, "sd": sd}
 
 
-def unpaired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RESAMPLES,
-                   seed: int = BOOT_SEED) -> dict[str, Any]:
-    """Unpaired comparison (independent samples): difference of means, Welch and Mann–Whitney.
+def unpaired_stats(opt: np.ndarray, base: np.ndarray) -> dict[str, Any]:
+    """Unpaired comparison (independent samples): difference of means with Welch's *t*
+    interval and p-value; Mann–Whitney U's p-value as ``p_value_mw`` (tables only).
 
     ``p_higher``/``p_tie``/``p_lower`` are P(X > Y), P(X = Y), P(X < Y) over all pairs of an
     option run X and a baseline run Y.
@@ -191,19 +140,20 @@ def unpaired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RE
     x = np.asarray(opt, dtype=float)
     y = np.asarray(base, dtype=float)
     diff = float(x.mean() - y.mean()) if x.size and y.size else math.nan
-    lo, hi = bootstrap_ci(x, y, n_resamples=n_resamples, seed=seed)
+    lo = hi = math.nan
     p_welch = p_mw = 1.0
     p_higher = p_tie = p_lower = math.nan
     if x.size > 1 and y.size > 1:
         if constant(x) and constant(y):
             # Welch's t is undefined (zero variances): two different constants differ with
             # certainty, identical ones not at all (nor does Mann-Whitney see a difference)
+            lo = hi = diff
             p_welch = 1.0 if x[0] == y[0] else 0.0
             if x[0] != y[0]:
                 p_mw = float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
         else:
             with nearly_constant_ok():
-                p_welch = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
+                lo, hi, p_welch = _t_result(stats.ttest_ind(x, y, equal_var=False))
             p_mw = float(stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
         # probabilities of superiority from the ranks of the pooled sample
         ys = np.sort(y)
@@ -215,5 +165,5 @@ def unpaired_stats(opt: np.ndarray, base: np.ndarray, *, n_resamples: int = N_RE
         p_tie = float(pairs - below - above) / pairs
     s = math.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2) if x.size > 1 and y.size > 1 else math.nan
     return {"paired": False, "n_pairs": 0, "diff": diff, "diff_lo": lo, "diff_hi": hi,
-            "p_value": p_welch, "p_value_mw": p_mw, "test": "Welch t / Mann-Whitney U",
+            "p_value": p_welch, "p_value_mw": p_mw, "test": "Welch t",
             "p_higher": p_higher, "p_tie": p_tie, "p_lower": p_lower, "sd": s}

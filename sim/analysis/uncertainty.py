@@ -14,10 +14,14 @@ and the parameters' share is ``s²_param / (s²_param + s²_dice)``. Only comple
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.runner import Manifest
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,7 @@ def variance_split(values: Sequence[float] | np.ndarray, groups: Sequence[int | 
     return VarianceSplit(max(0.0, between - dice / size), dice, len(full), size)
 
 
-def draw_groups(manifest: Mapping) -> dict[int, int | None]:
-    """``run -> draw group`` of a batch manifest (empty for a fixed-parameter batch)."""
-    return {int(r["run"]): r.get("draw_group") for r in manifest.get("runs", [])}
-
-
-def format_share(split: VarianceSplit) -> str:
-    """``"42 % params"`` or ``""`` when the batch has no parameter draws."""
-    s = split.param_share
-    return "" if s != s else f"{100 * s:.0f} % params"
+def draw_groups(manifest: Manifest) -> dict[int, int | None]:
+    """``run -> draw group`` of a batch manifest (None for every run of a fixed-parameter
+    batch)."""
+    return {r.run: r.draw_group for r in manifest.runs}

@@ -3,10 +3,11 @@ figure's source line, the report header).
 
 ``calibration_status(source)`` reads what the output was made with and returns a
 :class:`CalibrationStatus`; ``status_line(source)`` is its one line. ``source`` is a batch
-(:class:`sim.runner.Results`, its folder, or its manifest dict), a :class:`sim.scenario.Scenario`,
-a fit record (the ``fit.json`` dict) or None. A batch's manifest carries the fit record of the
-posterior it used (``manifest["calibration"]``, copied from the posterior table's metadata when
-the batch ran) and its parameter mode (``manifest["parameters"]["mode"]``).
+(:class:`sim.runner.Results`, its folder, or its :class:`sim.runner.Manifest`), a
+:class:`sim.scenario.Scenario`, a fit record (the ``fit.json`` dict) or None. A batch's manifest
+carries the fit record of the posterior it used (``manifest.calibration``, copied from the
+posterior table's metadata when the batch ran) and its parameter mode
+(``manifest.parameters.mode``).
 
 Examples::
 
@@ -59,10 +60,6 @@ class CalibrationStatus:
             parts.append(use)
         return "; ".join(parts)
 
-    @property
-    def fully_matched(self) -> bool:
-        return self.calibrated and all(m == n for _, m, n in self.groups)
-
     def rich(self) -> Any:
         """The line as :class:`rich.text.Text`: UNCALIBRATED in bold red."""
         from rich.text import Text
@@ -95,17 +92,17 @@ def calibration_status(source: Any) -> CalibrationStatus:
         from sim.runner import load_results
 
         source = load_results(source)
-    manifest = getattr(source, "manifest", None)
-    if manifest is not None or (isinstance(source, Mapping) and "runs" in source):
-        manifest = manifest if manifest is not None else source
-        params = manifest.get("parameters") or {"mode": "fixed"}
-        mode = params.get("mode", "fixed")
-        if mode == "fixed":
-            if manifest.get("calibration"):  # fixed values from a calibration overlay
-                return from_fit(manifest["calibration"], "fixed")
+    from sim.runner import Manifest
+
+    manifest = source if isinstance(source, Manifest) else getattr(source, "manifest", None)
+    if isinstance(manifest, Manifest):
+        params = manifest.parameters
+        if params.mode == "fixed":
+            if manifest.calibration:  # fixed values from a calibration overlay
+                return from_fit(manifest.calibration, "fixed")
             return CalibrationStatus(False, reason="no calibration posterior used (fixed "
                                      "parameter values)")
-        return from_fit(manifest.get("calibration"), mode, params.get("dice_per_draw"))
+        return from_fit(manifest.calibration, params.mode, params.dice_per_draw)
     if isinstance(source, Mapping):
         return from_fit(source, mode="")   # a fit record: no batch, no mode
     path = getattr(source, "calibration_posterior", None)

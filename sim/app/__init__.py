@@ -10,8 +10,8 @@ model's state), ``components`` (Solara components), ``app`` (the pages), ``serve
 """
 
 from sim.app.drawing import fig_charts, fig_fronts
-from sim.app.server import serve
+from sim.app.server import pick_port, serve
 from sim.app.session import PlaySession, WatchModel, app_root, preview, watch_scenario
 
-__all__ = ["PlaySession", "WatchModel", "app_root", "fig_charts", "fig_fronts", "preview", "serve",
-           "watch_scenario"]
+__all__ = ["PlaySession", "WatchModel", "app_root", "fig_charts", "fig_fronts", "pick_port",
+           "preview", "serve", "watch_scenario"]

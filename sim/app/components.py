@@ -4,15 +4,20 @@ box, and the Play and Browse pages."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import solara
 
-from sim.analysis import CompareError, compare
+from sim.analysis import GRID_HEAD, CompareError, compare
 from sim.app.drawing import fig_charts, fig_fronts, fig_preview
-from sim.app.session import PlaySession, app_root, check_upload, result_folders, scenario_files
+from sim.app.session import (
+    PlaySession,
+    check_upload,
+    result_folder,
+    result_folders,
+    scenario_files,
+)
 from sim.model import OrderError
 from sim.scenario import ORDER_KINDS, ScenarioError
 from sim.viz import PlotError, fig_fan, fig_map, load_batches
@@ -69,7 +74,10 @@ def UploadBox(on_loaded):
         try:
             name = check_upload(info["name"], info["file_obj"].read())
         except ScenarioError as exc:
-            error.set(f"{info['name']}: " + one_line(exc))
+            error.set(one_line(exc))
+            return
+        except OSError as exc:  # the scenarios/ folder read-only or full
+            error.set(f"{str(info['name'])[:80]}: not saved: {exc.strerror or exc}")
             return
         error.set("")
         on_loaded(name)
@@ -104,7 +112,12 @@ def PlayPage():
         tick.set(tick.value + 1)
 
     def start():
-        session.set(PlaySession(scn_file.value, side.value, int(seed.value)))
+        try:
+            session.set(PlaySession(scn_file.value, side.value, seed.value))
+        except (ScenarioError, ValueError, TypeError) as exc:
+            error.set(one_line(exc))
+            session.set(None)
+            return
         fan.set(None)
         error.set("")
         note.set("")
@@ -135,12 +148,12 @@ def PlayPage():
         fan.set((s.day, s.preview(50, 28)))
 
     def save():
-        s = session.value
-        folder = app_root() / "games"
-        folder.mkdir(exist_ok=True)
-        path = folder / (f"{Path(s.scenario_file).stem}-{s.player}-seed{s.seed}-"
-                         f"day{s.day}.yaml")
-        path.write_text(s.save_yaml(), encoding="utf-8")
+        try:
+            path = session.value.save()
+        except OSError as exc:
+            error.set(f"game not saved: {one_line(exc)}")
+            return
+        error.set("")
         note.set(f"saved {path} (continue it with: wargame run {path} --runs 200)")
 
     with solara.Column(style={"padding": "12px"}):
@@ -153,6 +166,8 @@ def PlayPage():
             solara.Button("Start game", on_click=start, color="primary")
         s = session.value
         if s is None:
+            if error.value:
+                solara.Error(error.value, classes=["wargame-order-error"])
             return
         _ = tick.value
         m = s.model
@@ -190,6 +205,8 @@ def PlayPage():
                         for o in queued))
         else:
             solara.Button("Save game", on_click=save)
+            if error.value:
+                solara.Error(error.value, classes=["wargame-order-error"])
             if note.value:
                 solara.Info(note.value, classes=["wargame-note"])
         if fan.value is not None:
@@ -222,9 +239,9 @@ def BrowsePage():
         solara.SelectMultiple("Batches", all_values=folders, values=chosen)
         if not chosen.value:
             return
-        root = app_root() / "results"
         try:
-            batches = load_batches([root / n for n in chosen.value])
+            dirs = [result_folder(n) for n in chosen.value]
+            batches = load_batches(dirs)
             last = min(b.days for b in batches)
             d = min(day.value, last)
             solara.SliderInt("Day of the maps and table", value=day, min=0, max=last)
@@ -233,8 +250,8 @@ def BrowsePage():
             with solara.Column(classes=["wargame-browse-maps"]):
                 for front in ("kursk", "donetsk"):
                     _show(fig_map(batches, front, d))
-            cmp = compare([root / n for n in chosen.value], day=d)
-            solara.Markdown(f"### Comparison on day {cmp.day} ({cmp.date})")
-            solara.DataFrame(pd.DataFrame(cmp.display_rows()), items_per_page=30)
+            cmp = compare(dirs, day=d)
+            solara.Markdown(f"### {cmp.heading}")
+            solara.DataFrame(pd.DataFrame(cmp.grid(), columns=GRID_HEAD), items_per_page=30)
         except (PlotError, CompareError, FileNotFoundError, ValueError) as exc:
             solara.Error(one_line(exc))

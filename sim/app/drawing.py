@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.runner import OUTCOME_BY_NAME, compute_outcome
 from sim.viz import draw_front_map
 
 FRONTS = ("kursk", "donetsk")
@@ -130,7 +131,8 @@ def chart_series(model) -> dict[str, np.ndarray]:
     for s in ("ru", "ua"):
         out[f"{s}_total"] = (rec[f"{s}_kursk_personnel"] + rec[f"{s}_donetsk_personnel"]
                              + rec[f"{s}_transit_personnel"])
-        out[f"{s}_losses"] = rec[f"{s}_killed"] + rec[f"{s}_wounded"] + rec[f"{s}_captured"]
+        out[f"{s}_losses"] = compute_outcome(OUTCOME_BY_NAME[f"{s}_losses"], rec, {},
+                                             model.days)
         out[f"{s}_ammo"] = rec[f"{s}_ammo"]
     return out
 

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+
+def pick_port(host: str, port: int) -> int:
+    """``port``, or for 0 a port free on ``host`` now (Solara needs a number to announce)."""
+    if port:
+        return port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, root: Path | None = None) -> int:

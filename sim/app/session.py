@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from sim.model import WarModel
+from sim.runner import atomic_write_bytes
 from sim.scenario import (
     Game,
     GameOrder,
@@ -27,6 +28,7 @@ AS_SCENARIO = "as scenario"
 #: Events that stop a played game before its weekly decision point.
 TRIGGERS = frozenset({"transfer_departed", "withdrawal", "agreement", "ceasefire_started",
                       "ceasefire_collapsed", "place_captured", "grouping_broken", "talks_opened"})
+MAX_SEED = 2**63 - 1  # the CLI's --seed range
 TALKS_DATES = (AS_SCENARIO, "none", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01")
 
 
@@ -37,12 +39,26 @@ def app_root() -> Path:
 
 def scenario_files(root: Path | None = None) -> list[str]:
     folder = (root or app_root()) / "scenarios"
-    return sorted(p.name for p in folder.glob("*.yaml"))
+    return sorted(p.name for p in folder.glob("*.yaml") if p.is_file() and not p.is_symlink())
 
 
 def result_folders(root: Path | None = None) -> list[str]:
+    """Batch folders under ``results/``, as paths relative to it: ``reinforce`` and, one level
+    down, those ``wargame run --out results/options`` writes (``options/reinforce``); real
+    folders only, not symbolic links (Browse never follows a link out of ``results/``)."""
     folder = (root or app_root()) / "results"
-    return sorted(p.parent.name for p in folder.glob("*/manifest.json"))
+    found = [*folder.glob("*/manifest.json"), *folder.glob("*/*/manifest.json")]
+    return sorted(p.parent.relative_to(folder).as_posix() for p in found
+                  if not any(q.is_symlink() for q in (p, p.parent, p.parent.parent)
+                             if q != folder))
+
+
+def result_folder(name: str, root: Path | None = None) -> Path:
+    """The batch folder ``results/<name>``, or ValueError when ``name`` is not one of
+    :func:`result_folders` (a path, a link, ``..``)."""
+    if name not in result_folders(root):
+        raise ValueError(f"{name[:80]!r}: not a batch folder under results/")
+    return (root or app_root()) / "results" / name
 
 
 def watch_scenario(scenario_file: str, *, reinforce: str = AS_SCENARIO,
@@ -90,20 +106,23 @@ class WatchModel(WarModel):
 
 
 def check_upload(name: str, data: bytes, root: Path | None = None) -> str:
-    """Validate an uploaded scenario with the CLI's loader; keep it as
+    """Validate an uploaded scenario in memory with the CLI's loader, as if it were
     ``scenarios/uploaded-<name>`` (so ``extends:`` and map paths resolve as for the shipped
-    files) and return that file name. Raises ScenarioError with the CLI's text."""
+    files), and only then save it there atomically; return that file name. Each call works on
+    its own bytes: two connections uploading at once never share a file. Raises ScenarioError
+    with the CLI's text (the upload named by ``name``)."""
     folder = (root or app_root()) / "scenarios"
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(name).stem)[:60]
     target = folder / f"uploaded-{stem or 'scenario'}.yaml"
-    tmp = folder / f".upload-{os.getpid()}.yaml"
-    tmp.write_bytes(data)
+    shown = name[:80] or "upload"
     try:
-        load_scenario(tmp)
+        load_scenario(target, text=bytes(data))
     except ScenarioError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ScenarioError([p.replace(str(tmp), name) for p in exc.problems]) from None
-    tmp.replace(target)
+        raise ScenarioError([p.replace(str(target.resolve()), shown).replace(str(target), shown)
+                             for p in exc.problems]) from None
+    if target.is_symlink():
+        raise ScenarioError([f"{target}: is a symbolic link; not replaced"])
+    atomic_write_bytes(target, bytes(data))
     return target.name
 
 
@@ -154,6 +173,11 @@ class PlaySession:
     reason: str = field(init=False, default="start of the game")
 
     def __post_init__(self) -> None:
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed: expected a whole number from 0 to {MAX_SEED}, got "
+                             f"{str(self.seed)[:40]}")
+        if self.player not in ("ua", "ru"):
+            raise ValueError(f"side: expected ua or ru, got {str(self.player)[:20]!r}")
         base = load_scenario((self.root or app_root()) / "scenarios" / self.scenario_file)
         game = Game(player=self.player, seed=self.seed, decision_every_days=self.every)
         self.scenario = base.model_copy(update={"game": game})
@@ -211,3 +235,25 @@ class PlaySession:
 
     def save_yaml(self) -> str:
         return resolved_yaml(self.saved())
+
+    def save(self) -> Path:
+        """Write the game so far under ``results/games/`` as a new file (``-2``, ``-3``...
+        when the name is taken: an earlier save is never overwritten) and return its path."""
+        folder = (self.root or app_root()) / "results" / "games"
+        folder.mkdir(parents=True, exist_ok=True)
+        if folder.is_symlink():
+            raise OSError(f"{folder}: is a symbolic link; not written")
+        stem = f"{Path(self.scenario_file).stem}-{self.player}-seed{self.seed}-day{self.day}"
+        tmp = folder / f".{stem}.{os.getpid()}.{id(self)}.tmp"
+        atomic_write_bytes(tmp, self.save_yaml().encode("utf-8"))  # whole, or not at all
+        try:
+            for k in range(1, 1000):
+                path = folder / (f"{stem}.yaml" if k == 1 else f"{stem}-{k}.yaml")
+                try:
+                    os.link(tmp, path)  # fails if the name exists, never overwrites
+                except FileExistsError:
+                    continue
+                return path
+        finally:
+            tmp.unlink(missing_ok=True)
+        raise OSError(f"{folder}: 999 saves named {stem}; move some away")

@@ -72,7 +72,7 @@ class WarModel(mesa.Model):
             for f in FRONTS}
         self._build_space()
         self.forces = self._build_forces()
-        self.groupings = [Grouping(self, i, g) for i, g in enumerate(scenario.groupings)]
+        self.groupings = [Grouping(self, i, g) for i, g in enumerate(scenario.all_groupings())]
         game = scenario.game
         # A played game: the player's side takes orders from outside (run() hands it back to
         # its policy after the played days).
@@ -128,7 +128,7 @@ class WarModel(mesa.Model):
         self.corridor = route if route is not None and route.cells.size else None
 
     def _build_forces(self) -> ForceState:
-        specs = self.scn.groupings
+        specs = self.scn.all_groupings()
         f64 = lambda vals: np.array(vals, dtype=float)  # noqa: E731
         front = np.array([FRONTS.index(g.front) for g in specs], dtype=np.int8)
         sector = np.array([self.maps[g.front].sector_names.index(g.sector) for g in specs],
@@ -473,7 +473,7 @@ class WarModel(mesa.Model):
                      causes=self.last("agreement"),
                      conditions=[f"{d.lag_days} days after the agreement"])
         elif (self.diplo == CEASEFIRE
-              and self.streams.ceasefire.random() < d.collapse_probability):
+              and self.streams.diplomacy.random() < d.collapse_probability):
             self.diplo = TALKS
             self.log("ceasefire_collapsed", "diplomacy", "ceasefire breaks down; fighting resumes",
                      causes=self.last("ceasefire_started"),
@@ -549,8 +549,8 @@ class WarModel(mesa.Model):
         # was. Only a side with all its groupings on one front gets two allotments on the same
         # rows: the second is added after the first, as the fatigue dilution compounds.
         troops = np.zeros((2, len(f)))  # a first and a second allotment per grouping
-        for k, side, policy, rng in ((RU, s.sides.ru, s.policy.ru, self.streams.replacements_ru),
-                                     (UA, s.sides.ua, s.policy.ua, self.streams.replacements_ua)):
+        for k, side, policy, rng in ((RU, s.sides.ru, s.policy.ru, self.streams.manpower_ru),
+                                     (UA, s.sides.ua, s.policy.ua, self.streams.manpower_ua)):
             back = int(self.returns_due[k, slot])
             self.returns_due[k, slot] = 0
             new = side.replacements_per_day
@@ -657,13 +657,15 @@ class WarModel(mesa.Model):
         moving = f.transit & ~f.pending
         if moving.any():
             mean = np.where(moving, c.transit_loss_rate * f.personnel, mean)
+        # per front (a grouping in transit: its destination): one front's draws never shift
+        # the other's, so a transfer does not reshuffle the dice of the front it leaves
+        fronts = ((f.front == KURSK, self.streams.losses_kursk),
+                  (f.front == DONETSK, self.streams.losses_donetsk))
         losses = np.empty(len(mean), dtype=np.int64)
-        st = self.streams  # per front: one front's draws never shift the other's
-        for front, rng in ((KURSK, st.losses_kursk), (DONETSK, st.losses_donetsk)):
-            here = f.front == front
+        for here, rng in fronts:
             losses[here] = rng.poisson(mean[here])
         losses = np.minimum(losses, f.personnel).astype(np.int64)
-        self._apply_losses(losses, captured_share)
+        self._apply_losses(losses, captured_share, fronts)
 
         # Advance of the line (effective km; + = Russian advance).
         if self.switches.manoeuvre:
@@ -698,25 +700,25 @@ class WarModel(mesa.Model):
                 rate_per_day=ex.rate_per_day, attack_multiplier=ex.attack_multiplier,
                 recovery_per_day=ex.recovery_per_day)
 
-    def _apply_losses(self, losses: np.ndarray, captured_share: np.ndarray) -> None:
+    def _apply_losses(self, losses: np.ndarray, captured_share: np.ndarray,
+                      fronts: tuple[tuple[np.ndarray, np.random.Generator], ...]) -> None:
+        """Split ``losses`` and draw the equipment lost with them, front by front from each
+        front's losses stream (``fronts``: (grouping mask, generator) pairs)."""
         c, f = self.scn.combat, self.forces
         before = np.maximum(f.personnel, 1.0)
         frac = losses / before
         killed, wounded, captured = (np.empty_like(losses) for _ in range(3))
         armour_lost, artillery_lost = np.empty_like(losses), np.empty_like(losses)
-        p_armour = np.minimum(frac * c.armour_loss_factor, 1.0)
-        p_artillery = np.minimum(frac * c.artillery_loss_factor, 1.0)
-        st = self.streams
-        for front, split_rng, equipment_rng in (
-                (KURSK, st.casualty_split_kursk, st.equipment_kursk),
-                (DONETSK, st.casualty_split_donetsk, st.equipment_donetsk)):
-            here = f.front == front
+        for here, rng in fronts:
             killed[here], wounded[here], captured[here] = combat.split_casualties(
-                split_rng, losses[here], c.killed_share, captured_share[here])
-            armour_lost[here] = equipment_rng.binomial(f.armour[here].astype(np.int64),
-                                                       p_armour[here])
-            artillery_lost[here] = equipment_rng.binomial(f.artillery[here].astype(np.int64),
-                                                          p_artillery[here])
+                rng, losses[here], c.killed_share, captured_share[here])
+            # armour and guns in one draw
+            n, fr = int(here.sum()), frac[here]
+            lost = rng.binomial(
+                np.concatenate((f.armour[here], f.artillery[here])).astype(np.int64),
+                np.minimum(np.concatenate((fr * c.armour_loss_factor,
+                                           fr * c.artillery_loss_factor)), 1.0))
+            armour_lost[here], artillery_lost[here] = lost[:n], lost[n:]
         f.apply_losses(losses, armour_lost, artillery_lost)
         back_slot = (self.day + c.wounded_return_days) % self.returns_due.shape[1]
         # killed, captured, wounded per side and today's losses per [side, front] in one
@@ -730,7 +732,7 @@ class WarModel(mesa.Model):
         self.wounded += w
         for k in (RU, UA):
             if w[k]:
-                rng = (self.streams.wounded_return_ru, self.streams.wounded_return_ua)[k]
+                rng = (self.streams.manpower_ru, self.streams.manpower_ua)[k]
                 self.returns_due[k, back_slot] += rng.binomial(int(w[k]), c.wounded_return_share)
         self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac

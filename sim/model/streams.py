@@ -1,5 +1,5 @@
-"""Random streams: one generator per mechanism (and per front or side where draws are made per
-grouping), each re-positioned at the start of every day.
+"""Random streams: one generator per mechanism (per front or side where draws are made per
+grouping or per side), each re-positioned at the start of every day.
 
 Why: options are compared on common random numbers, and that holds only if two runs with the
 same seed make the same draw wherever they share an event. With one generator per run, a
@@ -16,43 +16,39 @@ import numpy as np
 
 #: stream names in a fixed order: the order is part of the seed contract (golden records).
 MECHANISMS = (
-    "diplomacy",             # the day's agreement draw
-    "ceasefire",             # the day's ceasefire-collapse draw
-    "noise",                 # combat noise per sector
-    "replacements_ru",       # Russia's replacements and returned wounded: front split, allotment
-    "replacements_ua",
-    "wounded_return_ru",     # how many of today's wounded return to duty
-    "wounded_return_ua",
-    "losses_kursk",          # casualties per grouping (by the grouping's front)
-    "losses_donetsk",
-    "casualty_split_kursk",  # killed / wounded / captured split of those casualties
-    "casualty_split_donetsk",
-    "equipment_kursk",       # armour and guns lost with them
-    "equipment_donetsk",
+    "diplomacy",       # the day's agreement draw, or the collapse draw of a ceasefire in force
+    "noise",           # combat noise per sector
+    "manpower_ru",     # replacements (front split, allotment), then returns of today's wounded
+    "manpower_ua",
+    "losses_kursk",    # casualties per grouping on the front, their killed / wounded / captured
+    "losses_donetsk",  # split, then the armour and guns lost with them
 )
 
 
 class Streams:
     """The run's random generators by mechanism name (``streams.noise``), Philox-based."""
 
-    __slots__ = ("_gens", "_key", "_state", *MECHANISMS)
+    __slots__ = ("_counters", "_states", *MECHANISMS)
 
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        self._key = ss.generate_state(2, np.uint64)
-        self._gens = [np.random.Generator(np.random.Philox(key=self._key)) for _ in MECHANISMS]
-        self._state = self._gens[0].bit_generator.state  # template: buffers empty
-        for name, gen in zip(MECHANISMS, self._gens, strict=True):
-            setattr(self, name, gen)
+        key = ss.generate_state(2, np.uint64)
+        self._counters = np.zeros((len(MECHANISMS), 4), dtype=np.uint64)
+        self._counters[:, 3] = np.arange(len(MECHANISMS))
+        self._states = []
+        for name, counter in zip(MECHANISMS, self._counters, strict=True):
+            bits = np.random.Philox(key=key)
+            # a state template per stream whose counter row is updated in place each day (the
+            # state setter copies it): re-positioning costs one assignment per stream
+            self._states.append((bits, {**bits.state, "state": {"counter": counter, "key": key}}))
+            setattr(self, name, np.random.Generator(bits))
         self.start_day(0)
 
     def start_day(self, day: int) -> None:
         """Put every stream at the start of ``day``'s block (counter ``(0, 0, day, k)``)."""
-        state = dict(self._state)
-        for k, gen in enumerate(self._gens):
-            state["state"] = {"counter": np.array([0, 0, day, k], dtype=np.uint64),
-                              "key": self._key}
-            gen.bit_generator.state = state
+        self._counters[:, 2] = day
+        for bits, state in self._states:
+            bits.state = state  # buffer_pos of the template: empty, so no stale draws remain
 
 
 __all__ = ["MECHANISMS", "Streams"]

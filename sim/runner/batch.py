@@ -25,17 +25,41 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-import sim.runner.results as R
-from sim.runner.draws import DrawError, make_plan, values_columns
+from sim.runner.draws import DrawError, ParameterPlan, make_plan, values_columns
 from sim.runner.executors import Executor, describe_failure, make_executor
+from sim.runner.folder import (
+    BATCH_FILES,
+    MAIN,
+    MANIFEST,
+    PARTS_DIR,
+    SCENARIO_FILE,
+    ResultsError,
+    atomic_write_table,
+    atomic_write_text,
+    part_path,
+)
+from sim.runner.integrity import damaged_runs, part_problems, part_records, write_integrity
 from sim.runner.provenance import PACKAGE, git_commit, now, package_version, versions
+from sim.runner.records import (
+    FileRecord,
+    Manifest,
+    ParametersRecord,
+    RunRecord,
+    ScenarioRecord,
+    read_manifest,
+    write_manifest,
+)
 from sim.runner.seeds import replicate_seed, replicate_seeds
+from sim.runner.summary import summarize, write_summary_csv
+from sim.runner.tables import concat_parts, consolidate, daily_table, events_table, runs_table
+from sim.scenario import Scenario, resolved_yaml, scenario_hash
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(finished, total)``: called in the main process when runs finish (and once at the
@@ -54,10 +78,22 @@ class BatchError(ValueError):
 
 # --------------------------------------------------------------------------- worker side
 
-def compute_runs(shared: tuple[Any, ...], jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
-    """Task: run ``jobs`` (``(run, seed)`` pairs) of ``shared = (scenario, days[, plan])`` here
-    and return their tables. ``plan`` (a :class:`~sim.runner.draws.ParameterPlan`) writes each
-    run's parameter values into the scenario; they are kept in ``runs`` as ``param.<path>``.
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What every task of a batch shares: the scenario, the horizon, the parameter plan and,
+    for executors whose workers write into the folder, the folder."""
+
+    scenario: Scenario
+    days: int
+    plan: ParameterPlan | None = None
+    out_dir: str | None = None
+
+
+def compute_runs(shared: RunInputs, jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """Task: run ``jobs`` (``(run, seed)`` pairs) here and return their tables. The plan
+    writes each run's parameter values into the scenario; they are kept in ``runs`` as
+    ``param.<path>``.
 
     Returns ``{"tables": {"daily", "runs", "events"} or None, "runs": [{"run", "status",
     "error", "seconds"}]}``. A run that raises is recorded as failed; the others are kept.
@@ -65,16 +101,15 @@ def compute_runs(shared: tuple[Any, ...], jobs: Sequence[tuple[int, int]]) -> di
     """
     from sim.model import run as run_model
 
-    scenario, days = shared[:2]
-    plan = shared[2] if len(shared) > 2 else None
+    plan = shared.plan
     daily, runs, events, status = [], [], [], []
     for run, seed in jobs:
         t0, c0 = time.perf_counter(), time.process_time()
         try:
-            scn, values = plan.apply(scenario, run) if plan is not None else (scenario, {})
-            res = run_model(scn, seed=seed, days=days)
-            d = R.daily_table(res.columns, run, seed)
-            e = R.events_table(res.events, run, seed)
+            scn, values = plan.apply(shared.scenario, run) if plan else (shared.scenario, {})
+            res = run_model(scn, seed=seed, days=shared.days)
+            d = daily_table(res.columns, run, seed)
+            e = events_table(res.events, run, seed)
             s = {"run": run, "seed": seed, **res.summary(), **values_columns(values)}
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the batch
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
@@ -94,34 +129,36 @@ def compute_runs(shared: tuple[Any, ...], jobs: Sequence[tuple[int, int]]) -> di
     tables = None
     if daily:
         tables = {
-            "daily": R.concat_parts(daily),
-            "runs": R.runs_table(runs),
+            "daily": concat_parts(daily),
+            "runs": runs_table(runs),
             "events": pa.concat_tables(events),
         }
     return {"tables": tables, "runs": status}
 
 
-def write_part(out_dir: str | Path, tables: dict[str, pa.Table]) -> str:
-    """Write the tables of some finished runs as one part; returns the part id."""
+def write_part(out_dir: str | Path, tables: dict[str, pa.Table]) -> tuple[str, dict[str, Any]]:
+    """Write the tables of some finished runs as one part; returns the part id and the
+    checksums of its files (recorded in the manifest, verified before the part is used)."""
     out = Path(out_dir)
     first = tables["runs"].column("run")
     part = f"{first[0].as_py():06d}-{first[-1].as_py():06d}-{uuid.uuid4().hex[:8]}"
-    (out / R.PARTS_DIR).mkdir(exist_ok=True)
+    (out / PARTS_DIR).mkdir(exist_ok=True)
     for name, table in tables.items():
-        R.atomic_write_table(R.part_path(out, part, name), table)
-    return part
+        atomic_write_table(part_path(out, part, name), table)
+    return part, {t: f.model_dump() for t, f in part_records(out, part).items()}
 
 
-def run_chunk(shared: tuple[Any, ...], jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
-    """Task: run ``jobs`` of ``shared = (scenario, days, out_dir[, plan])`` and write the
-    finished ones as one part (for executors whose workers share the caller's file system).
+def run_chunk(shared: RunInputs, jobs: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """Task: run ``jobs`` and write the finished ones as one part into ``shared.out_dir`` (for
+    executors whose workers share the caller's file system).
 
-    Returns ``{"part": id or None, "runs": [{"run", "status", "error", "seconds"}]}``.
+    Returns ``{"part": id or None, "files": checksums, "runs": [{"run", "status", "error",
+    "seconds"}]}``.
     """
-    scenario, days, out_dir = shared[:3]
-    result = compute_runs((scenario, days, *shared[3:]), jobs)
-    part = write_part(out_dir, result["tables"]) if result["tables"] is not None else None
-    return {"part": part, "runs": result["runs"]}
+    result = compute_runs(shared, jobs)
+    part, files = (write_part(shared.out_dir, result["tables"])
+                   if result["tables"] is not None else (None, {}))
+    return {"part": part, "files": files, "runs": result["runs"]}
 
 
 def merge_results(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -131,8 +168,8 @@ def merge_results(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     tables = None
     if with_tables:
         tables = {
-            "daily": R.concat_parts(t["daily"] for t in with_tables),
-            "runs": R.concat_parts(t["runs"] for t in with_tables),
+            "daily": concat_parts(t["daily"] for t in with_tables),
+            "runs": concat_parts(t["runs"] for t in with_tables),
             "events": pa.concat_tables([t["events"] for t in with_tables]),
         }
     return {"tables": tables, "runs": status}
@@ -152,68 +189,91 @@ class BatchResult:
     failed: dict[int, str] = field(default_factory=dict)
     interrupted: bool = False
     seconds: float = 0.0
+    #: what ``--resume`` repaired (damaged or missing part files and rows, run again)
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         return self.done == self.runs
 
-    @property
-    def manifest_path(self) -> Path:
-        return self.out_dir / R.MANIFEST
-
 
 @contextlib.contextmanager
-def folder_lock(out_dir: Path):
-    """Refuse two batches writing into the same folder at once (POSIX only).
+def folder_lock(out_dir: Path, what: str = "batch", error: type[Exception] | None = None):
+    """Refuse two commands writing into the same folder at once (POSIX only).
 
     An advisory ``flock`` on ``.lock``, released by the kernel when the holder exits or dies;
-    the file itself is never deleted, so a refused batch cannot unlock the running one.
+    the file itself is never deleted, so a refused command cannot unlock the running one. A
+    ``.lock`` that is a symbolic link is refused (``O_NOFOLLOW``): nothing is written through
+    a link planted in the folder. ``error`` (default :class:`BatchError`) is raised on refusal.
     """
+    error = error or BatchError
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    with open(out_dir / ".lock", "a") as fh:
+    lock = out_dir / ".lock"
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(f"{lock}: is a symbolic link; move it away first") from None
+        raise
+    with os.fdopen(fd, "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise BatchError(f"{out_dir}: another batch is writing into this folder") from None
+            raise error(f"{out_dir}: another {what} is writing into this folder") from None
         yield
 
 
 def _clear_batch(out_dir: Path) -> None:
     """Remove the files of an earlier batch (only ours; anything else in the folder stays)."""
-    for name in R.BATCH_FILES:
+    for name in BATCH_FILES:
         (out_dir / name).unlink(missing_ok=True)
-    shutil.rmtree(out_dir / R.PARTS_DIR, ignore_errors=True)
+    shutil.rmtree(out_dir / PARTS_DIR, ignore_errors=True)
     for p in out_dir.glob(".*.tmp"):
         p.unlink(missing_ok=True)
 
 
-def _reconcile(out_dir: Path, manifest: dict[str, Any]) -> None:
-    """Make the manifest and the files agree after a crash: runs whose files are missing go
-    back to pending; part files the manifest does not reference (a chunk that finished after
-    the last manifest write) and temporary files are deleted, so nothing is duplicated."""
+def _reconcile(out_dir: Path, manifest: Manifest) -> list[str]:
+    """Make the manifest and the files agree after a crash or damage: runs whose rows are
+    missing, damaged (checksums, digests) or unreadable go back to pending; part files the
+    manifest does not reference (a chunk that finished after the last manifest write),
+    damaged parts and temporary files are deleted, so nothing is duplicated. Returns one line
+    per repair, for the user."""
+    damaged = damaged_runs(out_dir, manifest)  # rows missing or changed since written
+    repaired: list[str] = []
+    bad_parts: dict[str, list[str]] = {}
+    for part in sorted({r.part for r in manifest.done_runs() if r.part != MAIN}):
+        problems = part_problems(out_dir, manifest, part)
+        if problems:
+            bad_parts[part] = problems
     referenced = set()
-    damaged = R.damaged_runs(out_dir, manifest)  # rows missing or changed since written
-    for r in manifest["runs"]:
-        if r["status"] != "done":
+    for r in manifest.runs:
+        if r.status != "done":
             continue
-        if r["run"] not in damaged and all(
-                R.part_path(out_dir, r["part"], t).is_file() for t in R.TABLES):
-            referenced.add(r["part"])
+        if r.run not in damaged and r.part not in bad_parts:
+            referenced.add(r.part)
         else:
-            r.update(status="pending", part=None, error=None)
-    parts = out_dir / R.PARTS_DIR
+            r.status, r.part, r.error = "pending", None, None
+    for problems in bad_parts.values():
+        repaired.append(f"{problems[0]}: its runs are run again")
+    if damaged:
+        repaired.append(f"{len(damaged)} run(s) whose rows in the tables are missing or differ "
+                        "from the manifest: run again")
+    manifest.parts = {k: v for k, v in manifest.parts.items() if k in referenced}
+    parts = out_dir / PARTS_DIR
     if parts.is_dir():
         for p in parts.iterdir():
             if p.name.split(".")[0] not in referenced or p.name.endswith(".tmp"):
                 p.unlink(missing_ok=True)
     for p in out_dir.glob(".*.tmp"):
         p.unlink(missing_ok=True)
+    return repaired
 
 
+FIGURES_DIR = "figures"  # the fan charts `wargame run` writes
 MAX_PATH_BYTES = 3000  # well under PATH_MAX (4096), leaving room for part and temp names
 MAX_NAME_BYTES = 200  # per path component (NAME_MAX is 255)
 
@@ -253,41 +313,44 @@ def check_out_dir(out: Path | str, resume: bool = False, force: bool = False) ->
     check_path(out)
     if out.exists() and not out.is_dir():
         raise BatchError(f"{out}: exists and is not a folder")
-    existing = out.is_dir() and any((out / n).exists() for n in R.BATCH_FILES)
-    for name in (*R.BATCH_FILES, R.PARTS_DIR, ".lock") if existing else ():
+    existing = out.is_dir() and any((out / n).exists() for n in BATCH_FILES)
+    for name in (*BATCH_FILES, PARTS_DIR, FIGURES_DIR, ".lock") if out.is_dir() else ():
+        # a symbolic link planted here would make the batch write where it points
         p = out / name
-        if (p.exists() or p.is_symlink()) and (p.is_symlink() or not (
-                p.is_dir() if name == R.PARTS_DIR else p.is_file())):
-            raise BatchError(f"{p}: expected a {'folder' if name == R.PARTS_DIR else 'file'}; "
+        folder = name in (PARTS_DIR, FIGURES_DIR)
+        if p.is_symlink() or (existing and p.exists() and not (
+                p.is_dir() if folder else p.is_file())):
+            raise BatchError(f"{p}: expected a {'folder' if folder else 'file'}"
+                             f"{', not a symbolic link' if p.is_symlink() else ''}; "
                              "move it away first")
     if existing and not (resume or force):
         raise BatchError(
             f"{out} already holds a batch; use --resume to finish it, --force to replace it, "
             "or --out for another folder"
         )
-    if resume and not (out / R.MANIFEST).is_file():
+    if resume and not (out / MANIFEST).is_file():
         if existing:
-            raise BatchError(f"{out}: no {R.MANIFEST} to resume from; use --force to replace it")
+            raise BatchError(f"{out}: no {MANIFEST} to resume from; use --force to replace it")
         return False
     if resume:  # read again under the lock; here only to refuse before anything is written
         try:
-            R.read_manifest(out)
-        except R.ResultsError as exc:
+            read_manifest(out)
+        except ResultsError as exc:
             raise BatchError(f"{exc}; it cannot be resumed, use --force to start again"
                              ) from None
     return resume
 
 
-def _prepare_scenario(scenario: Any, runs: int, master_seed: int, days: int) -> Any:
+def _prepare_scenario(scenario: Scenario, runs: int, master_seed: int, days: int) -> Scenario:
     update = {}
     for key, value in (("runs", runs), ("seed", master_seed), ("days", days)):
-        if getattr(scenario, key, value) != value:
+        if getattr(scenario, key) != value:
             update[key] = value
     return scenario.model_copy(update=update) if update else scenario
 
 
 def run_batch(
-    scenario: Any,
+    scenario: Scenario,
     out_dir: Path | str,
     runs: int | None = None,
     master_seed: int | None = None,
@@ -351,19 +414,18 @@ def run_batch(
     except DrawError as exc:
         raise BatchError(str(exc)) from None
     if plan is not None and plan.mode == "median":  # the resolved scenario shows the medians
-        from sim.scenario import with_values
-
-        scn = with_values(scn, plan.values(0))
+        scn = scn.replace(plan.values(0))
+    job = BatchJob(scn, out, runs, master_seed, days, ex, owned, resume, force, progress,
+                   command, t_start, plan)
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
         with folder_lock(out):
-            return _locked(scn, out, runs, master_seed, days, ex, owned, workers, resume, force,
-                           progress, command, t_start, plan)
+            return _locked(job)
     except OSError as exc:
-        if created and not (out / R.MANIFEST).exists():  # nothing of a batch written
+        if created and not (out / MANIFEST).exists():  # nothing of a batch written
             _remove_new_folder(out)
-        raise output_error(out, exc, resumable=(out / R.MANIFEST).exists()) from None
+        raise output_error(out, exc, resumable=(out / MANIFEST).exists()) from None
 
 
 def output_error(out: Path, exc: OSError, resumable: bool) -> BatchError:
@@ -385,187 +447,205 @@ def _remove_new_folder(out: Path) -> None:
         out.rmdir()
 
 
-def _locked(scn: Any, out: Path, runs: int, master_seed: int, days: int, ex: Executor,
-            owned: Any, workers: int, resume: bool, force: bool,
-            progress: ProgressCallback | None, command: str | None,
-            t_start: float, plan: Any) -> BatchResult:
+@dataclass
+class BatchJob:
+    """A batch as asked, once its arguments are checked: what ``_locked`` runs."""
+
+    scenario: Scenario
+    out: Path
+    runs: int
+    master_seed: int
+    days: int
+    executor: Executor
+    owned: AbstractContextManager[Any]  # the executor when run_batch started it, else a no-op
+    resume: bool
+    force: bool
+    progress: ProgressCallback | None
+    command: str | None
+    t_start: float
+    plan: ParameterPlan | None
+
+
+def _parameters(job: BatchJob) -> ParametersRecord:
+    if job.plan is None:
+        return ParametersRecord()
+    return ParametersRecord.model_validate(job.plan.describe(relative_to=job.out))
+
+
+def _resumed_manifest(job: BatchJob, parameters: ParametersRecord
+                      ) -> tuple[Manifest, list[str]]:
+    """The manifest of the batch to resume, checked against the job and reconciled with the
+    files, and one line per repair made."""
+    out = job.out
+    try:
+        manifest = read_manifest(out)
+    except ResultsError as exc:
+        raise BatchError(f"{exc}; it cannot be resumed, use --force to start again") from None
+    old_n = manifest.n_runs if manifest.n_runs is not None else len(manifest.runs)
+    if manifest.master_seed != job.master_seed:
+        raise BatchError(
+            f"{out}: the batch was run with master seed {manifest.master_seed}, not "
+            f"{job.master_seed}; resume with --seed {manifest.master_seed} or use --force")
+    before = manifest.parameters
+    keys = ("mode", "sha256", "dice_per_draw", "pinned")
+    if {k: getattr(before, k) or None for k in keys} != {
+            k: getattr(parameters, k) or None for k in keys}:
+        raise BatchError(
+            f"{out}: the batch was run with parameters {before.mode!r} (dice per draw "
+            f"{before.dice_per_draw}), not {parameters.mode!r} (dice per draw "
+            f"{parameters.dice_per_draw}); use --force")
+    same = scenario_hash(_prepare_scenario(job.scenario, old_n, job.master_seed, job.days))
+    if same != manifest.scenario.hash:
+        raise BatchError(
+            f"{out}: the scenario differs from the one this batch was run with "
+            f"(hash {(manifest.scenario.hash or '')[:12]} vs {same[:12]}); use --force "
+            "to replace it or --out for another folder")
+    if job.runs < old_n:
+        raise BatchError(
+            f"{out}: the batch has {old_n} runs; --runs {job.runs} would drop some; resume "
+            f"with --runs {old_n} (or more) or use --force")
+    repaired = _reconcile(out, manifest)
+    manifest.runs.extend(RunRecord(run=i, seed=replicate_seed(job.master_seed, i))
+                         for i in range(old_n, job.runs))
+    manifest.resumed.append(now())
+    return manifest, repaired
+
+
+def _locked(job: BatchJob) -> BatchResult:
     """``run_batch`` once the folder is locked."""
-    from sim.scenario import resolved_yaml, scenario_hash
-
-    parameters = plan.describe() if plan is not None else {"mode": "fixed"}
-    if resume:
-        try:
-            manifest = R.read_manifest(out)
-        except R.ResultsError as exc:
-            raise BatchError(f"{exc}; it cannot be resumed, use --force to start "
-                             "again") from None
-        old_n = int(manifest["n_runs"])
-        if int(manifest["master_seed"]) != master_seed:
-            raise BatchError(
-                f"{out}: the batch was run with master seed {manifest['master_seed']}, not "
-                f"{master_seed}; resume with --seed {manifest['master_seed']} or use --force"
-            )
-        before = manifest.get("parameters", {"mode": "fixed"})
-        keys = ("mode", "sha256", "dice_per_draw", "pinned")
-        if {k: before.get(k) or None for k in keys} != {
-                k: parameters.get(k) or None for k in keys}:
-            raise BatchError(
-                f"{out}: the batch was run with parameters {before.get('mode')!r} "
-                f"(dice per draw {before.get('dice_per_draw')}), not {parameters['mode']!r} "
-                f"(dice per draw {parameters.get('dice_per_draw')}); use --force")
-        same = scenario_hash(_prepare_scenario(scn, old_n, master_seed, days))
-        if same != manifest["scenario"]["hash"]:
-            raise BatchError(
-                f"{out}: the scenario differs from the one this batch was run with "
-                f"(hash {manifest['scenario']['hash'][:12]} vs {same[:12]}); use --force "
-                "to replace it or --out for another folder"
-            )
-        if runs < old_n:
-            raise BatchError(
-                f"{out}: the batch has {old_n} runs; --runs {runs} would drop some; resume "
-                f"with --runs {old_n} (or more) or use --force"
-            )
-        _reconcile(out, manifest)
-        if runs > old_n:
-            manifest["runs"].extend(
-                {"run": i, "seed": replicate_seed(master_seed, i), "status": "pending",
-                 "part": None, "error": None, "seconds": None}
-                for i in range(old_n, runs)
-            )
-        manifest["resumed"] = [*manifest.get("resumed", []), now()]
+    scn, out = job.scenario, job.out
+    parameters = _parameters(job)
+    repaired: list[str] = []
+    if job.resume:
+        manifest, repaired = _resumed_manifest(job, parameters)
     else:
-        if force:
+        if job.force:
             _clear_batch(out)
-        manifest = {
-            "format_version": R.FORMAT_VERSION,
-            "status": "running",
-            "scenario": {},
-            "master_seed": master_seed,
-            "started": now(),
-            "finished": None,
-            "runs": [
-                {"run": i, "seed": s, "status": "pending", "part": None, "error": None,
-                 "seconds": None}
-                for i, s in enumerate(replicate_seeds(master_seed, runs))
-            ],
-        }
-    text = resolved_yaml(scn)
-    source = getattr(scn, "source_path", None)
-    manifest.update(
-        format_version=R.FORMAT_VERSION,
-        status="running",
-        n_runs=runs,
-        days=days,
-        start_date=str(getattr(scn, "start_date", "")),
-        scenario={
-            "name": scn.name,
-            "file": str(source) if source else None,
-            "hash": scenario_hash(scn),
-            "resolved": text,
-        },
-        package={"name": PACKAGE, "version": package_version(), "git_commit": git_commit()},
-        versions=versions(),
-        platform=platform.platform(),
-        command=command if command is not None else " ".join(sys.argv),
-        workers=workers,
-        executor=ex.name,
-        parameters=parameters,
-        calibration=(plan.posterior.fit if plan is not None
-                     else getattr(scn, "calibration_fit", None)),
-    )
-    if plan is not None:
-        plan.annotate(manifest["runs"])
-    R.atomic_write_text(out / R.SCENARIO_FILE, text)
-    R.write_manifest(out, manifest)
-    with owned:
-        return _execute(scn, out, manifest, days, ex, progress, t_start, plan)
+        manifest = Manifest(
+            scenario=ScenarioRecord(name=scn.name), master_seed=job.master_seed,
+            runs=[RunRecord(run=i, seed=s)
+                  for i, s in enumerate(replicate_seeds(job.master_seed, job.runs))])
+        manifest.started = now()
+    text = resolved_yaml(scn, relative_to=out)
+    source = scn.source_path
+    manifest.status = "running"
+    manifest.n_runs = job.runs
+    manifest.days = job.days
+    manifest.start_date = scn.start_date
+    manifest.scenario = ScenarioRecord(name=scn.name, file=str(source) if source else None,
+                                       hash=scenario_hash(scn), resolved=text)
+    manifest.package = {"name": PACKAGE, "version": package_version(),
+                        "git_commit": git_commit()}
+    manifest.versions = versions()
+    manifest.platform = platform.platform()
+    manifest.command = job.command if job.command is not None else " ".join(sys.argv)
+    manifest.workers = job.executor.workers
+    manifest.executor = job.executor.name
+    manifest.parameters = parameters
+    manifest.calibration = job.plan.posterior.fit if job.plan is not None else scn.calibration_fit
+    if job.plan is not None:
+        job.plan.annotate(manifest.runs)
+    atomic_write_text(out / SCENARIO_FILE, text)
+    write_manifest(out, manifest)
+    with job.owned:
+        result = _execute(job, manifest)
+    result.repaired = repaired
+    return result
 
 
-def _execute(
-    scn: Any,
-    out: Path,
-    manifest: dict[str, Any],
-    days: int,
-    executor: Executor,
-    progress: ProgressCallback | None,
-    t_start: float,
-    plan: Any = None,
-) -> BatchResult:
-    by_run = {r["run"]: r for r in manifest["runs"]}
-    total = len(by_run)
-    todo = [(r["run"], r["seed"]) for r in manifest["runs"] if r["status"] != "done"]
-    finished = total - len(todo)
-    last_write = time.monotonic()
-    unwritten: list[dict[str, Any]] = []  # results computed away from this disk, not yet saved
-    last_flush = time.monotonic()
+@dataclass
+class _Progress:
+    """The main process's side of a running batch: records each finished task in the
+    manifest (rewritten at most once a second) and, for executors away from this disk, writes
+    their tables as parts."""
 
-    def record(result: dict[str, Any]) -> None:
-        nonlocal last_write
+    job: BatchJob
+    manifest: Manifest
+    finished: int
+    last_write: float = field(default_factory=time.monotonic)
+    last_flush: float = field(default_factory=time.monotonic)
+    unwritten: list[dict[str, Any]] = field(default_factory=list)  # computed away, not saved
+
+    def __post_init__(self) -> None:
+        self.by_run = {r.run: r for r in self.manifest.runs}
+
+    def record(self, result: dict[str, Any]) -> None:
+        part = result.get("part")
+        if part is not None:
+            self.manifest.parts[part] = {t: FileRecord(**f) for t, f in result["files"].items()}
         for st in result["runs"]:
-            r = by_run[st["run"]]
-            r.update(status=st["status"], error=st["error"], seconds=st["seconds"])
+            r = self.by_run[st["run"]]
+            r.status, r.error, r.seconds = st["status"], st["error"], st["seconds"]
             if "cpu_seconds" in st:  # wall and CPU time of the run in its worker
-                r["cpu_seconds"] = st["cpu_seconds"]
-            r["part"] = result["part"] if st["status"] == "done" else None
+                r.cpu_seconds = st["cpu_seconds"]
+            r.part = part if st["status"] == "done" else None
         # at most about once a second (a huge batch would otherwise spend its time rewriting
         # the manifest); _finish always writes it. Parts finished after the last write are
         # unreferenced after a crash, so --resume deletes and redoes them: never duplicated.
-        if time.monotonic() - last_write >= MANIFEST_INTERVAL:
-            R.write_manifest(out, manifest)
-            last_write = time.monotonic()
+        if time.monotonic() - self.last_write >= MANIFEST_INTERVAL:
+            write_manifest(self.job.out, self.manifest)
+            self.last_write = time.monotonic()
 
-    def flush() -> None:
-        nonlocal unwritten, last_flush
-        if unwritten:
-            merged = merge_results(unwritten)
-            part = write_part(out, merged["tables"]) if merged["tables"] is not None else None
-            record({"part": part, "runs": merged["runs"]})
-        unwritten, last_flush = [], time.monotonic()
+    def flush(self) -> None:
+        if self.unwritten:
+            merged = merge_results(self.unwritten)
+            part, files = (write_part(self.job.out, merged["tables"])
+                           if merged["tables"] is not None else (None, {}))
+            self.record({"part": part, "files": files, "runs": merged["runs"]})
+        self.unwritten, self.last_flush = [], time.monotonic()
 
-    def on_result(chunk: list[tuple[int, int]], result: Any, error: BaseException | None) -> None:
-        nonlocal finished
+    def on_result(self, chunk: list[tuple[int, int]], result: Any,
+                  error: BaseException | None) -> None:
+        executor = self.job.executor
         if error is not None:
             msg = describe_failure(error)
             result = {"part": None, "tables": None,
                       "runs": [{"run": run, "status": "failed", "error": msg, "seconds": None}
                                for run, _ in chunk]}
         if executor.shares_filesystem or error is not None:
-            record({"part": result.get("part"), "runs": result["runs"]})
+            self.record(result)
         else:
-            unwritten.append(result)
-            if (sum(len(u["runs"]) for u in unwritten) >= CLIENT_FLUSH_RUNS
-                    or time.monotonic() - last_flush >= CLIENT_FLUSH_SECONDS):
-                flush()
-        finished += len(chunk)
-        if progress:
-            progress(finished, total)
+            self.unwritten.append(result)
+            if (sum(len(u["runs"]) for u in self.unwritten) >= CLIENT_FLUSH_RUNS
+                    or time.monotonic() - self.last_flush >= CLIENT_FLUSH_SECONDS):
+                self.flush()
+        self.finished += len(chunk)
+        if self.job.progress:
+            self.job.progress(self.finished, len(self.by_run))
 
+
+def _execute(job: BatchJob, manifest: Manifest) -> BatchResult:
+    todo = [(r.run, r.seed) for r in manifest.runs if r.status != "done"]
+    state = _Progress(job, manifest, finished=len(manifest.runs) - len(todo))
+    executor = job.executor
     interrupted = False
     try:
-        if progress:
-            progress(finished, total)
+        if job.progress:
+            job.progress(state.finished, len(manifest.runs))
         chunks = executor.split(todo)
         if executor.shares_filesystem:
-            interrupted = executor.map(run_chunk, (scn, days, str(out), plan), chunks,
-                                       on_result)
+            shared = RunInputs(job.scenario, job.days, job.plan, str(job.out))
+            interrupted = executor.map(run_chunk, shared, chunks, state.on_result)
         else:
-            interrupted = executor.map(compute_runs, (scn, days, plan), chunks, on_result)
+            shared = RunInputs(job.scenario, job.days, job.plan)
+            interrupted = executor.map(compute_runs, shared, chunks, state.on_result)
     except KeyboardInterrupt:
         interrupted = True
-    flush()
-    return _finish(out, manifest, interrupted, t_start)
+    state.flush()
+    return _finish(job.out, manifest, interrupted, job.t_start)
 
 
-def _finish(out: Path, manifest: dict[str, Any], interrupted: bool, t_start: float) -> BatchResult:
-    runs = manifest["runs"]
-    assignment = {r["run"]: r["part"] for r in runs if r["status"] == "done"}
+def _finish(out: Path, manifest: Manifest, interrupted: bool, t_start: float) -> BatchResult:
+    runs = manifest.runs
+    assignment = {r.run: r.part for r in runs if r.status == "done"}
     if assignment:
         # a second Ctrl-C here leaves the previous tables and the parts as they were
-        R.consolidate(out, assignment)
+        consolidate(out, assignment)
         for r in runs:
-            if r["status"] == "done":
-                r["part"] = R.MAIN
-    failed = {r["run"]: r["error"] for r in runs if r["status"] == "failed"}
+            if r.status == "done":
+                r.part = MAIN
+    manifest.parts = {}
+    failed = {r.run: r.error for r in runs if r.status == "failed"}
     done = len(assignment)
     if done == len(runs):
         status = "complete"
@@ -573,15 +653,16 @@ def _finish(out: Path, manifest: dict[str, Any], interrupted: bool, t_start: flo
         status = "interrupted"
     else:
         status = "failed" if failed else "incomplete"
-    manifest.update(status=status, finished=now(), n_done=done, n_failed=len(failed))
+    manifest.status, manifest.finished = status, now()
+    manifest.n_done, manifest.n_failed = done, len(failed)
     if assignment:
-        R.write_summary_csv(out, R.summarize(out / "daily.parquet"))
-    R.write_integrity(out, manifest)  # checksums of what the manifest now points at
-    R.write_manifest(out, manifest)
-    shutil.rmtree(out / R.PARTS_DIR, ignore_errors=True)
+        write_summary_csv(out, summarize(out / "daily.parquet"))
+    write_integrity(out, manifest)  # checksums of what the manifest now points at
+    write_manifest(out, manifest)
+    shutil.rmtree(out / PARTS_DIR, ignore_errors=True)
     return BatchResult(
         out_dir=out,
-        name=manifest["scenario"]["name"],
+        name=manifest.scenario.name,
         runs=len(runs),
         done=done,
         failed=failed,

@@ -20,14 +20,19 @@ by its dotted path, plus ``weight``; the fit's figures are in the Parquet metada
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from sim.runner.records import RunRecord
+from sim.scenario import Scenario, ScenarioError
 
 MODES = ("posterior", "median", "fixed")
 #: Columns of a posterior table that are not parameters.
@@ -81,33 +86,96 @@ class Posterior:
         return out
 
 
+POSTERIOR_FILE = "posterior.parquet"  # in a fit folder
+FIT_RECORD = "fit.json"  # the fit record beside a posterior; it holds the posterior's digest
+DIGEST_KEY = "posterior_sha256"
+
+
 def load_posterior(path: str | Path) -> Posterior:
-    """Read a posterior table (Parquet) written by ``wargame calibrate``."""
+    """Read a posterior table (Parquet) written by ``wargame calibrate``; :class:`DrawError`
+    (one line naming the file) when it is unreadable, differs from the digest its fit record
+    (``fit.json`` beside it) holds, or its weights, values or metadata are not usable."""
     import pyarrow.parquet as pq
 
     path = Path(path)
     if not path.is_file():
         raise DrawError(f"{path}: calibration posterior not found")
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    recorded = recorded_digest(path)
+    if recorded is not None and recorded != sha:
+        raise DrawError(f"{path}: damaged (its sha256 {sha[:12]} differs from the "
+                        f"{DIGEST_KEY} {recorded[:12]} of {path.parent / FIT_RECORD})")
     try:
         table = pq.read_table(path)
+        meta = table.schema.metadata or {}
+        fit = json.loads(meta[FIT_METADATA_KEY]) if FIT_METADATA_KEY in meta else {}
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user mistake
-        raise DrawError(f"{path}: not a readable Parquet posterior table ({exc})") from None
-    meta = table.schema.metadata or {}
-    fit = json.loads(meta[FIT_METADATA_KEY]) if FIT_METADATA_KEY in meta else {}
+        raise DrawError(f"{path}: not a readable Parquet posterior table "
+                        f"({' '.join(str(exc).split())[:160]})") from None
     names = tuple(c for c in table.column_names if c not in RESERVED)
     if "weight" not in table.column_names or not names or table.num_rows == 0:
         raise DrawError(f"{path}: a posterior table needs a 'weight' column, at least one "
                         "parameter column and one particle")
-    df = table.to_pandas()
-    w = df["weight"].to_numpy(dtype=float)
+    integer = fit.get("integer", []) if isinstance(fit, dict) else None
+    if not (isinstance(integer, list) and all(isinstance(n, str) for n in integer)):
+        raise DrawError(f"{path}: the fit record ({FIT_METADATA_KEY.decode()}) must be a JSON "
+                        "object whose 'integer' lists parameter columns")
+    unknown = [n for n in integer if n not in names]
+    if unknown:
+        raise DrawError(f"{path}: the fit record declares {', '.join(unknown)[:120]} whole "
+                        "numbers, but the table has no such column")
+    try:
+        df = table.to_pandas()
+        w = df["weight"].to_numpy(dtype=float)
+        values = df[list(names)].to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DrawError(f"{path}: columns must be numbers ({str(exc)[:120]})") from None
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise DrawError(f"{path}: weights must be finite, non-negative and not all zero")
-    values = df[list(names)].to_numpy(dtype=float)
     if not np.all(np.isfinite(values)):
         raise DrawError(f"{path}: parameter values must be finite")
-    return Posterior(str(path), names, values, w / w.sum(),
-                     tuple(fit.get("integer", [])), fit,
-                     hashlib.sha256(path.read_bytes()).hexdigest())
+    return Posterior(str(path), names, values, w / w.sum(), tuple(integer), fit, sha)
+
+
+def recorded_digest(path: Path) -> str | None:
+    """The posterior's sha256 as its fit record (``fit.json`` beside it) states it, or None
+    when there is no fit record or it states none."""
+    record = path.parent / FIT_RECORD
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise DrawError(f"{record}: the fit record cannot be read ({str(exc)[:120]})") from None
+    digest = data.get(DIGEST_KEY) if isinstance(data, dict) else None
+    if digest is not None and not isinstance(digest, str):
+        raise DrawError(f"{record}: {DIGEST_KEY} is not text")
+    return digest
+
+
+def posterior_file(path: Path | str) -> Path | None:
+    """The posterior table ``path`` names: the file itself, or ``posterior.parquet`` in a fit
+    folder; None when it names neither."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            p = p / POSTERIOR_FILE
+        return p if p.suffix == ".parquet" and p.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
+def posterior_problems(posterior: Posterior, scenario: Scenario) -> list[str]:
+    """Every particle checked against the scenario's schema, column by column: each problem
+    as one line naming the particle (empty when all are valid)."""
+    out = []
+    for j, name in enumerate(posterior.names):
+        integer = name in posterior.integer
+        column = posterior.values[:, j]
+        values = [int(round(v)) for v in column] if integer else column.tolist()
+        out += scenario.value_problems(name, values, integer=integer, item="particle")
+    return out
 
 
 def write_posterior(path: str | Path, particles: Any, fit: Mapping[str, Any] | None = None
@@ -116,7 +184,7 @@ def write_posterior(path: str | Path, particles: Any, fit: Mapping[str, Any] | N
     table, the fit's figures (JSON) in the Parquet metadata; atomically."""
     import pyarrow as pa
 
-    from sim.runner.results import atomic_write_table
+    from sim.runner.folder import atomic_write_table
 
     table = pa.Table.from_pandas(particles, preserve_index=False)
     table = table.replace_schema_metadata(
@@ -157,42 +225,57 @@ class ParameterPlan:
         drawn = self.posterior.medians() if k is None else self.posterior.particle(k)
         return {n: v for n, v in drawn.items() if n not in self.pinned}
 
-    def describe(self) -> dict[str, Any]:
-        """The manifest's ``parameters`` entry."""
-        return {"mode": self.mode, "posterior": self.posterior.path,
+    def describe(self, relative_to: Path | None = None) -> dict[str, Any]:
+        """The manifest's ``parameters`` entry (the posterior named relative to
+        ``relative_to``, the batch folder)."""
+        path = self.posterior.path
+        if relative_to is not None:
+            with contextlib.suppress(ValueError):  # another drive: keep it absolute
+                path = os.path.relpath(Path(path).resolve(), Path(relative_to).resolve())
+        return {"mode": self.mode, "posterior": path,
                 "sha256": self.posterior.sha256, "names": list(self.posterior.names),
                 "particles": len(self.posterior.weights),
                 "dice_per_draw": self.dice_per_draw if self.mode == "posterior" else None,
                 "medians": self.posterior.medians(), "pinned": list(self.pinned)}
 
-    def annotate(self, runs: Sequence[dict[str, Any]]) -> None:
+    def annotate(self, runs: Sequence[RunRecord]) -> None:
         """Record every run's draw group, particle and parameter values in its manifest entry."""
         for r in runs:
-            i = int(r["run"])
-            r["draw_group"] = self.group(i) if self.mode == "posterior" else None
-            r["particle"] = self.draw(i)
-            r["params"] = self.values(i)
+            r.draw_group = self.group(r.run) if self.mode == "posterior" else None
+            r.particle = self.draw(r.run)
+            r.params = self.values(r.run)
 
-    def apply(self, scenario: Any, run: int) -> tuple[Any, dict[str, float]]:
-        """The scenario of ``run`` with its parameter values written in, and those values."""
-        from sim.scenario import with_values
-
+    def apply(self, scenario: Scenario, run: int) -> tuple[Scenario, dict[str, float]]:
+        """The scenario of ``run`` with its parameter values written in, and those values
+        (every particle was validated when the plan was made)."""
         values = self.values(run)
-        return with_values(scenario, values), values
+        return scenario.replace(values), values
 
 
-def make_plan(scenario: Any, mode: str | None, master_seed: int,
+def plan_mode(scenario: Scenario, mode: str | None, dice_per_draw: int | None = None) -> str:
+    """The ``--params`` mode a batch of ``scenario`` runs (None: ``posterior`` when the
+    scenario names a posterior, else ``fixed``); :class:`DrawError` for an unknown mode or a
+    ``--dice-per-draw`` that would be ignored. Cheap: reads no posterior."""
+    if mode is None:
+        mode = "posterior" if scenario.calibration_posterior else "fixed"
+    if mode not in MODES:
+        raise DrawError(f"--params {mode!r}: expected one of {', '.join(MODES)}")
+    if dice_per_draw is not None and mode != "posterior":
+        raise DrawError(f"--dice-per-draw applies to --params posterior only (this batch runs "
+                        f"--params {mode}: every run has the same parameter values)")
+    return mode
+
+
+def make_plan(scenario: Scenario, mode: str | None, master_seed: int,
               dice_per_draw: int | None = None, pinned: Sequence[str] = ()
               ) -> ParameterPlan | None:
     """The plan of a batch: ``mode`` None means ``posterior`` when the scenario names a
     posterior and ``fixed`` otherwise; ``fixed`` gives None (the scenario runs as it is).
     ``pinned`` names parameters the caller set on purpose (``--set``, a sweep's design): a
-    fitted one among them keeps the scenario's value instead of a draw."""
-    path = getattr(scenario, "calibration_posterior", None)
-    if mode is None:
-        mode = "posterior" if path else "fixed"
-    if mode not in MODES:
-        raise DrawError(f"--params {mode!r}: expected one of {', '.join(MODES)}")
+    fitted one among them keeps the scenario's value instead of a draw. Every particle is
+    validated against the scenario's schema here, once, so no run fails on a bad draw."""
+    path = scenario.calibration_posterior
+    mode = plan_mode(scenario, mode, dice_per_draw)
     if mode == "fixed":
         return None
     if not path:
@@ -201,18 +284,19 @@ def make_plan(scenario: Any, mode: str | None, master_seed: int,
     if g < 1:
         raise DrawError(f"--dice-per-draw must be at least 1 (got {g})")
     post = load_posterior(path)
-    from sim.scenario import ScenarioError, get_path, with_values
-
-    missing = [n for n in post.names if get_path(scenario, n) is None]
+    missing = [n for n in post.names if scenario.value_at(n) is None]
     if missing:
         raise DrawError(f"{path}: column(s) {', '.join(missing)} are not numeric parameters of "
                         f"scenario {scenario.name}")
-    try:  # every value must validate; check the extremes before running anything
-        with_values(scenario, post.medians())
+    problems = posterior_problems(post, scenario)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DrawError(f"{path}: damaged or not for this scenario: {problems[0]}{more}")
+    try:  # the checks between keys, on the values the batch's resolved scenario shows
+        scenario.replace(post.medians())
     except ScenarioError as exc:
         raise DrawError(f"{path}: posterior medians do not validate: {exc}") from None
-    pinned = set(pinned)
-    keep = tuple(n for n in post.names if n in pinned)
+    keep = tuple(n for n in post.names if n in set(pinned))
     return ParameterPlan(mode, post, int(master_seed), g, keep)
 
 
@@ -221,6 +305,7 @@ def values_columns(values: Mapping[str, float]) -> dict[str, float]:
     return {PARAM_PREFIX + k: v for k, v in values.items()}
 
 
-__all__ = ["DEFAULT_DICE_PER_DRAW", "FIT_METADATA_KEY", "MODES", "PARAM_PREFIX", "DrawError",
-           "ParameterPlan", "Posterior", "draw_index", "load_posterior", "make_plan",
-           "values_columns", "weighted_quantile", "write_posterior"]
+__all__ = ["DEFAULT_DICE_PER_DRAW", "DIGEST_KEY", "FIT_METADATA_KEY", "FIT_RECORD", "MODES",
+           "PARAM_PREFIX", "DrawError", "ParameterPlan", "Posterior", "draw_index",
+           "load_posterior", "make_plan", "plan_mode", "posterior_file", "posterior_problems",
+           "recorded_digest", "values_columns", "weighted_quantile", "write_posterior"]

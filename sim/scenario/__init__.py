@@ -14,7 +14,13 @@ Modules: ``errors``, ``units``, ``schema``, ``tree`` (plain-data views), ``overr
 """
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.loading import load_scenario, read_yaml, validate_tree, with_values
+from sim.scenario.loading import (
+    load_scenario,
+    read_yaml,
+    scenario_from_text,
+    validate_tree,
+    with_values,
+)
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import (
     ORDER_KINDS,
@@ -37,5 +43,5 @@ __all__ = [
     "ORDER_KINDS", "Game", "GameOrder", "GroupingSpec", "RussianPolicy", "Scenario",
     "ScenarioError", "UkrainianPolicy",
     "apply_overrides", "get_path", "list_index", "load_scenario", "read_yaml", "resolved_yaml",
-    "scenario_dict", "scenario_hash", "validate_tree", "with_values",
+    "scenario_dict", "scenario_from_text", "scenario_hash", "validate_tree", "with_values",
 ]

@@ -15,8 +15,7 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import ScenarioError, dotted
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.schema import MAX_ARRIVAL_DAYS, Scenario, allowed_keys, unit_at
-from sim.scenario.tree import get_path, scenario_dict
+from sim.scenario.schema import Scenario, allowed_keys, consistency_problems, unit_at
 from sim.scenario.yamlio import parse_yaml
 
 MAX_FILE_BYTES = 2_000_000
@@ -38,6 +37,7 @@ def _stat(path: Path) -> os.stat_result:
 
 
 def read_yaml(path: Path) -> dict:
+    """The YAML mapping of a scenario file (size, encoding and shape checked)."""
     st = _stat(path)
     if stat.S_ISDIR(st.st_mode):
         raise ScenarioError([f"{path}: is a directory, not a scenario file"])
@@ -50,30 +50,72 @@ def read_yaml(path: Path) -> dict:
         raise ScenarioError([f"{path}: file is {size} bytes; a scenario is at most "
                              f"{MAX_FILE_BYTES} bytes"])
     try:
-        text = path.read_text(encoding="utf-8")
-        if "\x00" in text:
-            raise ScenarioError([f"{path}: not a text file (holds NUL bytes)"])
-        data = parse_yaml(text)
+        data = path.read_bytes()
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{path}: not a text file (expected UTF-8 YAML)"]) from None
+    return parse_scenario_text(data, path)
+
+
+def parse_scenario_text(data: bytes | str, path: Path) -> dict:
+    """The YAML mapping in ``data`` (a file's bytes or an upload), errors naming ``path``.
+    No message quotes the text: a file that is not a scenario is named, never shown."""
+    if isinstance(data, bytes):
+        if not data:
+            raise ScenarioError([f"{path}: file is empty"])
+        if len(data) > MAX_FILE_BYTES:
+            raise ScenarioError([f"{path}: file is {len(data)} bytes; a scenario is at most "
+                                 f"{MAX_FILE_BYTES} bytes"])
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError([f"{path}: not a text file (expected UTF-8 YAML)"]) from None
+    if "\x00" in data:
+        raise ScenarioError([f"{path}: not a text file (holds NUL bytes)"])
+    try:
+        tree = parse_yaml(data)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
         problem = getattr(exc, "problem", None) or "invalid syntax"
-        raise ScenarioError([f"{path}: not valid YAML{at}: {problem}"]) from None
+        raise ScenarioError([f"{path}: not valid YAML{at}: {clip(problem)}"]) from None
     except RecursionError:
         raise ScenarioError([f"{path}: YAML nested too deeply"]) from None
     except ValueError as exc:
-        raise ScenarioError([f"{path}: invalid value: {exc}"]) from None
-    if data is None:
+        raise ScenarioError([f"{path}: invalid value: {clip(exc)}"]) from None
+    if tree is None:
         raise ScenarioError([f"{path}: file holds no YAML mapping"])
-    if not isinstance(data, dict):
+    if not isinstance(tree, dict):
         raise ScenarioError([f"{path}: expected a mapping of keys at top level, "
-                             f"got {type(data).__name__}"])
-    _check_size(path, data)
-    return data
+                             f"got {type(tree).__name__}"])
+    _check_size(path, tree)
+    return tree
+
+
+MAX_SHOWN = 80  # characters of a user's value quoted in an error
+
+
+def clip(value: object, limit: int = MAX_SHOWN) -> str:
+    """``str(value)`` cut to ``limit`` characters: an error quotes a value, never a file."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+SCENARIO_PATH_ENV = "WARGAME_SCENARIO_PATH"
+
+
+def extends_roots(top: Path) -> list[Path]:
+    """Folders ``extends:`` may reach from the scenario file ``top``: its own folder tree, the
+    project's ``scenarios/`` (the shipped one and the working folder's) and the folders listed
+    in ``$WARGAME_SCENARIO_PATH`` (``os.pathsep``-separated)."""
+    shipped = Path(__file__).resolve().parents[2] / "scenarios"
+    extra = [Path(p) for p in os.environ.get(SCENARIO_PATH_ENV, "").split(os.pathsep) if p]
+    roots = []
+    for p in (top.parent, shipped, Path.cwd() / "scenarios", *extra):
+        try:
+            roots.append(p.resolve())
+        except (OSError, RuntimeError, ValueError):
+            continue
+    return roots
 
 
 def _check_size(path: Path, data: Any) -> None:
@@ -116,7 +158,10 @@ def _record_origin(value: Any, origin: dict[tuple, str], path: tuple, file: str)
             _record_origin(v, origin, (*path, i), file)
 
 
-def _load_tree(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = ()) -> dict:
+def _load_tree(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = (),
+               text: bytes | str | None = None, roots: Sequence[Path] = ()) -> dict:
+    """The merged tree of ``path`` and the files it extends; ``text`` is the content of
+    ``path`` when it is an upload held in memory (nothing read from disk for it)."""
     try:
         path = path.resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # symlink loop, NUL byte
@@ -125,23 +170,60 @@ def _load_tree(path: Path, origin: dict[tuple, str], chain: tuple[Path, ...] = (
         raise ScenarioError([f"{path}: 'extends' loops back to itself"])
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError([f"{path}: 'extends' chain longer than {MAX_EXTENDS}"])
-    data = read_yaml(path)
+    roots = roots or extends_roots(path)
+    data = read_yaml(path) if text is None else parse_scenario_text(text, path)
     parent = data.pop("extends", None)
     if parent is None:
         _record_origin(data, origin, (), str(path))
         return data
-    if not isinstance(parent, str):
-        raise ScenarioError([f"{path}: extends: expected a file name, got {parent!r}"])
-    base = _load_tree(path.parent / parent, origin, (*chain, path))
+    if not isinstance(parent, str) or not parent or "\x00" in parent:
+        raise ScenarioError([f"{path}: extends: expected a file name, got "
+                             f"{clip(repr(parent))}"])
+    target = path.parent / parent
+    try:
+        inside = any(target.resolve().is_relative_to(r) for r in roots)
+    except (OSError, RuntimeError, ValueError):
+        inside = True  # _load_tree names the unusable path
+    if not inside:
+        raise ScenarioError([
+            f"{path}: extends: {clip(repr(parent))} is outside the folders a scenario may "
+            f"extend; allowed: files under {roots[0]} or the project's scenarios/ (more "
+            f"folders: ${SCENARIO_PATH_ENV})"])
+    base = _load_tree(target, origin, (*chain, path), roots=roots)
     return _merge(base, data, origin, (), str(path))
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    """Read, merge (``extends``), override (``a.b=value``) and validate a scenario file."""
+def load_scenario(path: str | Path, overrides: Sequence[str] = (),
+                  text: bytes | str | None = None) -> Scenario:
+    """Read, merge (``extends``), override (``a.b=value``) and validate a scenario file.
+    With ``text``, that is the file's content (an upload in memory) and ``path`` only where it
+    would be: ``extends:`` and map paths resolve from there; nothing is read at ``path``."""
     path = Path(path)
     origin: dict[tuple, str] = {}
-    tree = _load_tree(path, origin)
+    tree = _load_tree(path, origin, text=text)
     tree = apply_overrides(tree, overrides, origin, str(path))
+    return _anchored(tree, path, origin)
+
+
+def scenario_from_text(text: str, path: Path | str) -> Scenario:
+    """The scenario of a resolved YAML text (a batch's ``scenario.yaml`` or its manifest's
+    copy), its relative file names read from ``path``'s folder: the one reader of a batch's
+    scenario."""
+    path = Path(path).absolute()
+    try:
+        data = parse_yaml(text)
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise ScenarioError([f"{path}: not valid YAML ({type(exc).__name__})"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: expected a mapping of keys at top level"])
+    _check_size(path, data)
+    origin: dict[tuple, str] = {}
+    _record_origin(data, origin, (), str(path))
+    return _anchored(data, path, origin)
+
+
+def _anchored(tree: dict, path: Path, origin: dict[tuple, str]) -> Scenario:
+    """Validate ``tree`` with its file names made absolute (the one place they are resolved)."""
     _anchor_map_paths(tree, origin)
     _anchor_posterior_path(tree, origin)
     return validate_tree(tree, path, origin)
@@ -160,7 +242,7 @@ def _anchor_map_paths(tree: dict, origin: dict[tuple, str]) -> None:
         if not p.is_absolute():
             named_in = origin.get(("fronts", front, "map"), "--set")
             base = Path.cwd() if named_in.startswith("--set") else Path(named_in).parent
-            spec["map"] = str((base / p).resolve())
+            spec["map"] = _absolute(base / p)
 
 
 def _anchor_posterior_path(tree: dict, origin: dict[tuple, str]) -> None:
@@ -170,7 +252,16 @@ def _anchor_posterior_path(tree: dict, origin: dict[tuple, str]) -> None:
     if isinstance(value, str) and value and not Path(value).is_absolute():
         named_in = origin.get(("calibration_posterior",), "--set")
         base = Path.cwd() if named_in.startswith("--set") else Path(named_in).parent
-        tree["calibration_posterior"] = str((base / value).resolve())
+        tree["calibration_posterior"] = _absolute(base / value)
+
+
+def _absolute(path: Path) -> str:
+    """``path`` resolved, or only made absolute when it cannot be resolved (a NUL byte, a
+    symlink loop): the file's own check then names the problem in one line."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return os.path.abspath(path)
 
 
 def validate_tree(tree: dict, path: Path | None, origin: dict[tuple, str] | None = None
@@ -204,13 +295,13 @@ def _describe(err: Mapping[str, Any], origin: dict[tuple, str], default: str) ->
         allowed = allowed_keys(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
         did = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"{file}: {key}: unknown key{did}; allowed: {', '.join(allowed)}"
+        return f"{file}: {clip(key)}: unknown key{did}; allowed: {', '.join(allowed)}"
     if err["type"] == "missing":
         return f"{file}: {key}: required key is missing"
     unit = unit_at(loc)
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
-    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    shown = "" if isinstance(got, dict | list) else f" (got {clip(repr(got))})"
     return f"{file}: {key}: {msg}{shown}" + (f" [unit: {unit}]" if unit else "")
 
 
@@ -232,100 +323,43 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
         except MapError as exc:
             for line in exc.problems:
                 at(loc, line)
-    seen: set[str] = set()
     for i, g in enumerate(scn.groupings):
-        if g.name in seen:
-            at(("groupings", i, "name"), f"duplicate grouping name '{g.name}'")
-        seen.add(g.name)
-        if g.arrives is not None and g.arrives <= scn.start_date:
-            at(("groupings", i, "arrives"), f"date {g.arrives} is not after the start date "
-               f"{scn.start_date}; leave it out for groupings present on day 0")
-        elif g.arrives is not None and (g.arrives - scn.start_date).days >= MAX_ARRIVAL_DAYS:
-            at(("groupings", i, "arrives"), f"date {g.arrives} is {MAX_ARRIVAL_DAYS} days or "
-               f"more after the start date {scn.start_date}")
         fmap = maps.get(g.front)
         if fmap is not None and g.sector not in fmap.sector_names:
             hint = difflib.get_close_matches(g.sector, fmap.sector_names, n=1)
             did = f" (did you mean '{hint[0]}'?)" if hint else ""
             at(("groupings", i, "sector"), f"unknown sector '{g.sector}' on the {g.front} "
                f"front{did}; allowed: {', '.join(fmap.sector_names)}")
-        if g.fronts is not None and g.front not in g.fronts:
-            at(("groupings", i, "front"), f"'{g.front}' is not among the grouping's fronts "
-               f"({', '.join(g.fronts)})")
-    graded = scn.policy.ua.graded_defence
     kmap = maps.get("kursk")
-    for j, name in enumerate(graded.order):
+    for j, name in enumerate(scn.policy.ru.strategic_reserve.sectors):
+        if kmap is not None and name not in kmap.sector_names:
+            at(("policy", "ru", "strategic_reserve", "sectors", j), f"unknown Kursk sector "
+               f"'{name}'; allowed: {', '.join(kmap.sector_names)}")
+    for j, name in enumerate(scn.policy.ua.graded_defence.order):
         if kmap is not None and name not in kmap.sector_names:
             at(("policy", "ua", "graded_defence", "order", j), f"unknown Kursk sector '{name}'; "
                f"allowed: {', '.join(kmap.sector_names)}")
-    if len(graded.interdiction_steps) != len(graded.order):
-        at(("policy", "ua", "graded_defence", "interdiction_steps"),
-           f"{len(graded.interdiction_steps)} steps for {len(graded.order)} sectors; allowed: "
-           "one step per sector of `order`")
-    if any(not 0 <= x <= 1 for x in graded.interdiction_steps):
-        at(("policy", "ua", "graded_defence", "interdiction_steps"),
-           "allowed: fractions between 0 and 1")
     places = {p.name for m in maps.values() for p in m.places}
     for j, name in enumerate(scn.policy.ua.withdraw_on_places_lost):
         if len(maps) == 2 and name not in places:  # only when every map could be read
             hint = difflib.get_close_matches(name, sorted(places), n=1)
             did = f" (did you mean '{hint[0]}'?)" if hint else ""
             at(("policy", "ua", "withdraw_on_places_lost", j), f"unknown place '{name}'{did}")
-    talks = scn.diplomacy.talks_open
-    if talks is not None and talks < scn.start_date:
-        at(("diplomacy", "talks_open"), f"date {talks} is before the start date {scn.start_date}")
-    if scn.indices.incursion_start > scn.start_date:
-        at(("indices", "incursion_start"), f"date {scn.indices.incursion_start} is after the "
-           f"start date {scn.start_date}")
-    for side in ("ru", "ua"):
-        if not any(g.side == side for g in scn.groupings):
-            at(("groupings",), f"no grouping for side '{side}'")
-    if scn.game is not None:
-        _check_game(scn, maps, at)
-    post = scn.calibration_posterior
-    if post is not None and not post.is_file():
-        at(("calibration_posterior",), f"file not found: {post}")
-    for key, rng in scn.calibration.items():
-        if rng.low >= rng.high:
-            at(("calibration", key), f"low {rng.low} must be below high {rng.high}")
-        elif get_path(scn, key) is None:
-            at(("calibration", key), "not a numeric parameter of the scenario")
-    return problems
-
-
-
-def _check_game(scn: Scenario, maps: dict, at: Any) -> None:
-    """The order log names the player's groupings and real sectors, within the played days."""
-    game = scn.game
-    if game.played_days > scn.days:
-        at(("game", "played_days"), f"{game.played_days} is beyond the horizon of {scn.days} days")
-    sides = {g.name: g.side for g in scn.groupings}
-    for j, order in enumerate(game.orders):
-        if order.day > game.played_days:
-            at(("game", "orders", j, "day"), f"day {order.day} is after played_days "
-               f"{game.played_days}")
-        for name in order.groupings:
-            if name not in sides:
-                hint = difflib.get_close_matches(name, sorted(sides), n=1)
-                did = f" (did you mean '{hint[0]}'?)" if hint else ""
-                at(("game", "orders", j, "groupings"), f"unknown grouping '{name}'{did}")
-            elif sides[name] != game.player:
-                at(("game", "orders", j, "groupings"), f"'{name}' is not a grouping of the "
-                   f"player's side '{game.player}'")
+    for j, order in enumerate(scn.game.orders if scn.game is not None else ()):
         fmap = maps.get(order.front) if order.front else None
         if fmap is not None and order.sector and order.sector not in fmap.sector_names:
             at(("game", "orders", j, "sector"), f"unknown sector '{order.sector}' on the "
                f"{order.front} front; allowed: {', '.join(fmap.sector_names)}")
-        if order.kind == "withdraw" and game.player != "ua":
-            at(("game", "orders", j, "kind"), "only Ukraine withdraws from the Kursk salient")
+    for loc, msg in consistency_problems(scn):
+        at(loc, msg)
+    post = scn.calibration_posterior
+    if post is not None and not post.is_file():
+        at(("calibration_posterior",), f"file not found: {post}")
+    return problems
+
 
 
 def with_values(scn: Scenario, values: Mapping[str, Any]) -> Scenario:
-    """A copy of ``scn`` with dotted-path parameters set (validated like ``--set``)."""
-    sets = [f"{k}={_yaml_scalar(v)}" for k, v in values.items()]
-    tree = apply_overrides(scenario_dict(scn), sets)
-    return validate_tree(tree, scn.source_path)
-
-
-def _yaml_scalar(v: Any) -> str:
-    return yaml.safe_dump(v, default_flow_style=True).strip().removesuffix("...").strip()
+    """A copy of ``scn`` with dotted-path values set: :meth:`Scenario.replace` (also for the
+    app's switches, dates and ``None``)."""
+    return scn.replace(values)

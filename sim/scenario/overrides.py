@@ -25,22 +25,23 @@ def apply_overrides(tree: dict, overrides: Sequence[str], origin: dict[tuple, st
     origin = origin if origin is not None else {}
     tree = json.loads(json.dumps(tree, default=str))  # a deep copy the caller can't see
     for text in overrides:
+        shown = text if len(text) <= 120 else text[:119] + "…"  # messages quote, never dump
         if "=" not in text:
-            raise ScenarioError([f"--set {text}: expected key.path=value"])
+            raise ScenarioError([f"--set {shown}: expected key.path=value"])
         key, raw = text.split("=", 1)
         parts = [p for p in key.strip().split(".") if p]
         if not parts:
-            raise ScenarioError([f"--set {text}: empty key path"])
+            raise ScenarioError([f"--set {shown}: empty key path"])
         try:
             value = parse_yaml(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
             why = getattr(exc, "problem", None)
-            raise ScenarioError([f"--set {text}: value is not valid YAML"
+            raise ScenarioError([f"--set {shown}: value is not valid YAML"
                                  + (f": {why}" if why else "")]) from None
         except ValueError as exc:  # e.g. start_date=2025-02-30
-            raise ScenarioError([f"--set {text}: invalid value: {exc}"]) from None
+            raise ScenarioError([f"--set {shown}: invalid value: {exc}"]) from None
         except RecursionError:
-            raise ScenarioError([f"--set {text}: value nested too deeply"]) from None
+            raise ScenarioError([f"--set {shown}: value nested too deeply"]) from None
         node: Any = tree
         loc: list[Any] = []
         for i, part in enumerate(parts):
@@ -51,7 +52,7 @@ def apply_overrides(tree: dict, overrides: Sequence[str], origin: dict[tuple, st
                     names = [str(x.get("name")) for x in node if isinstance(x, dict)]
                     hint = difflib.get_close_matches(part, names, n=1)
                     did = f" (did you mean '{hint[0]}'?)" if hint else ""
-                    raise ScenarioError([f"--set {text}: {dotted([*loc, part])}: no such item"
+                    raise ScenarioError([f"--set {shown}: {dotted([*loc, part])}: no such item"
                                          f"{did}; use an index 0..{len(node) - 1} or a name"])
                 loc.append(idx)
                 if last:
@@ -60,17 +61,17 @@ def apply_overrides(tree: dict, overrides: Sequence[str], origin: dict[tuple, st
                     node = node[idx]
                 continue
             if not isinstance(node, dict):
-                raise ScenarioError([f"--set {text}: {dotted(loc)} is a value, not a section"])
+                raise ScenarioError([f"--set {shown}: {dotted(loc)} is a value, not a section"])
             allowed = allowed_keys(loc) or list(node)
             if part not in allowed and part not in node:
                 hint = difflib.get_close_matches(part, allowed, n=1, cutoff=0.6)
                 did = f" (did you mean '{hint[0]}'?)" if hint else ""
-                raise ScenarioError([f"--set {text}: {dotted([*loc, part])}: unknown key{did}; "
+                raise ScenarioError([f"--set {shown}: {dotted([*loc, part])}: unknown key{did}; "
                                      f"allowed: {', '.join(allowed)}"])
             loc.append(part)
             if last:
                 node[part] = value
             else:
                 node = node.setdefault(part, {})
-        origin[tuple(loc)] = f"--set {text}"
+        origin[tuple(loc)] = f"--set {shown}"
     return tree

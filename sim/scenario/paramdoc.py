@@ -182,7 +182,7 @@ def _range(field: Any) -> str:
     return ", ".join(p for p in (lo, hi) if p)
 
 
-def _lookup(table: dict[str, str], path: str) -> str | None:
+def lookup(table: dict[str, str], path: str) -> str | None:
     if path in table:
         return table[path]
     for side in ("ru", "ua"):  # sides.ru.x and sides.ua.x share one entry
@@ -215,7 +215,7 @@ def _walk(model: type[BaseModel], prefix: str, section: str) -> list[Param]:
         desc = (field.description or "").strip()
         in_schema = bool(desc)
         if not desc:
-            desc = _lookup(FALLBACK_DOC, path) or ""
+            desc = lookup(FALLBACK_DOC, path) or ""
         out.append(Param(path, sec, text, unit, _default(field), _range(field), desc, in_schema,
                          base))
     return out
@@ -231,7 +231,7 @@ def needs_unit(p: Param) -> bool:
     base = p.base_type
     if isinstance(base, type) and issubclass(base, _NO_UNIT_TYPES):
         return False
-    return _lookup(UNITLESS_OK, p.path) is None
+    return lookup(UNITLESS_OK, p.path) is None
 
 
 def _cell(text: str) -> str:

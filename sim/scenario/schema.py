@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import functools
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from sim.scenario.errors import ScenarioError, dotted
 from sim.scenario.units import Q, Strict, unit_of
 
 Side = Literal["ru", "ua"]
@@ -281,6 +292,27 @@ class ReleasePolicy(Strict):
     max_groupings: Q("index", 4, ge=0, le=50, kind=int, doc="groupings released at most")
 
 
+class StrategicReserve(Strict):
+    """Russia reinforces Kursk from outside the two fronts (strategic reserve, allies): fresh
+    groupings enter the Kursk front on dated days, drawing nothing from Donetsk. The levers
+    are the size (groupings × personnel) and the arrival dates (first day, interval)."""
+
+    enabled: bool = Field(False, description="send groupings from outside the two fronts")
+    groupings: Q("index", 4, ge=0, le=50, kind=int, doc="groupings sent")
+    personnel: Q("troops", 6000, ge=0, kind=int, doc="troops per grouping")
+    armour: Q("vehicles", 35, ge=0, kind=int, doc="tanks and armoured vehicles per grouping")
+    artillery: Q("guns", 18, ge=0, kind=int, doc="artillery pieces per grouping")
+    quality: Q("index", 0.7, gt=0, le=3, doc="training and experience multiplier")
+    morale: Q("fraction", 0.7, ge=0, le=1, doc="cohesion on arrival")
+    first_day: Q("days", 10, ge=1, le=1000, kind=int,
+                 doc="day the first grouping enters the Kursk front")
+    interval_days: Q("days", 7, ge=0, le=365, kind=int, doc="days between two arrivals")
+    sectors: list[str] = Field(
+        default_factory=lambda: ["west", "north", "east", "south"],
+        min_length=1, description="Kursk sectors the groupings enter, in turn")
+    source: str = Field("", description="where the size and dates come from")
+
+
 class RussianPolicy(Strict):
     kursk_attack: bool = True
     kursk_min_force_ratio: Q("ratio", 1.3, ge=0, doc="attack a Kursk sector at this ratio")
@@ -292,6 +324,7 @@ class RussianPolicy(Strict):
                                doc="share of replacements sent to Kursk")
     reinforce_kursk: ReinforcePolicy = Field(default_factory=ReinforcePolicy)
     release_to_donetsk: ReleasePolicy = Field(default_factory=ReleasePolicy)
+    strategic_reserve: StrategicReserve = Field(default_factory=StrategicReserve)
     redeploy_when_kursk_cleared: bool = Field(
         True, description="send groupings beyond the garrison back to Donetsk once Kursk is clear")
     kursk_garrison_groupings: Q("index", 3, ge=0, kind=int,
@@ -352,7 +385,8 @@ class GroupingSpec(Strict):
     personnel: Q("troops", ge=0, kind=int, doc="troops present on day 0")
     armour: Q("vehicles", 0, ge=0, kind=int, doc="tanks and armoured fighting vehicles")
     artillery: Q("guns", 0, ge=0, kind=int, doc="tube and rocket artillery pieces")
-    quality: Q("index", 1.0, gt=0, le=3, doc="training and experience multiplier")
+    quality: Q("index", 1.0, ge=0.1, le=3, doc="training and experience multiplier (at "
+               "least 0.1: exposure in contact is troops / quality)")
     morale: Q("fraction", 0.7, ge=0, le=1, doc="cohesion on day 0")
     posture: Posture = "defend"
     contingent: str = Field("regular", description="e.g. 'dprk' for North Korean troops")
@@ -448,11 +482,223 @@ class Scenario(Strict):
         "replicate group one posterior draw (docs/VALIDATION.md)")
     source_path: Path | None = Field(None, exclude=True)
 
+    def all_groupings(self) -> list[GroupingSpec]:
+        """The order of battle with the strategic reserve's dated arrivals appended
+        (``policy.ru.strategic_reserve``; named ``RU-K-strategic-reserve-<k>``)."""
+        sr = self.policy.ru.strategic_reserve
+        if not sr.enabled:
+            return list(self.groupings)
+        return [*self.groupings, *(
+            GroupingSpec(name=f"RU-K-strategic-reserve-{k + 1}", side="ru", front="kursk",
+                         sector=sr.sectors[k % len(sr.sectors)], personnel=sr.personnel,
+                         armour=sr.armour, artillery=sr.artillery, quality=sr.quality,
+                         morale=sr.morale, posture="attack",
+                         arrives=self.start_date + dt.timedelta(
+                             days=sr.first_day + k * sr.interval_days),
+                         source=sr.source or "policy.ru.strategic_reserve")
+            for k in range(sr.groupings))]
+
     def map_path(self, front: str) -> Path:
         """Absolute path of a front's map file."""
         p = getattr(self.fronts, front).map
         base = self.source_path.parent if self.source_path else Path.cwd()
         return p if p.is_absolute() else (base / p).resolve()
+
+    def value_at(self, key: str) -> float | None:
+        """The numeric value at a dotted path (list items by index or name), or None; walks
+        the model itself (no dump of the whole scenario)."""
+        node: Any = self
+        for part in key.split("."):
+            node = _child(node, part)
+            if node is _MISSING:
+                return None
+        return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
+
+    def value_problems(self, key: str, values: Sequence[float], integer: bool = False,
+                       item: str = "value") -> list[str]:
+        """Why each of ``values`` cannot be the parameter at ``key`` (empty when all can), one
+        line each naming the ``item`` (``value 3: ...``): the field's own type and range,
+        checked on the whole column at once. ``integer``: the values are declared whole
+        numbers, so the field must be one."""
+        parts = key.split(".")
+        node: Any = self
+        for part in parts[:-1]:
+            node = _child(node, part)
+        fields = type(node).model_fields if isinstance(node, BaseModel) else {}
+        info = fields.get(parts[-1])
+        if info is None or info.exclude:
+            if self.value_at(key) is None:
+                return [f"{key}: not a numeric parameter of scenario {self.name}"]
+            out = []  # a mapping's entry: through the whole model, one value at a time
+            for i, v in enumerate(values):
+                try:
+                    self.replace({key: v})
+                except ScenarioError as exc:
+                    out.append(f"{item} {i}: {exc.problems[0]}")
+            return out
+        if integer and info.annotation is not int:
+            return [f"{key}: declared a whole number, but the parameter is real-valued"]
+        adapter = _column_adapter(type(node), parts[-1])
+        try:
+            adapter.validate_python(list(values))
+        except ValidationError as exc:
+            return [f"{item} {err['loc'][0]}: {key}: {err['msg'].removeprefix('Value error, ')}"
+                    f" (got {repr(err.get('input'))[:40]})" for err in exc.errors()]
+        return []
+
+    def replace(self, values: Mapping[str, float]) -> Scenario:
+        """A copy with dotted-path parameters set, validated once (the schema's ranges and the
+        checks between keys that a value can change; the map files are not read again: a value
+        cannot change which sectors and places they hold). Raises :class:`ScenarioError`."""
+        if not values:
+            return self
+        data = self.model_dump()
+        where = str(self.source_path) if self.source_path else "<scenario>"
+        for key, value in values.items():
+            parts = key.split(".")
+            node: Any = data
+            for part in parts[:-1]:
+                node = _child(node, part)
+                if not isinstance(node, dict | list):
+                    raise ScenarioError([f"{where}: {key}: not a parameter of the scenario"])
+            last = parts[-1]
+            if isinstance(node, list):
+                idx = list_index(node, last)
+                if idx is None:
+                    raise ScenarioError([f"{where}: {key}: not a parameter of the scenario"])
+                node[idx] = value
+            elif isinstance(node, dict) and last in node:
+                node[last] = value
+            else:
+                raise ScenarioError([f"{where}: {key}: not a parameter of the scenario"])
+        try:
+            scn = Scenario.model_validate({**data, "source_path": self.source_path})
+        except ValidationError as exc:
+            raise ScenarioError([_problem_line(where, err) for err in exc.errors()]) from None
+        problems = consistency_problems(scn)
+        if problems:
+            raise ScenarioError([f"{where}: {dotted(loc)}: {msg}" for loc, msg in problems])
+        return scn
+
+
+_MISSING = object()
+
+
+@functools.cache
+def _column_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+    """A validator of a list of values of ``model.name`` (built once: ~6 ms each)."""
+    info = model.model_fields[name]
+    return TypeAdapter(list[Annotated[(info.annotation, *info.metadata)]])
+
+
+def list_index(node: list, part: str) -> int | None:
+    """An item of a list by index (0..n-1 only, as the messages say) or by its ``name``."""
+    if part.lstrip("-").isdigit():
+        idx = int(part)
+        return idx if 0 <= idx < len(node) else None
+    for i, item in enumerate(node):
+        name = item.get("name") if isinstance(item, dict) else getattr(item, "name", None)
+        if isinstance(item, dict | BaseModel) and str(name) == part:
+            return i
+    return None
+
+
+def _child(node: Any, part: str) -> Any:
+    """One step of a dotted path into a model, a mapping or a list (``_MISSING`` if none)."""
+    if isinstance(node, BaseModel):
+        fields = type(node).model_fields
+        if part not in fields or fields[part].exclude:
+            return _MISSING
+        return getattr(node, part)
+    if isinstance(node, dict):
+        return node.get(part, _MISSING)
+    if isinstance(node, list):
+        idx = list_index(node, part)
+        return _MISSING if idx is None else node[idx]
+    return _MISSING
+
+
+def _problem_line(where: str, err: Mapping[str, Any]) -> str:
+    loc = tuple(err["loc"])
+    got = err.get("input")
+    shown = "" if isinstance(got, dict | list) else f" (got {repr(got)[:60]})"
+    unit = unit_at(loc)
+    return (f"{where}: {dotted(loc)}: {err['msg'].removeprefix('Value error, ')}{shown}"
+            + (f" [unit: {unit}]" if unit else ""))
+
+
+def consistency_problems(scn: Scenario) -> list[tuple[tuple, str]]:
+    """Checks between keys that need no file (``(key path, problem)`` pairs): names, dates,
+    steps, fitting ranges and the order log of a game. The map checks are in
+    :func:`sim.scenario.loading.cross_check`."""
+    out: list[tuple[tuple, str]] = []
+    seen: set[str] = set()
+    for i, g in enumerate(scn.groupings):
+        if g.name in seen:
+            out.append((("groupings", i, "name"), f"duplicate grouping name '{g.name}'"))
+        seen.add(g.name)
+        if g.arrives is not None and g.arrives <= scn.start_date:
+            out.append((("groupings", i, "arrives"), f"date {g.arrives} is not after the start "
+                        f"date {scn.start_date}; leave it out for groupings present on day 0"))
+        elif g.arrives is not None and (g.arrives - scn.start_date).days >= MAX_ARRIVAL_DAYS:
+            out.append((("groupings", i, "arrives"), f"date {g.arrives} is {MAX_ARRIVAL_DAYS} "
+                        f"days or more after the start date {scn.start_date}"))
+        if g.fronts is not None and g.front not in g.fronts:
+            out.append((("groupings", i, "front"), f"'{g.front}' is not among the grouping's "
+                        f"fronts ({', '.join(g.fronts)})"))
+    graded = scn.policy.ua.graded_defence
+    if len(graded.interdiction_steps) != len(graded.order):
+        out.append((("policy", "ua", "graded_defence", "interdiction_steps"),
+                    f"{len(graded.interdiction_steps)} steps for {len(graded.order)} sectors; "
+                    "allowed: one step per sector of `order`"))
+    if any(not 0 <= x <= 1 for x in graded.interdiction_steps):
+        out.append((("policy", "ua", "graded_defence", "interdiction_steps"),
+                    "allowed: fractions between 0 and 1"))
+    talks = scn.diplomacy.talks_open
+    if talks is not None and talks < scn.start_date:
+        out.append((("diplomacy", "talks_open"),
+                    f"date {talks} is before the start date {scn.start_date}"))
+    if scn.indices.incursion_start > scn.start_date:
+        out.append((("indices", "incursion_start"), f"date {scn.indices.incursion_start} is "
+                    f"after the start date {scn.start_date}"))
+    for side in ("ru", "ua"):
+        if not any(g.side == side for g in scn.groupings):
+            out.append((("groupings",), f"no grouping for side '{side}'"))
+    if scn.game is not None:
+        out.extend(_game_problems(scn))
+    for key, rng in scn.calibration.items():
+        if rng.low >= rng.high:
+            out.append((("calibration", key), f"low {rng.low} must be below high {rng.high}"))
+        elif scn.value_at(key) is None:
+            out.append((("calibration", key), "not a numeric parameter of the scenario"))
+    return out
+
+
+def _game_problems(scn: Scenario) -> list[tuple[tuple, str]]:
+    """The order log names the player's groupings, within the played days."""
+    game = scn.game
+    out: list[tuple[tuple, str]] = []
+    if game.played_days > scn.days:
+        out.append((("game", "played_days"),
+                    f"{game.played_days} is beyond the horizon of {scn.days} days"))
+    sides = {g.name: g.side for g in scn.groupings}
+    for j, order in enumerate(game.orders):
+        if order.day > game.played_days:
+            out.append((("game", "orders", j, "day"),
+                        f"day {order.day} is after played_days {game.played_days}"))
+        for name in order.groupings:
+            if name not in sides:
+                hint = difflib.get_close_matches(name, sorted(sides), n=1)
+                did = f" (did you mean '{hint[0]}'?)" if hint else ""
+                out.append((("game", "orders", j, "groupings"),
+                            f"unknown grouping '{name}'{did}"))
+            elif sides[name] != game.player:
+                out.append((("game", "orders", j, "groupings"), f"'{name}' is not a grouping "
+                            f"of the player's side '{game.player}'"))
+        if order.kind == "withdraw" and game.player != "ua":
+            out.append((("game", "orders", j, "kind"),
+                        "only Ukraine withdraws from the Kursk salient"))
+    return out
 
 
 

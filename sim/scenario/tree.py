@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+import os
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, list_index
 
 
 def scenario_dict(scn: Scenario) -> dict:
@@ -22,8 +21,25 @@ def scenario_dict(scn: Scenario) -> dict:
     return data
 
 
-def resolved_yaml(scn: Scenario) -> str:
-    return yaml.safe_dump(scenario_dict(scn), sort_keys=False, allow_unicode=True)
+def resolved_yaml(scn: Scenario, relative_to: Path | str | None = None) -> str:
+    """The resolved scenario as YAML; with ``relative_to`` (a batch folder) the map files and
+    the posterior are named relative to that folder, so the text holds no absolute path and
+    reads back (:func:`sim.scenario.scenario_from_text`) wherever the project lies."""
+    data = scenario_dict(scn)
+    if relative_to is not None:
+        base = Path(relative_to).resolve()
+        for front in data["fronts"]:
+            data["fronts"][front]["map"] = _relative(scn.map_path(front), base)
+        if data.get("calibration_posterior"):
+            data["calibration_posterior"] = _relative(Path(data["calibration_posterior"]), base)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return os.path.relpath(path.resolve(), base)
+    except ValueError:  # another drive (Windows): keep it absolute
+        return str(path)
 
 
 def scenario_hash(scn: Scenario) -> str:
@@ -43,26 +59,7 @@ def scenario_hash(scn: Scenario) -> str:
 
 def get_path(scn: Scenario, key: str) -> float | None:
     """The numeric value at a dotted path (list items by index or name), or None."""
-    node: Any = scenario_dict(scn)
-    for part in key.split("."):
-        if isinstance(node, list):
-            idx = list_index(node, part)
-            if idx is None:
-                return None
-            node = node[idx]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
+    return scn.value_at(key)
 
 
-
-def list_index(node: list, part: str) -> int | None:
-    if re.fullmatch(r"-?\d+", part):
-        idx = int(part)
-        return idx if -len(node) <= idx < len(node) else None
-    for i, item in enumerate(node):
-        if isinstance(item, dict) and str(item.get("name")) == part:
-            return i
-    return None
+__all__ = ["get_path", "list_index", "resolved_yaml", "scenario_dict", "scenario_hash"]

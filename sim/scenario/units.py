@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 # unit -> (dimension, factor to the dimension's canonical unit)
 _UNITS: dict[str, tuple[str, float]] = {
@@ -76,6 +77,8 @@ def _unit_parser(unit: str):
     dim, canon = _UNITS[unit]
 
     def parse(value: Any) -> Any:
+        if isinstance(value, bool):  # YAML true/false: pydantic would read it as 1.0/0.0
+            raise ValueError(f"expected a number in {unit}, not {str(value).lower()}")
         if isinstance(value, str):
             m = _QUANTITY.match(value)
             if not m:
@@ -100,13 +103,23 @@ def Q(unit: str, default: Any = ..., *, ge: float | None = None, le: float | Non
     field = Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc, allow_inf_nan=False,
                   json_schema_extra={"unit": unit})
     parse = _unit_parser(unit)
-    return Annotated[kind, BeforeValidator(lambda v: finite(parse(v))), field]
+    return Annotated[kind, BeforeValidator(lambda v: finite(parse(v))), field,
+                     AfterValidator(normal)]
 
 
 def finite(value: Any) -> Any:
     """Reject NaN and ±inf (also as ``"1e999"`` after unit parsing) with a clear message."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"must be a finite number, not {value}")
+    return value
+
+
+def normal(value: Any) -> Any:
+    """Reject subnormal floats (e.g. 1e-320): they pass a "> 0" bound, then a run divides by
+    them and overflows. Checked after the bounds, so a bounded field names its range first."""
+    if isinstance(value, float) and 0 < abs(value) < sys.float_info.min:
+        raise ValueError(f"{value} is below the smallest normal number "
+                         f"{sys.float_info.min:.3g}; a run cannot compute with it")
     return value
 
 

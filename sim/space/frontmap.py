@@ -135,15 +135,6 @@ class FrontMap:
         out[ok] = self.lookup.key_terrain[idx[ok]]
         return out
 
-    def frontage_at(self, line_km: np.ndarray, window_km: float = 2.0) -> np.ndarray:
-        """Per sector: length of the current line of contact (km), estimated as the in-area
-        area within ``window_km`` of the line on either side divided by twice the window.
-        Terrain-weighted depth makes this an effective length (shorter through towns)."""
-        line = np.clip(np.asarray(line_km, dtype=np.float64), -SPAN / 4, SPAN / 4)
-        lo = np.searchsorted(self.lookup.keys, self.lookup.sector_offset + line - window_km)
-        hi = np.searchsorted(self.lookup.keys, self.lookup.sector_offset + line + window_km)
-        return (hi - lo) * self.cell_area_km2 / (2.0 * window_km)
-
     def place_holder_ua(self, line_km: np.ndarray) -> np.ndarray:
         line = np.asarray(line_km, dtype=np.float64)
         return (self._place_depth >= line[self._place_sector]) | self._place_always

@@ -1,31 +1,10 @@
 """Figures and reports: plots, sensitivity figures, the HTML report, the calibration report.
 
-Names load their module on first use (PEP 562): matplotlib and the analysis modules take a
-second or two to import, and ``wargame run`` needs only the fan chart.
+Names load their module on first use (``lazy_loader`` over the imports of
+``__init__.pyi``): matplotlib and the analysis modules take a second or two to import, and
+``wargame run`` needs only the fan chart.
 """
 
-from importlib import import_module
-from typing import Any
+import lazy_loader
 
-_WHERE = {
-    "KINDS": "plots", "NOT_IN_ALL": "plots", "PlotError": "plots", "figures": "plots",
-    "load_batches": "plots", "make_plots": "plots", "draw_front_map": "plots",
-    "fig_fan": "plots", "fig_losses": "plots", "fig_map": "plots", "ua_probability": "plots",
-    "source_line": "plots",
-    "fig_history": "calibration", "fig_pairwise": "calibration",
-    "write_calibration_report": "calibration",
-    "write_report": "report",
-    "explain_figures": "explain_plots", "write_explain_figures": "explain_plots",
-    "report_section": "sensitivity_plots", "write_figures": "sensitivity_plots",
-}
-_RENAMED = {"write_calibration_report": "write_report"}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = import_module(f"{__name__}.{_WHERE[name]}")
-    return getattr(module, _RENAMED.get(name, name))
-
-
-__all__ = sorted(_WHERE)
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -13,7 +13,7 @@ from sim.scenario import Scenario, with_values
 from sim.viz.canvas import close, subplots
 
 
-def write_report(cal: FitReport, scenario: Scenario, out_dir: str | Path,
+def write_calibration_report(cal: FitReport, scenario: Scenario, out_dir: str | Path,
                  observations: str | Path, runs: int | None = None,
                  workers: int | None = None, force: bool = True,
                  posterior: str | Path | None = None) -> list[Path]:

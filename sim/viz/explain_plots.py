@@ -9,11 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.viz.plots import PALETTE, save
+from sim.viz.plots import PALETTE, finish, save
 
 EVENT_TITLES = {"sudzha_lost": "Sudzha lost", "kursk_cleared": "Kursk salient cleared",
                 "withdrawal": "Ukrainian withdrawal ordered", "ceasefire": "Ceasefire started"}
-SOURCE = "Source: model output (kursk-donetsk-wargame); runs of each option; not a forecast."
 
 
 def fig_event_curves(expl: Any) -> Any:
@@ -35,10 +34,7 @@ def fig_event_curves(expl: Any) -> Any:
     for ax in axes[:, 0]:
         ax.set_ylabel("share of runs (%)")
     axes[0, 1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
-    fig.suptitle("P(event by day D)", fontsize=12, fontweight="bold")
-    fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))
-    fig.text(0.01, 0.005, SOURCE, fontsize=6.5, color="#444444")
-    return fig
+    return finish(fig, "P(event by day D)", expl.source)
 
 
 def fig_discovery(expl: Any) -> Any | None:
@@ -76,11 +72,8 @@ def fig_discovery(expl: Any) -> Any | None:
         ax.grid(alpha=0.3)
     axes[0, -1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                        borderaxespad=0)
-    fig.suptitle("Scenario discovery: which run features separate the outcome classes",
-                 fontsize=11, fontweight="bold")
-    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
-    fig.text(0.01, 0.005, SOURCE, fontsize=6.5, color="#444444")
-    return fig
+    return finish(fig, "Scenario discovery: which run features separate the outcome classes",
+                  expl.source, title_pt=11)
 
 
 def explain_figures(expl: Any) -> list[tuple[str, Any]]:

@@ -9,6 +9,7 @@ and every figure carries a source line: model output, N runs, master seed, scena
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,17 +18,27 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+# every text drawn is the user's (scenario and place names) or ours, never TeX: a '$' in a
+# name must print as '$', not start a formula that fails to parse
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from sim.analysis import horizon, read_table  # noqa: E402
-from sim.runner import Results, load_results  # noqa: E402
+from sim.runner import (  # noqa: E402
+    DAILY_OUTCOMES,
+    Results,
+    atomic_write_bytes,
+    columns_needed,
+    compute_outcome,
+    fmt_percent,
+    load_results,
+)
 from sim.viz.canvas import close, subplots  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first.
@@ -38,7 +49,6 @@ KINDS = ("fan", "losses", "outcomes", "survival", "map", "animation", "history")
 NOT_IN_ALL = ("animation", "history")
 FRONTS = {"kursk": "Kursk", "donetsk": "Donetsk"}
 DPI = 110
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class PlotError(ValueError):
@@ -64,16 +74,10 @@ class Batch:
 
     @property
     def start(self) -> dt.date:
-        return dt.date.fromisoformat(str(self.res.manifest.get("start_date", "2025-01-05")))
-
-    @property
-    def scenario(self) -> dict[str, Any]:
-        if "scenario" not in self._cache:
-            self._cache["scenario"] = yaml.load(self.res.scenario_yaml, Loader=_YamlLoader)
-        return self._cache["scenario"]
+        return self.res.start_date
 
     def source(self) -> str:
-        h = self.res.manifest["scenario"].get("hash", "")[:7]
+        h = (self.res.manifest.scenario.hash or "")[:7]
         return f"{self.label}: {self.n} runs, seed {self.res.master_seed}, scenario hash {h}"
 
     def wide(self, column: str) -> np.ndarray:
@@ -115,16 +119,13 @@ class Batch:
         return df[column].to_numpy(dtype=float) if column in df else np.full(len(df), np.nan)
 
     def map_path(self, front: str) -> Path:
-        spec = self.scenario["fronts"][front]
-        p = Path(spec["map"])
-        base = Path(self.res.manifest["scenario"].get("file") or ".").parent
-        return p if p.is_absolute() else (base / p).resolve()
+        return self.res.scenario.map_path(front)
 
     def front_map(self, front: str):
         from sim.space import load_map
 
-        spec = self.scenario["fronts"][front]
-        return load_map(self.map_path(front), str(spec.get("start_line", "2025-01-05")))
+        scn = self.res.scenario
+        return load_map(scn.map_path(front), getattr(scn.fronts, front).start_line)
 
     def dates(self) -> np.ndarray:
         return np.array([np.datetime64(self.start) + np.timedelta64(d, "D")
@@ -167,26 +168,34 @@ FOOTER_PT = 6.5
 
 
 def _footer_lines(text: str, width_in: float) -> list[str]:
-    """``text`` wrapped to the figure width (about 0.52 em per character of the footer font)."""
+    """``text`` wrapped to the figure width (at most 0.6 em per character of the footer font:
+    DejaVu Sans averages about 0.55 on this text; 0.52 let the line run past the edge)."""
     import textwrap
 
-    per_line = max(40, int(width_in * 72 / (FOOTER_PT * 0.52)))
+    per_line = max(40, int(width_in * 72 / (FOOTER_PT * 0.6)))
     return textwrap.wrap(text, per_line, break_long_words=False)
 
 
 def _finish(fig: Figure, batches: Sequence[Batch], title: str) -> Figure:
-    """Title and source footer. The constrained layout is confined to the area above the
-    footer (its ``rect``), so the footer is never drawn over the x labels; legends outside the
-    axes go to the right (an "outside lower" legend would collide with the footer)."""
-    fig.suptitle(title, fontsize=12, fontweight="bold")
+    return finish(fig, title, source_line(batches))
+
+
+def finish(fig: Figure, title: str, source: str, title_pt: float = 12) -> Figure:
+    """Title and source footer (with the calibration status). The constrained layout is
+    confined to the area above the footer (its ``rect``), so the footer is never drawn over
+    the x labels; legends outside the axes go to the right (an "outside lower" legend would
+    collide with the footer)."""
+    fig.suptitle(title, fontsize=title_pt, fontweight="bold")
     width, height = fig.get_size_inches()
-    lines = _footer_lines(source_line(batches), width)
+    lines = _footer_lines(source, width)
     fig.text(0.01, 0.006, "\n".join(lines), fontsize=FOOTER_PT, color="#444444", ha="left",
              va="bottom", linespacing=1.15)
     foot = (len(lines) * FOOTER_PT * 1.3 + 5) / 72 / height  # figure fraction
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
-        engine.set(rect=(0, foot, 1, 1 - foot))
+        # a 1.5 % left margin: the constrained layout under-reserves the y label of a
+        # fixed-aspect map panel (the Donetsk map's "latitude" was cut at the left edge)
+        engine.set(rect=(0.015, foot, 0.985, 1 - foot))
     return fig
 
 
@@ -237,7 +246,8 @@ def _date_axis(ax) -> None:
     ax.grid(True, alpha=0.3)
 
 
-def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | None = None):
+def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | None = None,
+         color: str | None = None, lw: float = 1.8):
     """Median line plus 50 % and 90 % bands over runs; returns the median line."""
     x = b.dates()[: values.shape[1]]
     # one vectorised call over runs; nanpercentile (a Python loop over days) only if needed
@@ -246,7 +256,7 @@ def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | N
     if bands:
         ax.fill_between(x, q[0], q[4], color=b.color, alpha=0.12, lw=0)
         ax.fill_between(x, q[1], q[3], color=b.color, alpha=0.28, lw=0)
-    (line,) = ax.plot(x, q[2], color=b.color, lw=1.8, label=label or b.label)
+    (line,) = ax.plot(x, q[2], color=color or b.color, lw=lw, label=label or b.label)
     return line
 
 
@@ -257,10 +267,14 @@ def _band_handles(batches: Sequence[Batch]) -> list[Any]:
 
 
 def _short_number(v: float, _pos: Any = None) -> str:
-    """Axis ticks: 950, 12k, 1.5M."""
+    """Axis ticks: 0.5, 950, 12k, 1.5M."""
     if abs(v) >= 1e6:
         return f"{v / 1e6:.1f}M".replace(".0M", "M")
-    return f"{v / 1e3:,.0f}k" if abs(v) >= 1e3 else f"{v:,.0f}"
+    if abs(v) >= 1e4:
+        return f"{v / 1e3:,.0f}k"
+    if abs(v) >= 1e3:  # 1.5k, not a second "2k"
+        return f"{v / 1e3:.1f}k".replace(".0k", "k")
+    return f"{v:,.0f}" if abs(v) >= 10 or v == round(v) else f"{v:.2g}"  # an index: 0.5
 
 
 def _check_day(batches: Sequence[Batch], day: int | None) -> int:
@@ -280,23 +294,34 @@ def _date_of(batches: Sequence[Batch], day: int) -> str:
 
 
 def fig_fan(batches: Sequence[Batch]) -> Figure:
-    """Territory over time on both fronts: median, 50 % and 90 % bands, options overlaid."""
-    fig, axes = subplots(1, 2, figsize=(13.5, 4.8), layout="constrained")
-    specs = (("kursk_ua_km2", "Kursk oblast: ground held by Ukraine", "km² held by Ukraine"),
-             ("donetsk_ru_gain_km2", "Donetsk front: ground gained by Russia since 5 Jan 2025",
-              "km² gained by Russia"))
-    for ax, (col, title, ylabel) in zip(axes, specs, strict=True):
-        for b in batches:
+    """Territory over time on both fronts as small multiples: one row per front, one panel
+    per option with its median and 50 % / 90 % bands, the other options' medians in grey for
+    reference (four overlapping bands in one panel could not be told apart)."""
+    n = len(batches)
+    fig, axes = subplots(2, n, figsize=(max(6.5, 3.4 * n + 1.5), 7.2), layout="constrained",
+                         sharex=True, sharey="row", squeeze=False)
+    specs = (("kursk_ua_km2", "Kursk oblast:\nkm² held by Ukraine"),
+             ("donetsk_ru_gain_km2", "Donetsk front:\nkm² gained by Russia since 5 Jan"))
+    for row, (col, ylabel) in enumerate(specs):
+        for j, b in enumerate(batches):
+            ax = axes[row, j]
+            for other in batches:
+                if other is not b:
+                    _fan(ax, other, other.wide(col), bands=False, color="#b0b0b0", lw=0.9)
             _fan(ax, b, b.wide(col))
-        ax.set_title(title, fontsize=10)
-        ax.set_ylabel(ylabel)
+            if row == 0:
+                ax.set_title(b.label, fontsize=10, color=b.color, fontweight="bold")
+            ax.grid(True, alpha=0.25)
+            _date_axis(ax)
+        axes[row, 0].set_ylabel(ylabel)
+        axes[row, 0].set_ylim(bottom=0)  # after every panel of the shared row is drawn
+    for ax in axes[1]:
         ax.set_xlabel("date")
-        ax.set_ylim(bottom=0)
-        _date_axis(ax)
-    # one legend for both panels, below them, where it cannot cover a band
-    fig.legend(handles=_band_handles(batches), loc="outside right upper", fontsize=8.5,
-               frameon=False)
-    return _finish(fig, batches, "Territory: median over runs with 50 % and 90 % bands")
+    handles = [*_band_handles(batches),
+               Line2D([], [], color="#b0b0b0", lw=0.9, label="other options' medians")]
+    fig.legend(handles=handles, loc="outside right upper", fontsize=8.5, frameon=False)
+    return _finish(fig, batches, "Territory: median over runs with 50 % and 90 % bands, "
+                                 "one panel per option")
 
 
 def fig_losses(batches: Sequence[Batch]) -> Figure:
@@ -331,32 +356,28 @@ def fig_losses(batches: Sequence[Batch]) -> Figure:
                                  "90 % bands")
 
 
-OUTCOMES = (
-    (("kursk_ua_km2",), "Kursk held by Ukraine", "km²"),
-    (("donetsk_ru_gain_km2",), "Donetsk gained by Russia", "km²"),
-    (("ua_killed", "ua_wounded", "ua_captured"), "Ukrainian losses (k+w+c)", "people"),
-    (("ru_killed", "ru_wounded", "ru_captured"), "Russian losses (k+w+c)", "people"),
-    (("ua_ammo",), "Ukrainian ammunition in stock", "rounds"),
-    (("ru_ammo",), "Russian ammunition in stock", "rounds"),
-    (("bargaining_value",), "Ukraine's bargaining value", "index"),
-    (("ru_domestic_confidence",), "Russian domestic confidence", "index"),
-)
+#: The ECDF panels: the daily outcomes that are levels (the ceasefire share has its own
+#: survival figure).
+ECDF_OUTCOMES = tuple(o for o in DAILY_OUTCOMES if not o.is_share)
 
 
 def fig_outcomes(batches: Sequence[Batch], day: int | None = None) -> Figure:
     """Empirical CDFs of the headline outcomes on day ``day`` (default the last common day)."""
     day = _check_day(batches, day)
-    cols = sorted({c for cs, _, _ in OUTCOMES for c in cs})
+    cols, _ = columns_needed(ECDF_OUTCOMES)
     fig, axes = subplots(2, 4, figsize=(15.5, 6.8), layout="constrained")
-    for ax, (cs, title, unit) in zip(axes.ravel(), OUTCOMES, strict=True):
+    for ax, o in zip(axes.ravel(), ECDF_OUTCOMES, strict=True):
         for b in batches:
             df = b.on_day(cols, day)
-            v = np.sort(df[list(cs)].astype(float).sum(axis=1).to_numpy())
+            v = np.sort(compute_outcome(o, df, df, day))
             y = np.arange(1, v.size + 1) / v.size
             ax.step(np.r_[v[:1], v], np.r_[0.0, y], where="post", color=b.color, lw=1.6,
                     label=b.label)
-        ax.set_title(title, fontsize=9.5)
-        ax.set_xlabel(unit)
+        ax.set_title(o.label, fontsize=9.5)
+        ax.set_xlabel(o.unit)
+        # 400k, 1.5M: full numbers ran together ("400000500000600000") and a "1e6" offset
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
         ax.set_ylabel("share of runs ≤ x")
         ax.set_ylim(0, 1.02)
         ax.grid(True, alpha=0.3)
@@ -423,7 +444,7 @@ def fig_survival(batches: Sequence[Batch]) -> Figure:
         x = b.dates()[: days.size]
         ax.fill_between(x, lo, hi, step="post", color=b.color, alpha=0.15, lw=0)
         ax.step(x, s, where="post", color=b.color, lw=1.8,
-                label=f"{b.label} (ceasefire in {100 * (1 - s[-1]):.0f} % of runs)")
+                label=f"{b.label} (ceasefire in {fmt_percent(1 - s[-1])} of runs)")
         ax.plot(x[-1], s[-1], marker="|", color=b.color, ms=12)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("share of runs without a ceasefire")
@@ -686,13 +707,24 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
 
 
 def save(fig: Figure, out: Path, stem: str, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    """Write ``fig`` as ``out/<stem>.<fmt>``; :class:`PlotError` names a file that cannot be
+    written (read-only, disk full)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlotError(f"{out}: cannot create the folder: {exc.strerror or exc}") from None
     paths = []
     engine = fig.get_layout_engine()
     try:
         for fmt in formats:
             p = out / f"{stem}.{fmt}"
-            fig.savefig(p, dpi=DPI, metadata={"Date": None} if fmt == "svg" else None)
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=DPI,
+                        metadata={"Date": None} if fmt == "svg" else None)
+            try:  # whole or not at all; a link planted at p is replaced, not written through
+                atomic_write_bytes(p, buf.getvalue())
+            except OSError as exc:
+                raise PlotError(f"{p}: cannot write: {exc.strerror or exc}") from None
             paths.append(p)
             if engine is not None:
                 # The first file settles the (constrained) layout; the other formats reuse it

@@ -15,11 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sim.runner import Results, atomic_write_text, load_results
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from sim.runner import OUTCOME_BY_NAME, Results, atomic_write_text, load_results
+from sim.scenario import scenario_dict
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1250px;
@@ -81,8 +78,8 @@ IGNORED_KEYS = ("name", "description", "runs")
 
 def scenario_diff(base: Results, option: Results) -> list[tuple[str, Any, Any]]:
     """(key path, baseline value, option value) for every resolved value that differs."""
-    a = flatten(yaml.load(base.scenario_yaml, Loader=_Loader))
-    b = flatten(yaml.load(option.scenario_yaml, Loader=_Loader))
+    a = flatten(scenario_dict(base.scenario))
+    b = flatten(scenario_dict(option.scenario))
     out = []
     for k in list(dict.fromkeys([*a, *b])):
         if k in IGNORED_KEYS:
@@ -134,7 +131,8 @@ def build_report(
     parts += first_screen(results, [bt.label for bt in batches], expl)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts.append(f"<p>Model output generated {now}. Outcomes compared on day {cmp.day} "
-                 f"({_esc(cmp.date)}); baseline <b>{_esc(cmp.baseline)}</b>. Each option is a "
+                 f"({_esc(cmp.date)}, {_esc(cmp.day_rule)}); baseline "
+                 f"<b>{_esc(cmp.baseline)}</b>. Each option is a "
                  "batch of stochastic runs; with the same master seed the options share their "
                  "replicate seeds (common random numbers), so differences are paired run by "
                  "run.</p>")
@@ -145,9 +143,9 @@ def build_report(
     for bt in batches:
         m = bt.res.manifest
         parts.append(
-            f"<tr><td>{_esc(bt.label)}</td><td>{_esc(m['scenario'].get('file', ''))}</td>"
+            f"<tr><td>{_esc(bt.label)}</td><td>{_esc(m.scenario.file or '')}</td>"
             f"<td class='num'>{bt.n}</td><td class='num'>{bt.res.master_seed}</td>"
-            f"<td class='num'>{bt.days}</td><td><code>{_esc(m['scenario'].get('hash', '')[:12])}"
+            f"<td class='num'>{bt.days}</td><td><code>{_esc((m.scenario.hash or '')[:12])}"
             f"</code></td><td>{_esc(bt.res.status)}</td><td>{_esc(bt.res.path)}</td></tr>")
     parts.append("</table>")
     # what the options change
@@ -155,7 +153,7 @@ def build_report(
     base = results[0]
     for bt, r in zip(batches[1:], results[1:], strict=True):
         diff = scenario_diff(base, r)
-        desc = yaml.load(r.scenario_yaml, Loader=_Loader).get("description", "")
+        desc = r.scenario.description
         parts.append(f"<h3>{_esc(bt.label)}</h3><p>{_esc(desc)}</p>")
         if not diff:
             parts.append("<p>No difference in the resolved scenario.</p>")
@@ -166,22 +164,11 @@ def build_report(
                   f"<td>{_esc(display_value(k, b))}</td></tr>" for k, a, b in diff]
         parts.append("</table>")
     # comparison
-    parts.append(f"<h2>Outcomes on day {cmp.day} ({_esc(cmp.date)})</h2>")
-    parts.append("<p>Median, mean with 95 % confidence interval and 5–95 % range over runs; "
-                 "Δ = option − baseline, paired on matched seeds where possible, with a "
-                 "bootstrap (BCa) 95 % CI; '?' marks an interval that includes 0. "
-                 "“better / tie / worse for Russia” are the shares of matched runs in which the "
-                 "option's value is strictly better, equal or strictly worse from Russia's point "
-                 "of view (for outcomes without a direction: higher / tie / lower). Methods: "
-                 "docs/ANALYSIS.md.</p>")
+    parts.append(f"<h2>Outcomes on day {cmp.day} ({_esc(cmp.date)}): {_esc(cmp.day_rule)}"
+                 "</h2>")
     parts.append(cmp.to_html())
-    for n in cmp.notes:
-        parts.append(f"<p class='note'>Note: {_esc(n)}</p>")
-    if cmp.warnings:
-        parts.append("<details><summary class='warn'>"
-                     f"{len(cmp.warnings)} difference(s) the runs cannot separate</summary><ul>")
-        parts += [f"<li class='warn'>{_esc(w)}</li>" for w in cmp.warnings]
-        parts.append("</ul></details>")
+    parts += [f"<p class='note'>{_esc(x)}</p>" for x in cmp.foot()]
+    parts += [f"<p class='warn'>Warning: {_esc(w)}</p>" for w in cmp.warnings]
     parts += explain_section(results, expl)
     # figures
     parts.append("<h2>Figures</h2>")
@@ -316,9 +303,8 @@ def first_screen(results: Sequence[Results], labels: Sequence[str], expl: Any) -
     for i, (lab, o) in enumerate(zip(labels, expl.options, strict=True)):
         parts.append(finding(lab, o, stats[i], stats[0] if i else None, cfs[i]))
     parts.append(f"<h2>Outcomes on days {', '.join(map(str, days))}</h2>")
-    groups = [[("kursk_ua_km2", "Kursk held by Ukraine (km²)"),
-               ("donetsk_ru_gain_km2", "Donetsk gained by Russia (km²)")],
-              [("ru_losses", "Russian losses (k+w+c)"), ("ua_losses", "Ukrainian losses (k+w+c)")]]
+    groups = [[(n, OUTCOME_BY_NAME[n].heading()) for n in names]
+              for names in (("kursk_ua_km2", "donetsk_ru_gain_km2"), ("ru_losses", "ua_losses"))]
     for rows in groups:
         parts.append("<table><tr><th rowspan='2'>option</th>"
                      + "".join(f"<th colspan='{len(days)}'>{_esc(name)}</th>" for _, name in rows)
@@ -390,6 +376,11 @@ def write_report(dirs: Sequence[Path | str | Results], out: Path | str = "report
     """Write the self-contained report to ``out`` (atomically) and return its path."""
     out = Path(out)
     text = build_report(dirs, baseline=baseline, day=day, sweeps=sweeps)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, text)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out, text)
+    except OSError as exc:  # read-only, disk full: name the file asked for, not a temp name
+        from sim.viz.plots import PlotError
+
+        raise PlotError(f"{out}: cannot write: {exc.strerror or exc}") from None
     return out

@@ -7,6 +7,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -16,7 +17,7 @@ from sim.runner.executors.base import Executor, OnResult, Task
 
 #: Modules the fork server imports once, so each worker starts with the model loaded. The
 #: first makes the fork server itself die with the main process (see :func:`die_with_parent`).
-PRELOAD = ("sim.runner.executors.forkserver_init", "sim.model.model", "sim.runner.results",
+PRELOAD = ("sim.runner.executors.forkserver_init", "sim.model.model", "sim.runner.tables",
            "sim.runner.batch")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 #: Environment variables naming the process a fork server / a worker must die with: the death
@@ -88,7 +89,17 @@ def start_fork_server() -> bool:
         return False
     from multiprocessing import forkserver
 
-    forkserver.ensure_running()
+    # The server imports PRELOAD (~1.5 s) before it ignores SIGINT itself: a Ctrl-C to the
+    # process group in that window printed a KeyboardInterrupt traceback from it. Started
+    # with SIGINT ignored (a disposition a new process inherits, and then Python installs no
+    # KeyboardInterrupt handler), it stays silent; only this process decides what Ctrl-C stops.
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        forkserver.ensure_running()
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
     return True
 
 
@@ -128,6 +139,7 @@ class ProcessExecutor(Executor):
     @property
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            start_fork_server()  # started here with Ctrl-C ignored, not by the pool
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp_context(),
                                              initializer=init_worker)
         return self._pool

@@ -1,0 +1,155 @@
+"""The engine's figures of issue 21 in one run, with the machine load beside each.
+
+    python benchmarks/bench_engine.py                      # everything (~10 min on 2 idle cores)
+    python benchmarks/bench_engine.py --only crn --runs 200
+    python benchmarks/bench_engine.py --only batch --sizes 100 400 2000
+
+Sections (``--only`` picks some):
+- ``batch``: per-run CPU inside N-run batches on one worker: the CPU of a fresh
+  ``wargame run --runs N --workers 1 --params fixed`` process tree minus that of a 1-run batch,
+  over N - 1 (start-up, imports and writing cancel out); target <= 8 ms.
+- ``startup``: wall time of a 1-run batch (fresh process, files and fan chart included);
+  target <= 1.5 s.
+- ``mesa``: the same runs through ``mesa.batch_run`` and through ``wargame run``, alternately
+  (benchmarks/bench_vs_mesa.py); target: wargame run >= 3x as fast.
+- ``crn``: common random numbers: baseline against reinforce on the same seeds, SD of the paired
+  difference over the SD of an unpaired one on days 30 and 60, with posterior draws (the
+  default) and at fixed values; targets <= 0.6 (Kursk) and <= 0.7 (Donetsk) on day 60.
+- ``calibrate``: simulations per minute of the 152-day hindcast through the calibration's
+  evaluator (ABC rejection, all workers); target >= 10x the rate before the engine change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SCENARIOS = REPO / "scenarios"
+sys.path.insert(0, str(HERE))
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _wargame(*args: str) -> tuple[float, float]:
+    """Run ``wargame ARGS --quiet`` in a fresh process: (wall s, CPU s of it and its workers)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sim", "run", *args, "--quiet"], check=True,
+                   stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def batch_cpu(sizes: list[int], tmp: Path) -> None:
+    scn = str(SCENARIOS / "reinforce.yaml")
+    common = ("--workers", "1", "--params", "fixed")
+    _, one = _wargame(scn, "--runs", "1", "--out", str(tmp / "one"), *common)
+    for n in sizes:
+        _, cpu = _wargame(scn, "--runs", str(n), "--out", str(tmp / f"b{n}"), *common)
+        print(f"  {n:5d}-run batch, 1 worker: {(cpu - one) / (n - 1) * 1e3:6.1f} ms CPU per run "
+              f"(target <= 8 ms)   {_load()}", flush=True)
+
+
+def startup(tmp: Path, repeats: int = 3) -> None:
+    walls = [_wargame(str(SCENARIOS / "baseline.yaml"), "--runs", "1", "--out",
+                      str(tmp / f"s{k}"))[0] for k in range(repeats)]
+    print(f"  1-run batch: {statistics.median(walls):.2f} s wall, median of {repeats} "
+          f"(target <= 1.5 s)   {_load()}", flush=True)
+
+
+def versus_mesa(runs: int, workers: int, tmp: Path) -> None:
+    import bench_vs_mesa as vs
+
+    from sim.runner import replicate_seeds
+    from sim.scenario import load_scenario
+
+    scn = load_scenario(vs.SCENARIO)
+    seeds = replicate_seeds(scn.seed, runs)
+    m = vs.time_mesa(seeds, workers, scn.days)
+    print(f"  mesa.batch_run {runs} runs, {workers} workers: {m:6.2f} s   {_load()}", flush=True)
+    o = vs.time_wargame(runs, workers, tmp / "vs")
+    print(f"  wargame run    {runs} runs, {workers} workers: {o:6.2f} s   {_load()}", flush=True)
+    print(f"  wargame run is {m / o:.2f}x as fast (target >= 3x)")
+
+
+def crn_ratios(folder_a: Path, folder_b: Path, days: tuple[int, ...] = (30, 60)
+               ) -> dict[tuple[str, int], float]:
+    """SD of the paired difference over the SD of an unpaired one, per outcome and day."""
+    a, b = (pd.read_parquet(f / "daily.parquet") for f in (folder_a, folder_b))
+    out = {}
+    for day in days:
+        for col in ("kursk_ua_km2", "donetsk_ru_gain_km2"):
+            x = a[a.day == day].set_index("run")[col]
+            y = b[b.day == day].set_index("run")[col]
+            x, y = x.align(y, join="inner")
+            unpaired = np.sqrt(x.var() + y.var())
+            out[col, day] = float((x - y).std() / unpaired) if unpaired > 0 else float("nan")
+    return out
+
+
+def crn(runs: int, tmp: Path) -> None:
+    for params in ("posterior", "fixed"):
+        out = tmp / f"crn-{params}"
+        _wargame(str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "reinforce.yaml"), "--runs",
+                 str(runs), "--params", params, "--out", str(out))
+        r = crn_ratios(out / "baseline", out / "reinforce")
+        print(f"  {params:9s} paired/unpaired SD, baseline vs reinforce, {runs} runs: "
+              + ", ".join(f"{c.split('_')[0]} day {d} {v:.2f}" for (c, d), v in r.items())
+              + f"  (targets day 60: kursk <= 0.6, donetsk <= 0.7)   {_load()}", flush=True)
+
+
+def calibration_rate(budget: int) -> None:
+    from bench_calibrate import PARAMS
+
+    from sim.analysis import calibrate
+    from sim.scenario import load_scenario
+
+    scn = load_scenario(SCENARIOS / "hindcast_2024.yaml")
+    t0 = time.perf_counter()
+    calibrate(scn, REPO / "seeds" / "observations.csv", PARAMS, budget=budget, replicates=1,
+              seed=1)
+    s = time.perf_counter() - t0
+    print(f"  calibration: {budget} hindcast simulations in {s:.0f} s = {budget / s * 60:.0f} "
+          f"per minute (all workers)   {_load()}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", nargs="+", default=["batch", "startup", "mesa", "crn", "calibrate"],
+                    choices=["batch", "startup", "mesa", "crn", "calibrate"])
+    ap.add_argument("--sizes", nargs="+", type=int, default=[100, 400])
+    ap.add_argument("--runs", type=int, default=200, help="runs for mesa and crn")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--budget", type=int, default=200, help="calibration simulations")
+    a = ap.parse_args()
+    print(f"{os.cpu_count()} cores; before: {_load()}", flush=True)
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        for part in a.only:
+            print(part, flush=True)
+            {"batch": lambda: batch_cpu(a.sizes, tmp), "startup": lambda: startup(tmp),
+             "mesa": lambda: versus_mesa(a.runs, a.workers, tmp),
+             "crn": lambda: crn(a.runs, tmp),
+             "calibrate": lambda: calibration_rate(a.budget)}[part]()
+    print(f"after: {_load()}")
+
+
+if __name__ == "__main__":
+    main()
