@@ -27,8 +27,8 @@ QUANTITIES = {
     "ua_held_area": "km2", "ru_gain_month": "km2", "ru_gain_year": "km2",
     "ua_personnel": "troops", "ru_personnel": "troops", "dprk_personnel": "troops",
     "ru_personnel_three_axes": "troops", "ru_casualties_month": "troops",
-    "dprk_casualties": "troops", "ru_casualties": "troops",  # cumulative since entering combat
     "dprk_casualties_per_day": "troops/day", "ru_casualties_per_day": "troops/day",
+    "dprk_casualties": "troops", "ru_casualties": "troops",  # cumulative counts (issue 20)
     "ru_casualties_per_km2": "troops/km2", "advance_speed": "km/day",
     "advance_speed_kurakhove": "km/day", "ru_distance_to_pokrovsk": "km",
     "artillery_ratio_ru_ua": "ratio", "place_captured": "date",
