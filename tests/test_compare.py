@@ -201,8 +201,7 @@ def test_warning_when_runs_cannot_separate(batches):
                                                                   "kursk_ua_km2"])
     for r in cmp.table.itertuples():
         if r.option != cmp.baseline and not r.separable:
-            assert any("runs per option would be needed" in w or "no difference" in w
-                       for w in cmp.warnings)
+            assert any("runs per option" in w or "no difference" in w for w in cmp.warnings)
 
 
 def test_shares_better_tie_worse_by_hand():
@@ -255,11 +254,14 @@ def test_cli_table_is_concise_and_fits_80_columns(batches):
     lines = r.stdout.splitlines()
     assert max(len(ln) for ln in lines) <= 80
     assert lines[0].startswith(f"Outcomes on day {DAYS} (2025-01-25), the last day common")
-    # headline outcomes only, one line per option; places only with --places
-    assert "taken by" not in r.stdout and len(lines) <= 11 * 4 + 16
+    # headline outcomes only, one line per option; places only with --places; issue 22's
+    # bound is 80 lines for four options (the default output was 678)
+    assert "taken by" not in r.stdout and len(lines) <= 80
     assert sum("differences have a 95 % CI" in ln for ln in lines) <= 1  # folded warnings
     r = CliRunner().invoke(app, [*args, "--places"])
-    assert r.exit_code == 0 and "Sudzha (kursk) taken by Russia by day 20" in r.stdout
+    # (since attacks are called off before a unit breaks, Sudzha holds for 20 days; villages
+    # on the salient's edge change hands)
+    assert r.exit_code == 0 and "(kursk) taken by Russia by day 20" in r.stdout
     r = CliRunner().invoke(app, [*args, "--format", "markdown"])
     assert r.stdout.startswith("| outcome |")
 
