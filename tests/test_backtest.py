@@ -171,13 +171,13 @@ def test_a_forecast_run_is_kept_by_its_path_up_to_the_origin():
     dist = [float(distance(summaries(run(scn, seed=s, days=30).daily, fit), fit))
             for s in seeds]
     shared = (scn, later, Condition(fit, np.inf, 4), 30)
-    assert forecast_task(shared, (0, {}, seeds[:1]))[1:] == (dist[0], 1)
+    assert forecast_task(shared, (0, {}, seeds[:1]))[1:3] == (dist[0], 1)
     never = (scn, later, Condition(fit, -1.0, 4), 30)
-    _, d, tried = forecast_task(never, (0, {}, seeds))
+    _, d, tried, _ = forecast_task(never, (0, {}, seeds))
     assert (d, tried) == (min(dist), 4)
     second = sorted(dist)[1]   # a threshold only the two closest runs meet
     first_ok = next(i for i, x in enumerate(dist) if x <= second)
-    _, d, tried = forecast_task((scn, later, Condition(fit, second, 4), 30), (0, {}, seeds))
+    _, d, tried, _ = forecast_task((scn, later, Condition(fit, second, 4), 30), (0, {}, seeds))
     assert (d, tried) == (dist[first_ok], first_ok + 1)
 
 
@@ -195,10 +195,14 @@ def test_cli_backtest_writes_rescore_checks_and_rejects_bad_input(tmp_path):
                             "--seed", "3"])
     assert r.exit_code == 0, r.output
     names = {p.name for p in out.iterdir()}
-    assert {"forecasts.parquet", "scores.csv", "summary.csv", "fan.png", "manifest.json",
-            "particles_2024-09-15.csv"} <= names
+    assert {"forecasts.parquet", "scores.csv", "summary.csv", "summary_first_seed.csv",
+            "fan.png", "manifest.json", "particles_2024-09-15.csv"} <= names
     f = pd.read_parquet(out / "forecasts.parquet")
-    assert list(f.columns) == ["origin", "target_date", "front", "quantity", "draw", "value"]
+    assert list(f.columns) == ["origin", "target_date", "front", "quantity", "draw", "value",
+                               "value_first_seed", "attempts"]
+    # a draw kept on its first seed forecasts what the unconditioned draw does
+    first = f[f.attempts == 1]
+    assert (first.value == first.value_first_seed).all() and (f.attempts >= 1).all()
     assert set(zip(f.front, f.quantity, strict=True)) == {("donetsk", "ru_gain_month")}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["draws"] == 2 and manifest["fits"][0]["fit_days"] == 40

@@ -68,7 +68,10 @@ DEFAULT_DRAWS = 100
 DEFAULT_SEED = 20250105
 DEFAULT_TRIES = 30             # seeds tried per forecast draw to meet the fit's epsilon
 NAIVE = ("persistence", "trend")
-FORECAST_COLUMNS = ["origin", "target_date", "front", "quantity", "draw", "value"]
+#: ``value`` is the kept run's; ``value_first_seed`` the draw's first run's (what the forecast
+#: is without conditioning on the path), ``attempts`` the seeds the draw tried.
+FORECAST_COLUMNS = ["origin", "target_date", "front", "quantity", "draw", "value",
+                    "value_first_seed", "attempts"]
 VERSIONED = ("kursk-donetsk-wargame", "mesa", "numpy", "pandas", "pyarrow", "scipy", "pyabc",
              "scoringrules")
 
@@ -235,34 +238,41 @@ def attempt_seeds(master_seed: int, draw: int, tries: int) -> list[int]:
 
 
 def forecast_task(shared: tuple[Scenario, list[Target], Condition, int],
-                  item: tuple[int, dict[str, float], list[int]]) -> tuple[np.ndarray, float, int]:
+                  item: tuple[int, dict[str, float], list[int]]
+                  ) -> tuple[np.ndarray, float, int, np.ndarray]:
     """Task: one predictive run ``item = (draw, values, seeds)``: the targets' values, the
-    run's distance on the fit's observations and the attempts it took. The first seed whose
-    run lies within the condition's epsilon is kept; if none does, the closest run."""
+    run's distance on the fit's observations, the attempts it took and the first run's
+    targets. The first seed whose run lies within the condition's epsilon is kept; if none
+    does, the closest run."""
     from sim.analysis.calibration import distance
     from sim.model import run
 
     scenario, targets, cond, days = shared
     _, values, seeds = item
     scn = with_values(scenario, values)
-    best: tuple[np.ndarray, float, int] | None = None
+    best: tuple[np.ndarray, float] | None = None
+    first = np.empty(0)
     for a, s in enumerate(seeds, start=1):
         daily = run(scn, seed=s, days=days).daily
         d = float(distance(summaries(daily, cond.fit_targets), cond.fit_targets))
-        if best is None or d < best[1]:
-            best = (summaries(daily, targets), d, a)
+        values_a = summaries(daily, targets)
+        if a == 1:
+            first = values_a
         if d <= cond.epsilon:
-            return summaries(daily, targets), d, a
+            return values_a, d, a, first
+        if best is None or d < best[1]:
+            best = (values_a, d)
     assert best is not None
-    return best[0], best[1], len(seeds)
+    return best[0], best[1], len(seeds), first
 
 
 def predictive_draws(scenario: Scenario, particles: pd.DataFrame, params: Sequence[str],
                      integer: Sequence[str], targets: list[Target], cond: Condition,
                      master_seed: int, draws: int, workers: int,
                      on_done: Callable[[int], None] | None = None
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(values (draws, n_targets), distances (draws,), attempts (draws,))``: run *i* is
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(values (draws, n_targets), distances (draws,), attempts (draws,), first-seed values
+    (draws, n_targets))``: run *i* is
     particle ``draw_index(master_seed, i, weights)`` with the seeds of
     :func:`attempt_seeds`, to the scenario's last day, kept as :class:`Condition` says."""
     from sim.runner import draw_index, make_executor
@@ -274,7 +284,7 @@ def predictive_draws(scenario: Scenario, particles: pd.DataFrame, params: Sequen
         row = particles.iloc[draw_index(master_seed, i, weights)]
         items.append((i, {p: (int(row[p]) if p in integer else float(row[p])) for p in params},
                       attempt_seeds(master_seed, i, tries)))
-    out: list[tuple[np.ndarray, float, int] | None] = [None] * draws
+    out: list[tuple[np.ndarray, float, int, np.ndarray] | None] = [None] * draws
 
     def keep(item: Any, result: Any, error: BaseException | None) -> None:
         if error is not None:
@@ -288,7 +298,7 @@ def predictive_draws(scenario: Scenario, particles: pd.DataFrame, params: Sequen
             raise KeyboardInterrupt
     done = [r for r in out if r is not None]
     return (np.stack([r[0] for r in done]), np.array([r[1] for r in done]),
-            np.array([r[2] for r in done], dtype=np.int64))
+            np.array([r[2] for r in done], dtype=np.int64), np.stack([r[3] for r in done]))
 
 
 # --------------------------------------------------------------------------- the backtest
@@ -330,6 +340,12 @@ class Backtest:
     summary: pd.DataFrame            # summarize_scores
     particles: dict[str, pd.DataFrame]   # origin -> the fit's weighted particles
     manifest: dict[str, Any]
+    summary_first_seed: pd.DataFrame     # the same scores of the draws' first runs
+
+
+def first_seed(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """The forecasts of each draw's first run (the parameters-only forecast) as ``value``."""
+    return forecasts.assign(value=forecasts["value_first_seed"])
 
 
 def _load_avg() -> list[float] | None:
@@ -407,14 +423,14 @@ def run_backtest(
 
         last = cal.populations.iloc[-1]
         cond = Condition(cal.targets, float(last.eps) if condition else np.inf, int(tries))
-        sims, dist, attempts = predictive_draws(base, cal.particles, names, integer, targets,
+        sims, dist, attempts, first = predictive_draws(base, cal.particles, names, integer, targets,
                                                 cond, seed + 1, draws, workers, done)
         for j, t in enumerate(targets):
             o = by_key[t.key]
             frames.append(pd.DataFrame({
                 "origin": label, "target_date": o.date.isoformat(), "front": o.front,
                 "quantity": o.quantity, "draw": np.arange(draws, dtype=np.int64),
-                "value": sims[:, j]}))
+                "value": sims[:, j], "value_first_seed": first[:, j], "attempts": attempts}))
         fits.append({"origin": label, "fit_days": fit_days,
                      "observations_fitted": sum(t.fitted for t in cal.targets),
                      "populations": len(cal.populations), "simulations": cal.simulations,
@@ -445,12 +461,13 @@ def run_backtest(
         "load_before": load_before, "load_after": _load_avg(), "versions": versions(VERSIONED),
     }
     manifest.update(date=now(), git_commit=commit)
-    return Backtest(forecasts, scores, summarize_scores(scores), particles, manifest)
+    return Backtest(forecasts, scores, summarize_scores(scores), particles, manifest,
+                    summarize_scores(score_forecasts(first_seed(forecasts), obs)))
 
 
 # --------------------------------------------------------------------------- files
 
-FILES = ("forecasts.parquet", "scores.csv", "summary.csv")
+FILES = ("forecasts.parquet", "scores.csv", "summary.csv", "summary_first_seed.csv")
 
 
 def write_backtest(bt: Backtest, out_dir: str | Path) -> list[Path]:
@@ -467,7 +484,9 @@ def write_backtest(bt: Backtest, out_dir: str | Path) -> list[Path]:
     atomic_write_table(out / "forecasts.parquet",
                        pa.Table.from_pandas(bt.forecasts, preserve_index=False))
     atomic_write_text(out / "scores.csv", bt.scores.to_csv(index=False, float_format="%.6g"))
-    atomic_write_text(out / "summary.csv", bt.summary.to_csv(index=False, float_format="%.6g"))
+    for name, table in (("summary.csv", bt.summary),
+                        ("summary_first_seed.csv", bt.summary_first_seed)):
+        atomic_write_text(out / name, table.to_csv(index=False, float_format="%.6g"))
     files = [out / f for f in FILES]
     for origin, parts in bt.particles.items():
         path = out / f"particles_{origin}.csv"
@@ -496,8 +515,11 @@ def check_backtest(out_dir: str | Path, observations: str | Path | None = None) 
     if sha256(obs_path) != manifest.get("observations_sha256"):
         problems.append(f"{obs_path}: differs from the observations the backtest scored")
     forecasts = pd.read_parquet(out / "forecasts.parquet")
-    scores = score_forecasts(forecasts, load_observations(obs_path))
-    for name, fresh in (("scores.csv", scores), ("summary.csv", summarize_scores(scores))):
+    obs = load_observations(obs_path)
+    scores = score_forecasts(forecasts, obs)
+    first = summarize_scores(score_forecasts(first_seed(forecasts), obs))
+    for name, fresh in (("scores.csv", scores), ("summary.csv", summarize_scores(scores)),
+                        ("summary_first_seed.csv", first)):
         stored = pd.read_csv(out / name, dtype={"origin": str})
         again = pd.read_csv(io.StringIO(fresh.to_csv(index=False, float_format="%.6g")),
                             dtype={"origin": str})
