@@ -33,6 +33,7 @@ import json
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -329,7 +330,9 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                 t_gen = time.perf_counter()
                 collapsed = False
                 try:
-                    abc.run(max_nr_populations=1, minimum_epsilon=min_epsilon)
+                    with warnings.catch_warnings():   # numpy's on a collapsed population
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        abc.run(max_nr_populations=1, minimum_epsilon=min_epsilon)
                 except ValueError:
                     # pyABC stores a population, then fits the next proposal to it; when the
                     # weights sit on one particle that covariance is undefined (NaN). The
