@@ -355,6 +355,15 @@ def _load_avg() -> list[float] | None:
         return None
 
 
+def relative(path: str | Path) -> str:
+    """``path`` relative to the working folder when it lies inside it (a committed folder must
+    not carry the path of the clone that wrote it), else as it is."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -442,7 +451,7 @@ def run_backtest(
     forecasts = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
     scores = score_forecasts(forecasts, obs)
     manifest = {
-        "scenario": str(scenario.source_path) if scenario.source_path else scenario.name,
+        "scenario": relative(scenario.source_path) if scenario.source_path else scenario.name,
         "scenario_hash": scenario_hash(base), "observations": str(observations),
         "observations_sha256": sha256(observations),
         "origins": [o.isoformat() for o in origins], "end": end.isoformat(),
