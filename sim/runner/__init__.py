@@ -36,6 +36,7 @@ _WHERE = {
     "atomic_write_text": "folder",
     "folder_name": "folder", "one_line_text": "folder", "part_path": "folder",
     "ctrl_c_held": "interrupts", "install_ctrl_c_handler": "interrupts",
+    "raise_ctrl_c_outside_imports": "interrupts",
     "DIGEST_BATCH_ROWS": "integrity", "SMALL_DIGEST_BATCH_ROWS": "integrity",
     "damaged_runs": "integrity", "digest_batch_rows": "integrity", "file_sha256": "integrity",
     "row_hashes": "integrity", "run_digests": "integrity", "verify": "integrity",

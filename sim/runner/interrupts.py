@@ -35,7 +35,9 @@ def raise_ctrl_c_outside_imports(signum: int, frame: FrameType | None) -> None:
     the same signal again :data:`RETRY_S` later (so at the latest when the import is done:
     ~1.5 s for the model's modules)."""
     if _in_import(frame):
-        retry = threading.Timer(RETRY_S, signal.raise_signal, (signum,))
+        # to the main thread itself: a wait it is blocked in by then is interrupted
+        retry = threading.Timer(RETRY_S, signal.pthread_kill,
+                                (threading.main_thread().ident, signum))
         retry.daemon = True
         retry.start()
         return
