@@ -6,7 +6,8 @@ running. Two places cannot take it (measured on early Ctrl-Cs of ``wargame run``
 * the import machinery (``<frozen importlib._bootstrap>``): raised between taking and
   releasing the global import lock, it leaves the lock held, and any other thread that imports
   then waits forever (3 hangs in 280); raised in one of its weakref callbacks, it is printed
-  as "Exception ignored" and dropped, so the batch ran to its end (2 in 280);
+  as "Exception ignored" and dropped, so the batch ran to its end (2 in 120 once the other
+  causes were fixed);
 * the start of a worker process (see :func:`ctrl_c_held`).
 """
 
