@@ -1012,16 +1012,40 @@ def app_command(
     raise typer.Exit(serve(host=host, port=port))
 
 
+def _from_ctrl_c(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling a ``KeyboardInterrupt`` that nothing
+    reported (a chain that ends ``from None`` was reported by whoever cut it)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return False
+
+
 def run_cli() -> None:
     """The ``wargame`` command: the Typer app, with a Ctrl-C that arrives outside a batch's own
     handling (while modules load, between commands) ending in one line and exit 130, not a
     traceback."""
+    from sim.runner import install_ctrl_c_handler
+
+    install_ctrl_c_handler()  # never inside an import (a hang or a lost Ctrl-C)
     try:
         app(prog_name="wargame")
     except KeyboardInterrupt:
         err_console.print(Text("interrupted"), soft_wrap=True)
         raise SystemExit(EXIT_INTERRUPTED) from None
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED and _from_ctrl_c(exc):  # Typer exits 130 silently
+            err_console.print(Text("interrupted"), soft_wrap=True)
+        raise
     finally:
+        # CPython 3.12 marks a KeyboardInterrupt as unhandled when it ends a string exec()
+        # (dataclasses and namedtuple build their methods so, e.g. while a module loads) even
+        # if it was caught; at exit `python -m sim` (and a script that returns) then kills
+        # itself with SIGINT: exit -2 instead of 130 (13 of 280 early Ctrl-Cs). The flag is
+        # cleared at the start of every string exec.
+        exec("", {})
         # The interpreter's garbage collections at exit walk every object of pandas, pyarrow,
         # pydantic, matplotlib... (~0.3 s after a batch). Frozen objects are skipped; nothing
         # here relies on a collection at exit (every file is closed when written), and exit

@@ -526,14 +526,13 @@ def _children(pid: int) -> list[str]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
-@pytest.mark.xfail(strict=False, reason=(
-    "intermittent since the merge of issues 20-23 (measured at load ~1): once the main process "
-    "ended by SIGINT's default action (returncode -2, no output) at 0.4 s, once it did not exit "
-    "within 120 s of the SIGINT at 1.0 s; passes on other runs; cause not yet found"))
-@pytest.mark.parametrize("after_s", [0.4, 1.0])
+@pytest.mark.parametrize("after_s", [0.05, 0.4, 1.0, 1.5])
 def test_item12_ctrl_c_early_in_run_is_one_line(tmp_path, after_s):
-    """SIGINT to the process group (as a terminal's Ctrl-C) ``after_s`` after the fork server
-    started, while it still imports the model: no traceback from any process."""
+    """SIGINT to the process group (as a terminal's Ctrl-C) ``after_s`` after the pool's first
+    helper process started, while the fork server still imports the model: one line, exit
+    130 (0 if the batch had finished), no traceback from any process, a folder that checks.
+    Before the fix, 24 of 280 such Ctrl-Cs (0.05-2 s) failed: exit -2 without a word, a
+    worker's traceback, or a hang."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "run", str(REINFORCE), "--runs", "64", "--days", "60",
@@ -547,8 +546,50 @@ def test_item12_ctrl_c_early_in_run_is_one_line(tmp_path, after_s):
     time.sleep(after_s)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert proc.returncode in (0, 130), (proc.returncode, err)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    if proc.returncode == 130:
+        assert len(lines) == 1 and lines[0].startswith("interrupted"), err
+    else:
+        assert not lines, err
+    if (tmp_path / "b").exists():
+        res = cli("check", tmp_path / "b")
+        assert res.exit_code == 0 and "ok" in res.output, res.output
+
+
+def test_ctrl_c_held_until_the_block_ends():
+    """A Ctrl-C inside the block lets the block finish, then raises; none, nothing raised."""
+    from sim.runner import ctrl_c_held
+
+    done = []
+    with pytest.raises(KeyboardInterrupt), ctrl_c_held():
+        signal.raise_signal(signal.SIGINT)
+        done.append("rest of the block")
+    assert done == ["rest of the block"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with ctrl_c_held():
+        done.append("no Ctrl-C")
+    assert done[-1] == "no Ctrl-C"
+
+
+def test_ctrl_c_inside_an_import_is_raised_after_it(tmp_path, monkeypatch):
+    """The CLI's SIGINT handler raises KeyboardInterrupt, except in a frame run by the import
+    machinery (here a module's body): there it sends the signal again a moment later."""
+    from sim.runner import raise_ctrl_c_outside_imports
+
+    (tmp_path / "frame_of_an_import.py").write_text("import sys\nFRAME = sys._getframe()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import frame_of_an_import
+
+    with pytest.raises(KeyboardInterrupt):
+        raise_ctrl_c_outside_imports(signal.SIGINT, sys._getframe())
+    again = threading.Event()
+    old = signal.signal(signal.SIGINT, lambda *_: again.set())
+    try:
+        assert raise_ctrl_c_outside_imports(signal.SIGINT, frame_of_an_import.FRAME) is None
+        assert again.wait(5), "the signal was not sent again"
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 # ------------------------------------------------ 13: minor

@@ -5,7 +5,8 @@ local, dask), ``batch`` (running a batch, resuming and repairing it), ``outcomes
 outcome registry); the batch folder format in ``folder`` (file names, atomic writes),
 ``records`` (the typed manifest), ``tables`` (writing and merging the Parquet tables),
 ``integrity`` (checksums, digests, verifying), ``reading`` (:class:`Results`), ``summary`` (the
-summary table); ``provenance``. Other sub-packages use the names below.
+summary table); ``provenance``; ``interrupts`` (where a Ctrl-C is raised). Other sub-packages
+use the names below.
 
 Names load their module on first use (PEP 562): ``wargame run`` starts its worker processes'
 fork server (:func:`start_fork_server`) before this process pays for pyarrow and pandas.
@@ -34,6 +35,8 @@ _WHERE = {
     "ResultsError": "folder", "atomic_write_bytes": "folder", "atomic_write_table": "folder",
     "atomic_write_text": "folder",
     "folder_name": "folder", "one_line_text": "folder", "part_path": "folder",
+    "ctrl_c_held": "interrupts", "install_ctrl_c_handler": "interrupts",
+    "raise_ctrl_c_outside_imports": "interrupts",
     "DIGEST_BATCH_ROWS": "integrity", "SMALL_DIGEST_BATCH_ROWS": "integrity",
     "damaged_runs": "integrity", "digest_batch_rows": "integrity", "file_sha256": "integrity",
     "row_hashes": "integrity", "run_digests": "integrity", "verify": "integrity",

@@ -7,13 +7,13 @@ import multiprocessing as mp
 import os
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sim.runner.executors.base import Executor, OnResult, Task
+from sim.runner.interrupts import ctrl_c_held
 
 #: Modules the fork server imports once, so each worker starts with the model loaded. The
 #: first makes the fork server itself die with the main process (see :func:`die_with_parent`).
@@ -87,19 +87,23 @@ def start_fork_server() -> bool:
     ctx = mp_context()
     if ctx.get_start_method() != "forkserver":
         return False
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
     # The server imports PRELOAD (~1.5 s) before it ignores SIGINT itself: a Ctrl-C to the
-    # process group in that window printed a KeyboardInterrupt traceback from it. Started
-    # with SIGINT ignored (a disposition a new process inherits, and then Python installs no
-    # KeyboardInterrupt handler), it stays silent; only this process decides what Ctrl-C stops.
-    main = threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    # process group in that window printed a KeyboardInterrupt traceback from it. It is
+    # started with SIGINT *blocked* in this thread (a mask a new process inherits through exec
+    # and that neither Python nor the fork server lifts; its workers inherit it too), so it
+    # stays silent. Ignoring SIGINT here instead (SIG_IGN) also threw away a Ctrl-C sent to
+    # this process meanwhile (once in 280: the batch ran to its end, exit 0, nothing said).
+    # Blocked, it waits and is delivered when the mask is restored. The resource tracker is
+    # started first: starting it unblocks SIGINT in this thread (it blocks and unblocks the
+    # signals its own process ignores), which would lift the mask before the server starts.
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()
     finally:
-        if main:
-            signal.signal(signal.SIGINT, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
     return True
 
 
@@ -172,7 +176,13 @@ class ProcessExecutor(Executor):
                 lost: list[tuple[Any, BaseException]] = []
                 for k, item in enumerate(todo):
                     try:
-                        outstanding[self.pool.submit(fn, shared, item)] = item
+                        # A submit may start a worker: the fork server forks it (after its
+                        # preload, up to ~1.5 s) and this process registers it. A Ctrl-C in
+                        # between left a worker the pool did not know: it was never joined,
+                        # and started after this process had exited and removed the pool's
+                        # semaphores, printing a FileNotFoundError traceback (8 of 280).
+                        with ctrl_c_held():
+                            outstanding[self.pool.submit(fn, shared, item)] = item
                     except BrokenProcessPool as exc:
                         lost.extend((it, exc) for it in todo[k:])
                         break
