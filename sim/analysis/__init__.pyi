@@ -64,6 +64,9 @@ from .calibration import (
 from .calibration import (
     write_fit as write_fit,
 )
+from .calibration import (
+    write_overlay as write_overlay,
+)
 from .causes import (
     Box as Box,
 )

@@ -34,6 +34,7 @@ import calendar
 import datetime as dt
 import json
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.analysis.observations import Observation, load_observations
-from sim.runner import default_workers, make_executor, weighted_quantile
+from sim.runner import atomic_write_text, default_workers, make_executor, weighted_quantile
 from sim.scenario import Scenario, ScenarioError, get_path, with_values
 
 DEFAULT_BUDGET = 240
@@ -405,7 +406,7 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
     90 % intervals), ``fit_table.csv`` and ``fit.json`` (with the posterior's digest, so a
     damaged table is refused)."""
     from sim.analysis.fitfolder import FIT_FILES, FitFolderError, fit_lock
-    from sim.runner import DIGEST_KEY, atomic_write_text, file_sha256, write_posterior
+    from sim.runner import DIGEST_KEY, file_sha256, write_posterior
 
     out = Path(out_dir)
     record = cal.fit_record(observations)
@@ -426,6 +427,15 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
         except OSError as exc:  # read-only, disk full: name the file, not a temporary one
             raise FitFolderError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return [out / n for n in FIT_FILES]
+
+
+def write_overlay(cal: FitReport, path: str | Path, posterior: str | Path) -> Path:
+    """Write the fit's overlay YAML at ``path`` (atomically), naming ``posterior`` relative to
+    the overlay's folder so that the pair moves together."""
+    path = Path(path)
+    rel = os.path.relpath(Path(posterior).resolve(), path.resolve().parent)
+    atomic_write_text(path, cal.to_overlay_yaml(rel))
+    return path
 
 
 @dataclass
