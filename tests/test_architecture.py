@@ -248,3 +248,24 @@ def test_architecture_md_table_names_every_module_and_the_layer_order():
                 assert name in named or rel.stem in named, f"{layer}: {rel} not in its row"
         allowed = may.split(";")[0].replace("–", "").split(",")
         assert [a.strip() for a in allowed if a.strip()] == list(LAYERS[:k]), layer
+
+
+def test_experiment_scripts_use_only_the_sub_packages_exports():
+    """experiments/*.py are run as a notebook would run the library: through the names a
+    sub-package exports (``from sim.analysis import run_candidates``), never a module inside
+    it, and their runs through ``sim.runner``'s executors, not a pool of their own (issue 22:
+    they reached into ``sim.analysis.calibration`` and built their own ``ProcessPoolExecutor``)."""
+    bad = []
+    for path in sorted((REPO / "experiments").glob("*.py")):
+        for target, names, line in _imports(path):
+            where = f"{path.name}:{line}: {target}"
+            if target.startswith(("concurrent", "multiprocessing")):
+                bad.append(where)  # its own pool: runs go through sim.runner's executors
+            if not target.startswith("sim"):
+                continue
+            if target.count(".") != 1:
+                bad.append(where)
+                continue
+            exported = importlib.import_module(target).__all__
+            bad += [f"{where}.{n}" for n in names if n not in exported]
+    assert not bad, "experiment scripts bypass the public API: " + ", ".join(bad)

@@ -31,6 +31,7 @@ Library use: ``calibrate(scenario, observations, params, ...) -> Calibration``.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import json
 import math
@@ -46,7 +47,13 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.analysis.observations import Observation, load_observations
-from sim.runner import atomic_write_text, default_workers, make_executor, weighted_quantile
+from sim.runner import (
+    Executor,
+    atomic_write_text,
+    default_workers,
+    make_executor,
+    weighted_quantile,
+)
 from sim.scenario import Scenario, ScenarioError, get_path, with_values
 
 DEFAULT_BUDGET = 240
@@ -182,7 +189,12 @@ def evaluate(shared: tuple[Scenario, list[Target], list[int], int],
 
 
 def run_candidates(candidates: list[dict[str, float]], scenario: Scenario, targets: list[Target],
-         seeds: list[int], days: int, workers: int) -> np.ndarray:
+                   seeds: Sequence[int], days: int, workers: int | None = None,
+                   executor: Executor | None = None) -> np.ndarray:
+    """Summaries of every candidate's runs on ``seeds``, shape ``(candidates, seeds,
+    targets)``: each candidate is ``scenario`` with its values set. Runs on ``executor`` (kept
+    open, e.g. across several calls), else on a local pool of ``workers`` closed at the end.
+    Ctrl-C raises :class:`KeyboardInterrupt`; a failed run, :class:`CalibrationError`."""
     out: list[np.ndarray | None] = [None] * len(candidates)
 
     def keep(item: tuple[int, dict[str, float]], result: np.ndarray | None,
@@ -191,8 +203,9 @@ def run_candidates(candidates: list[dict[str, float]], scenario: Scenario, targe
             raise CalibrationError(f"candidate {item[1]} failed: {error}")
         out[item[0]] = result
 
-    with make_executor("local", workers) as ex:
-        if ex.map(evaluate, (scenario, targets, seeds, days),
+    with (contextlib.nullcontext(executor) if executor is not None
+          else make_executor("local", workers)) as ex:
+        if ex.map(evaluate, (scenario, targets, list(seeds), days),
                   list(enumerate(candidates)), keep):
             raise KeyboardInterrupt
     return np.stack(out)
