@@ -35,7 +35,6 @@ import contextlib
 import datetime as dt
 import json
 import math
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from sim.runner import (
     make_executor,
     weighted_quantile,
 )
-from sim.scenario import Scenario, ScenarioError, get_path, with_values
+from sim.scenario import Scenario, ScenarioError, get_path, relative_path, with_values
 
 DEFAULT_BUDGET = 240
 #: The dated 2024 record shipped with the repository.
@@ -446,8 +445,8 @@ def write_overlay(cal: FitReport, path: str | Path, posterior: str | Path) -> Pa
     """Write the fit's overlay YAML at ``path`` (atomically), naming ``posterior`` relative to
     the overlay's folder so that the pair moves together."""
     path = Path(path)
-    rel = os.path.relpath(Path(posterior).resolve(), path.resolve().parent)
-    atomic_write_text(path, cal.to_overlay_yaml(rel))
+    atomic_write_text(path, cal.to_overlay_yaml(relative_path(Path(posterior),
+                                                              path.resolve().parent)))
     return path
 
 

@@ -533,7 +533,7 @@ def _locked(job: BatchJob) -> BatchResult:
     manifest.days = job.days
     manifest.start_date = scn.start_date
     # the scenario file named relative to the batch, as its maps are: the folder moves with
-    # the project (Results.scenario_file names it from where the reader is)
+    # the project (Results.scenario_file resolves it)
     manifest.scenario = ScenarioRecord(name=scn.name,
                                        file=relative_path(source, out.resolve()) if source
                                        else None,
