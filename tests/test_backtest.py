@@ -13,8 +13,11 @@ from typer.testing import CliRunner
 
 from sim.analysis import Observation, load_observations
 from sim.analysis.backtest import (
+    Condition,
+    attempt_seeds,
     covers,
     crps,
+    forecast_task,
     naive_forecasts,
     run_backtest,
     score_forecasts,
@@ -144,6 +147,40 @@ def test_an_observation_after_the_origin_cannot_change_the_fit(tmp_path):
     assert held["operations.pause_days"] == 16 and held["exhaustion.effect"] == 0.35
 
 
+# --------------------------------------------------------------------------- conditioning
+
+
+def test_the_first_attempt_is_the_unconditioned_forecast_and_attempts_differ():
+    from sim.runner import replicate_seeds
+
+    seeds = attempt_seeds(11, 3, 5)
+    assert seeds[0] == replicate_seeds(11, 10)[3] and len(set(seeds)) == 5
+    assert attempt_seeds(11, 3, 2) == seeds[:2]   # more tries only add seeds
+
+
+def test_a_forecast_run_is_kept_by_its_path_up_to_the_origin():
+    """The kept run is the first within epsilon; if none is, the closest of the tries."""
+    from sim.analysis.calibration import build_targets, distance, summaries
+    from sim.model import run
+
+    scn = load_scenario(SCENARIOS / "hindcast_2024.yaml", overrides=["days=30"])
+    known = [o for o in load_observations(OBS) if o.date <= dt.date(2024, 8, 31)]
+    fit = build_targets(known, scn.start_date, 25)
+    later = build_targets([_obs("2024-09-05", 900.0)], scn.start_date, 30)
+    seeds = attempt_seeds(5, 0, 4)
+    dist = [float(distance(summaries(run(scn, seed=s, days=30).daily, fit), fit))
+            for s in seeds]
+    shared = (scn, later, Condition(fit, np.inf, 4), 30)
+    assert forecast_task(shared, (0, {}, seeds[:1]))[1:3] == (dist[0], 1)
+    never = (scn, later, Condition(fit, -1.0, 4), 30)
+    _, d, tried, _ = forecast_task(never, (0, {}, seeds))
+    assert (d, tried) == (min(dist), 4)
+    second = sorted(dist)[1]   # a threshold only the two closest runs meet
+    first_ok = next(i for i, x in enumerate(dist) if x <= second)
+    _, d, tried, _ = forecast_task((scn, later, Condition(fit, second, 4), 30), (0, {}, seeds))
+    assert (d, tried) == (dist[first_ok], first_ok + 1)
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -158,10 +195,14 @@ def test_cli_backtest_writes_rescore_checks_and_rejects_bad_input(tmp_path):
                             "--seed", "3"])
     assert r.exit_code == 0, r.output
     names = {p.name for p in out.iterdir()}
-    assert {"forecasts.parquet", "scores.csv", "summary.csv", "fan.png", "manifest.json",
-            "particles_2024-09-15.csv"} <= names
+    assert {"forecasts.parquet", "scores.csv", "summary.csv", "summary_first_seed.csv",
+            "fan.png", "manifest.json", "particles_2024-09-15.csv"} <= names
     f = pd.read_parquet(out / "forecasts.parquet")
-    assert list(f.columns) == ["origin", "target_date", "front", "quantity", "draw", "value"]
+    assert list(f.columns) == ["origin", "target_date", "front", "quantity", "draw", "value",
+                               "value_first_seed", "attempts"]
+    # a draw kept on its first seed forecasts what the unconditioned draw does
+    first = f[f.attempts == 1]
+    assert (first.value == first.value_first_seed).all() and (f.attempts >= 1).all()
     assert set(zip(f.front, f.quantity, strict=True)) == {("donetsk", "ru_gain_month")}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["draws"] == 2 and manifest["fits"][0]["fit_days"] == 40

@@ -298,3 +298,34 @@ def test_interrupted_smc_resumes_to_the_same_result(tmp_path):
     with pytest.raises(CalibrationError, match="seed"):
         calibrate_smc(scn, OBS, ps, tmp_path / "cut", workers=1, resume=True,
                       **{**kw, "seed": 12})
+
+
+def test_a_population_whose_weight_collapses_ends_the_fit_instead_of_a_traceback(
+        tmp_path, monkeypatch):
+    """pyABC stores a population and then fits the next proposal to it; when all the weight
+    sits on one particle that covariance is NaN and scipy raises ValueError. Measured in the
+    backtest's 2024-10-31 fit (24 parameters, 100 particles, population 4). The stored
+    population stands and the fit ends there, on a fresh start and on --resume."""
+    pyabc = pytest.importorskip("pyabc")
+    from sim.analysis import calibrate_smc
+
+    fits = {"n": 0}
+    real_fit = pyabc.MultivariateNormalTransition.fit
+
+    def collapse_at_third(self, X, w):
+        # fits: after population 0 is stored; when the next run loads it; after population 1
+        fits["n"] += 1
+        if fits["n"] >= 3:
+            raise ValueError("array must not contain infs or NaNs")
+        return real_fit(self, X, w)
+
+    monkeypatch.setattr(pyabc.MultivariateNormalTransition, "fit", collapse_at_third)
+    scn = load_scenario(HINDCAST, overrides=["days=15"])
+    ps = ["advance.max_km_per_day", "combat.lethality"]
+    kw = dict(population=6, generations=4, seed=11, check_replicates=0, workers=1)
+    cal = calibrate_smc(scn, OBS, ps, tmp_path / "fit", **kw)
+    assert len(cal.populations) == 2 and len(cal.particles) == 6
+    again = calibrate_smc(scn, OBS, ps, tmp_path / "fit", resume=True, **kw)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(cal.particles, again.particles)

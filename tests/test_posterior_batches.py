@@ -206,3 +206,10 @@ def test_a_fitted_parameter_set_on_purpose_is_not_drawn(tmp_path):
     assert r.exit_code == 0, r.output
     man = load_results(tmp_path / "cli").manifest
     assert man.parameters.pinned == ["combat.lethality"]
+    # ... and every output says the runs are off the calibration (issue 20, item 5)
+    from sim.analysis import status_line
+
+    for line in (status_line(man), status_line(tmp_path / "b")):
+        assert line.startswith("off-calibration: combat.lethality set by hand (the other "
+                               "parameters calibrated ("), line
+    assert not status_line(load_results(tmp_path / "b").manifest).startswith("calibrated")

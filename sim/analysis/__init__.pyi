@@ -26,6 +26,9 @@ from .backtest import (
     observations_until as observations_until,
 )
 from .backtest import (
+    prefit_scenario as prefit_scenario,
+)
+from .backtest import (
     run_backtest as run_backtest,
 )
 from .backtest import (

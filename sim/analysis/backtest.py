@@ -10,9 +10,15 @@ For each *origin* (default 2024-09-30, 2024-10-31, 2024-11-30):
 2. **Fit** with the shipped method, ABC-SMC (:func:`sim.analysis.smc.calibrate_smc`, the
    ordered sampler: deterministic per seed), on the hindcast cut at the origin's day.
 3. **Forecast.** ``draws`` posterior-predictive runs of the whole hindcast, run *i* one
-   weighted particle (:func:`sim.runner.draw_index`) and its own dice (replicate seed *i* of
-   ``seed + 1``). The runs start on the hindcast's first day, not from a state at the
-   origin: each forecast carries the run's own path up to the origin.
+   weighted particle (:func:`sim.runner.draw_index`). The runs start on the hindcast's first
+   day (the model has no restart from an observed state), so each run is **conditioned on the
+   record up to the origin** as the ABC posterior defines it: of the seeds of
+   :func:`attempt_seeds` (at most ``tries``), the first whose run lies within the fit's final
+   epsilon on the fitted observations is kept (the closest if none does). The pair (particle,
+   path) is then a draw of the ABC posterior of parameters *and* state, and the path after the
+   origin a draw given both (each day's dice depend on the seed and the day only,
+   :mod:`sim.model.streams`, so selecting on the days before the origin does not bias the days
+   after). ``condition=False`` keeps the first seed (conditioned through the parameters only).
 4. **Score** every observation after the origin (Kursk ``ua_held_area``, Donetsk
    ``ru_gain_month``) against its point ``value`` (a range is not the truth): CRPS of the
    ensemble (``scoringrules.crps_ensemble``), 50 % and 90 % central-interval coverage, and
@@ -60,8 +66,12 @@ DEFAULT_GENERATIONS = 8
 DEFAULT_BUDGET = 800           # simulations counted per origin's fit (shipped run: 17 min)
 DEFAULT_DRAWS = 100
 DEFAULT_SEED = 20250105
+DEFAULT_TRIES = 30             # seeds tried per forecast draw to meet the fit's epsilon
 NAIVE = ("persistence", "trend")
-FORECAST_COLUMNS = ["origin", "target_date", "front", "quantity", "draw", "value"]
+#: ``value`` is the kept run's; ``value_first_seed`` the draw's first run's (what the forecast
+#: is without conditioning on the path), ``attempts`` the seeds the draw tried.
+FORECAST_COLUMNS = ["origin", "target_date", "front", "quantity", "draw", "value",
+                    "value_first_seed", "attempts"]
 VERSIONED = ("kursk-donetsk-wargame", "mesa", "numpy", "pandas", "pyarrow", "scipy", "pyabc",
              "scoringrules")
 
@@ -204,32 +214,77 @@ def summarize_scores(scores: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- forecasts
 
 
-def forecast_task(shared: tuple[Scenario, list[Target], int],
-                  item: tuple[int, dict[str, float], int]) -> np.ndarray:
-    """Task: the targets' values in one predictive run ``item = (draw, values, seed)``."""
+@dataclass(frozen=True)
+class Condition:
+    """How forecast runs are tied to the record up to the origin: a run is kept only if its
+    ABC distance on the ``fit_targets`` (the fit's observations) is at most ``epsilon`` (the
+    fit's final threshold), trying at most ``tries`` seeds per draw; ``epsilon = inf`` keeps
+    every first run (forecasts conditioned through the parameters only)."""
+
+    fit_targets: list[Target]
+    epsilon: float
+    tries: int
+
+
+def attempt_seeds(master_seed: int, draw: int, tries: int) -> list[int]:
+    """Seeds of draw ``draw``'s attempts: the first is replicate seed ``draw`` of
+    ``master_seed`` (what an unconditioned forecast runs), the others come from
+    ``SeedSequence(master_seed, spawn_key=(draw, 2, a))``."""
+    from sim.runner import replicate_seed
+
+    extra = [int(np.random.SeedSequence(master_seed, spawn_key=(draw, 2, a))
+                 .generate_state(1, np.uint64)[0] >> np.uint64(1)) for a in range(1, tries)]
+    return [replicate_seed(master_seed, draw), *extra]
+
+
+def forecast_task(shared: tuple[Scenario, list[Target], Condition, int],
+                  item: tuple[int, dict[str, float], list[int]]
+                  ) -> tuple[np.ndarray, float, int, np.ndarray]:
+    """Task: one predictive run ``item = (draw, values, seeds)``: the targets' values, the
+    run's distance on the fit's observations, the attempts it took and the first run's
+    targets. The first seed whose run lies within the condition's epsilon is kept; if none
+    does, the closest run."""
+    from sim.analysis.calibration import distance
     from sim.model import run
 
-    scenario, targets, days = shared
-    _, values, seed = item
-    return summaries(run(with_values(scenario, values), seed=seed, days=days).daily, targets)
+    scenario, targets, cond, days = shared
+    _, values, seeds = item
+    scn = with_values(scenario, values)
+    best: tuple[np.ndarray, float] | None = None
+    first = np.empty(0)
+    for a, s in enumerate(seeds, start=1):
+        daily = run(scn, seed=s, days=days).daily
+        d = float(distance(summaries(daily, cond.fit_targets), cond.fit_targets))
+        values_a = summaries(daily, targets)
+        if a == 1:
+            first = values_a
+        if d <= cond.epsilon:
+            return values_a, d, a, first
+        if best is None or d < best[1]:
+            best = (values_a, d)
+    assert best is not None
+    return best[0], best[1], len(seeds), first
 
 
 def predictive_draws(scenario: Scenario, particles: pd.DataFrame, params: Sequence[str],
-                     integer: Sequence[str], targets: list[Target], master_seed: int,
-                     draws: int, workers: int, on_done: Callable[[int], None] | None = None
-                     ) -> np.ndarray:
-    """``(draws, n_targets)``: run *i* is particle ``draw_index(master_seed, i, weights)`` with
-    replicate seed *i* of ``master_seed``, to the scenario's last day."""
-    from sim.runner import draw_index, make_executor, replicate_seeds
+                     integer: Sequence[str], targets: list[Target], cond: Condition,
+                     master_seed: int, draws: int, workers: int,
+                     on_done: Callable[[int], None] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(values (draws, n_targets), distances (draws,), attempts (draws,), first-seed values
+    (draws, n_targets))``: run *i* is
+    particle ``draw_index(master_seed, i, weights)`` with the seeds of
+    :func:`attempt_seeds`, to the scenario's last day, kept as :class:`Condition` says."""
+    from sim.runner import draw_index, make_executor
 
     weights = particles["weight"].to_numpy(dtype=float)
-    seeds = replicate_seeds(master_seed, draws)
+    tries = 1 if np.isinf(cond.epsilon) else cond.tries
     items = []
     for i in range(draws):
         row = particles.iloc[draw_index(master_seed, i, weights)]
         items.append((i, {p: (int(row[p]) if p in integer else float(row[p])) for p in params},
-                      seeds[i]))
-    out: list[np.ndarray | None] = [None] * draws
+                      attempt_seeds(master_seed, i, tries)))
+    out: list[tuple[np.ndarray, float, int, np.ndarray] | None] = [None] * draws
 
     def keep(item: Any, result: Any, error: BaseException | None) -> None:
         if error is not None:
@@ -239,9 +294,11 @@ def predictive_draws(scenario: Scenario, particles: pd.DataFrame, params: Sequen
             on_done(sum(r is not None for r in out))
 
     with make_executor("local", max(1, min(workers, draws))) as ex:
-        if ex.map(forecast_task, (scenario, targets, int(scenario.days)), items, keep):
+        if ex.map(forecast_task, (scenario, targets, cond, int(scenario.days)), items, keep):
             raise KeyboardInterrupt
-    return np.stack(out)
+    done = [r for r in out if r is not None]
+    return (np.stack([r[0] for r in done]), np.array([r[1] for r in done]),
+            np.array([r[2] for r in done], dtype=np.int64), np.stack([r[3] for r in done]))
 
 
 # --------------------------------------------------------------------------- the backtest
@@ -283,6 +340,12 @@ class Backtest:
     summary: pd.DataFrame            # summarize_scores
     particles: dict[str, pd.DataFrame]   # origin -> the fit's weighted particles
     manifest: dict[str, Any]
+    summary_first_seed: pd.DataFrame     # the same scores of the draws' first runs
+
+
+def first_seed(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """The forecasts of each draw's first run (the parameters-only forecast) as ``value``."""
+    return forecasts.assign(value=forecasts["value_first_seed"])
 
 
 def _load_avg() -> list[float] | None:
@@ -290,6 +353,15 @@ def _load_avg() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return None
+
+
+def relative(path: str | Path) -> str:
+    """``path`` relative to the working folder when it lies inside it (a committed folder must
+    not carry the path of the clone that wrote it), else as it is."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def sha256(path: str | Path) -> str:
@@ -308,6 +380,8 @@ def run_backtest(
     seed: int = DEFAULT_SEED,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    condition: bool = True,
+    tries: int = DEFAULT_TRIES,
 ) -> Backtest:
     """Fit at each origin on the record up to it, forecast to the hindcast's end, score.
 
@@ -323,8 +397,8 @@ def run_backtest(
     obs = load_observations(observations)
     names = list(params) if params is not None else list(scenario.calibration)
     origins = check_origins(scenario, obs, origins)
-    if draws < 2:
-        raise BacktestError("draws must be >= 2")
+    if draws < 2 or tries < 1:
+        raise BacktestError("draws must be >= 2 and tries >= 1")
     start = scenario.start_date
     end = start + dt.timedelta(days=int(scenario.days))
     base = prefit_scenario(scenario, names)
@@ -356,24 +430,28 @@ def run_backtest(
             if progress:
                 progress({"kind": "forecast", "origin": label, "done": n, "of": draws})
 
-        sims = predictive_draws(base, cal.particles, names, integer, targets, seed + 1, draws,
-                                workers, done)
+        last = cal.populations.iloc[-1]
+        cond = Condition(cal.targets, float(last.eps) if condition else np.inf, int(tries))
+        sims, dist, attempts, first = predictive_draws(base, cal.particles, names, integer, targets,
+                                                cond, seed + 1, draws, workers, done)
         for j, t in enumerate(targets):
             o = by_key[t.key]
             frames.append(pd.DataFrame({
                 "origin": label, "target_date": o.date.isoformat(), "front": o.front,
                 "quantity": o.quantity, "draw": np.arange(draws, dtype=np.int64),
-                "value": sims[:, j]}))
-        last = cal.populations.iloc[-1]
+                "value": sims[:, j], "value_first_seed": first[:, j], "attempts": attempts}))
         fits.append({"origin": label, "fit_days": fit_days,
                      "observations_fitted": sum(t.fitted for t in cal.targets),
                      "populations": len(cal.populations), "simulations": cal.simulations,
                      "run": cal.computed * cal.replicates, "final_epsilon": float(last.eps),
-                     "ess": round(float(last.ess), 1), "fit_seconds": round(cal.seconds, 1)})
+                     "ess": round(float(last.ess), 1), "fit_seconds": round(cal.seconds, 1),
+                     "forecast_within_epsilon": int((dist <= cond.epsilon).sum()),
+                     "forecast_runs": int(attempts.sum()),
+                     "forecast_distance_median": round(float(np.median(dist)), 3)})
     forecasts = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
     scores = score_forecasts(forecasts, obs)
     manifest = {
-        "scenario": str(scenario.source_path) if scenario.source_path else scenario.name,
+        "scenario": relative(scenario.source_path) if scenario.source_path else scenario.name,
         "scenario_hash": scenario_hash(base), "observations": str(observations),
         "observations_sha256": sha256(observations),
         "origins": [o.isoformat() for o in origins], "end": end.isoformat(),
@@ -382,18 +460,23 @@ def run_backtest(
                                    if p not in names},
         "method": "ABC-SMC (sim.analysis.smc, ordered sampler), 1 replicate per evaluation",
         "truth": "the observation's point value (its range is not used)",
+        "forecast": (f"conditioned on the record up to the origin: per draw the first of at most "
+                     f"{int(tries)} seeds whose run lies within the fit's final epsilon, else "
+                     "the closest" if condition else
+                     "conditioned through the parameters only (one seed per draw)"),
         "seed": int(seed), "forecast_seed": int(seed) + 1, "population": int(population),
         "generations": int(generations), "budget": budget, "draws": int(draws),
         "workers": workers, "fits": fits, "wall_seconds": round(time.perf_counter() - t0, 1),
         "load_before": load_before, "load_after": _load_avg(), "versions": versions(VERSIONED),
     }
     manifest.update(date=now(), git_commit=commit)
-    return Backtest(forecasts, scores, summarize_scores(scores), particles, manifest)
+    return Backtest(forecasts, scores, summarize_scores(scores), particles, manifest,
+                    summarize_scores(score_forecasts(first_seed(forecasts), obs)))
 
 
 # --------------------------------------------------------------------------- files
 
-FILES = ("forecasts.parquet", "scores.csv", "summary.csv")
+FILES = ("forecasts.parquet", "scores.csv", "summary.csv", "summary_first_seed.csv")
 
 
 def write_backtest(bt: Backtest, out_dir: str | Path) -> list[Path]:
@@ -410,7 +493,9 @@ def write_backtest(bt: Backtest, out_dir: str | Path) -> list[Path]:
     atomic_write_table(out / "forecasts.parquet",
                        pa.Table.from_pandas(bt.forecasts, preserve_index=False))
     atomic_write_text(out / "scores.csv", bt.scores.to_csv(index=False, float_format="%.6g"))
-    atomic_write_text(out / "summary.csv", bt.summary.to_csv(index=False, float_format="%.6g"))
+    for name, table in (("summary.csv", bt.summary),
+                        ("summary_first_seed.csv", bt.summary_first_seed)):
+        atomic_write_text(out / name, table.to_csv(index=False, float_format="%.6g"))
     files = [out / f for f in FILES]
     for origin, parts in bt.particles.items():
         path = out / f"particles_{origin}.csv"
@@ -439,8 +524,11 @@ def check_backtest(out_dir: str | Path, observations: str | Path | None = None) 
     if sha256(obs_path) != manifest.get("observations_sha256"):
         problems.append(f"{obs_path}: differs from the observations the backtest scored")
     forecasts = pd.read_parquet(out / "forecasts.parquet")
-    scores = score_forecasts(forecasts, load_observations(obs_path))
-    for name, fresh in (("scores.csv", scores), ("summary.csv", summarize_scores(scores))):
+    obs = load_observations(obs_path)
+    scores = score_forecasts(forecasts, obs)
+    first = summarize_scores(score_forecasts(first_seed(forecasts), obs))
+    for name, fresh in (("scores.csv", scores), ("summary.csv", summarize_scores(scores)),
+                        ("summary_first_seed.csv", first)):
         stored = pd.read_csv(out / name, dtype={"origin": str})
         again = pd.read_csv(io.StringIO(fresh.to_csv(index=False, float_format="%.6g")),
                             dtype={"origin": str})

@@ -33,6 +33,7 @@ import json
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,7 +328,18 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                 else:
                     abc.load(url, 1)
                 t_gen = time.perf_counter()
-                abc.run(max_nr_populations=1, minimum_epsilon=min_epsilon)
+                collapsed = False
+                try:
+                    with warnings.catch_warnings():   # numpy's on a collapsed population
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        abc.run(max_nr_populations=1, minimum_epsilon=min_epsilon)
+                except ValueError:
+                    # pyABC stores a population, then fits the next proposal to it; when the
+                    # weights sit on one particle that covariance is undefined (NaN). The
+                    # stored population stands and the fit ends with it (also on --resume).
+                    if pyabc.History(url).max_t is None:
+                        raise
+                    collapsed = True
                 computed += sampler.computed
                 if progress:
                     h = pyabc.History(url)
@@ -340,6 +352,8 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                               "total_simulations": int(h.total_nr_simulations) * replicates,
                               "ess": float(1.0 / np.sum(np.asarray(w) ** 2)),
                               "seconds": time.perf_counter() - t_gen})
+                if collapsed:
+                    break
         history = pyabc.History(url)
         cal = _result(history, scenario, params, prior, integer, targets, int(seed), replicates,
                       population, db, computed)

@@ -21,12 +21,16 @@ Examples::
     6/15; fit for relative comparisons over 1-2 months; posterior draws (4 runs per draw)
 
     UNCALIBRATED: no calibration posterior (fixed parameter values)
+
+A posterior batch in which the user set a fitted parameter (``--set combat.lethality=...``:
+the manifest's ``parameters.pinned``, which the draws leave alone) starts ``off-calibration:
+combat.lethality set by hand (the other parameters calibrated ...)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +75,7 @@ class CalibrationStatus:
     dice_per_draw: int | None = None
     reason: str = ""
     backtest: str = ""                              # backtest_clause() of the model
+    pinned: tuple[str, ...] = ()                    # fitted parameters set by hand
 
     @property
     def line(self) -> str:
@@ -84,6 +89,9 @@ class CalibrationStatus:
                "fixed": "fixed best-fit values (no parameter uncertainty)"}.get(self.mode, "")
         parts = [f"calibrated ({self.method}, {self.date}) to {self.observations} "
                  f"observations{span}"]
+        if self.pinned:   # the fit's figures no longer describe these runs
+            parts[0] = (f"off-calibration: {', '.join(self.pinned)} set by hand (the other "
+                        f"parameters {parts[0]})")
         if fit:
             parts.append(f"hindcast {fit}")
         if self.backtest:
@@ -135,7 +143,10 @@ def calibration_status(source: Any) -> CalibrationStatus:
                 return from_fit(manifest.calibration, "fixed")
             return CalibrationStatus(False, reason="no calibration posterior used (fixed "
                                      "parameter values)")
-        return from_fit(manifest.calibration, params.mode, params.dice_per_draw)
+        status = from_fit(manifest.calibration, params.mode, params.dice_per_draw)
+        if status.calibrated and params.pinned:
+            return replace(status, pinned=tuple(params.pinned))
+        return status
     if isinstance(source, Mapping):
         return from_fit(source, mode="")   # a fit record: no batch, no mode
     path = getattr(source, "calibration_posterior", None)

@@ -47,6 +47,12 @@ def backtest(
     draws: Annotated[int, typer.Option("--draws", min=2, help="Posterior-predictive forecast "
                                                               "runs per origin.")] = 100,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Master seed.")] = 20250105,
+    condition: Annotated[bool, typer.Option(
+        "--condition/--no-condition", help="Keep only forecast runs whose path up to the "
+        "origin lies within the fit's final epsilon (the ABC posterior of parameters and "
+        "state); --no-condition: one seed per draw.")] = True,
+    tries: Annotated[int, typer.Option("--tries", min=1, help="Seeds tried per forecast draw "
+                                       "with --condition (then the closest run).")] = 30,
     workers: WorkersOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")
                    ] = Path("validation/backtest"),
@@ -105,7 +111,7 @@ def backtest(
         try:
             bt = run_backtest(scn, observations, dates, names, population=population,
                               generations=generations, budget=budget, draws=draws, seed=seed,
-                              workers=workers,
+                              workers=workers, condition=condition, tries=tries,
                               progress=_progress(bar, bar.add_task("fit", total=population)))
         except KeyboardInterrupt:
             err_console.print(f"interrupted: nothing written to {out}")
