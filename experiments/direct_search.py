@@ -20,7 +20,6 @@ on 32 seeds, not 3-4 replicates.
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -74,17 +73,19 @@ def main() -> None:
         print(f"{tag} candidate {i}: Kursk {r[0]}/6, Donetsk {r[1]}/5, distance {r[2]:.2f}, "
               f"medians {[round(v) for v in r[3]]}")
 
-    with ProcessPoolExecutor(a.workers) as pool:
-        res = score(pool, a.scenario, cands, SELECTION)
+    from sim.runner import make_executor
+
+    with make_executor("local", a.workers) as ex:
+        res = score(ex, a.scenario, cands, SELECTION)
         top = rank(res)[:5]
         for i in top:
             show(f"seeds {SELECTION.start}-{SELECTION.stop - 1}", i, res[i])
-        res2 = score(pool, a.scenario, [cands[i] for i in top], WIDER)
+        res2 = score(ex, a.scenario, [cands[i] for i in top], WIDER)
         order = rank(res2)
         for j in order:
             show(f"seeds {WIDER.start}-{WIDER.stop - 1}", top[j], res2[j])
         best = top[order[0]]
-        (check,) = score(pool, a.scenario, [cands[best]], CHECK)
+        (check,) = score(ex, a.scenario, [cands[best]], CHECK)
     show(f"chosen, check on seeds {CHECK.start}-{CHECK.stop - 1}:", best, check)
     if a.out:
         a.out.write_text(yaml.safe_dump(cands[best]))

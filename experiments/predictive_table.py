@@ -23,7 +23,7 @@ def main() -> None:
     ap.add_argument("batch", type=Path)
     ap.add_argument("--observations", type=Path, default=REPO / "seeds" / "observations.csv")
     a = ap.parse_args()
-    from sim.analysis.calibration import history_data, matched
+    from sim.analysis import history_data, matched
 
     _, targets, sims = history_data(a.batch, a.observations)
     print(f"{len(sims)} runs\n\n| observation | observed [range] | median [5–95 %] | matched |")

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.runner import Executor
 
 REPO = Path(__file__).resolve().parent.parent
 EXTRA = (0, 1, 2, 4, 8)
@@ -37,11 +40,26 @@ def _scenario(terrain_odds: str, extra: int):
     return validate_tree(tree, base.source_path)
 
 
-def _gain(job: tuple[str, int, int]) -> float:
+def _gain(_shared: None, job: tuple[str, int, int]) -> float:
+    """Task: Russia's Donetsk gain on the last day (km2); scenarios built once per worker."""
     from sim.model import run
 
     rule, extra, seed = job
     return float(run(_scenario(rule, extra), seed).daily["donetsk_ru_gain_km2"].iloc[-1])
+
+
+def _gains(ex: Executor, jobs: list[tuple[str, int, int]]) -> list[float]:
+    """``_gain`` of every job, in order, on ``ex``."""
+    out: dict[tuple[str, int, int], float] = {}
+
+    def keep(job: tuple[str, int, int], gain: float, error: BaseException | None) -> None:
+        if error is not None:
+            raise RuntimeError(f"run {job} failed: {error}")
+        out[job] = gain
+
+    if ex.map(_gain, None, jobs, keep):
+        raise KeyboardInterrupt
+    return [out[j] for j in jobs]
 
 
 def main() -> None:
@@ -51,10 +69,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args()
     seeds = range(a.first_seed, a.first_seed + a.seeds)
-    with ProcessPoolExecutor(a.workers) as pool:
+    from sim.runner import make_executor
+
+    with make_executor("local", a.workers) as ex:
         for label, rule in RULES.items():
             jobs = [(rule, n, s) for n in EXTRA for s in seeds]
-            g = np.array(list(pool.map(_gain, jobs, chunksize=8))).reshape(len(EXTRA), -1)
+            g = np.array(_gains(ex, jobs)).reshape(len(EXTRA), -1)
             steps = np.diff(g, axis=0)
             se = steps.std(axis=1, ddof=1) / np.sqrt(g.shape[1])
             print(f"{label}, seeds {seeds.start}-{seeds.stop - 1}: "

@@ -12,7 +12,6 @@ within 35 %, and every median (✗ = not matched). 448 runs of 152 days, ~30 s o
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -28,7 +27,8 @@ def main() -> None:
     ap.add_argument("--values", type=Path, default=None)
     ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args()
-    from sim.analysis.calibration import matched
+    from sim.analysis import matched
+    from sim.runner import make_executor
 
     values = yaml.safe_load(a.values.read_text()) if a.values else {}
     targets = setup(a.scenario)[1]
@@ -38,9 +38,9 @@ def main() -> None:
     print("| observed [range] | | | " + " | ".join(
         f"{targets[i].value:,.0f} [{targets[i].low:,.0f}–{targets[i].high:,.0f}]" for i in shown)
         + " |")
-    with ProcessPoolExecutor(a.workers) as pool:
+    with make_executor("local", a.workers) as ex:
         for seeds in SEED_SETS:
-            (k, d, _, med), = score(pool, a.scenario, [values], seeds)
+            (k, d, _, med), = score(ex, a.scenario, [values], seeds)
             cells = [f"{med[i]:,.0f}" + ("" if matched(targets[i], med[i]) else " ✗")
                      for i in shown]
             print(f"| {seeds.start}–{seeds.stop - 1} | {k}/6 | {d}/5 | " + " | ".join(cells) + " |",

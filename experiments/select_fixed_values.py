@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import argparse
 import functools
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.runner import Executor
 
 REPO = Path(__file__).resolve().parent.parent
 HINDCAST = REPO / "scenarios" / "hindcast_2024.yaml"
@@ -31,34 +34,22 @@ CHECK = range(0, 32)
 
 @functools.cache
 def setup(path: Path):
-    """The hindcast at ``path`` and its targets, loaded once per process (loading them costs
-    ~150 ms, more than a run)."""
-    from sim.analysis import load_observations
-    from sim.analysis.calibration import build_targets
+    """The hindcast at ``path`` and its targets, loaded once (the values are parameters: the
+    targets stay the same)."""
+    from sim.analysis import build_targets, load_observations
     from sim.scenario import load_scenario
 
     scn = load_scenario(path)
     return scn, build_targets(load_observations(OBS), scn.start_date, scn.days)
 
 
-def _run(job: tuple[Path, dict[str, float], int]) -> np.ndarray:
-    from sim.analysis.calibration import summaries
-    from sim.model import run
-    from sim.scenario import with_values
-
-    path, values, seed = job
-    scn, targets = setup(path)  # the values are parameters: the targets stay the same
-    return summaries(run(with_values(scn, values), seed=seed).daily, targets)
-
-
-def score(pool: ProcessPoolExecutor, path: Path, values: list[dict[str, float]], seeds: range
+def score(ex: Executor, path: Path, values: list[dict[str, float]], seeds: range
           ) -> list[tuple[int, int, float, np.ndarray]]:
     """Per candidate: (Kursk matched, Donetsk matched, distance, medians) over ``seeds``."""
-    from sim.analysis.calibration import distance, matched
+    from sim.analysis import distance, matched, run_candidates
 
-    targets = setup(path)[1]
-    jobs = [(path, v, s) for v in values for s in seeds]
-    sims = np.array(list(pool.map(_run, jobs, chunksize=4))).reshape(len(values), len(seeds), -1)
+    scn, targets = setup(path)
+    sims = run_candidates(values, scn, targets, seeds, scn.days, executor=ex)
     out = []
     for med in np.median(sims, axis=1):
         k = sum(matched(t, m) for t, m in zip(targets, med, strict=True) if t.group == "kursk")
@@ -78,13 +69,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args()
     selection = range(100, 100 + a.selection_seeds)
-    from sim.runner import load_posterior
+    from sim.runner import load_posterior, make_executor
 
     post = load_posterior(a.posterior)  # its particles round integer parameters
     top = pd.read_parquet(a.posterior, columns=["distance"]).nsmallest(a.top, "distance")
     values = [post.particle(i) for i in top.index]
-    with ProcessPoolExecutor(a.workers) as pool:
-        scores = score(pool, a.scenario, values, selection)
+    with make_executor("local", a.workers) as ex:
+        scores = score(ex, a.scenario, values, selection)
         ranked = sorted(zip(scores, values, top.index, strict=True),
                         key=lambda x: (-(x[0][0] + x[0][1]), x[0][2]))
         print(f"top {a.top} particles on selection seeds {selection.start}-{selection.stop - 1}:")
@@ -94,7 +85,7 @@ def main() -> None:
         print(f"\nchosen: particle {idx}\n")
         for n, v in best.items():
             print(f"{n}: {v:.6g}" if isinstance(v, float) else f"{n}: {v}")
-        (k, d, dist, med), = score(pool, a.scenario, [best], CHECK)
+        (k, d, dist, med), = score(ex, a.scenario, [best], CHECK)
     targets = setup(a.scenario)[1]
     print(f"\ncheck on seeds {CHECK.start}-{CHECK.stop - 1}: Kursk {k}/6, Donetsk {d}/5, "
           f"distance {dist:.2f}")

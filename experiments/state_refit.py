@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import functools
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.stats import qmc
+
+if TYPE_CHECKING:
+    from sim.runner import Executor
 
 REPO = Path(__file__).resolve().parent.parent
 BOX = {"advance.half_force_ratio": (1.5, 3.0), "advance.max_km_per_day": (0.35, 0.8),
@@ -33,8 +36,7 @@ SELECTION, WIDER = range(100, 112), range(112, 144)
 
 @functools.cache
 def _setup():
-    from sim.analysis import load_observations
-    from sim.analysis.calibration import build_targets
+    from sim.analysis import build_targets, load_observations
     from sim.scenario import load_scenario
 
     scn = load_scenario(REPO / "scenarios" / "hindcast_2024.yaml")
@@ -42,23 +44,11 @@ def _setup():
                               scn.start_date, scn.days)
 
 
-def _summaries(job: tuple[tuple[tuple[str, float], ...], int]) -> np.ndarray:
-    from sim.analysis.calibration import summaries
-    from sim.model import run
-    from sim.scenario import with_values
+def _score(ex: Executor, cands: list[dict[str, float]], seeds: range) -> list:
+    from sim.analysis import distance, matched, run_candidates
 
-    values, seed = job
     scn, targets = _setup()
-    return summaries(run(with_values(scn, dict(values)), seed=seed).daily, targets)
-
-
-def _score(pool: ProcessPoolExecutor, cands: list[dict[str, float]], seeds: range) -> list:
-    from sim.analysis.calibration import distance, matched
-
-    targets = _setup()[1]
-    jobs = [(tuple(c.items()), s) for c in cands for s in seeds]
-    sims = np.array(list(pool.map(_summaries, jobs, chunksize=4)))
-    med = np.median(sims.reshape(len(cands), len(seeds), -1), axis=1)
+    med = np.median(run_candidates(cands, scn, targets, seeds, scn.days, executor=ex), axis=1)
     return [(sum(matched(t, v) for t, v in zip(targets, m, strict=True) if t.fitted),
              float(distance(m, targets)), m) for m in med]
 
@@ -75,10 +65,12 @@ def main() -> None:
     x = qmc.scale(qmc.LatinHypercube(d=len(names), seed=a.seed).random(a.candidates),
                   [BOX[n][0] for n in names], [BOX[n][1] for n in names])
     cands = [shipped] + [dict(zip(names, map(float, row), strict=True)) for row in x]
-    with ProcessPoolExecutor(a.workers) as pool:
-        res = _score(pool, cands, SELECTION)
+    from sim.runner import make_executor
+
+    with make_executor("local", a.workers) as ex:
+        res = _score(ex, cands, SELECTION)
         top = sorted(range(len(cands)), key=lambda i: (-res[i][0], res[i][1]))[:4]
-        res2 = _score(pool, [cands[i] for i in top], WIDER)
+        res2 = _score(ex, [cands[i] for i in top], WIDER)
     for j in sorted(range(len(top)), key=lambda j: (-res2[j][0], res2[j][1])):
         i = top[j]
         print(f"candidate {i}: matched {res[i][0]}/11 on seeds 100-111, {res2[j][0]}/11 on "

@@ -223,3 +223,49 @@ def test_no_exported_function_takes_any_for_a_scenario(package):
                 if p.name in SCENARIO_PARAMS and re.search(r"\bAny\b", str(p.annotation)):
                     pytest.fail(f"sim.{package}.{where}({p.name}: {p.annotation}): "
                                 "annotate it as a Scenario")
+
+
+def test_architecture_md_table_names_every_module_and_the_layer_order():
+    """docs/ARCHITECTURE.md's table (sub-package, what it owns, what it may import) matches the
+    code: every module of a sub-package is named in its row, and a row may import exactly
+    the layers before it."""
+    import re
+
+    rows = {}
+    for line in (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        m = re.fullmatch(r"`sim\.(\w+)`", cells[0])
+        if m and len(cells) == 3:
+            rows[m.group(1)] = cells
+    assert list(rows) == list(LAYERS)
+    for k, layer in enumerate(LAYERS):
+        _, owns, may = rows[layer]
+        named = set(re.findall(r"`([\w/]+)", owns))  # `base.Executor` names base
+        for path in (SIM / layer).rglob("*.py"):
+            rel = path.relative_to(SIM / layer)
+            name = rel.parent.as_posix() + "/" if rel.name == "__init__.py" else rel.stem
+            if name != "./":  # the sub-package's own __init__
+                assert name in named or rel.stem in named, f"{layer}: {rel} not in its row"
+        allowed = may.split(";")[0].replace("–", "").split(",")
+        assert [a.strip() for a in allowed if a.strip()] == list(LAYERS[:k]), layer
+
+
+def test_experiment_scripts_use_only_the_sub_packages_exports():
+    """experiments/*.py are run as a notebook would run the library: through the names a
+    sub-package exports (``from sim.analysis import run_candidates``), never a module inside
+    it, and their runs through ``sim.runner``'s executors, not a pool of their own (issue 22:
+    they reached into ``sim.analysis.calibration`` and built their own ``ProcessPoolExecutor``)."""
+    bad = []
+    for path in sorted((REPO / "experiments").glob("*.py")):
+        for target, names, line in _imports(path):
+            where = f"{path.name}:{line}: {target}"
+            if target.startswith(("concurrent", "multiprocessing")):
+                bad.append(where)  # its own pool: runs go through sim.runner's executors
+            if not target.startswith("sim"):
+                continue
+            if target.count(".") != 1:
+                bad.append(where)
+                continue
+            exported = importlib.import_module(target).__all__
+            bad += [f"{where}.{n}" for n in names if n not in exported]
+    assert not bad, "experiment scripts bypass the public API: " + ", ".join(bad)

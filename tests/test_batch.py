@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -153,7 +154,11 @@ def test_one_run_is_reproduced_from_its_manifest_seed(reference):
     m = R.read_manifest(reference)
     k = 3
     seed = m.runs[k].seed
-    scn = load_scenario(m.scenario.file, overrides=[f"days={m.days}"])
+    # the manifest names its scenario file relative to the batch folder (no absolute path)
+    assert not Path(m.scenario.file).is_absolute()
+    source = R.load_results(reference).scenario_file
+    assert source == (SCENARIOS / "reinforce.yaml").resolve()
+    scn = load_scenario(source, overrides=[f"days={m.days}"])
     # a posterior-predictive batch also records the run's parameter draw
     scn = with_values(scn, m.runs[k].params or {})
     rerun = model.run(scn, seed=seed, days=m.days)

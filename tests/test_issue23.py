@@ -394,6 +394,11 @@ def test_item9_game_saves_go_under_results_games_and_never_overwrite(tmp_path):
     assert first != second and first.read_text() == second.read_text()
     assert not (tmp_path / "games").exists()
     assert load_scenario(first).game.player == "ua"
+    # no absolute path: the project moved elsewhere still replays its saves
+    assert str(tmp_path) not in first.read_text()
+    moved = tmp_path.with_name(tmp_path.name + "-moved")
+    shutil.move(tmp_path, moved)
+    assert load_scenario(moved / first.relative_to(tmp_path)).game.player == "ua"
 
 
 # ------------------------------------------------ 10: compare across seeds and years

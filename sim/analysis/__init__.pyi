@@ -53,10 +53,19 @@ from .calibration import (
     FitReport as FitReport,
 )
 from .calibration import (
+    Target as Target,
+)
+from .calibration import (
+    build_targets as build_targets,
+)
+from .calibration import (
     calibrate as calibrate,
 )
 from .calibration import (
     check_inputs as check_inputs,
+)
+from .calibration import (
+    distance as distance,
 )
 from .calibration import (
     format_fit as format_fit,
@@ -65,7 +74,19 @@ from .calibration import (
     history_data as history_data,
 )
 from .calibration import (
+    matched as matched,
+)
+from .calibration import (
+    run_candidates as run_candidates,
+)
+from .calibration import (
+    summaries as summaries,
+)
+from .calibration import (
     write_fit as write_fit,
+)
+from .calibration import (
+    write_overlay as write_overlay,
 )
 from .causes import (
     Box as Box,

@@ -56,7 +56,14 @@ from sim.analysis.calibration import (
     summaries,
 )
 from sim.analysis.observations import Observation, load_observations, select
-from sim.scenario import Scenario, ScenarioError, get_path, scenario_hash, with_values
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    get_path,
+    relative_path,
+    scenario_hash,
+    with_values,
+)
 
 DEFAULT_ORIGINS = (dt.date(2024, 9, 30), dt.date(2024, 10, 31), dt.date(2024, 11, 30))
 #: The scored (front, quantity) pairs, named as in ``seeds/observations.csv``.
@@ -355,15 +362,6 @@ def _load_avg() -> list[float] | None:
         return None
 
 
-def relative(path: str | Path) -> str:
-    """``path`` relative to the working folder when it lies inside it (a committed folder must
-    not carry the path of the clone that wrote it), else as it is."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -451,7 +449,9 @@ def run_backtest(
     forecasts = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
     scores = score_forecasts(forecasts, obs)
     manifest = {
-        "scenario": relative(scenario.source_path) if scenario.source_path else scenario.name,
+        # relative to the working folder: a committed folder must not carry the clone's path
+        "scenario": (relative_path(Path(scenario.source_path), Path.cwd().resolve())
+                     if scenario.source_path else scenario.name),
         "scenario_hash": scenario_hash(base), "observations": str(observations),
         "observations_sha256": sha256(observations),
         "origins": [o.isoformat() for o in origins], "end": end.isoformat(),

@@ -31,6 +31,7 @@ Library use: ``calibrate(scenario, observations, params, ...) -> Calibration``.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import json
 import math
@@ -45,8 +46,14 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.analysis.observations import Observation, load_observations
-from sim.runner import default_workers, make_executor, weighted_quantile
-from sim.scenario import Scenario, ScenarioError, get_path, with_values
+from sim.runner import (
+    Executor,
+    atomic_write_text,
+    default_workers,
+    make_executor,
+    weighted_quantile,
+)
+from sim.scenario import Scenario, ScenarioError, get_path, relative_path, with_values
 
 DEFAULT_BUDGET = 240
 #: The dated 2024 record shipped with the repository.
@@ -181,7 +188,12 @@ def evaluate(shared: tuple[Scenario, list[Target], list[int], int],
 
 
 def run_candidates(candidates: list[dict[str, float]], scenario: Scenario, targets: list[Target],
-         seeds: list[int], days: int, workers: int) -> np.ndarray:
+                   seeds: Sequence[int], days: int, workers: int | None = None,
+                   executor: Executor | None = None) -> np.ndarray:
+    """Summaries of every candidate's runs on ``seeds``, shape ``(candidates, seeds,
+    targets)``: each candidate is ``scenario`` with its values set. Runs on ``executor`` (kept
+    open, e.g. across several calls), else on a local pool of ``workers`` closed at the end.
+    Ctrl-C raises :class:`KeyboardInterrupt`; a failed run, :class:`CalibrationError`."""
     out: list[np.ndarray | None] = [None] * len(candidates)
 
     def keep(item: tuple[int, dict[str, float]], result: np.ndarray | None,
@@ -190,8 +202,9 @@ def run_candidates(candidates: list[dict[str, float]], scenario: Scenario, targe
             raise CalibrationError(f"candidate {item[1]} failed: {error}")
         out[item[0]] = result
 
-    with make_executor("local", workers) as ex:
-        if ex.map(evaluate, (scenario, targets, seeds, days),
+    with (contextlib.nullcontext(executor) if executor is not None
+          else make_executor("local", workers)) as ex:
+        if ex.map(evaluate, (scenario, targets, list(seeds), days),
                   list(enumerate(candidates)), keep):
             raise KeyboardInterrupt
     return np.stack(out)
@@ -405,7 +418,7 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
     90 % intervals), ``fit_table.csv`` and ``fit.json`` (with the posterior's digest, so a
     damaged table is refused)."""
     from sim.analysis.fitfolder import FIT_FILES, FitFolderError, fit_lock
-    from sim.runner import DIGEST_KEY, atomic_write_text, file_sha256, write_posterior
+    from sim.runner import DIGEST_KEY, file_sha256, write_posterior
 
     out = Path(out_dir)
     record = cal.fit_record(observations)
@@ -426,6 +439,15 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
         except OSError as exc:  # read-only, disk full: name the file, not a temporary one
             raise FitFolderError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return [out / n for n in FIT_FILES]
+
+
+def write_overlay(cal: FitReport, path: str | Path, posterior: str | Path) -> Path:
+    """Write the fit's overlay YAML at ``path`` (atomically), naming ``posterior`` relative to
+    the overlay's folder so that the pair moves together."""
+    path = Path(path)
+    atomic_write_text(path, cal.to_overlay_yaml(relative_path(Path(posterior),
+                                                              path.resolve().parent)))
+    return path
 
 
 @dataclass

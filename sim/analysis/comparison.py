@@ -60,6 +60,7 @@ from sim.runner import (
     place_outcome,
     wrap,
 )
+from sim.scenario import relative_path
 
 # re-exported: the statistics used to live here
 __all__ = [
@@ -110,8 +111,8 @@ def option_label(res: Results) -> str:
     scenario file."""
     if res.name:
         return res.name
-    f = res.manifest.scenario.file
-    return Path(f).name if f else res.path.name
+    f = res.scenario_file
+    return f.name if f else res.path.name
 
 
 def horizon(res: Results) -> int:
@@ -432,12 +433,14 @@ def compare(
             elif len(common) < min(len(vals), len(base_vals)):
                 notes.append(f"{label}: paired on the {len(common)} seeds it shares with "
                              f"{labels[0]} (of {len(vals)} and {len(base_vals)} runs)")
+        f = res.scenario_file
+        source = relative_path(f, Path.cwd()) if f else ""  # from here, not absolute
         for m in mlist:
             x = vals[m.name].to_numpy(dtype=float)
             x = x[np.isfinite(x)]
             row: dict[str, Any] = {"metric": m.name, "label": m.label_on(day),
                                    "unit": m.unit, "kind": m.kind, "option": label,
-                                   "file": res.manifest.scenario.file or "",
+                                   "file": source,
                                    "n": int(x.size), "ru_sign": m.ru_sign,
                                    "baseline": labels[0]}
             if x.size:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.table import Table
 from scipy import stats
 
 from sim.analysis.experiments import Sweep, load_sweep, sweep_outcomes
@@ -36,6 +37,9 @@ INDEX_LABEL = {
     "spearman": "Spearman rank correlation", "PRCC": "partial rank correlation",
 }
 CONF = 0.95
+#: The indices a table shows, per method.
+SHOWN = {"sobol": ["S1", "ST"], "morris": ["mu_star", "sigma"],
+         "correlation": ["spearman", "PRCC"]}
 
 
 def method_for(design: str) -> str:
@@ -157,6 +161,31 @@ class SensitivityResult:
 
     def ranking(self) -> dict[str, list[str]]:
         return ranking(self.table, self.main_index)
+
+    def to_rich(self) -> list[Table]:
+        """One table per outcome: each parameter's indices with their 95 % intervals."""
+        shown = SHOWN[self.method]
+        tables = []
+        for o, rows in self.table.groupby("outcome", sort=False):
+            table = Table(title=f"{o} ({self.design} design, {len(self.outcomes)} runs)",
+                          title_justify="left")
+            table.add_column("parameter")
+            for idx in shown:
+                table.add_column(INDEX_LABEL.get(idx, idx) + "\n[95 % interval]",
+                                 justify="right")
+            for param in self.names:
+                cells = []
+                for idx in shown:
+                    r = rows[(rows["parameter"] == param) & (rows["index"] == idx)]
+                    if r.empty:
+                        cells.append("")
+                        continue
+                    r = r.iloc[0]
+                    ci = f" [{r['low']:.2f}, {r['high']:.2f}]" if r["low"] == r["low"] else ""
+                    cells.append(f"{r['value']:.2f}{ci}")
+                table.add_row(param, *cells)
+            tables.append(table)
+        return tables
 
 
 def sensitivity(path: Path | str | Sweep, outcomes: Sequence[str] | None = None,

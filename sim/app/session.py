@@ -233,8 +233,10 @@ class PlaySession:
             "played_days": self.model.day, "orders": list(self.model.player.applied)})
         return self.scenario.model_copy(update={"game": game})
 
-    def save_yaml(self) -> str:
-        return resolved_yaml(self.saved())
+    def save_yaml(self, folder: Path | None = None) -> str:
+        """The saved game as YAML; with ``folder`` (where it is written) its map and posterior
+        files are named relative to it, so the save moves with the project."""
+        return resolved_yaml(self.saved(), relative_to=folder)
 
     def save(self) -> Path:
         """Write the game so far under ``results/games/`` as a new file (``-2``, ``-3``...
@@ -245,7 +247,7 @@ class PlaySession:
             raise OSError(f"{folder}: is a symbolic link; not written")
         stem = f"{Path(self.scenario_file).stem}-{self.player}-seed{self.seed}-day{self.day}"
         tmp = folder / f".{stem}.{os.getpid()}.{id(self)}.tmp"
-        atomic_write_bytes(tmp, self.save_yaml().encode("utf-8"))  # whole, or not at all
+        atomic_write_bytes(tmp, self.save_yaml(folder).encode("utf-8"))  # whole, or not at all
         try:
             for k in range(1, 1000):
                 path = folder / (f"{stem}.yaml" if k == 1 else f"{stem}-{k}.yaml")

@@ -59,7 +59,7 @@ from sim.runner.records import (
 from sim.runner.seeds import replicate_seed, replicate_seeds
 from sim.runner.summary import summarize, write_summary_csv
 from sim.runner.tables import concat_parts, consolidate, daily_table, events_table, runs_table
-from sim.scenario import Scenario, resolved_yaml, scenario_hash
+from sim.scenario import Scenario, relative_path, resolved_yaml, scenario_hash
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(finished, total)``: called in the main process when runs finish (and once at the
@@ -532,7 +532,11 @@ def _locked(job: BatchJob) -> BatchResult:
     manifest.n_runs = job.runs
     manifest.days = job.days
     manifest.start_date = scn.start_date
-    manifest.scenario = ScenarioRecord(name=scn.name, file=str(source) if source else None,
+    # the scenario file named relative to the batch, as its maps are: the folder moves with
+    # the project (Results.scenario_file resolves it)
+    manifest.scenario = ScenarioRecord(name=scn.name,
+                                       file=relative_path(source, out.resolve()) if source
+                                       else None,
                                        hash=scenario_hash(scn), resolved=text)
     manifest.package = {"name": PACKAGE, "version": package_version(),
                         "git_commit": git_commit()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -61,6 +62,13 @@ class Results:
             raise ResultsError(f"{self.path / MANIFEST}: the batch's scenario does not validate "
                                f"with this version ({one_line_text(ValueError(first))}); "
                                "re-run the batch") from None
+
+    @property
+    def scenario_file(self) -> Path | None:
+        """The scenario file the batch was run from (absolute; the manifest names it relative
+        to the batch folder, or absolute in folders written before that)."""
+        f = self.manifest.scenario.file
+        return Path(os.path.normpath(self.path.resolve() / f)) if f else None
 
     @property
     def start_date(self) -> dt.date:

@@ -34,6 +34,7 @@ from sim.scenario.schema import (
 from sim.scenario.tree import (
     get_path,
     list_index,
+    relative_path,
     resolved_yaml,
     scenario_dict,
     scenario_hash,
@@ -42,6 +43,7 @@ from sim.scenario.tree import (
 __all__ = [
     "ORDER_KINDS", "Game", "GameOrder", "GroupingSpec", "RussianPolicy", "Scenario",
     "ScenarioError", "UkrainianPolicy",
-    "apply_overrides", "get_path", "list_index", "load_scenario", "read_yaml", "resolved_yaml",
+    "apply_overrides", "get_path", "list_index", "load_scenario", "read_yaml", "relative_path",
+    "resolved_yaml",
     "scenario_dict", "scenario_from_text", "scenario_hash", "validate_tree", "with_values",
 ]

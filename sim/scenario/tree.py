@@ -29,13 +29,15 @@ def resolved_yaml(scn: Scenario, relative_to: Path | str | None = None) -> str:
     if relative_to is not None:
         base = Path(relative_to).resolve()
         for front in data["fronts"]:
-            data["fronts"][front]["map"] = _relative(scn.map_path(front), base)
+            data["fronts"][front]["map"] = relative_path(scn.map_path(front), base)
         if data.get("calibration_posterior"):
-            data["calibration_posterior"] = _relative(Path(data["calibration_posterior"]), base)
+            data["calibration_posterior"] = relative_path(Path(data["calibration_posterior"]), base)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def _relative(path: Path, base: Path) -> str:
+def relative_path(path: Path, base: Path) -> str:
+    """``path`` named relative to the folder ``base`` (both resolved), so that a saved file
+    holds no absolute path; absolute only when there is no relative name (another drive)."""
     try:
         return os.path.relpath(path.resolve(), base)
     except ValueError:  # another drive (Windows): keep it absolute

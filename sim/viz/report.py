@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.runner import OUTCOME_BY_NAME, Results, atomic_write_text, load_results
-from sim.scenario import scenario_dict
+from sim.scenario import relative_path, scenario_dict
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1250px;
@@ -141,9 +141,10 @@ def build_report(
                  "<th>runs</th><th>master seed</th><th>days</th><th>scenario hash</th>"
                  "<th>status</th><th>folder</th></tr>")
     for bt in batches:
-        m = bt.res.manifest
+        m, source = bt.res.manifest, bt.res.scenario_file
+        here = relative_path(source, Path.cwd()) if source else ""  # no absolute path
         parts.append(
-            f"<tr><td>{_esc(bt.label)}</td><td>{_esc(m.scenario.file or '')}</td>"
+            f"<tr><td>{_esc(bt.label)}</td><td>{_esc(here)}</td>"
             f"<td class='num'>{bt.n}</td><td class='num'>{bt.res.master_seed}</td>"
             f"<td class='num'>{bt.days}</td><td><code>{_esc((m.scenario.hash or '')[:12])}"
             f"</code></td><td>{_esc(bt.res.status)}</td><td>{_esc(bt.res.path)}</td></tr>")

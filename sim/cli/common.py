@@ -1,0 +1,169 @@
+"""What every command of ``wargame`` shares, in one place: the consoles, exit codes, the
+one-line error handling, the progress bar and the option declarations used by several
+commands."""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+EXIT_PROBLEMS = 1  # validation found problems / some runs failed
+EXIT_USAGE = 2  # a user mistake: bad file, bad value, folder conflict
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def one_line(exc: BaseException | str, limit: int = 400) -> str:
+    """An error message squeezed onto one line."""
+    text = str(exc)
+    parts = [p.strip() for p in text.splitlines() if p.strip()]
+    line = "; ".join(parts) or type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def fail(message: str | BaseException, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the Exit to raise."""
+    err_console.print(Text("error: " + one_line(message)), soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's user-facing errors into a one-line message and exit code 2."""
+    from sim.analysis import FitFolderError
+    from sim.runner import BatchError, ExecutorError, ResultsError
+    from sim.scenario import ScenarioError
+
+    try:
+        yield
+    except (ScenarioError, BatchError, ExecutorError, ResultsError, FitFolderError,
+            FileNotFoundError, NotADirectoryError) as exc:
+        raise fail(exc) from None
+    except OSError as exc:  # permission, read-only, disk full, name too long...
+        name = f"{str(exc.filename)[:200]}: " if exc.filename else ""
+        raise fail(f"{name}{exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def analysis_errors() -> Iterator[None]:
+    """:func:`user_errors`, and also the errors of comparisons and figures."""
+    from sim.analysis import CompareError
+    from sim.viz import PlotError
+
+    with user_errors():
+        try:
+            yield
+        except (CompareError, PlotError) as exc:
+            raise fail(exc) from None
+
+
+def load_or_exit(path: Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Load and validate a scenario, or exit 2 with a one-line message."""
+    from sim.scenario import load_scenario
+
+    with user_errors():
+        return load_scenario(path, overrides=list(overrides))
+
+
+def command_line() -> str:
+    """This process's command line, as the user could type it again."""
+    return shlex.join(["wargame", *sys.argv[1:]])
+
+
+def resume_command() -> str:
+    """This command line with ``--resume`` (once)."""
+    again = command_line()
+    return again if "--resume" in again.split() else again + " --resume"
+
+
+def split_names(text: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]`` (the comma-separated lists of ``--params``)."""
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+# --------------------------------------------------------------------------- display
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} runs/s" if speed else "… runs/s", style="progress.data.speed")
+
+
+def progress_bar(quiet: bool) -> Progress:
+    """The progress bar of every long command (on stderr; ``quiet``: none)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=False,
+    )
+
+
+def status_text(text: str) -> Text:
+    """Text with the calibration status's UNCALIBRATED in bold red."""
+    from sim.analysis import UNCALIBRATED
+
+    out = Text(text)
+    out.highlight_words([UNCALIBRATED], style="bold red")
+    return out
+
+
+# --------------------------------------------------------------------------- shared options
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="KEY.PATH=VALUE",
+                 help="Override a scenario value, e.g. --set combat.lethality=0.005 (repeatable)."),
+]
+WorkersOption = Annotated[int | None, typer.Option("--workers", "-w", min=1,
+                                                   help="Worker processes (default: all cores).")]
+ExecutorOption = Annotated[
+    Literal["local", "dask"], typer.Option(
+        "--executor", help="Where runs execute: local (worker processes) or dask (a "
+                           "dask.distributed cluster).")]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", metavar="ADDRESS",
+                             help="Dask scheduler, e.g. tcp://host:8786 (default: a local "
+                                  "cluster on this machine).")]
+DirsArg = Annotated[list[Path], typer.Argument(help="Batch folder(s) written by wargame run.")]
+DayOption = Annotated[int | None, typer.Option(
+    "--day", min=0, help="Day compared (default: the last day common to all batches).")]
+BaselineOption = Annotated[Path | None, typer.Option(
+    "--baseline", help="Baseline batch folder (default: the first folder).")]
+Format = Literal["table", "markdown", "csv", "json"]
+FormatOption = Annotated[Format, typer.Option(
+    "--format", "-f", help="table (plain text, 80 columns), markdown, csv (every column) or "
+                           "json.")]
