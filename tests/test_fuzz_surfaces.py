@@ -195,7 +195,9 @@ def damage_fit(fit: Path, name: str, how: str, n: int) -> None:
     path = fit / name
     if how in ("truncate", "empty", "delete", "flip", "append", "folder"):
         damage(fit, fit, name, how, n)
-    elif how == "symlink":
+    elif how == "symlink":   # replaces whatever an earlier damage left there (a folder too)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
         path.unlink(missing_ok=True)
         path.symlink_to(fit.parent.parent / "secret.yaml")
     elif path.is_file():
