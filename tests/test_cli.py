@@ -253,6 +253,14 @@ def test_show_prints_the_resolved_scenario(cli):
     assert r.exit_code == 0, r.output
     data = yaml.safe_load(r.stdout)
     assert data["name"] == "reinforce" and data["days"] == 33
+    # no absolute path: the maps and the posterior are named from the working folder, so the
+    # printed text saved here reads back as the same scenario
+    assert not Path(data["fronts"]["kursk"]["map"]).is_absolute()
+    from sim.scenario import load_scenario, scenario_from_text, scenario_hash
+
+    again = scenario_from_text(r.stdout, Path.cwd() / "shown.yaml")
+    assert scenario_hash(again) == scenario_hash(load_scenario(SCENARIOS / "reinforce.yaml",
+                                                               overrides=["days=33"]))
     r = cli("show", SCENARIOS / "reinforce.yaml", "--set", "nope=1")
     assert_user_error(r, "nope")
     r = cli("show", "missing.yaml")

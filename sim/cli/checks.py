@@ -101,4 +101,6 @@ def show(
     from sim.scenario import resolved_yaml
 
     scn = load_or_exit(scenario, sets or [])
-    typer.echo(resolved_yaml(scn), nl=False)
+    # paths relative to the working folder: the text holds no absolute path, and saved here
+    # (`wargame show s.yaml > r.yaml`) it reads back
+    typer.echo(resolved_yaml(scn, relative_to=Path.cwd()), nl=False)
