@@ -225,3 +225,16 @@ def test_cli_backtest_writes_rescore_checks_and_rejects_bad_input(tmp_path):
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
         assert not target.exists()
+
+
+def test_by_default_the_backtest_fits_the_shipped_posteriors_parameters():
+    """The variant the backtest chose (docs/VALIDATION.md): the shipped posterior's parameters,
+    in its order; without a posterior, every parameter of the calibration: section."""
+    from sim.analysis.backtest import default_params
+    from sim.runner import load_posterior
+
+    scn = load_scenario(SCENARIOS / "hindcast_2024.yaml")
+    names = load_posterior(scn.calibration_posterior).names
+    assert default_params(scn) == list(names) and len(names) < len(scn.calibration)
+    bare = scn.model_copy(update={"calibration_posterior": None})
+    assert default_params(bare) == list(scn.calibration)

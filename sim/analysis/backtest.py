@@ -3,10 +3,11 @@
 For each *origin* (default 2024-09-30, 2024-10-31, 2024-11-30):
 
 1. **Cut.** :func:`observations_until` keeps the observations dated on or before the origin;
-   nothing later reaches the fit. Every parameter of the hindcast's ``calibration:`` section
-   is fitted from its prior (:func:`prefit_scenario`): the shipped best-fit values and the
-   shipped posterior were fitted to the whole record, so none of them is used. A parameter
-   left out of ``params`` is held at its prior midpoint, a value chosen before any fit.
+   nothing later reaches the fit. The fitted parameters (default: the 9 of the shipped
+   posterior, :func:`default_params`) start from their priors (:func:`prefit_scenario`); the
+   shipped best-fit values and the shipped posterior were fitted to the whole record, so none
+   of them is used: every other parameter of the hindcast's ``calibration:`` section is held
+   at its prior midpoint, a value chosen before any fit.
 2. **Fit** with the shipped method, ABC-SMC (:func:`sim.analysis.smc.calibrate_smc`, the
    ordered sampler: deterministic per seed), on the hindcast cut at the origin's day.
 3. **Forecast.** ``draws`` posterior-predictive runs of the whole hindcast, run *i* one
@@ -119,6 +120,19 @@ def prefit_scenario(scenario: Scenario, params: Sequence[str]) -> Scenario:
     held = prior_midpoints(scenario, [p for p in names if p not in params])
     scn = scenario.model_copy(update={"calibration_posterior": None, "calibration_fit": None})
     return with_values(scn, held) if held else scn
+
+
+def default_params(scenario: Scenario) -> list[str]:
+    """What a backtest fits by default: the parameters of the scenario's shipped posterior
+    (the shipped method fits those and holds the rest), or, without one, every parameter of
+    its ``calibration:`` section. Chosen by the backtest itself (docs/VALIDATION.md: fitting
+    the 9 forecasts better than fitting all 24)."""
+    if not scenario.calibration_posterior:
+        return list(scenario.calibration)
+    from sim.runner import load_posterior
+
+    return [p for p in load_posterior(scenario.calibration_posterior).names
+            if p in scenario.calibration]   # the posterior's order, as its fit was run
 
 
 def prior_midpoints(scenario: Scenario, params: Sequence[str]) -> dict[str, float]:
@@ -383,8 +397,8 @@ def run_backtest(
 ) -> Backtest:
     """Fit at each origin on the record up to it, forecast to the hindcast's end, score.
 
-    ``params`` (default: every parameter of ``scenario.calibration``) are fitted from their
-    priors; the others are held at their prior midpoints. Deterministic per ``seed`` whatever
+    ``params`` (default: :func:`default_params`) are fitted from their priors; the others are
+    held at their prior midpoints. Deterministic per ``seed`` whatever
     ``workers`` is: every origin's fit uses ``seed``, its forecasts ``seed + 1``.
     """
     from sim.analysis.smc import calibrate_smc
@@ -393,7 +407,7 @@ def run_backtest(
     t0 = time.perf_counter()
     load_before, commit = _load_avg(), git_commit()   # the code that ran, not what follows
     obs = load_observations(observations)
-    names = list(params) if params is not None else list(scenario.calibration)
+    names = list(params) if params is not None else default_params(scenario)
     origins = check_origins(scenario, obs, origins)
     if draws < 2 or tries < 1:
         raise BacktestError("draws must be >= 2 and tries >= 1")

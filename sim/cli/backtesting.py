@@ -35,8 +35,9 @@ def backtest(
                                                            "YYYY-MM-DD.")
                        ] = "2024-09-30,2024-10-31,2024-11-30",
     params: Annotated[str | None, typer.Option(
-        "--params", help="Comma-separated parameters to fit from their priors (default: every "
-                         "one of the calibration: section; the others are held at their prior "
+        "--params", help="Comma-separated parameters to fit from their priors (default: those "
+                         "of the scenario's shipped posterior, else every one of the "
+                         "calibration: section; the others are held at their prior "
                          "midpoints).")] = None,
     population: Annotated[int, typer.Option("--population", min=2,
                                             help="ABC-SMC particles per population.")] = 100,
