@@ -19,24 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis import prefit_scenario
+from sim.analysis import is_integer_param, prefit_scenario
 from sim.model import run
 from sim.runner import make_executor
-from sim.scenario import Scenario, ScenarioError, load_scenario, with_values
+from sim.scenario import Scenario, load_scenario, with_values
 
 REPO = Path(__file__).resolve().parent.parent
 DAYS = {"area_0820": 14, "area_1015": 70, "area_1122": 108}
-
-
-def integer_params(scenario: Scenario) -> set[str]:
-    """The calibration parameters the scenario accepts only as whole numbers."""
-    out = set()
-    for p, box in scenario.calibration.items():
-        try:   # a fractional value inside the range: refused only by an integer parameter
-            with_values(scenario, {p: box.low + 0.4371 * (box.high - box.low)})
-        except ScenarioError:
-            out.add(p)
-    return out
 
 
 def draw(shared: tuple[Scenario, set[str]], i: int) -> dict[str, float]:
@@ -63,7 +52,8 @@ def main() -> None:
     base = prefit_scenario(hindcast, list(hindcast.calibration))
     rows: list[dict[str, float]] = []
     with make_executor("local", args.workers) as ex:
-        ex.map(draw, (base, integer_params(base)), list(range(args.draws)),
+        integer = {p for p in base.calibration if is_integer_param(base, p)}
+        ex.map(draw, (base, integer), list(range(args.draws)),
                lambda item, result, error: rows.append(result) if error is None else None)
     df = pd.DataFrame(rows)
     cols = [*DAYS, "interdiction_1015", "supply_days_1015"]

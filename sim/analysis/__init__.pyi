@@ -74,6 +74,9 @@ from .calibration import (
     history_data as history_data,
 )
 from .calibration import (
+    is_integer_param as is_integer_param,
+)
+from .calibration import (
     matched as matched,
 )
 from .calibration import (

@@ -54,12 +54,12 @@ from sim.analysis.calibration import (
     Target,
     build_targets,
     check_inputs,
+    is_integer_param,
     summaries,
 )
 from sim.analysis.observations import Observation, load_observations, select
 from sim.scenario import (
     Scenario,
-    ScenarioError,
     get_path,
     relative_path,
     scenario_hash,
@@ -71,7 +71,7 @@ DEFAULT_ORIGINS = (dt.date(2024, 9, 30), dt.date(2024, 10, 31), dt.date(2024, 11
 SCORED = (("kursk", "ua_held_area"), ("donetsk", "ru_gain_month"))
 DEFAULT_POPULATION = 100
 DEFAULT_GENERATIONS = 8
-DEFAULT_BUDGET = 800           # simulations counted per origin's fit (shipped run: 17 min)
+DEFAULT_BUDGET = 800           # simulations counted per origin's fit
 DEFAULT_DRAWS = 100
 DEFAULT_SEED = 20250105
 DEFAULT_TRIES = 30             # seeds tried per forecast draw to meet the fit's epsilon
@@ -136,16 +136,12 @@ def default_params(scenario: Scenario) -> list[str]:
 
 
 def prior_midpoints(scenario: Scenario, params: Sequence[str]) -> dict[str, float]:
-    """The midpoint of each parameter's prior range (rounded where the scenario rejects a
-    fraction, as for ``operations.pause_days``)."""
+    """The midpoint of each parameter's prior range (rounded for an integer parameter, as
+    ``operations.pause_days``)."""
     out: dict[str, float] = {}
     for p in params:
         mid = round((scenario.calibration[p].low + scenario.calibration[p].high) / 2.0, 10)
-        try:
-            with_values(scenario, {p: mid})
-            out[p] = mid
-        except ScenarioError:
-            out[p] = int(round(mid))
+        out[p] = int(round(mid)) if is_integer_param(scenario, p) else mid
     return out
 
 
@@ -299,12 +295,11 @@ def predictive_draws(scenario: Scenario, particles: pd.DataFrame, params: Sequen
     from sim.runner import draw_index, make_executor
 
     weights = particles["weight"].to_numpy(dtype=float)
-    tries = 1 if np.isinf(cond.epsilon) else cond.tries
     items = []
     for i in range(draws):
         row = particles.iloc[draw_index(master_seed, i, weights)]
         items.append((i, {p: (int(row[p]) if p in integer else float(row[p])) for p in params},
-                      attempt_seeds(master_seed, i, tries)))
+                      attempt_seeds(master_seed, i, cond.tries)))
     out: list[tuple[np.ndarray, float, int, np.ndarray] | None] = [None] * draws
 
     def keep(item: Any, result: Any, error: BaseException | None) -> None:
@@ -349,7 +344,6 @@ def check_origins(scenario: Scenario, obs: Sequence[Observation], origins: Seque
                 raise BacktestError(f"origin {o}: no {front} {qty} observation at or before "
                                     "it (the naive forecasts need one)")
     return out
-
 
 
 @dataclass

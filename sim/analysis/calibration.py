@@ -218,7 +218,7 @@ def run_candidates(candidates: list[dict[str, float]], scenario: Scenario, targe
 SCENARIO_FACT_SECTIONS = ("sides", "policy", "diplomacy", "fronts", "groupings")
 
 
-def _is_integer(scenario: Scenario, param: str) -> bool:
+def is_integer_param(scenario: Scenario, param: str) -> bool:
     """Whether the scenario declares ``param`` as an integer (validation rejects fractions)."""
     v = get_path(scenario, param) or 0.0
     for nudged in (v + 1e-6, v - 1e-6):   # one direction is inside any bound
@@ -288,7 +288,7 @@ def check_inputs(scenario: Scenario, observations: Sequence[Observation], params
             with_values(scenario, {p: prior[p][corner] for p in params})
         except ScenarioError as exc:
             raise CalibrationError(f"calibration range is not valid: {exc}") from None
-    return prior, targets, [p for p in params if _is_integer(scenario, p)]
+    return prior, targets, [p for p in params if is_integer_param(scenario, p)]
 
 
 class FitReport:
