@@ -8,7 +8,7 @@ parameters rounded) and runs to 2024-11-22 (day 108) with its own seed. Prints t
 held Kursk area on 20 Aug (day 14), 15 Oct (day 70) and 22 Nov, the corridor interdiction and
 Ukraine's Kursk supply on 15 Oct, the share of draws within reach of the record (660 km² on
 15 Oct), and each parameter's correlation with the 15 Oct area. Measured 2026-12-02 (300 draws,
-92 s on 2 cores at load ~1): docs/VALIDATION.md, "Why the backtest fails".
+92 s on 2 cores at load 0-2): docs/VALIDATION.md, "Why the backtest fails".
 """
 
 from __future__ import annotations
