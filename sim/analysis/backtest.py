@@ -241,6 +241,43 @@ class Condition:
     fit_targets: list[Target]
     epsilon: float
     tries: int
+    restart: Restart | None = None
+
+
+@dataclass(frozen=True)
+class Restart:
+    """The observed state a forecast run restarts from: on ``day`` (of the hindcast; the date
+    of the last Kursk area known at the origin) the Kursk lines are redrawn so that Ukraine
+    holds ``kursk_area_km2`` (:meth:`sim.model.WarModel.set_kursk_area`), as the options start
+    from the observed 5 Jan map line instead of a simulated one."""
+
+    day: int
+    kursk_area_km2: float
+
+
+def restart_at(known: Sequence[Observation], start: dt.date) -> Restart | None:
+    """The restart from the last Kursk ``ua_held_area`` known (dated after ``start``; None if
+    there is none)."""
+    areas = [o for o in known if (o.front, o.quantity) == ("kursk", "ua_held_area")
+             and o.date > start]
+    if not areas:
+        return None
+    last = max(areas, key=lambda o: o.date)
+    return Restart((last.date - start).days, float(last.value))
+
+
+def forecast_run(scenario: Scenario, seed: int, days: int, restart: Restart | None
+                 ) -> pd.DataFrame:
+    """One run's daily record, restarted from the observed state on its day if given (the
+    row of that day is the simulated one: the redrawn lines count from the next day)."""
+    from sim.model import WarModel
+
+    model = WarModel(scenario, rng=seed, days=days)
+    while model.running:
+        model.step()
+        if restart is not None and model.day == restart.day:
+            model.set_kursk_area(restart.kursk_area_km2)
+    return model.result().daily
 
 
 def attempt_seeds(master_seed: int, draw: int, tries: int) -> list[int]:
@@ -262,7 +299,6 @@ def forecast_task(shared: tuple[Scenario, list[Target], Condition, int],
     targets. The first seed whose run lies within the condition's epsilon is kept; if none
     does, the closest run."""
     from sim.analysis.calibration import distance
-    from sim.model import run
 
     scenario, targets, cond, days = shared
     _, values, seeds = item
@@ -270,7 +306,7 @@ def forecast_task(shared: tuple[Scenario, list[Target], Condition, int],
     best: tuple[np.ndarray, float] | None = None
     first = np.empty(0)
     for a, s in enumerate(seeds, start=1):
-        daily = run(scn, seed=s, days=days).daily
+        daily = forecast_run(scn, s, days, cond.restart)
         d = float(distance(summaries(daily, cond.fit_targets), cond.fit_targets))
         values_a = summaries(daily, targets)
         if a == 1:
@@ -388,6 +424,7 @@ def run_backtest(
     progress: ProgressFn | None = None,
     condition: bool = True,
     tries: int = DEFAULT_TRIES,
+    restart: bool = True,
 ) -> Backtest:
     """Fit at each origin on the record up to it, forecast to the hindcast's end, score.
 
@@ -437,7 +474,8 @@ def run_backtest(
                 progress({"kind": "forecast", "origin": label, "done": n, "of": draws})
 
         last = cal.populations.iloc[-1]
-        cond = Condition(cal.targets, float(last.eps) if condition else np.inf, int(tries))
+        cond = Condition(cal.targets, float(last.eps) if condition else np.inf, int(tries),
+                         restart_at(known, start) if restart else None)
         sims, dist, attempts, first = predictive_draws(base, cal.particles, names, integer, targets,
                                                 cond, seed + 1, draws, workers, done)
         for j, t in enumerate(targets):
@@ -453,7 +491,10 @@ def run_backtest(
                      "ess": round(float(last.ess), 1), "fit_seconds": round(cal.seconds, 1),
                      "forecast_within_epsilon": int((dist <= cond.epsilon).sum()),
                      "forecast_runs": int(attempts.sum()),
-                     "forecast_distance_median": round(float(np.median(dist)), 3)})
+                     "forecast_distance_median": round(float(np.median(dist)), 3),
+                     "restart": (None if cond.restart is None else
+                                 {"day": cond.restart.day,
+                                  "kursk_area_km2": cond.restart.kursk_area_km2})})
     forecasts = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
     scores = score_forecasts(forecasts, obs)
     manifest = {
@@ -472,6 +513,9 @@ def run_backtest(
                      f"{int(tries)} seeds whose run lies within the fit's final epsilon, else "
                      "the closest" if condition else
                      "conditioned through the parameters only (one seed per draw)"),
+        "restart": ("each forecast run restarts from the last Kursk area known at the origin "
+                    "(the Kursk lines redrawn to it on its day)" if restart else
+                    "none: forecast runs continue the simulated path"),
         "seed": int(seed), "forecast_seed": int(seed) + 1, "population": int(population),
         "generations": int(generations), "budget": budget, "draws": int(draws),
         "workers": workers, "fits": fits, "wall_seconds": round(time.perf_counter() - t0, 1),

@@ -54,6 +54,10 @@ def backtest(
         "state); --no-condition: one seed per draw.")] = True,
     tries: Annotated[int, typer.Option("--tries", min=1, help="Seeds tried per forecast draw "
                                        "with --condition (then the closest run).")] = 30,
+    restart: Annotated[bool, typer.Option(
+        "--restart/--no-restart", help="Restart every forecast run from the last Kursk area "
+        "known at the origin (its lines redrawn to it, as the options start from the observed "
+        "5 Jan line); --no-restart: continue the simulated path.")] = True,
     workers: WorkersOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")
                    ] = Path("validation/backtest"),
@@ -112,7 +116,7 @@ def backtest(
         try:
             bt = run_backtest(scn, observations, dates, names, population=population,
                               generations=generations, budget=budget, draws=draws, seed=seed,
-                              workers=workers, condition=condition, tries=tries,
+                              workers=workers, condition=condition, tries=tries, restart=restart,
                               progress=_progress(bar, bar.add_task("fit", total=population)))
         except KeyboardInterrupt:
             err_console.print(f"interrupted: nothing written to {out}")
