@@ -19,6 +19,8 @@ from sim.analysis.backtest import (
     crps,
     forecast_task,
     naive_forecasts,
+    observations_until,
+    restart_at,
     run_backtest,
     score_forecasts,
     skill,
@@ -179,6 +181,42 @@ def test_a_forecast_run_is_kept_by_its_path_up_to_the_origin():
     first_ok = next(i for i, x in enumerate(dist) if x <= second)
     _, d, tried, _ = forecast_task((scn, later, Condition(fit, second, 4), 30), (0, {}, seeds))
     assert (d, tried) == (dist[first_ok], first_ok + 1)
+
+
+# --------------------------------------------------------------------------- restart
+
+
+def test_the_restart_is_the_last_kursk_area_known_at_the_origin():
+    obs = load_observations(OBS)
+    start = dt.date(2024, 8, 6)
+    # 15 Oct (660 km2) is the last Kursk area by 31 Oct; 22 Nov (560) is not known yet
+    r = restart_at(observations_until(obs, dt.date(2024, 10, 31)), start)
+    assert (r.day, r.kursk_area_km2) == (70, 660.0)
+    assert restart_at(observations_until(obs, dt.date(2024, 11, 30)), start).kursk_area_km2 == 560
+    # the 6 Aug row (0 km2, the start line itself) is no state to restart from
+    assert restart_at(observations_until(obs, dt.date(2024, 8, 10)), start) is None
+
+
+def test_set_kursk_area_scales_every_held_depth_by_one_factor():
+    from sim.model import WarModel
+
+    scn = load_scenario(SCENARIOS / "hindcast_2024.yaml", overrides=["days=40"])
+    m = WarModel(scn, rng=3)
+    while m.day < 30:
+        m.step()
+    before, gains = m.line[:4].copy(), m.front_gain_km2[m.day].copy()
+    cell = m.maps["kursk"].cell_area_km2
+    k = m.set_kursk_area(700.0)
+    # the map's area to its step: scaling moves whole cells, two at once where two sectors
+    # cross a cell at the same factor
+    assert abs(m.kursk_ua_km2 - 700.0) <= 2 * cell
+    held = before < 0
+    np.testing.assert_allclose(m.line[:4][held], before[held] * k)
+    np.testing.assert_array_equal(m.line[:4][~held], before[~held])   # Russian-held: untouched
+    np.testing.assert_array_equal(m.front_gain_km2[m.day], gains)     # nobody's gain
+    assert m.event_frame().kind.iloc[-1] == "observed_state"
+    m.step()   # and the day after runs from the redrawn line
+    assert abs(m.kursk_ua_km2 - 700.0) < 60
 
 
 # --------------------------------------------------------------------------- CLI

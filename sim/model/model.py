@@ -334,8 +334,9 @@ class WarModel(mesa.Model):
         """Redraw the Kursk lines so that Ukraine holds ``area_km2`` (an observed state: the
         backtest restarts its forecasts from the record, as the options start from the 5 Jan
         map line). Every Kursk sector's Ukrainian depth (line below 0 km) is scaled by one
-        factor, found by bisection on the map's area; forces are untouched. Returns the factor
-        (NaN, lines unchanged, when Ukraine holds no ground to scale)."""
+        factor, found by bisection on the map's area (to the cell step nearest it); forces
+        are untouched. Returns the factor (NaN, lines unchanged, when Ukraine holds no ground
+        to scale)."""
         kmap, sl = self.maps["kursk"], self.front_slice[KURSK]
         line, floor = self.line[sl].copy(), self.line_min[sl]
         held = line < 0
@@ -349,16 +350,19 @@ class WarModel(mesa.Model):
         for _ in range(50):  # the area is non-decreasing in k; 50 halvings reach float precision
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if kmap.ua_area_km2(lines(mid)) < area_km2 else (lo, mid)
+        # the area steps by whole cells (several at once where sectors cross a cell together):
+        # keep the side of the step nearer the observation
+        k = min((lo, hi), key=lambda x: abs(kmap.ua_area_km2(lines(x)) - area_km2))
         before = self.kursk_ua_km2
-        self.line[sl] = lines(hi)
+        self.line[sl] = lines(k)
         # the redrawn line is no one's gain: today's gains (operations' culmination) stay
         gains = self.front_gain_km2[self.day].copy()
         self._update_territory()
         self.front_gain_km2[self.day] = gains
         self.log("observed_state", "Kursk salient",
                  f"lines redrawn to the observed {area_km2:.0f} km2 (was {before:.0f}; Ukrainian "
-                 f"depth x{hi:.2f})", keys=[("front", KURSK)])
-        return hi
+                 f"depth x{k:.2f})", keys=[("front", KURSK)])
+        return k
 
     def reseed(self, seed: int | np.random.SeedSequence) -> None:
         """Draw every random number from here on from new streams seeded with ``seed``."""
