@@ -2,12 +2,13 @@
 mechanism switched off in turn.
 
     python experiments/backtest_variants.py [--out results/backtest_variants] [--workers 2]
-        [--only "operations off" ...] [--no-restart]
+        [--only "operations off" ...] [--off operations ...] [--no-restart]
 
 A mechanism earns its place by out-of-sample skill: each variant runs ``wargame backtest``'s
 default (the hindcast, the shipped posterior's 9 parameters fitted at each origin, the others at
 their prior midpoints, forecasts conditioned and restarted from the last Kursk area known) with
-one switch flipped, and writes its folder under ``--out``. Prints one Markdown row per variant:
+one switch flipped (``--off`` switches others off in every variant: combinations), and writes
+its folder under ``--out``. Prints one Markdown row per variant:
 pooled skill against the best naive forecast per front and the 90 % band's coverage. Each
 variant costs one backtest (~3-4 min on 2 cores at low load).
 """
@@ -37,22 +38,26 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "results" / "backtest_variants")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--only", action="append", choices=list(VARIANTS), default=None)
+    ap.add_argument("--off", action="append", default=[], metavar="SWITCH",
+                    help="also switch this mechanism off in every variant")
     ap.add_argument("--no-restart", dest="restart", action="store_false")
     a = ap.parse_args()
     print("| variant | pooled skill Kursk | pooled skill Donetsk | 90 % covered | wall s | load |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name in a.only or VARIANTS:
         switch = VARIANTS[name]
-        over = [f"switches.{switch}"] if switch else []
+        over = [f"switches.{x}=false" for x in a.off] + ([f"switches.{switch}"] if switch else [])
         scn = load_scenario(REPO / "scenarios" / "hindcast_2024.yaml", overrides=over)
         t0 = time.perf_counter()
         bt = run_backtest(scn, REPO / "seeds" / "observations.csv", workers=a.workers,
                           restart=a.restart)
         wall = time.perf_counter() - t0
-        write_backtest(bt, a.out / name.split(" (")[0].replace(" ", "_"))
+        stem = "+".join([name.split(" (")[0].replace(" ", "_"), *(f"{x}_off" for x in a.off)])
+        write_backtest(bt, a.out / stem)
         pooled = bt.summary[bt.summary.origin == "pooled"].set_index("front")
         covered = int(round((bt.scores.in90).sum()))
-        print(f"| {name} | {pooled.skill['kursk']:+.2f} | {pooled.skill['donetsk']:+.2f} | "
+        label = " + ".join([name, *(f"{x} off" for x in a.off)])
+        print(f"| {label} | {pooled.skill['kursk']:+.2f} | {pooled.skill['donetsk']:+.2f} | "
               f"{covered}/{len(bt.scores)} | {wall:.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
 
 
