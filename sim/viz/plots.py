@@ -246,9 +246,9 @@ def _date_axis(ax) -> None:
     ax.grid(True, alpha=0.3)
 
 
-def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | None = None,
+def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, line: bool = True,
          color: str | None = None, lw: float = 1.8):
-    """Median line plus 50 % and 90 % bands over runs; returns the median line."""
+    """Median line plus 50 % and 90 % bands over runs."""
     x = b.dates()[: values.shape[1]]
     # one vectorised call over runs; nanpercentile (a Python loop over days) only if needed
     pct = np.nanpercentile if np.isnan(values).any() else np.percentile
@@ -256,8 +256,8 @@ def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | N
     if bands:
         ax.fill_between(x, q[0], q[4], color=b.color, alpha=0.12, lw=0)
         ax.fill_between(x, q[1], q[3], color=b.color, alpha=0.28, lw=0)
-    (line,) = ax.plot(x, q[2], color=color or b.color, lw=lw, label=label or b.label)
-    return line
+    if line:
+        ax.plot(x, q[2], color=color or b.color, lw=lw, label=b.label)
 
 
 def _band_handles(batches: Sequence[Batch]) -> list[Any]:
@@ -293,35 +293,103 @@ def _date_of(batches: Sequence[Batch], day: int) -> str:
 # --------------------------------------------------------------------------- figures
 
 
+#: A day's Kursk area is *two-mode* when at least this share of the runs has lost the salient
+#: (0 km² held by Ukraine) and at least this share still holds ground (> 0 km²): there the
+#: median over all runs jumps between the two modes, so the fan shows each mode instead.
+TWO_MODE_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class AreaModes:
+    """Per day, the two modes of an area that may fall to 0 (arrays over days)."""
+
+    share_zero: np.ndarray  #: share of the runs at 0 km² (runs without a value not counted)
+    two_mode: np.ndarray  #: bool: both modes hold at least ``TWO_MODE_SHARE`` of the runs
+    median: np.ndarray  #: median over all runs, km²
+    median_above_zero: np.ndarray  #: median over the runs above 0 km² (NaN where none is)
+
+
+def area_modes(values: np.ndarray, min_share: float = TWO_MODE_SHARE) -> AreaModes:
+    """The modes of a runs × days table of areas (km²): the share of runs at 0 on each day,
+    whether the day is two-mode (share at 0 ≥ ``min_share`` and share above 0 ≥
+    ``min_share``), the median over all runs and the median of the runs above 0."""
+    import warnings
+
+    v = np.asarray(values, dtype=float)
+    valid = ~np.isnan(v)
+    n = np.maximum(valid.sum(axis=0), 1)
+    share_zero = ((v <= 0) & valid).sum(axis=0) / n
+    share_above = (v > 0).sum(axis=0) / n
+    eps = 1e-12  # 20 of 200 runs is 10 %, not a hair under it
+    two = (share_zero >= min_share - eps) & (share_above >= min_share - eps)
+    with warnings.catch_warnings():  # a day with no run above 0 has no such median: NaN
+        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
+        median = np.nanmedian(v, axis=0)
+        above = np.nanmedian(np.where(v > 0, v, np.nan), axis=0)
+    return AreaModes(share_zero, two, median, above)
+
+
+def _mode_lines(ax, b: Batch, modes: AreaModes, color: str, lw: float) -> None:
+    """The median over all runs (solid) on one-mode days and the median of the runs still
+    holding ground (dashed) on two-mode days; the dashed line starts on the day before its
+    first two-mode day, so the two join."""
+    x = b.dates()[: modes.median.size]
+    two = modes.two_mode
+    dashed = two | np.r_[two[1:], False]
+    ax.plot(x, np.where(two, np.nan, modes.median), color=color, lw=lw, label=b.label)
+    if two.any():
+        ax.plot(x, np.where(dashed, modes.median_above_zero, np.nan), color=color, lw=lw,
+                ls=(0, (3, 1.5)))
+
+
 def fig_fan(batches: Sequence[Batch]) -> Figure:
-    """Territory over time on both fronts as small multiples: one row per front, one panel
-    per option with its median and 50 % / 90 % bands, the other options' medians in grey for
-    reference (four overlapping bands in one panel could not be told apart)."""
+    """Territory over time on both fronts as small multiples: one column per option with its
+    median and 50 % / 90 % bands, the other options' medians in grey for reference (four
+    overlapping bands in one panel could not be told apart). Kursk is drawn by its modes: on a
+    two-mode day (:func:`area_modes`) the line is the median of the runs where Ukraine still
+    holds ground, and a row below gives the share of runs where the salient is lost."""
     n = len(batches)
-    fig, axes = subplots(2, n, figsize=(max(6.5, 3.4 * n + 1.5), 7.2), layout="constrained",
-                         sharex=True, sharey="row", squeeze=False)
-    specs = (("kursk_ua_km2", "Kursk oblast:\nkm² held by Ukraine"),
-             ("donetsk_ru_gain_km2", "Donetsk front:\nkm² gained by Russia since 5 Jan"))
-    for row, (col, ylabel) in enumerate(specs):
-        for j, b in enumerate(batches):
-            ax = axes[row, j]
-            for other in batches:
-                if other is not b:
-                    _fan(ax, other, other.wide(col), bands=False, color="#b0b0b0", lw=0.9)
-            _fan(ax, b, b.wide(col))
-            if row == 0:
-                ax.set_title(b.label, fontsize=10, color=b.color, fontweight="bold")
-            ax.grid(True, alpha=0.25)
-            _date_axis(ax)
-        axes[row, 0].set_ylabel(ylabel)
-        axes[row, 0].set_ylim(bottom=0)  # after every panel of the shared row is drawn
-    for ax in axes[1]:
-        ax.set_xlabel("date")
+    fig, axes = subplots(3, n, figsize=(max(7.5, 3.4 * n + 1.5), 9.0), layout="constrained",
+                         sharex=True, sharey="row", squeeze=False,
+                         height_ratios=(1.0, 0.42, 1.0))
+    kursk = {id(b): area_modes(b.wide("kursk_ua_km2")) for b in batches}
+    for j, b in enumerate(batches):
+        ax, lost, don = axes[0, j], axes[1, j], axes[2, j]
+        # the other options in grey first, this option's bands and lines over them
+        for other, c, lw in [(o, "#b0b0b0", 0.9) for o in batches if o is not b] + [
+                (b, b.color, 1.8)]:
+            m = kursk[id(other)]
+            _mode_lines(ax, other, m, c, lw)
+            lost.plot(other.dates()[: m.share_zero.size], 100 * m.share_zero, color=c, lw=lw)
+            if other is not b:
+                _fan(don, other, other.wide("donetsk_ru_gain_km2"), bands=False, color=c, lw=lw)
+        _fan(ax, b, b.wide("kursk_ua_km2"), line=False)
+        _fan(don, b, b.wide("donetsk_ru_gain_km2"))
+        for share in (TWO_MODE_SHARE, 1 - TWO_MODE_SHARE):
+            lost.axhline(100 * share, color="#666666", lw=0.7, ls=":")
+        ax.set_title(b.label, fontsize=10, color=b.color, fontweight="bold")
+        for a in (ax, lost, don):
+            a.grid(True, alpha=0.25)
+            _date_axis(a)
+        don.set_xlabel("date")
+    axes[0, 0].set_ylabel("Kursk oblast:\nkm² held by Ukraine")
+    axes[1, 0].set_ylabel("Kursk salient lost:\n% of runs at 0 km²", fontsize=9)
+    axes[2, 0].set_ylabel("Donetsk front:\nkm² gained by Russia since 5 Jan")
+    axes[0, 0].set_ylim(bottom=0)  # after every panel of the shared row is drawn
+    axes[1, 0].set_ylim(-3, 103)
+    axes[2, 0].set_ylim(bottom=0)
+    pct = round(100 * TWO_MODE_SHARE)
     handles = [*_band_handles(batches),
-               Line2D([], [], color="#b0b0b0", lw=0.9, label="other options' medians")]
-    fig.legend(handles=handles, loc="outside right upper", fontsize=8.5, frameon=False)
-    return _finish(fig, batches, "Territory: median over runs with 50 % and 90 % bands, "
-                                 "one panel per option")
+               Line2D([], [], color="#777777", lw=1.8, ls=(0, (3, 1.5)),
+                      label=f"Kursk, two-mode day (≥ {pct} % of runs\nat 0 km² and ≥ {pct} % "
+                            "above):\nmedian of the runs above 0"),
+               Line2D([], [], color="#666666", lw=0.7, ls=":",
+                      label=f"{pct} % and {100 - pct} % of runs lost:\nbetween them two-mode")]
+    if n > 1:
+        handles.append(Line2D([], [], color="#b0b0b0", lw=0.9, label="other options' medians"))
+    # centred: a tall legend in the upper corner ran into the title of a one-option figure
+    fig.legend(handles=handles, loc="outside right center", fontsize=8.5, frameon=False)
+    return _finish(fig, batches, "Territory: median over runs with 50 % and 90 % bands")
 
 
 def fig_losses(batches: Sequence[Batch]) -> Figure:
