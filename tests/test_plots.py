@@ -189,6 +189,26 @@ def test_map_puts_the_kursk_salient_at_sudzha(batches):
     plt.close(fig)
 
 
+def test_town_labels_do_not_overlap_on_the_donetsk_map(batches):
+    """The shipped Donetsk map has 19 towns, some a few km apart (Pokrovsk and Myrnohrad,
+    Chasiv Yar and Bakhmut): once drawn (Agg), no two labels' boxes intersect, in each panel."""
+    names = {p.name for p in batches[0].front_map("donetsk").places}
+    assert len(names) >= 15
+    fig = P.fig_map(batches, "donetsk", day=0)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    assert len(panels) == len(batches)
+    for ax in panels:
+        boxes = [(t.get_text(), t.get_window_extent(r)) for t in ax.texts
+                 if t.get_text() in names]
+        assert len(boxes) == len(names)  # every town labelled
+        clash = [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+                 if ba.overlaps(bb)]
+        assert not clash, clash
+    plt.close(fig)
+
+
 def test_make_plots_writes_files(dirs, tmp_path):
     files = P.make_plots(dirs, kind="all", day=10, out=tmp_path)
     names = {f.name for f in files}

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.runner import OUTCOME_BY_NAME, compute_outcome
-from sim.viz import draw_front_map
+from sim.viz import draw_front_map, label_places
 
 FRONTS = ("kursk", "donetsk")
 POSTURE_COLORS = {"attack": "#d62728", "defend": "#1f77b4", "reserve": "#7f7f7f",
@@ -55,8 +55,7 @@ def _draw_front(ax, model, k: int) -> None:
         ax.scatter([p.x_km for _, p in places], [p.y_km for _, p in places], s=18,
                    c=[HOLDER[bool(model.place_ua[i])] for i, _ in places], edgecolors="white",
                    linewidths=0.6, zorder=5)
-        for _, p in places:
-            ax.text(p.x_km, p.y_km, " " + p.name, fontsize=6, zorder=5)
+        label_places(ax, [p for _, p in places], 6, zorder=5)
     # the Sudzha corridor and its interdiction
     if front == "kursk" and model.corridor is not None:
         rows, cols = np.unravel_index(model.corridor.cells, fm.shape)

@@ -600,6 +600,81 @@ def _geo_axes(ax, fm, ext, fontsize: float = 7.5) -> None:
                             "alpha": 0.8})
 
 
+#: Where a place's label may go, tried in this order: (dx, dy) points from the place and the
+#: text's alignment (right of and above the place first, as labels were drawn before).
+LABEL_SPOTS = ((3, 2, "left", "bottom"), (3, -2, "left", "top"), (-3, 2, "right", "bottom"),
+               (-3, -2, "right", "top"), (0, 4, "center", "bottom"), (0, -4, "center", "top"),
+               (5, 0, "left", "center"), (-5, 0, "right", "center"))
+MARKER_HALF_PX = 3.0  # a place's marker, kept clear of other places' labels
+
+
+def _overlap(a, b) -> float:
+    """Area (px²) shared by two display-space boxes."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _place_labels(ax, texts: Sequence[Any], anchors: Sequence[tuple[float, float]],
+                  renderer) -> None:
+    """Move each text among :data:`LABEL_SPOTS` around its anchor (data coordinates),
+    greedily in order: the first spot whose drawn box stays inside the axes and clear of the
+    labels placed so far and of the other places' markers; where none is clear, the spot that
+    overlaps least (area in px²)."""
+    from matplotlib.transforms import Bbox, ScaledTranslation
+
+    frame = ax.get_window_extent(renderer)
+    h = MARKER_HALF_PX
+    markers = [Bbox([[x - h, y - h], [x + h, y + h]])
+               for x, y in ax.transData.transform(np.asarray(anchors, dtype=float))]
+
+    def put(t, dx: float, dy: float, ha: str, va: str) -> Any:
+        t.set_transform(ax.transData + ScaledTranslation(dx / 72, dy / 72,
+                                                         ax.figure.dpi_scale_trans))
+        t.set_horizontalalignment(ha)
+        t.set_verticalalignment(va)
+        return t.get_window_extent(renderer).expanded(1.0, 1.0)
+
+    placed: list[Any] = []
+    for i, t in enumerate(texts):
+        best, best_cost = LABEL_SPOTS[0], np.inf
+        for spot in LABEL_SPOTS:
+            box = put(t, *spot)
+            cost = (box.width * box.height - _overlap(box, frame)  # the part past the edge
+                    + sum(_overlap(box, o) for o in placed)
+                    + sum(_overlap(box, m) for j, m in enumerate(markers) if j != i))
+            if cost < best_cost:
+                best, best_cost = spot, cost
+            if cost == 0:
+                break
+        placed.append(put(t, *best))
+
+
+class _LabelPlacer(matplotlib.artist.Artist):
+    """Draws nothing: at each draw, before the labels (its zorder is lower), it places them
+    for the axes' final size (the constrained layout sizes the axes only when the figure is
+    drawn, and a label's size is in points, not km)."""
+
+    def __init__(self, texts: list[Any], anchors: list[tuple[float, float]]) -> None:
+        super().__init__()
+        self.texts, self.anchors = texts, anchors
+        self.set_zorder(-10)
+        self.set_in_layout(False)
+
+    def draw(self, renderer) -> None:
+        if self.texts:
+            _place_labels(self.axes, self.texts, self.anchors, renderer)
+
+
+def label_places(ax, places: Sequence[Any], fontsize: float, **text_kw: Any) -> list[Any]:
+    """A label per place (``x_km``, ``y_km``, ``name``) that, once drawn, sits where it
+    overlaps no other label, no other place's marker and not the axes' edge, if one of
+    :data:`LABEL_SPOTS` allows; returns the texts."""
+    texts = [ax.text(p.x_km, p.y_km, p.name, fontsize=fontsize, **text_kw) for p in places]
+    ax.add_artist(_LabelPlacer(texts, [(p.x_km, p.y_km) for p in places]))
+    return texts
+
+
 def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool = True,
               title: str = "") -> Any:
     ext = (fm.x_km[0] - fm.cell_km / 2, fm.x_km[-1] + fm.cell_km / 2,
@@ -618,15 +693,11 @@ def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool
                linestyles="--")
     ax.contour(fm.x_km, fm.y_km, med, levels=[0.5], colors="#D55E00", linewidths=1.8)
     if places and fm.places:
-        # one marker artist for all places, and plain texts offset by (3, 2) points (what
-        # annotate(textcoords="offset points") draws, which only labels places on the map)
+        # one marker artist for all places, and plain texts placed clear of each other
         ax.plot([p.x_km for p in fm.places], [p.y_km for p in fm.places], "o", ms=3,
                 color="#000000")
-        shift = ax.transData + matplotlib.transforms.ScaledTranslation(
-            3 / 72, 2 / 72, ax.figure.dpi_scale_trans)
-        for p in fm.places:
-            if ext[0] <= p.x_km <= ext[1] and ext[2] <= p.y_km <= ext[3]:
-                ax.text(p.x_km, p.y_km, p.name, fontsize=6.5, transform=shift)
+        label_places(ax, [p for p in fm.places
+                          if ext[0] <= p.x_km <= ext[1] and ext[2] <= p.y_km <= ext[3]], 6.5)
     _draw_rivers(ax, fm, ext)
     ax.set_xlim(ext[0], ext[1])
     ax.set_ylim(ext[2], ext[3])
@@ -718,7 +789,7 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
         (pts,) = ax.plot([p.x_km for p in fm.places], [p.y_km for p in fm.places], "o", ms=2.5,
                          color="#000000")
         rivers = _draw_rivers(ax, fm, ext)
-        texts = [ax.text(p.x_km + 0.6, p.y_km + 0.6, p.name, fontsize=8.5) for p in fm.places]
+        texts = label_places(ax, fm.places, 8.5)  # placed at the first (full) draw
         ax.set_aspect("equal")
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
