@@ -260,13 +260,26 @@ def _texts_outside(fig) -> list[str]:
 
 def test_no_text_leaves_any_figure(dirs, batches, tmp_path):
     """Titles, labels, ticks, legends, footers: nothing is clipped, for every figure kind
-    (the static ones of wargame plot and those of wargame explain)."""
-    from sim.analysis import explain_batches
+    (the static ones of wargame plot, those of wargame explain, a frame of the animation)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from sim.analysis import discover, explain_batches
     from sim.viz import explain_figures
 
-    figs = P.figures(batches, "all") + explain_figures(explain_batches(dirs, class_day=10))
+    expl = explain_batches(dirs, class_day=10)
+    figs = P.figures(batches, "all") + explain_figures(expl)
     figs.append(("fan_territory of one batch (wargame run)", P.fig_fan(batches[:1])))
-    assert len(figs) >= 7  # fan, losses, outcomes, survival, two maps, explain
+    # the discovery plot of one option (the narrowest: its title was cut), on a planted rule
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.uniform(0, 1, 200), "b": rng.uniform(0, 10, 200)})
+    y = ((X["a"] > 0.6) & (X["b"] < 4.0)).to_numpy()
+    one = dataclasses.replace(expl.options[0], boxes=discover(X, y), features=X, outcome=y)
+    ((stem, fig),) = explain_figures(dataclasses.replace(expl, options=[one]))[1:]
+    figs.append((f"{stem} of one option", fig))
+    figs.append(("animation frame", P.animation_gif(batches[0], tmp_path / "a.gif", step=10)))
+    assert len(figs) >= 10  # fan x2, losses, outcomes, survival, two maps, explain x2, frame
     for stem, fig in figs:
         assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
         plt.close(fig)

@@ -167,13 +167,22 @@ def source_line(batches: Sequence[Batch]) -> str:
 FOOTER_PT = 6.5
 
 
-def _footer_lines(text: str, width_in: float) -> list[str]:
+def _footer_lines(text: str, width_in: float, pt: float = FOOTER_PT) -> list[str]:
     """``text`` wrapped to the figure width (at most 0.6 em per character of the footer font:
     DejaVu Sans averages about 0.55 on this text; 0.52 let the line run past the edge)."""
     import textwrap
 
-    per_line = max(40, int(width_in * 72 / (FOOTER_PT * 0.6)))
+    per_line = max(40, int(width_in * 72 / (pt * 0.6)))
     return textwrap.wrap(text, per_line, break_long_words=False)
+
+
+def _title_lines(title: str, width_in: float, title_pt: float) -> list[str]:
+    """``title`` wrapped to 94 % of the figure width, at most 0.62 em per character of bold
+    DejaVu Sans (matplotlib's own ``wrap=True`` used the whole width: letters at the edge)."""
+    import textwrap
+
+    per_line = max(20, int(0.94 * width_in * 72 / (title_pt * 0.62)))
+    return textwrap.wrap(title, per_line, break_long_words=False) or [title]
 
 
 def _finish(fig: Figure, batches: Sequence[Batch], title: str) -> Figure:
@@ -181,11 +190,13 @@ def _finish(fig: Figure, batches: Sequence[Batch], title: str) -> Figure:
 
 
 def finish(fig: Figure, title: str, source: str, title_pt: float = 12) -> Figure:
-    """Title and source footer (with the calibration status). The constrained layout is
-    confined to the area above the footer (its ``rect``), so the footer is never drawn over
-    the x labels; legends outside the axes go to the right (an "outside lower" legend would
-    collide with the footer)."""
-    fig.suptitle(title, fontsize=title_pt, fontweight="bold")
+    """Title (wrapped to the figure's width: the discovery plot of one option cut it) and
+    source footer (with the calibration status). The constrained layout is confined to the
+    area above the footer (its ``rect``), so the footer is never drawn over the x labels;
+    legends outside the axes go to the right (an "outside lower" legend would collide with
+    the footer)."""
+    fig.suptitle("\n".join(_title_lines(title, fig.get_size_inches()[0], title_pt)),
+                 fontsize=title_pt, fontweight="bold")
     width, height = fig.get_size_inches()
     lines = _footer_lines(source, width)
     fig.text(0.01, 0.006, "\n".join(lines), fontsize=FOOTER_PT, color="#444444", ha="left",
@@ -775,7 +786,12 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
     rows = df[df["run"] == run].sort_values("day").iloc[::step]
     # 1040×560 pixels at 80 dpi; fonts sized for that frame (at 720×352 they were unreadable)
     fig, axes = subplots(1, 2, figsize=(13, 7), dpi=dpi)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.17, wspace=0.22)
+    # the source line wrapped to the frame's width (one line ran past the right edge), the
+    # legend above it and the maps above the legend
+    foot_pt = 8
+    foot = _footer_lines(f"{source_line([b])} Run {run}.", 13, foot_pt)
+    foot_h = (len(foot) * foot_pt * 1.3 + 4) / 72 / 7  # figure fraction
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.14 + foot_h, wspace=0.22)
     ims, titles, dynamic = {}, {}, []
     for ax, (f, fm) in zip(axes, maps.items(), strict=True):
         ext = (fm.x_km[0] - fm.cell_km / 2, fm.x_km[-1] + fm.cell_km / 2,
@@ -800,10 +816,11 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
     fig.legend(handles=[Patch(facecolor=cividis(1.0), label="held by Ukraine"),
                         Patch(facecolor=cividis(0.0), label="held by Russia"),
                         Line2D([], [], color="k", ls="--", label="start line (5 Jan 2025)")],
-               loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=3, fontsize=10.5)
+               loc="lower center", bbox_to_anchor=(0.5, foot_h + 0.005), ncol=3, fontsize=10.5)
     sup = fig.suptitle("", fontsize=14, fontweight="bold")
     dynamic.append(sup)
-    fig.text(0.01, 0.005, source_line([b]) + f"; run {run}", fontsize=8, color="#444444")
+    fig.text(0.01, 0.005, "\n".join(foot), fontsize=foot_pt, color="#444444", va="bottom",
+             linespacing=1.15)
     for a in dynamic:
         a.set_animated(True)
     canvas = fig.canvas
