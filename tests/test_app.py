@@ -122,8 +122,14 @@ def _shot(page, name: str) -> None:
 
 
 def test_watch_a_run_step_changes_map_and_chart(server, page):
+    page.set_viewport_size({"width": 1280, "height": 1300})
     page.goto(server)
     maps0, charts0 = _src(page, ".wargame-maps"), _src(page, ".wargame-charts")
+    # the two maps side by side are readable: each at least 400 px wide on a 1280-px page
+    # (in a half-width cell of SolaraViz's grid they were ~150 px)
+    width = page.locator(".wargame-maps img").first.bounding_box()["width"]
+    assert width >= 2 * 400, f"maps image {width:.0f} px wide on a 1280-px page"
+    page.set_viewport_size({"width": 1500, "height": 1300})  # the screenshot's size
     page.get_by_role("button", name="Step", exact=True).click()
     maps1 = _changed(page, ".wargame-maps", maps0)
     _changed(page, ".wargame-charts", charts0)

@@ -38,13 +38,21 @@ def _labels(ax):
 def test_fan_chart(batches):
     fig = P.fig_fan(batches)
     axes = fig.axes
-    assert len(axes) == 2 * len(batches)  # small multiples: a row per front, a panel per option
-    for ax in axes:
-        # its own median in colour, the other option's in grey for reference
-        assert len(ax.get_lines()) == len(batches)
+    n = len(batches)
+    # small multiples: rows Kursk area, Kursk salient lost, Donetsk; a column per option
+    assert len(axes) == 3 * n
+    kursk, lost, donetsk = axes[:n], axes[n:2 * n], axes[2 * n:]
+    for ax in kursk + donetsk:
+        # its own median in colour, the other option's in grey for reference (no run of these
+        # 20-day batches loses the salient: no two-mode day, no dashed line)
+        assert len(ax.get_lines()) == n
         assert len(ax.collections) == 2  # its 50 % and 90 % bands only
+    for ax in lost:  # each option's share of runs at 0 km², and the 10 % / 90 % guides
+        assert len(ax.get_lines()) == n + 2 and not ax.collections
+        assert list(ax.get_lines()[n - 1].get_ydata()) == [0.0] * (DAYS + 1)  # its own, last
     assert "km²" in axes[0].get_ylabel() and "Kursk" in axes[0].get_ylabel()
-    assert "Donetsk" in axes[len(batches)].get_ylabel()
+    assert "salient lost" in lost[0].get_ylabel()
+    assert "Donetsk" in donetsk[0].get_ylabel()
     assert [ax.get_title() for ax in axes[:len(batches)]] == [b.label for b in batches]
     (legend,) = fig.legends
     assert {"baseline", "ceasefire", "50 % of runs", "other options' medians"} <= {
@@ -54,6 +62,57 @@ def test_fan_chart(batches):
     # x axis is calendar dates: the first median point is the start date
     x0 = axes[0].get_lines()[0].get_xdata()[0]
     assert str(x0).startswith("2025-01-05")
+    plt.close(fig)
+
+
+def test_area_modes_by_hand():
+    """10 runs, 4 days. Day 0: all hold 500 km², one mode. Day 1: one run at 0 (10 %), the
+    others 100..900: two-mode; the median of all is (400 + 500) / 2 = 450, of the nine above 0
+    it is 500. Day 2: nine runs at 0, one at 400 (10 % above 0): two-mode, median of all 0,
+    above 0 400. Day 3: all at 0: one mode, no run above 0."""
+    day1 = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900]
+    v = np.array([[500, a, 0, 0] for a in day1], dtype=float)
+    v[3, 2] = 400
+    m = P.area_modes(v)
+    assert P.TWO_MODE_SHARE == 0.10
+    assert m.share_zero == pytest.approx([0, 0.1, 0.9, 1.0])
+    assert list(m.two_mode) == [False, True, True, False]
+    assert m.median == pytest.approx([500, 450, 0, 0])
+    assert m.median_above_zero[:3] == pytest.approx([500, 500, 400])
+    assert np.isnan(m.median_above_zero[3])
+    # one run at 0 in 11 (9 %) is under the 10 %: one mode; a run without a value is not counted
+    v11 = np.r_[v[:, :2], [[500, 1000]]]
+    assert list(P.area_modes(v11).two_mode) == [False, False]
+    v11[10, 1] = np.nan
+    assert list(P.area_modes(v11).two_mode) == [False, True]
+
+
+def test_fan_chart_draws_kursk_by_its_modes(batches):
+    """A batch where the salient is lost in 2 of 6 runs from day 5 on: on those days the
+    Kursk line is the median of the 4 runs still holding ground (dashed), not the median of
+    all 6, and the row below gives 33 %."""
+    base = batches[0]
+    planted = np.tile(np.linspace(600.0, 100.0, DAYS + 1), (RUNS, 1))
+    planted[:4] += np.arange(4)[:, None] * 10  # 4 survivors at +0, +10, +20, +30 km²
+    planted[4:, 5:] = 0.0
+
+    class Planted(P.Batch):
+        def wide(self, column):
+            return planted if column == "kursk_ua_km2" else super().wide(column)
+
+    b = Planted(base.res, base.label, base.color)
+    fig = P.fig_fan([b])
+    kursk, lost, _ = fig.axes
+    solid, dashed = kursk.get_lines()
+    assert dashed.get_linestyle() != "-" and solid.get_linestyle() == "-"
+    y = np.asarray(dashed.get_ydata(), dtype=float)
+    survivors = np.median(planted[:4], axis=0)
+    assert y[5:] == pytest.approx(survivors[5:])  # two-mode from day 5 on
+    # on day 4 every run is above 0: both lines are at the median of all 6 there, and join
+    ys = np.asarray(solid.get_ydata(), dtype=float)
+    assert y[4] == ys[4] == pytest.approx(np.median(planted[:, 4])) and np.isnan(y[:4]).all()
+    assert np.isnan(ys[5:]).all()
+    assert lost.get_lines()[0].get_ydata()[5:] == pytest.approx([100 * 2 / 6] * (DAYS - 4))
     plt.close(fig)
 
 
@@ -130,6 +189,26 @@ def test_map_puts_the_kursk_salient_at_sudzha(batches):
     plt.close(fig)
 
 
+def test_town_labels_do_not_overlap_on_the_donetsk_map(batches):
+    """The shipped Donetsk map has 19 towns, some a few km apart (Pokrovsk and Myrnohrad,
+    Chasiv Yar and Bakhmut): once drawn (Agg), no two labels' boxes intersect, in each panel."""
+    names = {p.name for p in batches[0].front_map("donetsk").places}
+    assert len(names) >= 15
+    fig = P.fig_map(batches, "donetsk", day=0)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    assert len(panels) == len(batches)
+    for ax in panels:
+        boxes = [(t.get_text(), t.get_window_extent(r)) for t in ax.texts
+                 if t.get_text() in names]
+        assert len(boxes) == len(names)  # every town labelled
+        clash = [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+                 if ba.overlaps(bb)]
+        assert not clash, clash
+    plt.close(fig)
+
+
 def test_make_plots_writes_files(dirs, tmp_path):
     files = P.make_plots(dirs, kind="all", day=10, out=tmp_path)
     names = {f.name for f in files}
@@ -181,12 +260,26 @@ def _texts_outside(fig) -> list[str]:
 
 def test_no_text_leaves_any_figure(dirs, batches, tmp_path):
     """Titles, labels, ticks, legends, footers: nothing is clipped, for every figure kind
-    (the static ones of wargame plot and those of wargame explain)."""
-    from sim.analysis import explain_batches
+    (the static ones of wargame plot, those of wargame explain, a frame of the animation)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from sim.analysis import discover, explain_batches
     from sim.viz import explain_figures
 
-    figs = P.figures(batches, "all") + explain_figures(explain_batches(dirs, class_day=10))
-    assert len(figs) >= 7  # fan, losses, outcomes, survival, two maps, explain
+    expl = explain_batches(dirs, class_day=10)
+    figs = P.figures(batches, "all") + explain_figures(expl)
+    figs.append(("fan_territory of one batch (wargame run)", P.fig_fan(batches[:1])))
+    # the discovery plot of one option (the narrowest: its title was cut), on a planted rule
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.uniform(0, 1, 200), "b": rng.uniform(0, 10, 200)})
+    y = ((X["a"] > 0.6) & (X["b"] < 4.0)).to_numpy()
+    one = dataclasses.replace(expl.options[0], boxes=discover(X, y), features=X, outcome=y)
+    ((stem, fig),) = explain_figures(dataclasses.replace(expl, options=[one]))[1:]
+    figs.append((f"{stem} of one option", fig))
+    figs.append(("animation frame", P.animation_gif(batches[0], tmp_path / "a.gif", step=10)))
+    assert len(figs) >= 10  # fan x2, losses, outcomes, survival, two maps, explain x2, frame
     for stem, fig in figs:
         assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
         plt.close(fig)

@@ -112,8 +112,13 @@ def test_map_file_that_does_not_exist(tmp_path):
     ("", "file is empty"),
     ("a: [1, 2\n", "not valid YAML"),
     ("- 1\n- 2\n", "expected a mapping"),
-    ("a:" + " [" * 40 + " ]" * 40 + "\n", "nested deeper than"),
+    ("a:" + " [" * 40 + " ]" * 40 + "\n", "nested deeper than 32 levels"),
     (b"\xff\xfe\x00binary", "not a text file"),
+    # the guard maps and scenarios share (sim.space): 10^6 values through aliases, 2 MB + 1
+    ("l0: &l0 [" + ", ".join(["1"] * 10) + "]\n" + "".join(
+        f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]\n" for i in range(1, 6)),
+     "YAML has more than 200000 values (aliases expanded)"),
+    ("#" * 2_000_001, "file is 2000001 bytes; a scenario is at most 2000000 bytes"),
 ])
 def test_bad_files(tmp_path, content, expected):
     path = tmp_path / "bad.yaml"

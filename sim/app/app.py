@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib
 import solara
 from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
 
 from sim.app.components import BrowsePage, ChartsView, EventLog, MapsView, PlayPage, UploadBox
 from sim.app.session import AS_SCENARIO, TALKS_DATES, WatchModel, scenario_files
@@ -41,11 +42,17 @@ def model_params(files: list[str], chosen: str) -> dict:
 uploaded = solara.reactive("")
 
 
+@solara.component
+def WatchMaps(model: solara.Reactive):
+    """Both fronts' maps across the page's full width, above SolaraViz's grid (a grid cell is
+    half the width: the maps were ~150 px there). They re-render on every step through Mesa's
+    ``update_counter``, as SolaraViz's own components do, and on Reset, which replaces
+    ``model.value``."""
+    update_counter.get()
+    MapsView(model.value, day=model.value.steps)
+
+
 # Plain functions, not components: SolaraViz wraps these so that they re-render on every step.
-def _maps(model):
-    return MapsView(model, day=model.steps)
-
-
 def _charts(model):
     return ChartsView(model, day=model.steps)
 
@@ -58,11 +65,15 @@ def _events(model):
 def WatchPage():
     files = scenario_files()
     chosen = uploaded.value or ("baseline.yaml" if "baseline.yaml" in files else files[0])
-    model = solara.use_memo(lambda: WatchModel(scenario_file=chosen), [chosen])
+    # one reactive model shared with SolaraViz (its Reset replaces the value), a new one when
+    # another scenario is loaded
+    model = solara.use_reactive(solara.use_memo(lambda: WatchModel(scenario_file=chosen),
+                                                [chosen]))
     UploadBox(on_loaded=uploaded.set)
     if uploaded.value:
         solara.Info(f"Loaded {uploaded.value}; it is also in the scenario picker now.")
-    SolaraViz(model, components=[(_maps, 0), (_charts, 0), (_events, 0)],
+    WatchMaps(model)
+    SolaraViz(model, components=[(_charts, 0), (_events, 0)],
               model_params=model_params(files, chosen), name="Kursk–Donetsk wargame",
               play_interval=300)
 

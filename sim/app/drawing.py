@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.runner import OUTCOME_BY_NAME, compute_outcome
-from sim.viz import draw_front_map
+from sim.viz import draw_front_map, label_places
 
 FRONTS = ("kursk", "donetsk")
 POSTURE_COLORS = {"attack": "#d62728", "defend": "#1f77b4", "reserve": "#7f7f7f",
@@ -55,8 +55,7 @@ def _draw_front(ax, model, k: int) -> None:
         ax.scatter([p.x_km for _, p in places], [p.y_km for _, p in places], s=18,
                    c=[HOLDER[bool(model.place_ua[i])] for i, _ in places], edgecolors="white",
                    linewidths=0.6, zorder=5)
-        for _, p in places:
-            ax.text(p.x_km, p.y_km, " " + p.name, fontsize=6, zorder=5)
+        label_places(ax, [p for _, p in places], 7.5, zorder=5)
     # the Sudzha corridor and its interdiction
     if front == "kursk" and model.corridor is not None:
         rows, cols = np.unravel_index(model.corridor.cells, fm.shape)
@@ -87,7 +86,7 @@ def _draw_front(ax, model, k: int) -> None:
                               (("attack", "defend", "reserve", "transit", "withdrawing")[q]
                                for q in f.posture[idx])],
                            edgecolors="black", linewidths=0.5, alpha=0.85, zorder=6)
-    ax.legend(handles=_legend(model, front), loc="upper left", fontsize=6, framealpha=0.8)
+    ax.legend(handles=_legend(model, front), loc="upper left", fontsize=7, framealpha=0.8)
 
 
 def _legend(model, front: str) -> list:
@@ -107,9 +106,11 @@ def _legend(model, front: str) -> list:
 def fig_fronts(model) -> Figure:
     """Both fronts as the model stands: who holds each cell, line of contact, places with
     their holder, groupings, the corridor."""
-    fig = Figure(figsize=(11, 4.6), layout=None)
-    axes = fig.subplots(1, 2, gridspec_kw={"left": 0.07, "right": 0.99, "bottom": 0.1,
-                                           "top": 0.93, "wspace": 0.22})
+    # 1008 x 605 px at the app's 72 dpi, tall enough that the equal-aspect maps (Donetsk is
+    # 1.17 times as tall as wide) fill their halves: each map ~440 px wide at 880 px
+    fig = Figure(figsize=(14, 8.4), layout=None)
+    axes = fig.subplots(1, 2, gridspec_kw={"left": 0.05, "right": 0.99, "bottom": 0.08,
+                                           "top": 0.95, "wspace": 0.14})
     for k, ax in enumerate(axes):
         _draw_front(ax, model, k)
     return fig

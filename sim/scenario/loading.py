@@ -18,9 +18,6 @@ from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import Scenario, allowed_keys, consistency_problems, unit_at
 from sim.scenario.yamlio import parse_yaml
 
-MAX_FILE_BYTES = 2_000_000
-MAX_DEPTH = 32
-MAX_NODES = 200_000
 MAX_EXTENDS = 8
 
 
@@ -38,6 +35,10 @@ def _stat(path: Path) -> os.stat_result:
 
 def read_yaml(path: Path) -> dict:
     """The YAML mapping of a scenario file (size, encoding and shape checked)."""
+    # the size guard is the maps' (sim.space, the lower layer), imported here: at module level
+    # it would add sim.space's numpy and scipy (~0.45 s) to every import of sim.scenario
+    from sim.space import MAX_FILE_BYTES
+
     st = _stat(path)
     if stat.S_ISDIR(st.st_mode):
         raise ScenarioError([f"{path}: is a directory, not a scenario file"])
@@ -59,6 +60,8 @@ def read_yaml(path: Path) -> dict:
 def parse_scenario_text(data: bytes | str, path: Path) -> dict:
     """The YAML mapping in ``data`` (a file's bytes or an upload), errors naming ``path``.
     No message quotes the text: a file that is not a scenario is named, never shown."""
+    from sim.space import MAX_FILE_BYTES  # see read_yaml
+
     if isinstance(data, bytes):
         if not data:
             raise ScenarioError([f"{path}: file is empty"])
@@ -119,20 +122,13 @@ def extends_roots(top: Path) -> list[Path]:
 
 
 def _check_size(path: Path, data: Any) -> None:
-    """Reject deeply nested or huge (e.g. alias-bomb) documents before walking them."""
-    count = 0
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        node, depth = stack.pop()
-        count += 1
-        if depth > MAX_DEPTH:
-            raise ScenarioError([f"{path}: YAML nested deeper than {MAX_DEPTH} levels"])
-        if count > MAX_NODES:
-            raise ScenarioError([f"{path}: YAML has more than {MAX_NODES} values"])
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
+    """Reject deeply nested or huge (alias-bomb) documents before walking them: the maps'
+    guard (``sim.space.yaml_size_problem``), the error naming the scenario file."""
+    from sim.space import yaml_size_problem  # see read_yaml
+
+    problem = yaml_size_problem(data)
+    if problem:
+        raise ScenarioError([f"{path}: {problem}"])
 
 
 def _merge(base: Any, over: Any, origin: dict[tuple, str], path: tuple, file: str) -> Any:

@@ -13,7 +13,9 @@ import yaml
 
 from sim.space.errors import MapError
 
-MAX_FILE_BYTES = 2_000_000  # the shipped maps are ~11 and ~15 kB
+#: The size guard of every YAML file the project reads (maps here, scenarios in
+#: sim.scenario.loading): bytes, nesting levels and values once aliases are expanded.
+MAX_FILE_BYTES = 2_000_000  # the shipped maps are ~11 and ~15 kB, the scenarios under 10 kB
 MAX_DEPTH = 32  # the shipped maps nest 7 levels
 MAX_NODES = 200_000  # values after expanding aliases
 
@@ -105,22 +107,31 @@ def read_map_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def check_size(path: Path, data: Any) -> None:
-    """Reject deeply nested or huge (alias-bomb) documents before anything walks them."""
+def yaml_size_problem(data: Any) -> str | None:
+    """Why a parsed YAML document is too big to walk (nested deeper than ``MAX_DEPTH`` or
+    more than ``MAX_NODES`` values: an alias bomb), or None; the caller names the file."""
     count = 0
     todo: list[tuple[Any, int]] = [(data, 0)]
     while todo:
         node, depth = todo.pop()
         count += 1
         if depth > MAX_DEPTH:
-            raise MapError(f"{path}: YAML nested deeper than {MAX_DEPTH} levels")
+            return f"YAML nested deeper than {MAX_DEPTH} levels"
         if count > MAX_NODES:
-            raise MapError(f"{path}: YAML has more than {MAX_NODES} values (aliases expanded)")
+            return f"YAML has more than {MAX_NODES} values (aliases expanded)"
         if isinstance(node, dict):
             todo.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             todo.extend((v, depth + 1) for v in node)
+    return None
+
+
+def check_size(path: Path, data: Any) -> None:
+    """Reject deeply nested or huge (alias-bomb) documents before anything walks them."""
+    problem = yaml_size_problem(data)
+    if problem:
+        raise MapError(f"{path}: {problem}")
 
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "UniqueKeyLoader", "check_file",
-           "check_size", "read_map_yaml"]
+           "check_size", "read_map_yaml", "yaml_size_problem"]

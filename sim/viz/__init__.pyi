@@ -59,6 +59,9 @@ from .plots import (
     figures as figures,
 )
 from .plots import (
+    label_places as label_places,
+)
+from .plots import (
     load_batches as load_batches,
 )
 from .plots import (

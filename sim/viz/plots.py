@@ -167,13 +167,22 @@ def source_line(batches: Sequence[Batch]) -> str:
 FOOTER_PT = 6.5
 
 
-def _footer_lines(text: str, width_in: float) -> list[str]:
+def _footer_lines(text: str, width_in: float, pt: float = FOOTER_PT) -> list[str]:
     """``text`` wrapped to the figure width (at most 0.6 em per character of the footer font:
     DejaVu Sans averages about 0.55 on this text; 0.52 let the line run past the edge)."""
     import textwrap
 
-    per_line = max(40, int(width_in * 72 / (FOOTER_PT * 0.6)))
+    per_line = max(40, int(width_in * 72 / (pt * 0.6)))
     return textwrap.wrap(text, per_line, break_long_words=False)
+
+
+def _title_lines(title: str, width_in: float, title_pt: float) -> list[str]:
+    """``title`` wrapped to 94 % of the figure width, at most 0.62 em per character of bold
+    DejaVu Sans (matplotlib's own ``wrap=True`` used the whole width: letters at the edge)."""
+    import textwrap
+
+    per_line = max(20, int(0.94 * width_in * 72 / (title_pt * 0.62)))
+    return textwrap.wrap(title, per_line, break_long_words=False) or [title]
 
 
 def _finish(fig: Figure, batches: Sequence[Batch], title: str) -> Figure:
@@ -181,11 +190,13 @@ def _finish(fig: Figure, batches: Sequence[Batch], title: str) -> Figure:
 
 
 def finish(fig: Figure, title: str, source: str, title_pt: float = 12) -> Figure:
-    """Title and source footer (with the calibration status). The constrained layout is
-    confined to the area above the footer (its ``rect``), so the footer is never drawn over
-    the x labels; legends outside the axes go to the right (an "outside lower" legend would
-    collide with the footer)."""
-    fig.suptitle(title, fontsize=title_pt, fontweight="bold")
+    """Title (wrapped to the figure's width: the discovery plot of one option cut it) and
+    source footer (with the calibration status). The constrained layout is confined to the
+    area above the footer (its ``rect``), so the footer is never drawn over the x labels;
+    legends outside the axes go to the right (an "outside lower" legend would collide with
+    the footer)."""
+    fig.suptitle("\n".join(_title_lines(title, fig.get_size_inches()[0], title_pt)),
+                 fontsize=title_pt, fontweight="bold")
     width, height = fig.get_size_inches()
     lines = _footer_lines(source, width)
     fig.text(0.01, 0.006, "\n".join(lines), fontsize=FOOTER_PT, color="#444444", ha="left",
@@ -246,9 +257,9 @@ def _date_axis(ax) -> None:
     ax.grid(True, alpha=0.3)
 
 
-def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | None = None,
+def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, line: bool = True,
          color: str | None = None, lw: float = 1.8):
-    """Median line plus 50 % and 90 % bands over runs; returns the median line."""
+    """Median line plus 50 % and 90 % bands over runs."""
     x = b.dates()[: values.shape[1]]
     # one vectorised call over runs; nanpercentile (a Python loop over days) only if needed
     pct = np.nanpercentile if np.isnan(values).any() else np.percentile
@@ -256,8 +267,8 @@ def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, label: str | N
     if bands:
         ax.fill_between(x, q[0], q[4], color=b.color, alpha=0.12, lw=0)
         ax.fill_between(x, q[1], q[3], color=b.color, alpha=0.28, lw=0)
-    (line,) = ax.plot(x, q[2], color=color or b.color, lw=lw, label=label or b.label)
-    return line
+    if line:
+        ax.plot(x, q[2], color=color or b.color, lw=lw, label=b.label)
 
 
 def _band_handles(batches: Sequence[Batch]) -> list[Any]:
@@ -293,35 +304,103 @@ def _date_of(batches: Sequence[Batch], day: int) -> str:
 # --------------------------------------------------------------------------- figures
 
 
+#: A day's Kursk area is *two-mode* when at least this share of the runs has lost the salient
+#: (0 km² held by Ukraine) and at least this share still holds ground (> 0 km²): there the
+#: median over all runs jumps between the two modes, so the fan shows each mode instead.
+TWO_MODE_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class AreaModes:
+    """Per day, the two modes of an area that may fall to 0 (arrays over days)."""
+
+    share_zero: np.ndarray  #: share of the runs at 0 km² (runs without a value not counted)
+    two_mode: np.ndarray  #: bool: both modes hold at least ``TWO_MODE_SHARE`` of the runs
+    median: np.ndarray  #: median over all runs, km²
+    median_above_zero: np.ndarray  #: median over the runs above 0 km² (NaN where none is)
+
+
+def area_modes(values: np.ndarray, min_share: float = TWO_MODE_SHARE) -> AreaModes:
+    """The modes of a runs × days table of areas (km²): the share of runs at 0 on each day,
+    whether the day is two-mode (share at 0 ≥ ``min_share`` and share above 0 ≥
+    ``min_share``), the median over all runs and the median of the runs above 0."""
+    import warnings
+
+    v = np.asarray(values, dtype=float)
+    valid = ~np.isnan(v)
+    n = np.maximum(valid.sum(axis=0), 1)
+    share_zero = ((v <= 0) & valid).sum(axis=0) / n
+    share_above = (v > 0).sum(axis=0) / n
+    eps = 1e-12  # 20 of 200 runs is 10 %, not a hair under it
+    two = (share_zero >= min_share - eps) & (share_above >= min_share - eps)
+    with warnings.catch_warnings():  # a day with no run above 0 has no such median: NaN
+        warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
+        median = np.nanmedian(v, axis=0)
+        above = np.nanmedian(np.where(v > 0, v, np.nan), axis=0)
+    return AreaModes(share_zero, two, median, above)
+
+
+def _mode_lines(ax, b: Batch, modes: AreaModes, color: str, lw: float) -> None:
+    """The median over all runs (solid) on one-mode days and the median of the runs still
+    holding ground (dashed) on two-mode days; the dashed line starts on the day before its
+    first two-mode day, so the two join."""
+    x = b.dates()[: modes.median.size]
+    two = modes.two_mode
+    dashed = two | np.r_[two[1:], False]
+    ax.plot(x, np.where(two, np.nan, modes.median), color=color, lw=lw, label=b.label)
+    if two.any():
+        ax.plot(x, np.where(dashed, modes.median_above_zero, np.nan), color=color, lw=lw,
+                ls=(0, (3, 1.5)))
+
+
 def fig_fan(batches: Sequence[Batch]) -> Figure:
-    """Territory over time on both fronts as small multiples: one row per front, one panel
-    per option with its median and 50 % / 90 % bands, the other options' medians in grey for
-    reference (four overlapping bands in one panel could not be told apart)."""
+    """Territory over time on both fronts as small multiples: one column per option with its
+    median and 50 % / 90 % bands, the other options' medians in grey for reference (four
+    overlapping bands in one panel could not be told apart). Kursk is drawn by its modes: on a
+    two-mode day (:func:`area_modes`) the line is the median of the runs where Ukraine still
+    holds ground, and a row below gives the share of runs where the salient is lost."""
     n = len(batches)
-    fig, axes = subplots(2, n, figsize=(max(6.5, 3.4 * n + 1.5), 7.2), layout="constrained",
-                         sharex=True, sharey="row", squeeze=False)
-    specs = (("kursk_ua_km2", "Kursk oblast:\nkm² held by Ukraine"),
-             ("donetsk_ru_gain_km2", "Donetsk front:\nkm² gained by Russia since 5 Jan"))
-    for row, (col, ylabel) in enumerate(specs):
-        for j, b in enumerate(batches):
-            ax = axes[row, j]
-            for other in batches:
-                if other is not b:
-                    _fan(ax, other, other.wide(col), bands=False, color="#b0b0b0", lw=0.9)
-            _fan(ax, b, b.wide(col))
-            if row == 0:
-                ax.set_title(b.label, fontsize=10, color=b.color, fontweight="bold")
-            ax.grid(True, alpha=0.25)
-            _date_axis(ax)
-        axes[row, 0].set_ylabel(ylabel)
-        axes[row, 0].set_ylim(bottom=0)  # after every panel of the shared row is drawn
-    for ax in axes[1]:
-        ax.set_xlabel("date")
+    fig, axes = subplots(3, n, figsize=(max(7.5, 3.4 * n + 1.5), 9.0), layout="constrained",
+                         sharex=True, sharey="row", squeeze=False,
+                         height_ratios=(1.0, 0.42, 1.0))
+    kursk = {id(b): area_modes(b.wide("kursk_ua_km2")) for b in batches}
+    for j, b in enumerate(batches):
+        ax, lost, don = axes[0, j], axes[1, j], axes[2, j]
+        # the other options in grey first, this option's bands and lines over them
+        for other, c, lw in [(o, "#b0b0b0", 0.9) for o in batches if o is not b] + [
+                (b, b.color, 1.8)]:
+            m = kursk[id(other)]
+            _mode_lines(ax, other, m, c, lw)
+            lost.plot(other.dates()[: m.share_zero.size], 100 * m.share_zero, color=c, lw=lw)
+            if other is not b:
+                _fan(don, other, other.wide("donetsk_ru_gain_km2"), bands=False, color=c, lw=lw)
+        _fan(ax, b, b.wide("kursk_ua_km2"), line=False)
+        _fan(don, b, b.wide("donetsk_ru_gain_km2"))
+        for share in (TWO_MODE_SHARE, 1 - TWO_MODE_SHARE):
+            lost.axhline(100 * share, color="#666666", lw=0.7, ls=":")
+        ax.set_title(b.label, fontsize=10, color=b.color, fontweight="bold")
+        for a in (ax, lost, don):
+            a.grid(True, alpha=0.25)
+            _date_axis(a)
+        don.set_xlabel("date")
+    axes[0, 0].set_ylabel("Kursk oblast:\nkm² held by Ukraine")
+    axes[1, 0].set_ylabel("Kursk salient lost:\n% of runs at 0 km²", fontsize=9)
+    axes[2, 0].set_ylabel("Donetsk front:\nkm² gained by Russia since 5 Jan")
+    axes[0, 0].set_ylim(bottom=0)  # after every panel of the shared row is drawn
+    axes[1, 0].set_ylim(-3, 103)
+    axes[2, 0].set_ylim(bottom=0)
+    pct = round(100 * TWO_MODE_SHARE)
     handles = [*_band_handles(batches),
-               Line2D([], [], color="#b0b0b0", lw=0.9, label="other options' medians")]
-    fig.legend(handles=handles, loc="outside right upper", fontsize=8.5, frameon=False)
-    return _finish(fig, batches, "Territory: median over runs with 50 % and 90 % bands, "
-                                 "one panel per option")
+               Line2D([], [], color="#777777", lw=1.8, ls=(0, (3, 1.5)),
+                      label=f"Kursk, two-mode day (≥ {pct} % of runs\nat 0 km² and ≥ {pct} % "
+                            "above):\nmedian of the runs above 0"),
+               Line2D([], [], color="#666666", lw=0.7, ls=":",
+                      label=f"{pct} % and {100 - pct} % of runs lost:\nbetween them two-mode")]
+    if n > 1:
+        handles.append(Line2D([], [], color="#b0b0b0", lw=0.9, label="other options' medians"))
+    # centred: a tall legend in the upper corner ran into the title of a one-option figure
+    fig.legend(handles=handles, loc="outside right center", fontsize=8.5, frameon=False)
+    return _finish(fig, batches, "Territory: median over runs with 50 % and 90 % bands")
 
 
 def fig_losses(batches: Sequence[Batch]) -> Figure:
@@ -532,6 +611,81 @@ def _geo_axes(ax, fm, ext, fontsize: float = 7.5) -> None:
                             "alpha": 0.8})
 
 
+#: Where a place's label may go, tried in this order: (dx, dy) points from the place and the
+#: text's alignment (right of and above the place first, as labels were drawn before).
+LABEL_SPOTS = ((3, 2, "left", "bottom"), (3, -2, "left", "top"), (-3, 2, "right", "bottom"),
+               (-3, -2, "right", "top"), (0, 4, "center", "bottom"), (0, -4, "center", "top"),
+               (5, 0, "left", "center"), (-5, 0, "right", "center"))
+MARKER_HALF_PX = 3.0  # a place's marker, kept clear of other places' labels
+
+
+def _overlap(a, b) -> float:
+    """Area (px²) shared by two display-space boxes."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _place_labels(ax, texts: Sequence[Any], anchors: Sequence[tuple[float, float]],
+                  renderer) -> None:
+    """Move each text among :data:`LABEL_SPOTS` around its anchor (data coordinates),
+    greedily in order: the first spot whose drawn box stays inside the axes and clear of the
+    labels placed so far and of the other places' markers; where none is clear, the spot that
+    overlaps least (area in px²)."""
+    from matplotlib.transforms import Bbox, ScaledTranslation
+
+    frame = ax.get_window_extent(renderer)
+    h = MARKER_HALF_PX
+    markers = [Bbox([[x - h, y - h], [x + h, y + h]])
+               for x, y in ax.transData.transform(np.asarray(anchors, dtype=float))]
+
+    def put(t, dx: float, dy: float, ha: str, va: str) -> Any:
+        t.set_transform(ax.transData + ScaledTranslation(dx / 72, dy / 72,
+                                                         ax.figure.dpi_scale_trans))
+        t.set_horizontalalignment(ha)
+        t.set_verticalalignment(va)
+        return t.get_window_extent(renderer).expanded(1.0, 1.0)
+
+    placed: list[Any] = []
+    for i, t in enumerate(texts):
+        best, best_cost = LABEL_SPOTS[0], np.inf
+        for spot in LABEL_SPOTS:
+            box = put(t, *spot)
+            cost = (box.width * box.height - _overlap(box, frame)  # the part past the edge
+                    + sum(_overlap(box, o) for o in placed)
+                    + sum(_overlap(box, m) for j, m in enumerate(markers) if j != i))
+            if cost < best_cost:
+                best, best_cost = spot, cost
+            if cost == 0:
+                break
+        placed.append(put(t, *best))
+
+
+class _LabelPlacer(matplotlib.artist.Artist):
+    """Draws nothing: at each draw, before the labels (its zorder is lower), it places them
+    for the axes' final size (the constrained layout sizes the axes only when the figure is
+    drawn, and a label's size is in points, not km)."""
+
+    def __init__(self, texts: list[Any], anchors: list[tuple[float, float]]) -> None:
+        super().__init__()
+        self.texts, self.anchors = texts, anchors
+        self.set_zorder(-10)
+        self.set_in_layout(False)
+
+    def draw(self, renderer) -> None:
+        if self.texts:
+            _place_labels(self.axes, self.texts, self.anchors, renderer)
+
+
+def label_places(ax, places: Sequence[Any], fontsize: float, **text_kw: Any) -> list[Any]:
+    """A label per place (``x_km``, ``y_km``, ``name``) that, once drawn, sits where it
+    overlaps no other label, no other place's marker and not the axes' edge, if one of
+    :data:`LABEL_SPOTS` allows; returns the texts."""
+    texts = [ax.text(p.x_km, p.y_km, p.name, fontsize=fontsize, **text_kw) for p in places]
+    ax.add_artist(_LabelPlacer(texts, [(p.x_km, p.y_km) for p in places]))
+    return texts
+
+
 def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool = True,
               title: str = "") -> Any:
     ext = (fm.x_km[0] - fm.cell_km / 2, fm.x_km[-1] + fm.cell_km / 2,
@@ -550,15 +704,11 @@ def _draw_map(ax, fm, prob: np.ndarray, median_line: np.ndarray, *, places: bool
                linestyles="--")
     ax.contour(fm.x_km, fm.y_km, med, levels=[0.5], colors="#D55E00", linewidths=1.8)
     if places and fm.places:
-        # one marker artist for all places, and plain texts offset by (3, 2) points (what
-        # annotate(textcoords="offset points") draws, which only labels places on the map)
+        # one marker artist for all places, and plain texts placed clear of each other
         ax.plot([p.x_km for p in fm.places], [p.y_km for p in fm.places], "o", ms=3,
                 color="#000000")
-        shift = ax.transData + matplotlib.transforms.ScaledTranslation(
-            3 / 72, 2 / 72, ax.figure.dpi_scale_trans)
-        for p in fm.places:
-            if ext[0] <= p.x_km <= ext[1] and ext[2] <= p.y_km <= ext[3]:
-                ax.text(p.x_km, p.y_km, p.name, fontsize=6.5, transform=shift)
+        label_places(ax, [p for p in fm.places
+                          if ext[0] <= p.x_km <= ext[1] and ext[2] <= p.y_km <= ext[3]], 6.5)
     _draw_rivers(ax, fm, ext)
     ax.set_xlim(ext[0], ext[1])
     ax.set_ylim(ext[2], ext[3])
@@ -636,7 +786,12 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
     rows = df[df["run"] == run].sort_values("day").iloc[::step]
     # 1040×560 pixels at 80 dpi; fonts sized for that frame (at 720×352 they were unreadable)
     fig, axes = subplots(1, 2, figsize=(13, 7), dpi=dpi)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.17, wspace=0.22)
+    # the source line wrapped to the frame's width (one line ran past the right edge), the
+    # legend above it and the maps above the legend
+    foot_pt = 8
+    foot = _footer_lines(f"{source_line([b])} Run {run}.", 13, foot_pt)
+    foot_h = (len(foot) * foot_pt * 1.3 + 4) / 72 / 7  # figure fraction
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.14 + foot_h, wspace=0.22)
     ims, titles, dynamic = {}, {}, []
     for ax, (f, fm) in zip(axes, maps.items(), strict=True):
         ext = (fm.x_km[0] - fm.cell_km / 2, fm.x_km[-1] + fm.cell_km / 2,
@@ -650,7 +805,7 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
         (pts,) = ax.plot([p.x_km for p in fm.places], [p.y_km for p in fm.places], "o", ms=2.5,
                          color="#000000")
         rivers = _draw_rivers(ax, fm, ext)
-        texts = [ax.text(p.x_km + 0.6, p.y_km + 0.6, p.name, fontsize=8.5) for p in fm.places]
+        texts = label_places(ax, fm.places, 8.5)  # placed at the first (full) draw
         ax.set_aspect("equal")
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
@@ -661,10 +816,11 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
     fig.legend(handles=[Patch(facecolor=cividis(1.0), label="held by Ukraine"),
                         Patch(facecolor=cividis(0.0), label="held by Russia"),
                         Line2D([], [], color="k", ls="--", label="start line (5 Jan 2025)")],
-               loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=3, fontsize=10.5)
+               loc="lower center", bbox_to_anchor=(0.5, foot_h + 0.005), ncol=3, fontsize=10.5)
     sup = fig.suptitle("", fontsize=14, fontweight="bold")
     dynamic.append(sup)
-    fig.text(0.01, 0.005, source_line([b]) + f"; run {run}", fontsize=8, color="#444444")
+    fig.text(0.01, 0.005, "\n".join(foot), fontsize=foot_pt, color="#444444", va="bottom",
+             linespacing=1.15)
     for a in dynamic:
         a.set_animated(True)
     canvas = fig.canvas
