@@ -119,8 +119,9 @@ def test_main_effort_goes_where_the_odds_are_best_against_the_ground_ahead():
 
 
 def test_operation_culminates_and_pauses_then_restarts():
-    scn = _scenario("baseline", "days=120", "operations.culmination_loss_fraction=0.03",
-                    "operations.pause_days=7")
+    # (switched on: the shipped scenarios run without operations, base.yaml)
+    scn = _scenario("baseline", "days=120", "switches.operations=true",
+                    "operations.culmination_loss_fraction=0.03", "operations.pause_days=7")
     kinds = list(run(scn, 1).events["kind"])
     assert "operation_culminated" in kinds
     first = kinds.index("operation_culminated")
