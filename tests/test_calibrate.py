@@ -152,10 +152,6 @@ def test_period_facts_are_rounded_and_kept_out_of_the_overlay():
 # --------------------------------------------------------------------------- acceptance
 
 
-@pytest.mark.xfail(strict=True, reason="after merging main ae9f372 (issue 22) into forecast: "
-                   "Donetsk Aug 2024 median 495 km2 against 358 (+38 %, limit 35 %) on seeds "
-                   "0-31; before that merge the re-fit gave 6/6 Kursk and 5/5 Donetsk (Aug 474, "
-                   "+32 %). Needs a re-fit on the merged model (issue 20 report)")
 def test_calibrated_hindcast_matches_the_record():
     """Issue 10's acceptance: the shipped hindcast (which extends base.yaml and so the fitted
     overlay) run as it is puts at least 5 of the 6 Kursk observations inside their ranges and
