@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# variant -> the switch it flips (None: the shipped scenario as it is); as pattern_table.py
-VARIANTS = {"all mechanisms": None, "operations off": "operations=false",
-            "exhaustion off": "exhaustion=false",
-            "soft frontage off (hard cap)": "soft_frontage=false",
-            "graded defence off": "graded_defence=false",
-            "terrain odds off (ratio main effort)": "terrain_odds=false",
-            "replacement cap off (fronts grow)": "replace_losses_only=false"}
+sys.path.insert(0, str(REPO / "experiments"))
+from pattern_table import VARIANTS  # noqa: E402  (the in-sample table's variants, the same switches)
 
 
 def main() -> None:
