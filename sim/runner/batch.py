@@ -422,10 +422,12 @@ def run_batch(
         out.mkdir(parents=True, exist_ok=True)
         with folder_lock(out):
             return _locked(job)
-    except OSError as exc:
+    except BaseException as exc:  # a failed write, or Ctrl-C before the manifest exists
         if created and not (out / MANIFEST).exists():  # nothing of a batch written
             _remove_new_folder(out)
-        raise output_error(out, exc, resumable=(out / MANIFEST).exists()) from None
+        if isinstance(exc, OSError):
+            raise output_error(out, exc, resumable=(out / MANIFEST).exists()) from None
+        raise
 
 
 def output_error(out: Path, exc: OSError, resumable: bool) -> BatchError:
