@@ -12,8 +12,10 @@ For each *origin* (default 2024-09-30, 2024-10-31, 2024-11-30):
    ordered sampler: deterministic per seed), on the hindcast cut at the origin's day.
 3. **Forecast.** ``draws`` posterior-predictive runs of the whole hindcast, run *i* one
    weighted particle (:func:`sim.runner.draw_index`). The runs start on the hindcast's first
-   day (the model has no restart from an observed state), so each run is **conditioned on the
-   record up to the origin** as the ABC posterior defines it: of the seeds of
+   day and, by default, **restart from the observed state** (:class:`Restart`): on the date of
+   the last Kursk area known at the origin their Kursk lines are redrawn to it, as the options
+   start from the observed 5 Jan line. Each run is also **conditioned on the record up to the
+   origin** as the ABC posterior defines it: of the seeds of
    :func:`attempt_seeds` (at most ``tries``), the first whose run lies within the fit's final
    epsilon on the fitted observations is kept (the closest if none does). The pair (particle,
    path) is then a draw of the ABC posterior of parameters *and* state, and the path after the
