@@ -51,7 +51,7 @@ def main() -> None:
         stem = "+".join([name.split(" (")[0].replace(" ", "_"), *(f"{x}_off" for x in a.off)])
         write_backtest(bt, a.out / stem)
         pooled = bt.summary[bt.summary.origin == "pooled"].set_index("front")
-        covered = int(round((bt.scores.in90).sum()))
+        covered = int(bt.scores.in90.sum())
         label = " + ".join([name, *(f"{x} off" for x in a.off)])
         print(f"| {label} | {pooled.skill['kursk']:+.2f} | {pooled.skill['donetsk']:+.2f} | "
               f"{covered}/{len(bt.scores)} | {wall:.0f} | {os.getloadavg()[0]:.1f} |", flush=True)

@@ -562,6 +562,28 @@ def test_item12_ctrl_c_early_in_run_is_one_line(tmp_path, after_s):
         assert res.exit_code == 0 and "ok" in res.output, res.output
 
 
+def test_ctrl_c_before_the_manifest_leaves_no_folder(tmp_path, monkeypatch):
+    """A Ctrl-C after the new folder and its lock exist but before the manifest is written
+    (where item 12's 1.0 s case landed: ``b/.lock`` alone, then "not a batch folder") removes
+    the folder and is raised as it came; a folder that existed before is left."""
+    import sim.runner.batch as batch
+    from sim.runner import run_batch
+
+    def interrupted(*_args, **_kwargs):
+        assert any(p.name == ".lock" for p in tmp_path.glob("*/.lock"))  # folder + lock exist
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "resolved_yaml", interrupted)
+    scn = load_scenario(SCENARIOS / "baseline.yaml")
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(scn, tmp_path / "b", runs=1, days=2, workers=1)
+    assert not (tmp_path / "b").exists()
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(scn, tmp_path / "mine", runs=1, days=2, workers=1)
+    assert (tmp_path / "mine").is_dir()
+
+
 def test_ctrl_c_held_until_the_block_ends():
     """A Ctrl-C inside the block lets the block finish, then raises; none, nothing raised."""
     # Python's own handler, whatever an earlier test of the session left installed (the full
