@@ -60,6 +60,23 @@ def test_a_wider_band_scores_worse_on_a_point_inside_it():
     assert crps(0.5, narrow) < crps(0.5, wide)
 
 
+def test_an_observation_error_widens_each_member_into_a_normal():
+    # one member m with error SD 0.1 x m is N(100, 10²): CRPS at its mean is
+    # σ (2 φ(0) - 1/√π) = 10 x (0.797885 - 0.564190) = 2.33695
+    assert crps(100.0, np.array([100.0]), 0.1) == pytest.approx(2.33695, abs=1e-5)
+    # an error of ~0 is the ensemble scored as it is; a point still scores worse when wider
+    ens = np.array([90.0, 100.0, 130.0])
+    assert crps(110.0, ens, 1e-12) == pytest.approx(float(crps(110.0, ens)))
+    assert crps(100.0, np.array([100.0]), 0.2) > crps(100.0, np.array([100.0]), 0.1)
+    # 0 km² (no salient) is exact: scores its absolute error
+    assert crps(5.0, np.array([0.0]), 0.1) == pytest.approx(5.0)
+    # N(100, 10²)'s 90 % interval is 100 ± 16.45: 115 is inside, 117 outside; without the
+    # error a one-member ensemble covers only its own value
+    assert covers(115.0, np.array([100.0]), 0.9, 0.1)
+    assert not covers(117.0, np.array([100.0]), 0.9, 0.1)
+    assert not covers(115.0, np.array([100.0]), 0.9)
+
+
 def test_persistence_and_trend_on_a_three_point_series():
     series = [_obs("2024-08-11", 200), _obs("2024-08-01", 100), _obs("2024-08-21", 150)]
     # last value 150; line through (08-11, 200) and (08-21, 150): -5 km2/day
@@ -87,14 +104,20 @@ def test_scores_against_the_record_by_hand():
     obs = load_observations(OBS)
     f = pd.DataFrame({"origin": "2024-09-30", "target_date": "2024-10-31", "front": "donetsk",
                       "quantity": "ru_gain_month", "draw": range(20), "value": 458.0})
-    s = score_forecasts(f, obs).iloc[0]
+    s = score_forecasts(f, obs, 0.0).iloc[0]
     assert s.observed == 458 and s.crps_model == 0.0 and s.in50 and s.in90
     assert s.persistence == 344 and s.crps_persistence == pytest.approx(114.0)
     assert s.trend == pytest.approx(344 - 14 * 31 / 30)
     assert s.crps_trend == pytest.approx(458 - (344 - 14 * 31 / 30))
+    # with the default observation error (SD 0.0608 x value) the perfect ensemble is
+    # N(458, 27.85²): 0.233695 x 27.85 = 6.51; persistence N(344, 20.92²), z = 114 / 20.92
+    # = 5.45, scores 20.92 x (5.45 - 1/√π) = 102.2 (the φ and Φ terms vanish at that z)
+    e = score_forecasts(f, obs).iloc[0]
+    assert e.crps_model == pytest.approx(6.51, abs=0.01)
+    assert e.crps_persistence == pytest.approx(102.2, abs=0.1)
     # a second origin, 10 km2/month too high everywhere: pooled = mean over the origins
     g = f.assign(origin="2024-10-15", value=468.0)
-    summary = summarize_scores(score_forecasts(pd.concat([f, g]), obs))
+    summary = summarize_scores(score_forecasts(pd.concat([f, g]), obs, 0.0))
     pooled = summary[summary.origin == "pooled"].iloc[0]
     assert pooled.n == 2 and pooled.best_naive == "persistence"
     # from 10-15 the last Donetsk months known are still Aug and Sep: the same naive errors

@@ -5,6 +5,9 @@ from .backtest import (
     DEFAULT_ORIGINS as DEFAULT_ORIGINS,
 )
 from .backtest import (
+    OBSERVATION_ERROR as OBSERVATION_ERROR,
+)
+from .backtest import (
     Backtest as Backtest,
 )
 from .backtest import (

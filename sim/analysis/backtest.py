@@ -23,10 +23,11 @@ For each *origin* (default 2024-09-30, 2024-10-31, 2024-11-30):
    :mod:`sim.model.streams`, so selecting on the days before the origin does not bias the days
    after). ``condition=False`` keeps the first seed (conditioned through the parameters only).
 4. **Score** every observation after the origin (Kursk ``ua_held_area``, Donetsk
-   ``ru_gain_month``) against its point ``value`` (a range is not the truth): CRPS of the
-   ensemble (``scoringrules.crps_ensemble``), 50 % and 90 % central-interval coverage, and
-   the CRPS of two naive point forecasts (:func:`naive_forecasts`; a point forecast's CRPS is
-   its absolute error). Skill = 1 − CRPS(model) / CRPS(best naive) per front and origin, and
+   ``ru_gain_month``) against its point ``value`` (a range is not the truth), as a forecast
+   of the observation with its stated error (:data:`OBSERVATION_ERROR`): CRPS of the
+   ensemble, each member widened by that error (:func:`crps`), 50 % and 90 % central-interval
+   coverage, and the CRPS of two naive point forecasts with the same error
+   (:func:`naive_forecasts`). Skill = 1 − CRPS(model) / CRPS(best naive) per front and origin, and
    pooled over origins (:func:`summarize_scores`).
 
 Library use: ``run_backtest(scenario, observations) -> Backtest``, then
@@ -78,6 +79,11 @@ DEFAULT_DRAWS = 100
 DEFAULT_SEED = 20250105
 DEFAULT_TRIES = 30             # seeds tried per forecast draw to meet the fit's epsilon
 NAIVE = ("persistence", "trend")
+#: Relative SD of an observation's error: a map reading of an area or a month's gain lies
+#: within ±10 % of the truth 90 % of the time (±10 % is the single-source range of
+#: ``seeds/observations.csv``; 0.10 / 1.645). Stated before scoring, from that file only.
+OBSERVATION_ERROR = round(0.10 / 1.645, 4)
+MIN_ERROR_SD = 1e-6            # km²
 #: ``value`` is the kept run's; ``value_first_seed`` the draw's first run's (what the forecast
 #: is without conditioning on the path), ``attempts`` the seeds the draw tried.
 FORECAST_COLUMNS = ["origin", "target_date", "front", "quantity", "draw", "value",
@@ -166,19 +172,55 @@ def naive_forecasts(history: Sequence[Observation], target: dt.date) -> dict[str
     return out
 
 
-def crps(truth: float | np.ndarray, ensemble: np.ndarray) -> np.ndarray:
-    """CRPS of ensemble forecasts (members on the last axis) against ``truth``
-    (``scoringrules.crps_ensemble``; a one-member ensemble scores its absolute error)."""
+def crps(truth: float | np.ndarray, ensemble: np.ndarray, rel_error: float = 0.0
+         ) -> np.ndarray:
+    """CRPS of ensemble forecasts (members on the last axis) against ``truth``.
+
+    With ``rel_error = 0`` the ensemble is scored as it is (``scoringrules.crps_ensemble``; a
+    one-member ensemble scores its absolute error). Otherwise it forecasts the *observation*:
+    each member ``m`` becomes a normal N(m, (rel_error·|m|)²), the observation error of a map
+    reading of that size, and the equal mixture is scored in closed form
+    (``scoringrules.crps_mixnorm``; a one-member point forecast is then a normal)."""
     import scoringrules as sr
 
-    return np.asarray(sr.crps_ensemble(np.asarray(truth, dtype=float),
-                                       np.asarray(ensemble, dtype=float)), dtype=float)
+    ens = np.asarray(ensemble, dtype=float)
+    if rel_error == 0:
+        return np.asarray(sr.crps_ensemble(np.asarray(truth, dtype=float), ens), dtype=float)
+    return np.asarray(sr.crps_mixnorm(np.asarray(truth, dtype=float), ens,
+                                      error_sd(ens, rel_error), backend="numpy"), dtype=float)
 
 
-def covers(truth: float, ensemble: np.ndarray, level: float) -> bool:
-    """Whether ``truth`` lies in the ensemble's central ``level`` interval (quantiles
-    ``(1 ± level) / 2``, numpy's linear interpolation)."""
-    lo, hi = np.quantile(np.asarray(ensemble, dtype=float), [(1 - level) / 2, (1 + level) / 2])
+def error_sd(values: np.ndarray, rel_error: float) -> np.ndarray:
+    """The observation error's SD of readings of ``values`` (km²): ``rel_error·|value|``, at
+    least :data:`MIN_ERROR_SD` (an area of 0 is exact by definition; the floor keeps the
+    normal defined)."""
+    return np.maximum(rel_error * np.abs(np.asarray(values, dtype=float)), MIN_ERROR_SD)
+
+
+def quantiles(ensemble: np.ndarray, probs: Sequence[float], rel_error: float = 0.0
+              ) -> np.ndarray:
+    """Quantiles of the ensemble (numpy's linear interpolation) or, with ``rel_error``, of the
+    normal mixture :func:`crps` scores (its CDF inverted by bisection to 1e-6 km²)."""
+    from scipy.special import ndtr
+
+    ens = np.asarray(ensemble, dtype=float)
+    if rel_error == 0:
+        return np.quantile(ens, probs)
+    sd = error_sd(ens, rel_error)
+    out = []
+    for q in probs:
+        lo, hi = float((ens - 8 * sd).min()), float((ens + 8 * sd).max())
+        while hi - lo > 1e-6:
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if ndtr((mid - ens) / sd).mean() < q else (lo, mid)
+        out.append((lo + hi) / 2)
+    return np.array(out)
+
+
+def covers(truth: float, ensemble: np.ndarray, level: float, rel_error: float = 0.0) -> bool:
+    """Whether ``truth`` lies in the central ``level`` interval (quantiles ``(1 ± level) / 2``
+    of :func:`quantiles`)."""
+    lo, hi = quantiles(ensemble, [(1 - level) / 2, (1 + level) / 2], rel_error)
     return bool(lo <= truth <= hi)
 
 
@@ -187,9 +229,12 @@ def skill(model_crps: float, naive_crps: float) -> float:
     return 1.0 - model_crps / naive_crps if naive_crps > 0 else float("nan")
 
 
-def score_forecasts(forecasts: pd.DataFrame, obs: Sequence[Observation]) -> pd.DataFrame:
-    """One row per (origin, scored observation): the truth (point value), the ensemble's
-    median and 5–95 %, CRPS of the model and the naive forecasts, coverage at 50 and 90 %."""
+def score_forecasts(forecasts: pd.DataFrame, obs: Sequence[Observation],
+                    rel_error: float = OBSERVATION_ERROR) -> pd.DataFrame:
+    """One row per (origin, scored observation): the truth (point value), the predictive
+    median and 5–95 %, CRPS of the model and the naive forecasts, coverage at 50 and 90 %.
+    Model and naive forecasts alike forecast the observation with the relative error
+    ``rel_error`` (:func:`crps`; 0: the point value is taken as the exact truth)."""
     by_key = {(o.front, o.quantity, o.date): o for o in obs}
     rows = []
     for (origin, target, front, qty), g in forecasts.groupby(
@@ -199,15 +244,15 @@ def score_forecasts(forecasts: pd.DataFrame, obs: Sequence[Observation]) -> pd.D
         ens = g.sort_values("draw")["value"].to_numpy(dtype=float)
         naive = naive_forecasts(observations_until(select(list(obs), front, qty), o_date),
                                 t_date)
-        p5, p50, p95 = np.quantile(ens, [0.05, 0.5, 0.95])
+        p5, p50, p95 = quantiles(ens, [0.05, 0.5, 0.95], rel_error)
         row = {"origin": origin, "target_date": target, "front": front, "quantity": qty,
                "observed": truth, "draws": len(ens), "median": p50, "p5": p5, "p95": p95,
-               "crps_model": float(crps(truth, ens))}
+               "crps_model": float(crps(truth, ens, rel_error))}
         for name in NAIVE:
             row[name] = naive[name]
-            row[f"crps_{name}"] = float(crps(truth, np.array([naive[name]])))
-        row["in50"] = covers(truth, ens, 0.5)
-        row["in90"] = covers(truth, ens, 0.9)
+            row[f"crps_{name}"] = float(crps(truth, np.array([naive[name]]), rel_error))
+        row["in50"] = covers(truth, ens, 0.5, rel_error)
+        row["in90"] = covers(truth, ens, 0.9, rel_error)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -427,11 +472,13 @@ def run_backtest(
     condition: bool = True,
     tries: int = DEFAULT_TRIES,
     restart: bool = True,
+    observation_error: float = OBSERVATION_ERROR,
 ) -> Backtest:
     """Fit at each origin on the record up to it, forecast to the hindcast's end, score.
 
     ``params`` (default: :func:`default_params`) are fitted from their priors; the others are
-    held at their prior midpoints. Deterministic per ``seed`` whatever
+    held at their prior midpoints; ``observation_error`` is the relative error scored
+    (:func:`score_forecasts`). Deterministic per ``seed`` whatever
     ``workers`` is: every origin's fit uses ``seed``, its forecasts ``seed + 1``.
     """
     from sim.analysis.smc import calibrate_smc
@@ -498,7 +545,7 @@ def run_backtest(
                                  {"day": cond.restart.day,
                                   "kursk_area_km2": cond.restart.kursk_area_km2})})
     forecasts = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
-    scores = score_forecasts(forecasts, obs)
+    scores = score_forecasts(forecasts, obs, observation_error)
     manifest = {
         # relative to the working folder: a committed folder must not carry the clone's path
         "scenario": (relative_path(Path(scenario.source_path), Path.cwd().resolve())
@@ -511,6 +558,7 @@ def run_backtest(
                                    if p not in names},
         "method": "ABC-SMC (sim.analysis.smc, ordered sampler), 1 replicate per evaluation",
         "truth": "the observation's point value (its range is not used)",
+        "observation_error": float(observation_error),
         "forecast": (f"conditioned on the record up to the origin: per draw the first of at most "
                      f"{int(tries)} seeds whose run lies within the fit's final epsilon, else "
                      "the closest" if condition else
@@ -525,7 +573,8 @@ def run_backtest(
     }
     manifest.update(date=now(), git_commit=commit)
     return Backtest(forecasts, scores, summarize_scores(scores), particles, manifest,
-                    summarize_scores(score_forecasts(first_seed(forecasts), obs)))
+                    summarize_scores(score_forecasts(first_seed(forecasts), obs,
+                                                     observation_error)))
 
 
 # --------------------------------------------------------------------------- files
@@ -579,8 +628,9 @@ def check_backtest(out_dir: str | Path, observations: str | Path | None = None) 
         problems.append(f"{obs_path}: differs from the observations the backtest scored")
     forecasts = pd.read_parquet(out / "forecasts.parquet")
     obs = load_observations(obs_path)
-    scores = score_forecasts(forecasts, obs)
-    first = summarize_scores(score_forecasts(first_seed(forecasts), obs))
+    rel_error = float(manifest.get("observation_error", 0.0))   # older folders: none
+    scores = score_forecasts(forecasts, obs, rel_error)
+    first = summarize_scores(score_forecasts(first_seed(forecasts), obs, rel_error))
     for name, fresh in (("scores.csv", scores), ("summary.csv", summarize_scores(scores)),
                         ("summary_first_seed.csv", first)):
         stored = pd.read_csv(out / name, dtype={"origin": str})
