@@ -24,11 +24,12 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 class UniqueKeyLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that rejects a key written twice in one mapping (PyYAML keeps the
-    last one silently)."""
+    last one silently, so a typo'd copy of a section would override the first unseen). The one
+    loader of every YAML file and ``--set`` value the project reads."""
 
 
 def _construct_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode):
-    seen: set = set()
+    seen: dict[Any, yaml.Mark] = {}
     for key_node, _ in node.value:
         if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
             continue
@@ -36,8 +37,9 @@ def _construct_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode):
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 "while constructing a mapping", node.start_mark,
-                f"found duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
+                f"duplicate key {key!r} (first at line {seen[key].line + 1})",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark
     data: dict = {}  # built like SafeLoader's own mappings, so recursive aliases still work
     yield data
     data.update(loader.construct_mapping(node))
