@@ -299,3 +299,24 @@ def test_by_default_the_backtest_fits_the_shipped_posteriors_parameters():
     assert default_params(scn) == list(names) and len(names) < len(scn.calibration)
     bare = scn.model_copy(update={"calibration_posterior": None})
     assert default_params(bare) == list(scn.calibration)
+
+
+def test_nuisance_parameters_are_drawn_per_run_from_their_priors():
+    """``--held prior``: a parameter neither fitted nor fixed gets a fresh value from its
+    uniform prior in every run, from a stream of the run's seed (the same seed, the same
+    value); with none, nothing is drawn, so the default fits keep their dice."""
+    from sim.analysis.smc import Nuisance
+
+    scn = load_scenario(SCENARIOS / "hindcast_2024.yaml")
+    n = Nuisance.of(scn, ["exhaustion.effect", "sides.ua.replacements_per_day"])
+    a, b, c = (n.draw(Nuisance.rng(s)) for s in (5, 5, 6))
+    assert a == b and a != c
+    for v in (a, c):
+        assert 0.0 <= v["exhaustion.effect"] <= 0.7            # its prior range in the file
+        assert 50 <= v["sides.ua.replacements_per_day"] <= 400
+        assert isinstance(v["sides.ua.replacements_per_day"], int)   # troops/day
+    np.random.seed(1)
+    assert Nuisance().draw(np.random) == {}
+    after = np.random.random()
+    np.random.seed(1)
+    assert np.random.random() == after

@@ -61,6 +61,7 @@ from sim.analysis.calibration import (
     summaries,
 )
 from sim.analysis.observations import Observation, load_observations, select
+from sim.analysis.smc import Nuisance, calibrate_smc
 from sim.scenario import (
     Scenario,
     get_path,
@@ -79,6 +80,8 @@ DEFAULT_DRAWS = 100
 DEFAULT_SEED = 20250105
 DEFAULT_TRIES = 30             # seeds tried per forecast draw to meet the fit's epsilon
 NAIVE = ("persistence", "trend")
+#: What happens to the parameters of ``calibration:`` that are not fitted (``held``).
+HELD = ("midpoint", "prior")
 #: Relative SD of an observation's error: a map reading of an area or a month's gain lies
 #: within ±10 % of the truth 90 % of the time (±10 % is the single-source range of
 #: ``seeds/observations.csv``; 0.10 / 1.645). Stated before scoring, from that file only.
@@ -289,6 +292,7 @@ class Condition:
     epsilon: float
     tries: int
     restart: Restart | None = None
+    nuisance: Nuisance | None = None   # drawn from their priors per attempt (Nuisance.rng)
 
 
 @dataclass(frozen=True)
@@ -353,7 +357,9 @@ def forecast_task(shared: tuple[Scenario, list[Target], Condition, int],
     best: tuple[np.ndarray, float] | None = None
     first = np.empty(0)
     for a, s in enumerate(seeds, start=1):
-        daily = forecast_run(scn, s, days, cond.restart)
+        run_scn = scn if cond.nuisance is None else with_values(
+            scn, cond.nuisance.draw(Nuisance.rng(s)))
+        daily = forecast_run(run_scn, s, days, cond.restart)
         d = float(distance(summaries(daily, cond.fit_targets), cond.fit_targets))
         values_a = summaries(daily, targets)
         if a == 1:
@@ -473,15 +479,17 @@ def run_backtest(
     tries: int = DEFAULT_TRIES,
     restart: bool = True,
     observation_error: float = OBSERVATION_ERROR,
+    held: str = "midpoint",
 ) -> Backtest:
     """Fit at each origin on the record up to it, forecast to the hindcast's end, score.
 
     ``params`` (default: :func:`default_params`) are fitted from their priors; the others are
-    held at their prior midpoints; ``observation_error`` is the relative error scored
+    held at their prior midpoints (``held="midpoint"``) or drawn from their priors in every
+    simulation of the fits and forecasts (``held="prior"``, :class:`Nuisance`);
+    ``observation_error`` is the relative error scored
     (:func:`score_forecasts`). Deterministic per ``seed`` whatever
     ``workers`` is: every origin's fit uses ``seed``, its forecasts ``seed + 1``.
     """
-    from sim.analysis.smc import calibrate_smc
     from sim.runner import default_workers, git_commit, now, versions
 
     t0 = time.perf_counter()
@@ -491,10 +499,14 @@ def run_backtest(
     origins = check_origins(scenario, obs, origins)
     if draws < 2 or tries < 1:
         raise BacktestError("draws must be >= 2 and tries >= 1")
+    if held not in HELD:
+        raise BacktestError(f"held must be one of {', '.join(HELD)} (got {held!r})")
     start = scenario.start_date
     end = start + dt.timedelta(days=int(scenario.days))
     base = prefit_scenario(scenario, names)
     _, _, integer = check_inputs(base, obs, names, int(base.days))
+    others = [p for p in scenario.calibration if p not in names]
+    nuisance = Nuisance.of(base, others) if held == "prior" and others else None
     workers = max(1, workers or default_workers())
     frames, particles, fits = [], {}, []
     for k, origin in enumerate(origins):
@@ -512,7 +524,7 @@ def run_backtest(
             cal = calibrate_smc(base, known, names, tmp, population=population,
                                 generations=generations, budget=budget, seed=seed,
                                 days=fit_days, workers=workers, check_replicates=0,
-                                progress=relay)
+                                progress=relay, nuisance=list(nuisance.ranges) if nuisance else ())
         particles[label] = cal.particles
         later = scored_after(obs, origin, end)
         targets = build_targets(later, start, int(base.days))
@@ -524,7 +536,7 @@ def run_backtest(
 
         last = cal.populations.iloc[-1]
         cond = Condition(cal.targets, float(last.eps) if condition else np.inf, int(tries),
-                         restart_at(known, start) if restart else None)
+                         restart_at(known, start) if restart else None, nuisance)
         sims, dist, attempts, first = predictive_draws(base, cal.particles, names, integer, targets,
                                                 cond, seed + 1, draws, workers, done)
         for j, t in enumerate(targets):
@@ -554,8 +566,10 @@ def run_backtest(
         "observations_sha256": sha256(observations),
         "origins": [o.isoformat() for o in origins], "end": end.isoformat(),
         "params": names,
-        "held_at_prior_midpoint": {p: get_path(base, p) for p in scenario.calibration
-                                   if p not in names},
+        "held": held,
+        **({"held_at_prior_midpoint": {p: get_path(base, p) for p in others}}
+           if nuisance is None else {"drawn_from_prior": {p: list(r) for p, r in
+                                                          nuisance.ranges.items()}}),
         "method": "ABC-SMC (sim.analysis.smc, ordered sampler), 1 replicate per evaluation",
         "truth": "the observation's point value (its range is not used)",
         "observation_error": float(observation_error),

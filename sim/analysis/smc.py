@@ -23,6 +23,11 @@ is complete. Each population is run by a fresh ``ABCSMC`` that loads the databas
 population, so an interrupted fit resumes through exactly the code path of an uninterrupted
 one and gives the same result.
 
+Nuisance parameters. ``nuisance`` names parameters of the ``calibration:`` section that are not
+fitted but not fixed either: every simulation draws them afresh from their uniform priors
+(:class:`Nuisance`, from the candidate's seeded RNG), so the fit and its posterior are
+marginal over them and their uncertainty reaches the forecasts instead of a midpoint.
+
 Check. After the last population, :data:`CHECK_RUNS` posterior-predictive runs (each its own
 weighted particle and fresh dice, :func:`predictive_check`) give the fit record's figures.
 """
@@ -48,6 +53,7 @@ from sim.analysis.calibration import (
     Target,
     check_inputs,
     distance,
+    is_integer_param,
     run_candidates,
     summaries,
 )
@@ -63,6 +69,7 @@ CONFIG_NAME = "smc.json"
 #: Posterior-predictive check runs after a fit (each its own particle): the fit record's
 #: "matched" figures, which every output of the posterior's batches quotes.
 CHECK_RUNS = 32
+NUISANCE_KEY = 7               # spawn key of a run's nuisance stream (Nuisance.rng)
 
 ProgressFn = Callable[[dict[str, Any]], None]
 """``progress(event)``: ``event["kind"]`` is ``"batch"`` (``t``, ``evaluated``, ``accepted``,
@@ -73,14 +80,50 @@ ProgressFn = Callable[[dict[str, Any]], None]
 # --------------------------------------------------------------------------- model, distance
 
 
+@dataclass(frozen=True)
+class Nuisance:
+    """Parameters neither fitted nor fixed: every simulation draws them from their uniform
+    priors ``ranges`` (rounded where ``integer``), so a fit is marginal over them."""
+
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    integer: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, scenario: Scenario, names: Sequence[str]) -> Nuisance:
+        """The nuisance parameters ``names`` with the priors of the scenario's
+        ``calibration:`` section."""
+        return cls({p: (scenario.calibration[p].low, scenario.calibration[p].high)
+                    for p in names},
+                   frozenset(p for p in names if is_integer_param(scenario, p)))
+
+    def draw(self, rng: np.random.Generator | Any) -> dict[str, float]:
+        """One value of each, in ``ranges``' order, from ``rng`` (a Generator, or numpy's
+        seeded global RNG)."""
+        out: dict[str, float] = {}
+        for p, (lo, hi) in self.ranges.items():
+            v = float(rng.uniform(lo, hi))
+            out[p] = int(round(v)) if p in self.integer else v
+        return out
+
+    @staticmethod
+    def rng(seed: int) -> np.random.Generator:
+        """The generator a run with model seed ``seed`` draws its nuisance values from (a
+        stream of its own: the run's dice are untouched)."""
+        return np.random.default_rng(np.random.SeedSequence(int(seed),
+                                                            spawn_key=(NUISANCE_KEY,)))
+
+
 class HindcastModel:
     """pyABC model: parameters ``p0, p1, ...`` → ``{"s": summaries}`` (median over
-    ``replicates`` runs whose seeds come from numpy's global RNG, seeded per candidate)."""
+    ``replicates`` runs whose seeds come from numpy's global RNG, seeded per candidate; the
+    ``nuisance`` parameters drawn from their priors first, from the same RNG)."""
 
     def __init__(self, scenario: Scenario, targets: list[Target], params: list[str],
-                 integer: list[str], replicates: int, days: int) -> None:
+                 integer: list[str], replicates: int, days: int,
+                 nuisance: Nuisance | None = None) -> None:
         self.scenario, self.targets, self.params = scenario, targets, params
         self.integer, self.replicates, self.days = set(integer), replicates, days
+        self.nuisance = nuisance or Nuisance()
         self.name = "hindcast"
 
     def values(self, par: Any) -> dict[str, float]:
@@ -90,7 +133,9 @@ class HindcastModel:
     def __call__(self, par: Any) -> dict[str, np.ndarray]:
         from sim.model import run
 
-        scn = with_values(self.scenario, self.values(par))
+        values = self.values(par)
+        values |= self.nuisance.draw(np.random)
+        scn = with_values(self.scenario, values)
         seeds = np.random.randint(0, 2**62, size=self.replicates)
         sims = np.stack([summaries(run(scn, seed=int(s), days=self.days).daily, self.targets)
                          for s in seeds])
@@ -259,6 +304,7 @@ def calibrate_smc(
     resume: bool = False,
     check_replicates: int | None = None,
     progress: ProgressFn | None = None,
+    nuisance: Sequence[str] = (),
 ) -> SMCCalibration:
     """Fit ``params`` by ABC-SMC; populations are stored in ``out_dir/abc.db``.
 
@@ -266,7 +312,8 @@ def calibrate_smc(
     a population that would start with ``budget`` simulations (model runs) already counted.
     ``resume`` continues the fit stored in ``out_dir`` (same scenario, parameters, seed,
     population size and replicates; the stopping rules may change). Deterministic per
-    ``seed`` whatever ``workers`` is.
+    ``seed`` whatever ``workers`` is. ``nuisance`` parameters (of the ``calibration:``
+    section, not in ``params``) are drawn from their priors in every simulation.
     """
     t0 = time.perf_counter()
     if isinstance(observations, str | Path):
@@ -274,15 +321,22 @@ def calibrate_smc(
     params = [p.strip() for p in params if p.strip()]
     days = int(days if days is not None else scenario.days)
     prior, targets, integer = check_inputs(scenario, observations, params, days)
+    if set(nuisance) & set(params):
+        raise CalibrationError("a parameter cannot be both fitted and a nuisance")
+    if nuisance:
+        check_inputs(scenario, observations, list(nuisance), days)
+    extra = Nuisance.of(scenario, nuisance)
     if population < 2 or replicates < 1 or generations < 1:
         raise CalibrationError("population must be >= 2, replicates and generations >= 1")
     out = Path(out_dir)
     config = smc_config(scenario, params, seed, population, replicates, days, targets)
+    if extra.ranges:
+        config["nuisance"] = list(extra.ranges)
     with fit_lock(out):
         return _calibrate_locked(scenario, params, out, population, generations, budget, seed,
                                  replicates, min_epsilon, days, workers, resume,
                                  check_replicates, progress, t0, prior, targets, integer,
-                                 config)
+                                 config, extra)
 
 
 def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, population: int,
@@ -290,7 +344,8 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                       min_epsilon: float, days: int, workers: int | None, resume: bool,
                       check_replicates: int | None, progress: ProgressFn | None, t0: float,
                       prior: dict[str, tuple[float, float]], targets: list[Target],
-                      integer: list[str], config: dict[str, Any]) -> SMCCalibration:
+                      integer: list[str], config: dict[str, Any],
+                      nuisance: Nuisance) -> SMCCalibration:
     """:func:`calibrate_smc` once the fit folder is locked."""
     db = out / DB_NAME
     if (db.exists() or db.is_symlink()) and not resume:
@@ -304,7 +359,7 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
 
     logging.getLogger("ABC").setLevel(logging.WARNING)   # pyABC logs every population
 
-    model = HindcastModel(scenario, targets, params, integer, replicates, days)
+    model = HindcastModel(scenario, targets, params, integer, replicates, days, nuisance)
     dist = GroupDistance(targets)
     url = f"sqlite:///{db.resolve()}"
     x0 = {"s": np.array([t.value for t in targets])}
@@ -363,7 +418,8 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                                "start afresh") from None
     n_check = CHECK_RUNS if check_replicates is None else check_replicates
     if n_check:
-        cal.check_sims = predictive_check(cal, scenario, targets, int(seed) + 1, n_check, days)
+        cal.check_sims = predictive_check(cal, scenario, targets, int(seed) + 1, n_check, days,
+                                          nuisance)
         cal.check = cal.fit_table()
     cal.seconds = time.perf_counter() - t0
     return cal
@@ -421,12 +477,14 @@ def _history_problem(db: Path) -> str | None:
 
 
 def predictive_check(cal: SMCCalibration, scenario: Scenario, targets: list[Target],
-                     master_seed: int, runs: int, days: int) -> np.ndarray:
+                     master_seed: int, runs: int, days: int,
+                     nuisance: Nuisance | None = None) -> np.ndarray:
     """Summaries of ``runs`` posterior-predictive runs, shape ``(runs, n_targets)``: run *i*
     draws its particle as group *i* of a batch with ``--dice-per-draw 1`` does
     (:func:`sim.runner.draw_index`) and its dice from replicate seed *i* of ``master_seed``.
     This is the fit the posterior's batches carry, which the posterior medians (a point of a
-    wide, correlated posterior) can understate."""
+    wide, correlated posterior) can understate. Nuisance values come from
+    :meth:`Nuisance.rng` of the run's seed."""
     from sim.runner import draw_index
 
     parts = cal.particles
@@ -436,6 +494,8 @@ def predictive_check(cal: SMCCalibration, scenario: Scenario, targets: list[Targ
     for i, s in enumerate(seeds):
         row = parts.iloc[draw_index(master_seed, i, weights)]
         values = {p: (int(row[p]) if p in cal.integer else float(row[p])) for p in cal.params}
+        if nuisance is not None:
+            values |= nuisance.draw(Nuisance.rng(s))
         sims.append(run_candidates([values], scenario, targets, [s], days, 1)[0][0])
     return np.stack(sims)
 

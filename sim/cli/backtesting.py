@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.progress import Progress, TaskID
@@ -58,6 +58,11 @@ def backtest(
         "--restart/--no-restart", help="Restart every forecast run from the last Kursk area "
         "known at the origin (its lines redrawn to it, as the options start from the observed "
         "5 Jan line); --no-restart: continue the simulated path.")] = True,
+    held: Annotated[Literal["midpoint", "prior"], typer.Option(
+        "--held",
+        help="The calibration: parameters not fitted: held at their prior midpoints, or drawn "
+             "from their priors in every simulation of the fits and forecasts (their "
+             "uncertainty reaches the bands).")] = "midpoint",
     observation_error: Annotated[float | None, typer.Option(
         "--observation-error", min=0.0, max=1.0,
         help="Relative SD of an observation's error, for the model and the naive forecasts "
@@ -124,7 +129,7 @@ def backtest(
                               generations=generations, budget=budget, draws=draws, seed=seed,
                               workers=workers, condition=condition, tries=tries, restart=restart,
                               observation_error=(OBSERVATION_ERROR if observation_error is None
-                                                 else observation_error),
+                                                 else observation_error), held=held,
                               progress=_progress(bar, bar.add_task("fit", total=population)))
         except KeyboardInterrupt:
             err_console.print(f"interrupted: nothing written to {out}")
