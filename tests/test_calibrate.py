@@ -209,6 +209,28 @@ def test_history_figure_of_a_hindcast_batch(tmp_path):
     assert "history" in NOT_IN_ALL   # a batch of the option scenarios has no record to show
 
 
+def test_history_table_text_stays_inside_its_cells(tmp_path):
+    """Every observation of the record (the whole hindcast, so the long DPRK labels are in),
+    drawn in the fit figure's table, fits its cell: equal column widths cut
+    "DPRK casualties to 2024-12-23" under the next column."""
+    import matplotlib.pyplot as plt
+
+    from sim.runner import run_batch
+    from sim.viz.calibration import fig_history
+
+    run_batch(load_scenario(HINDCAST), tmp_path / "b", runs=1, master_seed=1, workers=1)
+    fig = fig_history(tmp_path / "b", OBS)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (table,) = [t for ax in fig.axes for t in ax.tables]
+    cells = table.get_celld()
+    assert any(c.get_text().get_text().startswith("DPRK casualties to") for c in cells.values())
+    for (row, col), cell in cells.items():
+        text, box = cell.get_text().get_window_extent(renderer), cell.get_window_extent(renderer)
+        assert box.x0 <= text.x0 and text.x1 <= box.x1, (row, col, cell.get_text().get_text())
+    plt.close(fig)
+
+
 # --------------------------------------------------------------------------- ABC-SMC
 
 

@@ -283,3 +283,32 @@ def test_no_text_leaves_any_figure(dirs, batches, tmp_path):
     for stem, fig in figs:
         assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
         plt.close(fig)
+
+
+def test_discovery_panels_name_their_own_class(dirs):
+    """explain_batch classes each option on day D or, where day D leaves one class under 5 %,
+    on the last day, so one figure can mix two classes: each panel's title names its own
+    (the shared legend used to name the last panel's class for every panel)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from sim.analysis import discover, explain_batches
+    from sim.viz import explain_figures
+
+    expl = explain_batches(dirs, class_day=10)
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.uniform(0, 1, 200), "b": rng.uniform(0, 10, 200)})
+    y = ((X["a"] > 0.6) & (X["b"] < 4.0)).to_numpy()
+    opts = [dataclasses.replace(expl.options[0], label=lab, target=target,
+                                boxes=discover(X, y), features=X, outcome=y)
+            for lab, target in (("early", "Kursk cleared by day 60"),
+                                ("late", "Kursk cleared by day 120"))]
+    ((_, fig),) = explain_figures(dataclasses.replace(expl, options=opts))[1:]
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0].startswith("early: Kursk cleared by day 60\n")
+    assert titles[1].startswith("late: Kursk cleared by day 120\n")
+    legend = " ".join(t.get_text() for ax in fig.axes if ax.get_legend()
+                      for t in ax.get_legend().get_texts())
+    assert "by day" not in legend
+    plt.close(fig)

@@ -168,6 +168,8 @@ def fig_history(results_dir: str | Path, observations: str | Path):
                     loc="center", cellLoc="left")
     tab.auto_set_font_size(False)
     tab.set_fontsize(8)
+    # each column as wide as its longest text: equal sixths cut "DPRK casualties to 2024-12-23"
+    tab.auto_set_column_width(range(len(rows[0])))
     tab.scale(1, 1.15)
     fig.suptitle(f"Hindcast fit: {Path(results_dir).name} ({sims.shape[0]} runs)")
     fig.tight_layout()

@@ -58,7 +58,10 @@ def fig_discovery(expl: Any) -> Any | None:
         x, y = (o.features[n].to_numpy(float) for n in names)
         cls = o.outcome
         ax.scatter(x[~cls], y[~cls], s=10, color="#999999", alpha=0.7, label="other runs")
-        ax.scatter(x[cls], y[cls], s=10, color=PALETTE[1], alpha=0.8, label=o.target)
+        # the class is per option (explain_batch falls back to the horizon where day D leaves
+        # one class under 5 %), so it is named in each panel's title, not in the shared legend
+        ax.scatter(x[cls], y[cls], s=10, color=PALETTE[1], alpha=0.8,
+                   label="runs in the class (panel title)")
         lim = [box.limits.get(n, (-np.inf, np.inf)) for n in names]
         x0, x1 = (max(lim[0][0], np.nanmin(x)), min(lim[0][1], np.nanmax(x)))
         y0, y1 = (max(lim[1][0], np.nanmin(y)), min(lim[1][1], np.nanmax(y)))
@@ -66,7 +69,7 @@ def fig_discovery(expl: Any) -> Any | None:
                                color=PALETTE[0], label="box"))
         ax.set_xlabel(names[0], fontsize=8)
         ax.set_ylabel(names[1], fontsize=8)
-        ax.set_title(f"{o.label}\ncoverage {100 * box.coverage:.0f} %, density "
+        ax.set_title(f"{o.label}: {o.target}\ncoverage {100 * box.coverage:.0f} %, density "
                      f"{100 * box.density:.0f} %", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
