@@ -5,8 +5,8 @@ mechanism switched off in turn.
         [--only "operations off" ...] [--off operations ...] [--no-restart]
 
 A mechanism earns its place by out-of-sample skill: each variant runs ``wargame backtest``'s
-default (the hindcast, the shipped posterior's 9 parameters fitted at each origin, the others at
-their prior midpoints, forecasts conditioned and restarted from the last Kursk area known) with
+default (the hindcast, the shipped posterior's 9 parameters fitted at each origin, the others
+drawn from their priors, forecasts conditioned and restarted from the last Kursk area known) with
 one switch flipped (``--off`` switches others off in every variant: combinations), and writes
 its folder under ``--out``. Prints one Markdown row per variant:
 pooled skill against the best naive forecast per front and the 90 % band's coverage. Each

@@ -20,6 +20,7 @@ from sim.analysis.backtest import (
     forecast_task,
     naive_forecasts,
     observations_until,
+    prefit_scenario,
     restart_at,
     run_backtest,
     score_forecasts,
@@ -27,7 +28,7 @@ from sim.analysis.backtest import (
     summarize_scores,
 )
 from sim.cli import app
-from sim.scenario import load_scenario
+from sim.scenario import get_path, load_scenario
 
 OBS = REPO / "seeds" / "observations.csv"
 SEP_DONETSK = "2024-09-30,donetsk,ru_gain_month,344,321,399"
@@ -165,11 +166,14 @@ def test_an_observation_after_the_origin_cannot_change_the_fit(tmp_path):
     before = run_backtest(scn, _variant(tmp_path, "before.csv", AUG_DONETSK,
                                         "2024-08-31,donetsk,ru_gain_month,600,334,700"), **TINY)
     assert not parts.equals(before.particles["2024-09-15"])
-    # nothing of the shipped fit is used: every calibration parameter is fitted or at its
-    # prior midpoint
-    held = base.manifest["held_at_prior_midpoint"]
-    assert set(held) | set(TINY["params"]) == set(scn.calibration)
-    assert held["operations.pause_days"] == 16 and held["exhaustion.effect"] == 0.35
+    # nothing of the shipped fit is used: every calibration parameter is fitted or drawn from
+    # its prior (the scenario the draws override holds the prior midpoints)
+    drawn = base.manifest["drawn_from_prior"]
+    assert set(drawn) | set(TINY["params"]) == set(scn.calibration)
+    assert drawn["exhaustion.effect"] == [0.0, 0.7]     # the hindcast's prior range
+    held = prefit_scenario(scn, TINY["params"])
+    assert get_path(held, "operations.pause_days") == 16
+    assert get_path(held, "exhaustion.effect") == 0.35
 
 
 # --------------------------------------------------------------------------- conditioning

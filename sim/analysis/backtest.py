@@ -6,8 +6,10 @@ For each *origin* (default 2024-09-30, 2024-10-31, 2024-11-30):
    nothing later reaches the fit. The fitted parameters (default: the 9 of the shipped
    posterior, :func:`default_params`) start from their priors (:func:`prefit_scenario`); the
    shipped best-fit values and the shipped posterior were fitted to the whole record, so none
-   of them is used: every other parameter of the hindcast's ``calibration:`` section is held
-   at its prior midpoint, a value chosen before any fit.
+   of them is used: every other parameter of the hindcast's ``calibration:`` section is drawn
+   from its prior in every simulation of the fit and the forecasts (``held="prior"``, the
+   default; :class:`sim.analysis.smc.Nuisance`) or held at its prior midpoint
+   (``held="midpoint"``), values chosen before any fit.
 2. **Fit** with the shipped method, ABC-SMC (:func:`sim.analysis.smc.calibrate_smc`, the
    ordered sampler: deterministic per seed), on the hindcast cut at the origin's day.
 3. **Forecast.** ``draws`` posterior-predictive runs of the whole hindcast, run *i* one
@@ -479,13 +481,14 @@ def run_backtest(
     tries: int = DEFAULT_TRIES,
     restart: bool = True,
     observation_error: float = OBSERVATION_ERROR,
-    held: str = "midpoint",
+    held: str = "prior",
 ) -> Backtest:
     """Fit at each origin on the record up to it, forecast to the hindcast's end, score.
 
     ``params`` (default: :func:`default_params`) are fitted from their priors; the others are
-    held at their prior midpoints (``held="midpoint"``) or drawn from their priors in every
-    simulation of the fits and forecasts (``held="prior"``, :class:`Nuisance`);
+    drawn from their priors in every simulation of the fits and forecasts (``held="prior"``,
+    :class:`Nuisance`: their uncertainty reaches the bands) or held at their prior midpoints
+    (``held="midpoint"``);
     ``observation_error`` is the relative error scored
     (:func:`score_forecasts`). Deterministic per ``seed`` whatever
     ``workers`` is: every origin's fit uses ``seed``, its forecasts ``seed + 1``.

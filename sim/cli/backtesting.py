@@ -37,8 +37,7 @@ def backtest(
     params: Annotated[str | None, typer.Option(
         "--params", help="Comma-separated parameters to fit from their priors (default: those "
                          "of the scenario's shipped posterior, else every one of the "
-                         "calibration: section; the others are held at their prior "
-                         "midpoints).")] = None,
+                         "calibration: section; the others as --held says).")] = None,
     population: Annotated[int, typer.Option("--population", min=2,
                                             help="ABC-SMC particles per population.")] = 100,
     generations: Annotated[int, typer.Option("--generations", min=1,
@@ -60,9 +59,9 @@ def backtest(
         "5 Jan line); --no-restart: continue the simulated path.")] = True,
     held: Annotated[Literal["midpoint", "prior"], typer.Option(
         "--held",
-        help="The calibration: parameters not fitted: held at their prior midpoints, or drawn "
-             "from their priors in every simulation of the fits and forecasts (their "
-             "uncertainty reaches the bands).")] = "midpoint",
+        help="The calibration: parameters not fitted: drawn from their priors in every "
+             "simulation of the fits and forecasts (their uncertainty reaches the bands), or "
+             "held at their prior midpoints.")] = "prior",
     observation_error: Annotated[float | None, typer.Option(
         "--observation-error", min=0.0, max=1.0,
         help="Relative SD of an observation's error, for the model and the naive forecasts "
