@@ -312,3 +312,26 @@ def test_discovery_panels_name_their_own_class(dirs):
                       for t in ax.get_legend().get_texts())
     assert "by day" not in legend
     plt.close(fig)
+
+
+def test_discovery_titles_round_shares_half_up(dirs):
+    """A panel's coverage and density print like every other share: 25 of 200 runs (12.5 %)
+    as 13 %, 29 of 200 (14.5 %) as 15 % (Python's format would print 12 % and 14 %)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from sim.analysis import Box, explain_batches
+    from sim.viz import explain_figures
+
+    expl = explain_batches(dirs, class_day=10)
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.uniform(0, 1, 200), "b": rng.uniform(0, 10, 200)})
+    box = Box(["a > 0.6", "b <= 4"], coverage=25 / 200, density=29 / 200, n=29,
+              limits={"a": (0.6, np.inf), "b": (-np.inf, 4.0)})
+    opt = dataclasses.replace(expl.options[0], label="one", target="Kursk cleared by day 60",
+                              boxes=[box], features=X, outcome=np.arange(200) < 25)
+    ((_, fig),) = explain_figures(dataclasses.replace(expl, options=[opt]))[1:]
+    assert fig.axes[0].get_title() == ("one: Kursk cleared by day 60\n"
+                                       "coverage 13 %, density 15 %")
+    plt.close(fig)

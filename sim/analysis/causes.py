@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.comparison import CompareError, horizon, read_table, unique_labels
-from sim.runner import EVENT_OUTCOMES, Results, fmt_number, load_results, wrap
+from sim.runner import EVENT_OUTCOMES, Results, fmt_number, fmt_percent, load_results, wrap
 
 #: Events whose first day is drawn as P(event by day D).
 KEY_EVENTS = ("sudzha_lost", "kursk_cleared", "withdrawal", "ceasefire")
@@ -432,8 +432,8 @@ class Box:
 
     def to_text(self) -> str:
         rule = " and ".join(self.rules) or "all runs"
-        return (f"{rule}: coverage {100 * self.coverage:.0f} %, density "
-                f"{100 * self.density:.0f} % ({self.n} runs)")
+        return (f"{rule}: coverage {fmt_percent(self.coverage)}, density "
+                f"{fmt_percent(self.density)} ({self.n} runs)")
 
 
 def discover(features: pd.DataFrame, outcome: np.ndarray | pd.Series, max_depth: int = 2,
@@ -552,14 +552,14 @@ class OptionExplanation:
         """Classes, modes, discovery and representative chains, as plain text."""
         o = self
         out = ["Outcome classes:"]
-        out += [f"  {k}: {100 * v:.0f} %" for k, v in o.shares.items()]
+        out += [f"  {k}: {fmt_percent(v)}" for k, v in o.shares.items()]
         out.append(f"Kursk held by Ukraine on day {o.class_day}, modes (Gaussian mixture, "
                    "BIC):")
-        out += [f"  {m.name()}: {100 * m.share:.0f} % of runs (centre {m.centre:,.0f} km², "
+        out += [f"  {m.name()}: {fmt_percent(m.share)} of runs (centre {m.centre:,.0f} km², "
                 f"SD {m.sd:,.0f})" for m in o.modes]
         if len(o.modes) > 1:
             out.append("  -> multi-modal: a median and a band would hide this")
-        out.append(f"Scenario discovery ({o.target}, {100 * o.outcome.mean():.0f} % of "
+        out.append(f"Scenario discovery ({o.target}, {fmt_percent(o.outcome.mean())} of "
                    f"runs; decision tree of depth 2 on {o.features.shape[1]} run "
                    "features):")
         if o.boxes:

@@ -38,6 +38,7 @@ from sim.runner import (  # noqa: E402
     compute_outcome,
     fmt_percent,
     load_results,
+    percent,
 )
 from sim.viz.canvas import close, subplots  # noqa: E402
 
@@ -389,7 +390,7 @@ def fig_fan(batches: Sequence[Batch]) -> Figure:
     axes[0, 0].set_ylim(bottom=0)  # after every panel of the shared row is drawn
     axes[1, 0].set_ylim(-3, 103)
     axes[2, 0].set_ylim(bottom=0)
-    pct = round(100 * TWO_MODE_SHARE)
+    pct = percent(TWO_MODE_SHARE)
     handles = [*_band_handles(batches),
                Line2D([], [], color="#777777", lw=1.8, ls=(0, (3, 1.5)),
                       label=f"Kursk, two-mode day (≥ {pct} % of runs\nat 0 km² and ≥ {pct} % "
