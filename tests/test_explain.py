@@ -190,3 +190,26 @@ def test_shares_print_as_whole_percent_halves_up(batches):
     assert "  near 0 km²: 86 % of runs" in text and ": 15 % of runs (centre" in text
     assert "(Kursk cleared by day 60, 13 % of runs;" in text
     assert "  a > 0.5: coverage 13 %, density 15 % (29 runs)" in text
+
+
+def test_a_mode_holds_a_visible_share_of_the_runs():
+    """A component under MIN_MODE_SHARE (10 %) of the runs is no mode a reader is told about:
+    it joins its neighbour nearer in centre (donetsk_focus day 60 printed "held ~464 km²: 0 %
+    of runs", one run); 20 of 200 runs (10 %) is a mode."""
+    from sim.analysis import MIN_MODE_SHARE
+
+    assert MIN_MODE_SHARE == 0.10
+    rng = np.random.default_rng(5)
+    # 164 runs hold the whole salient (592 km²), 35 a little more (~607), one run 464 km²
+    one_run = find_modes(np.r_[np.full(164, 592.0), rng.normal(607, 6, 35), [464.0]])
+    assert [m.share for m in one_run] == pytest.approx([165 / 200, 35 / 200])
+    assert one_run[0].centre == 592  # the median of the 165 runs, the one at 464 among them
+    # 10 runs (5 %) near 300 km² between 90 near 0 and 100 near 1,000: they join the nearer
+    # (0: 300 km² away, not 700); the merged mode's median lies among the 90 near 0
+    near = find_modes(np.r_[rng.normal(0, 5, 90), rng.normal(300, 5, 10),
+                            rng.normal(1000, 5, 100)])
+    assert [m.share for m in near] == pytest.approx([0.5, 0.5])
+    assert abs(near[0].centre) < 15 and abs(near[1].centre - 1000) < 15
+    # exactly 10 %: kept
+    kept = find_modes(np.r_[np.zeros(180), rng.normal(460, 20, 20)])
+    assert [m.share for m in kept] == pytest.approx([0.9, 0.1])

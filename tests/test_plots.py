@@ -73,8 +73,10 @@ def test_area_modes_by_hand():
     day1 = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900]
     v = np.array([[500, a, 0, 0] for a in day1], dtype=float)
     v[3, 2] = 400
+    from sim.analysis import MIN_MODE_SHARE
+
     m = P.area_modes(v)
-    assert P.TWO_MODE_SHARE == 0.10
+    assert MIN_MODE_SHARE == 0.10
     assert m.share_zero == pytest.approx([0, 0.1, 0.9, 1.0])
     assert list(m.two_mode) == [False, True, True, False]
     assert m.median == pytest.approx([500, 450, 0, 0])
