@@ -70,11 +70,11 @@ def test_area_modes_by_hand():
     others 100..900: two-mode; the median of all is (400 + 500) / 2 = 450, of the nine above 0
     it is 500. Day 2: nine runs at 0, one at 400 (10 % above 0): two-mode, median of all 0,
     above 0 400. Day 3: all at 0: one mode, no run above 0."""
+    from sim.analysis import MIN_MODE_SHARE
+
     day1 = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900]
     v = np.array([[500, a, 0, 0] for a in day1], dtype=float)
     v[3, 2] = 400
-    from sim.analysis import MIN_MODE_SHARE
-
     m = P.area_modes(v)
     assert MIN_MODE_SHARE == 0.10
     assert m.share_zero == pytest.approx([0, 0.1, 0.9, 1.0])

@@ -71,8 +71,6 @@ def test_placeholder_triggers_read_never():
     assert R.display_value("policy.ru.reinforce_kursk.trigger_day", 3) == 3
 
 
-
-
 def test_findings_round_shares_half_up():
     """The findings paragraph prints shares like every other output: 25 of 200 runs (12.5 %)
     as 13 %, 29 of 200 (14.5 %) as 15 % (Python's round would print 12 % and 14 %)."""
