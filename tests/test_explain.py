@@ -165,3 +165,51 @@ def test_modes_of_a_bimodal_outcome_are_named_with_shares():
     assert modes[0].name() == "near 0 km²" and modes[0].share == pytest.approx(0.6, abs=0.02)
     assert abs(modes[1].centre - 420) < 15
     assert len(find_modes(rng.normal(300, 20, 200))) == 1
+
+
+def test_shares_print_as_whole_percent_halves_up(batches):
+    """25 of 200 runs is 12.5 %: a reader expects 13 %, not Python's half-to-even 12 %; 29 of
+    200 (14.5 %) is 15 %, not 14 %. Every share explain prints goes through one helper."""
+    import dataclasses
+
+    from sim.analysis import Box
+    from sim.runner import fmt_percent
+
+    assert [fmt_percent(x) for x in (25 / 200, 29 / 200, 1 / 3, 145 / 200)] == [
+        "13 %", "15 %", "33 %", "73 %"]
+    box = Box(["a > 0.5"], coverage=25 / 200, density=29 / 200, n=29)
+    assert box.to_text() == "a > 0.5: coverage 13 %, density 15 % (29 runs)"
+    # 171 runs at 0 km² (85.5 % -> 86 %) and 29 holding ~460 km² (14.5 % -> 15 %)
+    area = np.r_[np.zeros(171), np.random.default_rng(3).normal(460, 20, 29)]
+    opt = dataclasses.replace(
+        explain_batches(list(batches.values()), class_day=60).options[0],
+        shares={"Kursk cleared by day 60": 25 / 200}, modes=find_modes(area), boxes=[box],
+        target="Kursk cleared by day 60", outcome=np.arange(200) < 25)
+    text = opt.to_text()
+    assert "  Kursk cleared by day 60: 13 %\n" in text
+    assert "  near 0 km²: 86 % of runs" in text and ": 15 % of runs (centre" in text
+    assert "(Kursk cleared by day 60, 13 % of runs;" in text
+    assert "  a > 0.5: coverage 13 %, density 15 % (29 runs)" in text
+
+
+def test_a_mode_holds_a_visible_share_of_the_runs():
+    """A component under MIN_MODE_SHARE (10 %) of the runs is no mode a reader is told about:
+    it joins its neighbour nearer in centre (donetsk_focus day 60 printed "held ~464 km²: 0 %
+    of runs", one run); 20 of 200 runs (10 %) is a mode."""
+    from sim.analysis import MIN_MODE_SHARE
+
+    assert MIN_MODE_SHARE == 0.10
+    rng = np.random.default_rng(5)
+    # 164 runs hold the whole salient (592 km²), 35 a little more (~607), one run 464 km²
+    one_run = find_modes(np.r_[np.full(164, 592.0), rng.normal(607, 6, 35), [464.0]])
+    assert [m.share for m in one_run] == pytest.approx([165 / 200, 35 / 200])
+    assert one_run[0].centre == 592  # the median of the 165 runs, the one at 464 among them
+    # 10 runs (5 %) near 300 km² between 90 near 0 and 100 near 1,000: they join the nearer
+    # (0: 300 km² away, not 700); the merged mode's median lies among the 90 near 0
+    near = find_modes(np.r_[rng.normal(0, 5, 90), rng.normal(300, 5, 10),
+                            rng.normal(1000, 5, 100)])
+    assert [m.share for m in near] == pytest.approx([0.5, 0.5])
+    assert abs(near[0].centre) < 15 and abs(near[1].centre - 1000) < 15
+    # exactly 10 %: kept
+    kept = find_modes(np.r_[np.zeros(180), rng.normal(460, 20, 20)])
+    assert [m.share for m in kept] == pytest.approx([0.9, 0.1])

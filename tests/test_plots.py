@@ -70,11 +70,13 @@ def test_area_modes_by_hand():
     others 100..900: two-mode; the median of all is (400 + 500) / 2 = 450, of the nine above 0
     it is 500. Day 2: nine runs at 0, one at 400 (10 % above 0): two-mode, median of all 0,
     above 0 400. Day 3: all at 0: one mode, no run above 0."""
+    from sim.analysis import MIN_MODE_SHARE
+
     day1 = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900]
     v = np.array([[500, a, 0, 0] for a in day1], dtype=float)
     v[3, 2] = 400
     m = P.area_modes(v)
-    assert P.TWO_MODE_SHARE == 0.10
+    assert MIN_MODE_SHARE == 0.10
     assert m.share_zero == pytest.approx([0, 0.1, 0.9, 1.0])
     assert list(m.two_mode) == [False, True, True, False]
     assert m.median == pytest.approx([500, 450, 0, 0])
@@ -311,4 +313,27 @@ def test_discovery_panels_name_their_own_class(dirs):
     legend = " ".join(t.get_text() for ax in fig.axes if ax.get_legend()
                       for t in ax.get_legend().get_texts())
     assert "by day" not in legend
+    plt.close(fig)
+
+
+def test_discovery_titles_round_shares_half_up(dirs):
+    """A panel's coverage and density print like every other share: 25 of 200 runs (12.5 %)
+    as 13 %, 29 of 200 (14.5 %) as 15 % (Python's format would print 12 % and 14 %)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from sim.analysis import Box, explain_batches
+    from sim.viz import explain_figures
+
+    expl = explain_batches(dirs, class_day=10)
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.uniform(0, 1, 200), "b": rng.uniform(0, 10, 200)})
+    box = Box(["a > 0.6", "b <= 4"], coverage=25 / 200, density=29 / 200, n=29,
+              limits={"a": (0.6, np.inf), "b": (-np.inf, 4.0)})
+    opt = dataclasses.replace(expl.options[0], label="one", target="Kursk cleared by day 60",
+                              boxes=[box], features=X, outcome=np.arange(200) < 25)
+    ((_, fig),) = explain_figures(dataclasses.replace(expl, options=[opt]))[1:]
+    assert fig.axes[0].get_title() == ("one: Kursk cleared by day 60\n"
+                                       "coverage 13 %, density 15 %")
     plt.close(fig)

@@ -71,3 +71,26 @@ def test_placeholder_triggers_read_never():
     assert R.display_value("policy.ru.reinforce_kursk.trigger_day", 3) == 3
 
 
+def test_findings_round_shares_half_up():
+    """The findings paragraph prints shares like every other output: 25 of 200 runs (12.5 %)
+    as 13 %, 29 of 200 (14.5 %) as 15 % (Python's round would print 12 % and 14 %)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from sim.analysis import find_modes
+
+    # 171 runs at 0 km² (85.5 % -> 86 %) and 29 holding ~460 km² (14.5 % -> 15 %)
+    area = np.r_[np.zeros(171), np.random.default_rng(3).normal(460, 20, 29)]
+    o = SimpleNamespace(class_day=60, shares={"Kursk cleared by day 60": 25 / 200},
+                        modes=find_modes(area))
+    metrics = ["kursk_ua_km2", "donetsk_ru_gain_km2", "ru_losses", "ua_losses"]
+    st = pd.DataFrame({"median": [100.0, 200.0, 3000.0, 4000.0]},
+                      index=pd.MultiIndex.from_product([metrics, [120]], names=["metric", "day"]))
+    cf = {"share": 29 / 200, "day": 40.0, "ceasefire_kursk_ua_km2": 50.0,
+          "ceasefire_donetsk_ru_gain_km2": 60.0}
+    text = R.finding("reinforce", o, st, None, cf)
+    assert "Kursk is cleared by day 60 in 13 % of runs;" in text
+    assert "(near 0 km² in 86 %, held ~" in text and " km² in 15 %)" in text
+    assert "A ceasefire starts in 15 % of runs (median day 40)" in text

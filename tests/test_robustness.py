@@ -72,3 +72,13 @@ def test_cli_robustness(tmp_path):
     assert all(x["max_regret"] >= x["p90_regret"] >= 0 for x in doc["regret"])
     r = CliRunner().invoke(app, ["compare", *dirs, "--satisfice", "kursk_ua_km2<=500"])
     assert r.exit_code == 2 and "needs --robustness" in r.stderr
+    # --format is honoured as for the main table: the default (table) is the plain text of
+    # docs/ANALYSIS.md (80 columns, no markdown pipes); markdown only when asked for.
+    table = CliRunner().invoke(app, ["compare", *dirs, "--robustness"])
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert lines[0].startswith("Robustness on day 10")
+    assert not any(line.startswith("|") for line in lines)
+    assert max(len(line) for line in lines) <= 80
+    md = CliRunner().invoke(app, ["compare", *dirs, "--robustness", "-f", "markdown"])
+    assert md.exit_code == 0 and md.stdout.startswith("| objective | option |")

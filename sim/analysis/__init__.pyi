@@ -95,6 +95,9 @@ from .calibration import (
     write_overlay as write_overlay,
 )
 from .causes import (
+    MIN_MODE_SHARE as MIN_MODE_SHARE,
+)
+from .causes import (
     Box as Box,
 )
 from .causes import (

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.comparison import CompareError, horizon, read_table, unique_labels
-from sim.runner import EVENT_OUTCOMES, Results, fmt_number, load_results, wrap
+from sim.runner import EVENT_OUTCOMES, Results, fmt_number, fmt_percent, load_results, wrap
 
 #: Events whose first day is drawn as P(event by day D).
 KEY_EVENTS = ("sudzha_lost", "kursk_cleared", "withdrawal", "ceasefire")
@@ -36,6 +36,11 @@ DEFAULT_CLASS_DAY = 60
 EARLY_DAY = 10  # features: strengths on this day, and whether early events happened by it
 MAX_DEPTH = 8   # steps followed back from an outcome
 MAX_LINES = 14  # sentences per chain
+#: A mode of an outcome holds at least this share of the runs: a Gaussian-mixture component
+#: with fewer runs joins its neighbour (:func:`find_modes`), and the fan chart draws a day's
+#: Kursk area as two modes only when the runs at 0 km² and those above each hold this share
+#: (``sim.viz.plots.area_modes``). 20 of 200 runs: a share a reader can see, not one run.
+MIN_MODE_SHARE = 0.10
 
 
 class ExplainError(CompareError):
@@ -382,10 +387,13 @@ class Mode:
         return "near 0 km²" if self.centre < 1.0 else f"held ~{self.centre:,.0f} km²"
 
 
-def find_modes(values: np.ndarray, max_modes: int = 3, seed: int = 0) -> list[Mode]:
+def find_modes(values: np.ndarray, max_modes: int = 3, seed: int = 0,
+               min_share: float = MIN_MODE_SHARE) -> list[Mode]:
     """Modes of ``values`` by a Gaussian mixture with the number of components chosen by BIC
-    (1..``max_modes``); components whose centres lie within two of their SDs merge into one.
-    Sorted by centre."""
+    (1..``max_modes``); components whose centres lie within two of their SDs merge into one,
+    then the smallest component under ``min_share`` of the values joins its neighbour nearer
+    in centre until none is left. Centre (median), share and SD of each mode are those of its
+    values. Sorted by centre."""
     from sklearn.mixture import GaussianMixture
 
     x = np.asarray(values, dtype=float)
@@ -401,23 +409,24 @@ def find_modes(values: np.ndarray, max_modes: int = 3, seed: int = 0) -> list[Mo
         if bic < best_bic:
             best, best_bic = gm, bic
     label = best.predict(xs)
-    modes = []
-    for k in range(best.n_components):
-        sel = x[label == k]
-        if sel.size:
-            modes.append(Mode(float(np.median(sel)), sel.size / x.size, float(sel.std())))
-    modes.sort(key=lambda m: m.centre)
-    merged: list[Mode] = []
-    for m in modes:
-        if merged and abs(m.centre - merged[-1].centre) < 2 * max(m.sd, merged[-1].sd, 1e-9) \
-                and min(m.sd, merged[-1].sd) > 0:
-            a = merged.pop()
-            w = a.share + m.share
-            merged.append(Mode((a.centre * a.share + m.centre * m.share) / w, w,
-                               max(a.sd, m.sd)))
+    groups = sorted((g for k in range(best.n_components) if (g := x[label == k]).size),
+                    key=np.median)
+    merged: list[np.ndarray] = []
+    for g in groups:
+        if merged and abs(np.median(g) - np.median(merged[-1])) \
+                < 2 * max(g.std(), merged[-1].std(), 1e-9) and min(g.std(), merged[-1].std()) > 0:
+            merged[-1] = np.concatenate([merged[-1], g])
         else:
-            merged.append(m)
-    return merged
+            merged.append(g)
+    eps = 1e-9  # 20 of 200 runs is 10 %, not a hair under it
+    while len(merged) > 1 and min(g.size for g in merged) < (min_share - eps) * x.size:
+        i = min(range(len(merged)), key=lambda k: merged[k].size)
+        near = [j for j in (i - 1, i + 1) if 0 <= j < len(merged)]
+        j = min(near, key=lambda k: abs(np.median(merged[k]) - np.median(merged[i])))
+        lo = min(i, j)
+        merged[lo:lo + 2] = [np.concatenate(merged[lo:lo + 2])]
+    return sorted((Mode(float(np.median(g)), g.size / x.size, float(g.std())) for g in merged),
+                  key=lambda m: m.centre)
 
 
 @dataclass
@@ -432,8 +441,8 @@ class Box:
 
     def to_text(self) -> str:
         rule = " and ".join(self.rules) or "all runs"
-        return (f"{rule}: coverage {100 * self.coverage:.0f} %, density "
-                f"{100 * self.density:.0f} % ({self.n} runs)")
+        return (f"{rule}: coverage {fmt_percent(self.coverage)}, density "
+                f"{fmt_percent(self.density)} ({self.n} runs)")
 
 
 def discover(features: pd.DataFrame, outcome: np.ndarray | pd.Series, max_depth: int = 2,
@@ -552,14 +561,14 @@ class OptionExplanation:
         """Classes, modes, discovery and representative chains, as plain text."""
         o = self
         out = ["Outcome classes:"]
-        out += [f"  {k}: {100 * v:.0f} %" for k, v in o.shares.items()]
+        out += [f"  {k}: {fmt_percent(v)}" for k, v in o.shares.items()]
         out.append(f"Kursk held by Ukraine on day {o.class_day}, modes (Gaussian mixture, "
                    "BIC):")
-        out += [f"  {m.name()}: {100 * m.share:.0f} % of runs (centre {m.centre:,.0f} km², "
+        out += [f"  {m.name()}: {fmt_percent(m.share)} of runs (centre {m.centre:,.0f} km², "
                 f"SD {m.sd:,.0f})" for m in o.modes]
         if len(o.modes) > 1:
             out.append("  -> multi-modal: a median and a band would hide this")
-        out.append(f"Scenario discovery ({o.target}, {100 * o.outcome.mean():.0f} % of "
+        out.append(f"Scenario discovery ({o.target}, {fmt_percent(o.outcome.mean())} of "
                    f"runs; decision tree of depth 2 on {o.features.shape[1]} run "
                    "features):")
         if o.boxes:
@@ -652,5 +661,6 @@ def explain_batches(dirs: Sequence[Path | str | Results], class_day: int = DEFAU
                               f"Calibration: {calib}.")
 
 
-__all__ = ["Box", "Chain", "Explanation", "ExplainError", "run_story", "discover",
-           "explain_batches", "explain_run", "find_modes", "format_chains", "run_features"]
+__all__ = ["MIN_MODE_SHARE", "Box", "Chain", "Explanation", "ExplainError", "run_story",
+           "discover", "explain_batches", "explain_run", "find_modes", "format_chains",
+           "run_features"]

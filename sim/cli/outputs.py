@@ -4,7 +4,7 @@ figures, one HTML report, and causal chains."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.text import Text
@@ -13,12 +13,16 @@ from sim.cli.common import (
     BaselineOption,
     DayOption,
     DirsArg,
+    Format,
     FormatOption,
     analysis_errors,
     console,
     err_console,
     fail,
 )
+
+if TYPE_CHECKING:
+    from sim.analysis import Comparison, Robustness
 
 
 def compare(
@@ -54,14 +58,18 @@ def compare(
 
         with analysis_errors():
             rob = robustness(dirs, day=day, satisfice=satisfice or [])
-        out = {"csv": rob.to_csv, "json": rob.to_json}.get(fmt, rob.to_markdown)()
-        typer.echo(out, nl=not out.endswith("\n"))
+        _echo_as(rob, fmt)
         for w in rob.warnings:
             err_console.print(Text(f"warning: {w}"), soft_wrap=True)
         return
     with analysis_errors():
         result = run_compare(dirs, baseline=baseline, day=day, metrics=metric or None,
                              places=places)
+    _echo_as(result, fmt)
+
+
+def _echo_as(result: Comparison | Robustness, fmt: Format) -> None:
+    """Print ``result`` in the ``--format`` asked for (the same four for every table)."""
     text = {"table": result.to_text, "markdown": result.to_markdown, "csv": result.to_csv,
             "json": result.to_json}[fmt]()
     typer.echo(text, nl=not text.endswith("\n"))

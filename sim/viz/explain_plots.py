@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.runner import fmt_percent
 from sim.viz.plots import PALETTE, finish, save
 
 EVENT_TITLES = {"sudzha_lost": "Sudzha lost", "kursk_cleared": "Kursk salient cleared",
@@ -69,8 +70,8 @@ def fig_discovery(expl: Any) -> Any | None:
                                color=PALETTE[0], label="box"))
         ax.set_xlabel(names[0], fontsize=8)
         ax.set_ylabel(names[1], fontsize=8)
-        ax.set_title(f"{o.label}: {o.target}\ncoverage {100 * box.coverage:.0f} %, density "
-                     f"{100 * box.density:.0f} %", fontsize=9)
+        ax.set_title(f"{o.label}: {o.target}\ncoverage {fmt_percent(box.coverage)}, density "
+                     f"{fmt_percent(box.density)}", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     axes[0, -1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from sim.analysis import horizon, read_table  # noqa: E402
+from sim.analysis import MIN_MODE_SHARE, horizon, read_table  # noqa: E402
 from sim.runner import (  # noqa: E402
     DAILY_OUTCOMES,
     Results,
@@ -38,6 +38,7 @@ from sim.runner import (  # noqa: E402
     compute_outcome,
     fmt_percent,
     load_results,
+    percent,
 )
 from sim.viz.canvas import close, subplots  # noqa: E402
 
@@ -304,23 +305,17 @@ def _date_of(batches: Sequence[Batch], day: int) -> str:
 # --------------------------------------------------------------------------- figures
 
 
-#: A day's Kursk area is *two-mode* when at least this share of the runs has lost the salient
-#: (0 km² held by Ukraine) and at least this share still holds ground (> 0 km²): there the
-#: median over all runs jumps between the two modes, so the fan shows each mode instead.
-TWO_MODE_SHARE = 0.10
-
-
 @dataclass(frozen=True)
 class AreaModes:
     """Per day, the two modes of an area that may fall to 0 (arrays over days)."""
 
     share_zero: np.ndarray  #: share of the runs at 0 km² (runs without a value not counted)
-    two_mode: np.ndarray  #: bool: both modes hold at least ``TWO_MODE_SHARE`` of the runs
+    two_mode: np.ndarray  #: bool: both modes hold at least ``MIN_MODE_SHARE`` of the runs
     median: np.ndarray  #: median over all runs, km²
     median_above_zero: np.ndarray  #: median over the runs above 0 km² (NaN where none is)
 
 
-def area_modes(values: np.ndarray, min_share: float = TWO_MODE_SHARE) -> AreaModes:
+def area_modes(values: np.ndarray, min_share: float = MIN_MODE_SHARE) -> AreaModes:
     """The modes of a runs × days table of areas (km²): the share of runs at 0 on each day,
     whether the day is two-mode (share at 0 ≥ ``min_share`` and share above 0 ≥
     ``min_share``), the median over all runs and the median of the runs above 0."""
@@ -376,7 +371,7 @@ def fig_fan(batches: Sequence[Batch]) -> Figure:
                 _fan(don, other, other.wide("donetsk_ru_gain_km2"), bands=False, color=c, lw=lw)
         _fan(ax, b, b.wide("kursk_ua_km2"), line=False)
         _fan(don, b, b.wide("donetsk_ru_gain_km2"))
-        for share in (TWO_MODE_SHARE, 1 - TWO_MODE_SHARE):
+        for share in (MIN_MODE_SHARE, 1 - MIN_MODE_SHARE):
             lost.axhline(100 * share, color="#666666", lw=0.7, ls=":")
         ax.set_title(b.label, fontsize=10, color=b.color, fontweight="bold")
         for a in (ax, lost, don):
@@ -389,7 +384,7 @@ def fig_fan(batches: Sequence[Batch]) -> Figure:
     axes[0, 0].set_ylim(bottom=0)  # after every panel of the shared row is drawn
     axes[1, 0].set_ylim(-3, 103)
     axes[2, 0].set_ylim(bottom=0)
-    pct = round(100 * TWO_MODE_SHARE)
+    pct = percent(MIN_MODE_SHARE)
     handles = [*_band_handles(batches),
                Line2D([], [], color="#777777", lw=1.8, ls=(0, (3, 1.5)),
                       label=f"Kursk, two-mode day (≥ {pct} % of runs\nat 0 km² and ≥ {pct} % "

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.runner import OUTCOME_BY_NAME, Results, atomic_write_text, load_results
+from sim.runner import OUTCOME_BY_NAME, Results, atomic_write_text, fmt_percent, load_results
 from sim.scenario import relative_path, scenario_dict
 
 CSS = """
@@ -200,10 +200,6 @@ def build_report(
 # --------------------------------------------------------------------------- first screen
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f} %"
-
-
 def _num(x: float | None) -> str:
     from sim.runner import fmt_number
 
@@ -258,11 +254,11 @@ def finding(label: str, o: Any, st: Any, base: Any | None, cf: dict[str, float])
             return float("nan")
 
     s = [f"<b>{_esc(label)}</b>: Kursk is cleared by day "
-         f"{o.class_day} in {_pct(o.shares[f'Kursk cleared by day {o.class_day}'])} of runs"]
+         f"{o.class_day} in {fmt_percent(o.shares[f'Kursk cleared by day {o.class_day}'])} of runs"]
     if len(o.modes) > 1:
-        s[-1] += ("; the day-" + str(o.class_day) + " Kursk area is multi-modal (" + ", ".join(
-            f"{m.name()} in {_pct(m.share)}" for m in o.modes) + "), so its median hides the "
-            "split")
+        modes = ", ".join(f"{m.name()} in {fmt_percent(m.share)}" for m in o.modes)
+        s[-1] += (f"; the day-{o.class_day} Kursk area is multi-modal ({modes}), so its median "
+                  "hides the split")
     s.append(f"On day {last} Ukraine holds a median {_num(med('kursk_ua_km2', last))} km² of "
              f"Kursk and Russia has gained a median {_num(med('donetsk_ru_gain_km2', last))} "
              "km² in Donetsk")
@@ -274,7 +270,7 @@ def finding(label: str, o: Any, st: Any, base: Any | None, cf: dict[str, float])
     s.append(f"Losses by day {last}: Russian {_num(med('ru_losses', last))}, Ukrainian "
              f"{_num(med('ua_losses', last))} (medians)")
     if cf["share"] > 0:
-        s.append(f"A ceasefire starts in {_pct(cf['share'])} of runs (median day "
+        s.append(f"A ceasefire starts in {fmt_percent(cf['share'])} of runs (median day "
                  f"{cf['day']:.0f}), freezing a median {_num(cf['ceasefire_kursk_ua_km2'])} km² "
                  f"of Kursk in Ukrainian hands and {_num(cf['ceasefire_donetsk_ru_gain_km2'])} km²"
                  " of Russian gains in Donetsk")
@@ -329,7 +325,7 @@ def first_screen(results: Sequence[Results], labels: Sequence[str], expl: Any) -
                  "</th><th>median start day</th><th>Kursk held by Ukraine when frozen (km²)"
                  "</th><th>Donetsk gained by Russia when frozen (km²)</th></tr>")
     for lab, cf in zip(labels, cfs, strict=True):
-        parts.append(f"<tr><td>{_esc(lab)}</td><td class='num'>{_pct(cf['share'])}</td>"
+        parts.append(f"<tr><td>{_esc(lab)}</td><td class='num'>{fmt_percent(cf['share'])}</td>"
                      f"<td class='num'>{_num(cf['day'])}</td>"
                      f"<td class='num'>{_num(cf['ceasefire_kursk_ua_km2'])}</td>"
                      f"<td class='num'>{_num(cf['ceasefire_donetsk_ru_gain_km2'])}</td></tr>")
