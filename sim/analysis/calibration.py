@@ -311,6 +311,13 @@ class FitReport:
     def describe(self) -> str:  # pragma: no cover
         raise NotImplementedError
 
+    def nuisance_record(self) -> dict[str, Any]:
+        """The fit record's entries for the parameters the fit drew from their uniform priors
+        in every simulation: ``nuisance`` (path → [low, high]) and ``nuisance_integer`` (the
+        whole numbers among them); empty unless the fit was marginal over some (ABC-SMC with
+        ``nuisance``)."""
+        return {"nuisance": {}, "nuisance_integer": []}
+
     @property
     def posterior(self) -> pd.DataFrame:
         """Per parameter: prior range, default, posterior median and 90 % interval."""
@@ -367,6 +374,7 @@ class FitReport:
             "check_runs": None if self.check_sims is None else int(self.check_sims.shape[0]),
             "check": self.check_kind,
             "params": list(self.params), "integer": list(self.integer),
+            **self.nuisance_record(),
             "medians": self.values, "summary": self.describe(),
             "per_observation": json.loads(tab.to_json(orient="records")),
         }

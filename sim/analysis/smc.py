@@ -257,8 +257,14 @@ class SMCCalibration(FitReport):
     check: pd.DataFrame | None = None
     check_sims: np.ndarray | None = field(default=None, repr=False)
     integer: list[str] = field(default_factory=list)
+    #: parameters drawn from their priors in every simulation (``calibrate_smc(nuisance=…)``)
+    nuisance: Nuisance = field(default_factory=Nuisance)
     method: str = "ABC-SMC"
     check_kind = "posterior-predictive: each run one weighted particle"
+
+    def nuisance_record(self) -> dict[str, Any]:
+        return {"nuisance": {p: list(r) for p, r in self.nuisance.ranges.items()},
+                "nuisance_integer": sorted(self.nuisance.integer)}
 
     @property
     def simulations(self) -> int:
@@ -329,9 +335,8 @@ def calibrate_smc(
     if population < 2 or replicates < 1 or generations < 1:
         raise CalibrationError("population must be >= 2, replicates and generations >= 1")
     out = Path(out_dir)
-    config = smc_config(scenario, params, seed, population, replicates, days, targets)
-    if extra.ranges:
-        config["nuisance"] = list(extra.ranges)
+    config = smc_config(scenario, params, seed, population, replicates, days, targets,
+                        nuisance)
     with fit_lock(out):
         return _calibrate_locked(scenario, params, out, population, generations, budget, seed,
                                  replicates, min_epsilon, days, workers, resume,
@@ -412,6 +417,7 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
         history = pyabc.History(url)
         cal = _result(history, scenario, params, prior, integer, targets, int(seed), replicates,
                       population, db, computed)
+        cal.nuisance = nuisance
     except sqlalchemy.exc.SQLAlchemyError as exc:  # a database damaged past check_resume
         msg = str(exc).splitlines()[0][:200]
         raise CalibrationError(f"{db}: damaged or not writable ({msg}); use --force to "
@@ -426,12 +432,16 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
 
 
 def smc_config(scenario: Scenario, params: Sequence[str], seed: int, population: int,
-               replicates: int, days: int, targets: Sequence[Target]) -> dict[str, Any]:
+               replicates: int, days: int, targets: Sequence[Target],
+               nuisance: Sequence[str] = ()) -> dict[str, Any]:
     """The settings a fit folder's ``smc.json`` records; ``--resume`` must repeat them."""
-    return {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario),
-            "params": list(params), "seed": int(seed), "population": int(population),
-            "replicates": int(replicates), "days": int(days),
-            "targets": [t.key for t in targets]}
+    config = {"scenario": scenario.name, "scenario_hash": scenario_hash(scenario),
+              "params": list(params), "seed": int(seed), "population": int(population),
+              "replicates": int(replicates), "days": int(days),
+              "targets": [t.key for t in targets]}
+    if nuisance:
+        config["nuisance"] = list(nuisance)
+    return config
 
 
 def check_resume(out_dir: str | Path, config: dict[str, Any] | None = None) -> None:

@@ -73,6 +73,11 @@ def calibrate(
     report: Annotated[Path | None, typer.Option(
         "--report", help="Also write a report folder, inside the fit folder (check batch, "
                          "tables, history.png).")] = None,
+    held: Annotated[Literal["scenario", "prior"], typer.Option(
+        "--held", help="smc: the other parameters of the calibration: section keep the "
+                       "scenario's values (scenario) or are drawn from their priors in every "
+                       "simulation (prior, as wargame backtest does; the fit records them so "
+                       "batches can draw them too).")] = "scenario",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     sets: SetOption = None,
 ) -> None:
@@ -101,8 +106,8 @@ def calibrate(
 
     if resume and force:
         raise fail("--resume and --force exclude each other")
-    if method == "rejection" and (resume or force):
-        raise fail("--resume/--force apply to --method smc")
+    if method == "rejection" and (resume or force or held == "prior"):
+        raise fail("--resume/--force/--held prior apply to --method smc")
     scn = load_or_exit(scenario, sets or [])
     try:
         obs = load_observations(observations)
@@ -117,11 +122,12 @@ def calibrate(
             raise fail(f"{out}: is a directory; --out takes a YAML file name")
     reps = replicates or (1 if method == "smc" else 4)
     plist = split_names(params)
+    nuisance = [p for p in scn.calibration if p not in plist] if held == "prior" else []
     try:  # every input checked before anything is written or a line of progress printed
         _, targets, _ = check_inputs(scn, obs, plist, scn.days)
         if resume and method == "smc":
             check_resume(fit_dir, smc_config(scn, plist, seed, population, reps, scn.days,
-                                             targets))
+                                             targets, nuisance))
     except CalibrationError as exc:
         raise fail(exc) from None
     with user_errors(), fit_lock(fit_dir):
@@ -138,6 +144,8 @@ def calibrate(
                 err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
                                   f"populations of {population} x {reps} replicate(s)"
                                   + (f", budget {budget} simulations" if budget else "")
+                                  + (f", the {len(nuisance)} other calibration: parameters "
+                                     "drawn from their priors" if nuisance else "")
                                   + f"; database {fit_dir / 'abc.db'}")
                 with progress_bar(quiet) as bar:
                     try:
@@ -145,7 +153,8 @@ def calibrate(
                                             population=population, generations=generations,
                                             budget=budget, seed=seed, replicates=reps,
                                             min_epsilon=min_epsilon, workers=workers,
-                                            resume=resume, progress=_smc_progress(
+                                            resume=resume, nuisance=nuisance,
+                                            progress=_smc_progress(
                                                 bar, bar.add_task("population 0",
                                                                   total=population)))
                     except KeyboardInterrupt:
