@@ -348,3 +348,33 @@ def test_a_population_whose_weight_collapses_ends_the_fit_instead_of_a_traceback
     import pandas as pd
 
     pd.testing.assert_frame_equal(cal.particles, again.particles)
+
+
+def test_a_fit_marginal_over_nuisance_records_their_priors_for_its_batches(tmp_path):
+    """``calibrate --held prior``: the fit record names the parameters drawn from their priors
+    (with the priors of the scenario's calibration: section), and the overlay it writes makes
+    the posterior's batches draw the model parameters among them; facts of the hindcast's
+    period (``sides.*``) are recorded but not drawn by the options."""
+    pytest.importorskip("pyabc")
+    from sim.analysis import calibrate_smc, write_fit, write_overlay
+    from sim.runner import load_posterior, make_plan
+
+    scn = load_scenario(HINDCAST, overrides=[f"days={SHORT}"])
+    nuisance = ["exhaustion.effect", "sides.ua.replacements_per_day"]
+    cal = calibrate_smc(scn, OBS, list(TRUE), tmp_path / "fit", population=4,
+                        generations=1, seed=3, workers=1, check_replicates=2,
+                        nuisance=nuisance)
+    files = write_fit(cal, tmp_path / "fit", OBS)
+    post = load_posterior(files[0])
+    assert post.nuisance == {"exhaustion.effect": (0.0, 0.7),      # hindcast_2024.yaml
+                             "sides.ua.replacements_per_day": (50.0, 400.0)}
+    assert post.nuisance_integer == {"sides.ua.replacements_per_day"}
+    overlay = tmp_path / "fit" / "overlay.yaml"
+    write_overlay(cal, overlay, files[0])
+    assert "calibration_nuisance: [exhaustion.effect]" in overlay.read_text()
+    option = tmp_path / "option.yaml"
+    option.write_text(f"extends: {REPO / 'scenarios' / 'baseline.yaml'}\n"
+                      f"calibration_posterior: {files[0]}\n"
+                      "calibration_nuisance: [exhaustion.effect]\n")
+    plan = make_plan(load_scenario(option), None, 42, dice_per_draw=2)
+    assert set(plan.values(0)) == {*TRUE, "exhaustion.effect"}

@@ -213,3 +213,58 @@ def test_a_fitted_parameter_set_on_purpose_is_not_drawn(tmp_path):
         assert line.startswith("off-calibration: combat.lethality set by hand (the other "
                                "parameters calibrated ("), line
     assert not status_line(load_results(tmp_path / "b").manifest).startswith("calibrated")
+
+
+def _nuisance_posterior(path: Path) -> Path:
+    """The posterior of :func:`_posterior` from a fit that drew exhaustion.effect from U(0, 0.7)
+    and operations.pause_days from U(3, 30) (whole days) in every simulation."""
+    post = _posterior(path)
+    table = load_posterior(post)
+    df = pd.DataFrame(table.values, columns=list(table.names)).assign(weight=table.weights)
+    fit = table.fit | {"nuisance": {"exhaustion.effect": [0.0, 0.7],
+                                    "operations.pause_days": [3, 30]},
+                       "nuisance_integer": ["operations.pause_days"]}
+    return write_posterior(path, df, fit)
+
+
+def _with_nuisance(name: str, post: Path, nuisance: str):
+    return load_scenario(SCN / f"{name}.yaml", overrides=[
+        "days=8", f"calibration_posterior={post}", f"calibration_nuisance={nuisance}"])
+
+
+def test_nuisance_parameters_are_drawn_per_group_and_leave_the_particles_alone(tmp_path):
+    """A scenario listing the fit's nuisance parameters draws each group's values from their
+    priors: inside the prior, one value per group, the same in every option for one master
+    seed, whole numbers where the fit says so; the particles drawn are those of a batch
+    without them, and --params median leaves the scenario's values."""
+    post = _nuisance_posterior(tmp_path / "post.parquet")
+    names = "[exhaustion.effect, operations.pause_days]"
+    plain = make_plan(_scn("baseline", post), None, 42, dice_per_draw=2)
+    base = make_plan(_with_nuisance("baseline", post, names), None, 42, dice_per_draw=2)
+    other = make_plan(_with_nuisance("reinforce", post, names), None, 42, dice_per_draw=2)
+    values = [base.values(r) for r in range(40)]
+    assert values == [other.values(r) for r in range(40)]
+    assert [base.draw(r) for r in range(40)] == [plain.draw(r) for r in range(40)]
+    for r, v in enumerate(values):
+        assert 0.0 <= v["exhaustion.effect"] <= 0.7
+        assert isinstance(v["operations.pause_days"], int) and 3 <= v["operations.pause_days"] <= 30
+        assert {k: v[k] for k in NAMES} == {k: plain.values(r)[k] for k in NAMES}
+    assert values[0] == values[1] and values[0] != values[2]          # groups of 2
+    assert len({v["exhaustion.effect"] for v in values}) == 20
+    assert base.describe()["nuisance"] == {"exhaustion.effect": [0.0, 0.7],
+                                           "operations.pause_days": [3, 30]}
+    median = make_plan(_with_nuisance("baseline", post, names), "median", 42)
+    assert "exhaustion.effect" not in median.values(0)
+
+
+def test_a_nuisance_parameter_the_fit_did_not_draw_is_one_clear_error(tmp_path):
+    from sim.runner import DrawError
+
+    post = _nuisance_posterior(tmp_path / "post.parquet")
+    with pytest.raises(DrawError, match=r"calibration_nuisance exhaustion.rate_per_day: not "
+                                        r"drawn from a prior by the fit"):
+        make_plan(_with_nuisance("baseline", post, "[exhaustion.rate_per_day]"), None, 42)
+    plan = make_plan(load_scenario(SCN / "baseline.yaml", overrides=[
+        "days=8", f"calibration_posterior={post}", "calibration_nuisance=[exhaustion.effect]",
+        "exhaustion.effect=0.5"]), None, 42, pinned=["exhaustion.effect"])
+    assert "exhaustion.effect" not in plan.values(0)                 # set by hand: kept

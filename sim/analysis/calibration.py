@@ -403,6 +403,11 @@ class FitReport:
             lines.append("# Weighted particles: `wargame run` gives each replicate group one "
                          "draw (--params median|fixed to turn it off).")
             lines.append(f"calibration_posterior: {posterior_path}")
+            drawn = [p for p in self.nuisance_record()["nuisance"] if not is_scenario_fact(p)]
+            if drawn:
+                lines.append("# Drawn from their priors in every simulation of the fit, so "
+                             "each replicate group draws them too:")
+                lines.append(f"calibration_nuisance: [{', '.join(drawn)}]")
         tree: dict[str, dict[str, float]] = {}
         for p, v in self.values.items():
             if is_scenario_fact(p):

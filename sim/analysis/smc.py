@@ -59,7 +59,13 @@ from sim.analysis.calibration import (
 )
 from sim.analysis.fitfolder import fit_dir_problem, fit_lock
 from sim.analysis.observations import Observation, load_observations
-from sim.runner import atomic_write_text, default_workers, make_executor, replicate_seeds
+from sim.runner import (
+    atomic_write_text,
+    default_workers,
+    draw_uniform,
+    make_executor,
+    replicate_seeds,
+)
 from sim.scenario import Scenario, scenario_hash, with_values
 
 DEFAULT_POPULATION = 200
@@ -99,11 +105,7 @@ class Nuisance:
     def draw(self, rng: np.random.Generator | Any) -> dict[str, float]:
         """One value of each, in ``ranges``' order, from ``rng`` (a Generator, or numpy's
         seeded global RNG)."""
-        out: dict[str, float] = {}
-        for p, (lo, hi) in self.ranges.items():
-            v = float(rng.uniform(lo, hi))
-            out[p] = int(round(v)) if p in self.integer else v
-        return out
+        return draw_uniform(self.ranges, self.integer, rng)
 
     @staticmethod
     def rng(seed: int) -> np.random.Generator:

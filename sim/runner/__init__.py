@@ -22,6 +22,7 @@ _WHERE = {
     "DEFAULT_DICE_PER_DRAW": "draws", "DIGEST_KEY": "draws", "FIT_METADATA_KEY": "draws",
     "FIT_RECORD": "draws", "PARAM_PREFIX": "draws", "DrawError": "draws",
     "ParameterPlan": "draws", "Posterior": "draws", "draw_index": "draws",
+    "draw_uniform": "draws",
     "load_posterior": "draws", "make_plan": "draws", "plan_mode": "draws",
     "posterior_file": "draws",
     "posterior_problems": "draws", "recorded_digest": "draws",

@@ -13,6 +13,11 @@ by its dotted path, plus ``weight``; the fit's figures are in the Parquet metada
   replicate *i* (common random numbers *and* common parameter draws), whatever the number of
   workers. Runs of one group share the parameters and differ only in their dice, which is
   what the variance split (``sim.analysis.variance_split``) uses.
+  Parameters the posterior's fit drew from their priors in every simulation (its fit record's
+  ``nuisance``: the fit is marginal over them) and that the scenario lists in
+  ``calibration_nuisance`` are drawn the same way here: group ``k`` draws each from its uniform
+  prior with ``default_rng(SeedSequence(master_seed, spawn_key=(k, 3)))``, so a batch carries
+  the uncertainty the backtest scored (docs/VALIDATION.md).
 * ``median``: every run uses the weighted posterior medians (the scenario with the medians
   written in; no parameter uncertainty).
 * ``fixed``: the posterior is ignored; the scenario's own values run.
@@ -24,7 +29,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +44,7 @@ MODES = ("posterior", "median", "fixed")
 RESERVED = ("weight", "distance", "particle", "generation")
 FIT_METADATA_KEY = b"wargame.fit"
 DEFAULT_DICE_PER_DRAW = 4
+NUISANCE_KEY = 3          # second spawn key of a draw group's nuisance stream
 PARAM_PREFIX = "param."   # runs.parquet column of a run's parameter value
 
 
@@ -73,6 +79,10 @@ class Posterior:
     integer: tuple[str, ...] = ()
     fit: dict[str, Any] = field(default_factory=dict)
     sha256: str = ""
+    #: parameters the fit drew from their uniform priors (path → (low, high)), and which of
+    #: them are whole numbers
+    nuisance: dict[str, tuple[float, float]] = field(default_factory=dict)
+    nuisance_integer: frozenset[str] = frozenset()
 
     def particle(self, i: int) -> dict[str, float]:
         return {n: (int(round(v)) if n in self.integer else float(v))
@@ -135,7 +145,43 @@ def load_posterior(path: str | Path) -> Posterior:
         raise DrawError(f"{path}: weights must be finite, non-negative and not all zero")
     if not np.all(np.isfinite(values)):
         raise DrawError(f"{path}: parameter values must be finite")
-    return Posterior(str(path), names, values, w / w.sum(), tuple(integer), fit, sha)
+    nuisance, nuisance_integer = _nuisance(path, fit, names)
+    return Posterior(str(path), names, values, w / w.sum(), tuple(integer), fit, sha,
+                     nuisance, nuisance_integer)
+
+
+def _nuisance(path: Path, fit: dict[str, Any], names: Sequence[str]
+              ) -> tuple[dict[str, tuple[float, float]], frozenset[str]]:
+    """The fit record's nuisance priors, checked: finite ``[low, high]`` pairs with low <
+    high, none of them a parameter column."""
+    raw, whole = fit.get("nuisance", {}), fit.get("nuisance_integer", [])
+    where = f"{path}: the fit record's nuisance"
+    if not isinstance(raw, dict) or not isinstance(whole, list):
+        raise DrawError(f"{where} must map parameter paths to [low, high] and "
+                        "nuisance_integer list some of them")
+    out = {}
+    for name, pair in raw.items():
+        ok = (isinstance(pair, list) and len(pair) == 2
+              and all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair))
+        if not ok or not (np.isfinite(pair).all() and pair[0] < pair[1]) or name in names:
+            raise DrawError(f"{where} {str(name)[:80]!r} must be [low, high] with finite "
+                            "low < high, and not a parameter column")
+        out[str(name)] = (float(pair[0]), float(pair[1]))
+    if not set(whole) <= set(out):
+        raise DrawError(f"{where}_integer names parameters that are not nuisance")
+    return out, frozenset(whole)
+
+
+def draw_uniform(ranges: Mapping[str, tuple[float, float]], integer: Set[str],
+                 rng: np.random.Generator | Any) -> dict[str, float]:
+    """One value of each parameter from its uniform prior ``ranges[name] = (low, high)``, in
+    ``ranges``' order, from ``rng`` (a Generator or numpy's seeded global RNG); rounded to the
+    nearest whole number where the name is in ``integer``."""
+    out: dict[str, float] = {}
+    for name, (lo, hi) in ranges.items():
+        v = float(rng.uniform(lo, hi))
+        out[name] = int(round(v)) if name in integer else v
+    return out
 
 
 def recorded_digest(path: Path) -> str | None:
@@ -210,6 +256,9 @@ class ParameterPlan:
     dice_per_draw: int = DEFAULT_DICE_PER_DRAW
     #: fitted parameters the scenario sets itself (a ``--set``, a sweep's design): never drawn
     pinned: tuple[str, ...] = ()
+    #: nuisance parameters each group draws from its prior (posterior mode; see the module
+    #: docstring)
+    nuisance: tuple[str, ...] = ()
 
     def group(self, run: int) -> int:
         return run // self.dice_per_draw
@@ -223,6 +272,12 @@ class ParameterPlan:
     def values(self, run: int) -> dict[str, float]:
         k = self.draw(run)
         drawn = self.posterior.medians() if k is None else self.posterior.particle(k)
+        if k is not None and self.nuisance:
+            post = self.posterior
+            rng = np.random.default_rng(np.random.SeedSequence(
+                self.master_seed, spawn_key=(self.group(run), NUISANCE_KEY)))
+            drawn |= draw_uniform({n: post.nuisance[n] for n in self.nuisance},
+                                  post.nuisance_integer, rng)
         return {n: v for n, v in drawn.items() if n not in self.pinned}
 
     def describe(self, relative_to: Path | None = None) -> dict[str, Any]:
@@ -236,7 +291,9 @@ class ParameterPlan:
                 "sha256": self.posterior.sha256, "names": list(self.posterior.names),
                 "particles": len(self.posterior.weights),
                 "dice_per_draw": self.dice_per_draw if self.mode == "posterior" else None,
-                "medians": self.posterior.medians(), "pinned": list(self.pinned)}
+                "medians": self.posterior.medians(), "pinned": list(self.pinned),
+                "nuisance": {n: list(self.posterior.nuisance[n]) for n in self.nuisance
+                             if self.mode == "posterior"}}
 
     def annotate(self, runs: Sequence[RunRecord]) -> None:
         """Record every run's draw group, particle and parameter values in its manifest entry."""
@@ -297,7 +354,20 @@ def make_plan(scenario: Scenario, mode: str | None, master_seed: int,
     except ScenarioError as exc:
         raise DrawError(f"{path}: posterior medians do not validate: {exc}") from None
     keep = tuple(n for n in post.names if n in set(pinned))
-    return ParameterPlan(mode, post, int(master_seed), g, keep)
+    nuisance = tuple(n for n in scenario.calibration_nuisance if n not in set(pinned))
+    unknown = [n for n in nuisance if n not in post.nuisance]
+    if unknown:
+        raise DrawError(f"{scenario.name}: calibration_nuisance {', '.join(unknown)[:120]}: not "
+                        f"drawn from a prior by the fit of {path} (its fit record's nuisance: "
+                        f"{', '.join(post.nuisance)[:160] or 'none'})")
+    for n in nuisance:
+        lo, hi = post.nuisance[n]
+        problems = scenario.value_problems(n, [lo, hi], integer=n in post.nuisance_integer,
+                                           item="prior bound")
+        if problems:
+            raise DrawError(f"{path}: nuisance prior of {n} does not fit {scenario.name}: "
+                            f"{problems[0]}")
+    return ParameterPlan(mode, post, int(master_seed), g, keep, nuisance)
 
 
 def values_columns(values: Mapping[str, float]) -> dict[str, float]:
@@ -306,6 +376,6 @@ def values_columns(values: Mapping[str, float]) -> dict[str, float]:
 
 
 __all__ = ["DEFAULT_DICE_PER_DRAW", "DIGEST_KEY", "FIT_METADATA_KEY", "FIT_RECORD", "MODES",
-           "PARAM_PREFIX", "DrawError", "ParameterPlan", "Posterior", "draw_index",
+           "PARAM_PREFIX", "DrawError", "ParameterPlan", "Posterior", "draw_index", "draw_uniform",
            "load_posterior", "make_plan", "plan_mode", "posterior_file", "posterior_problems",
            "recorded_digest", "values_columns", "weighted_quantile", "write_posterior"]

@@ -91,6 +91,8 @@ class ParametersRecord(Record):
     dice_per_draw: int | None = None
     medians: dict[str, float] = Field(default_factory=dict)
     pinned: list[str] = Field(default_factory=list)
+    #: nuisance parameters each draw group drew from its prior: path -> [low, high]
+    nuisance: dict[str, list[float]] = Field(default_factory=dict)
 
 
 class Manifest(Record):

@@ -480,6 +480,11 @@ class Scenario(Strict):
         None, description="weighted particles of a calibration (Parquet written by `wargame "
         "calibrate`), relative to the file that names it; `wargame run` then gives each "
         "replicate group one posterior draw (docs/VALIDATION.md)")
+    calibration_nuisance: list[str] = Field(
+        default_factory=list, description="parameters the posterior's fit drew from their "
+        "priors in every simulation (its fit record's nuisance) that this scenario draws the "
+        "same way: in posterior mode each replicate group draws them from those priors "
+        "(docs/VALIDATION.md); without them listed they keep the scenario's values")
     source_path: Path | None = Field(None, exclude=True)
 
     def all_groupings(self) -> list[GroupingSpec]:
