@@ -53,11 +53,8 @@ def check_output_path(path: Path, scenario: Path | None = None,
     command may write ``path`` (a folder, or a file whose missing folders it creates): the
     runner's :func:`~sim.runner.check_path` rules, and never under a scenarios folder
     (:func:`protected_dirs` of ``scenario``), which every option reads."""
-    check_path(path)
-    try:
-        where = path.resolve()
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise FitFolderError(f"{str(path)[:200]!r}: unusable path ({exc})") from None
+    check_path(path)  # after it, the path resolves
+    where = path.resolve()
     for p in protected_dirs(scenario):
         if where.is_relative_to(p):
             raise FitFolderError(f"{path}: wargame writes nothing under {p} (the scenarios "

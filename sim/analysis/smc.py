@@ -366,7 +366,7 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
     """:func:`calibrate_smc` once the fit folder is locked."""
     db, work = out / DB_NAME, out / WORK_NAME
     check_start(out, config, resume)
-    digests = [file_sha256(db)] if db.exists() else []  # checked by check_start
+    digests = [file_sha256(db)] if db.exists() else []  # the state check_start accepted
     work.unlink(missing_ok=True)  # a population a kill interrupted: sampled again
     _write_config(out, config, digests)
     import pyabc
@@ -479,7 +479,7 @@ def db_problem(out_dir: str | Path) -> str | None:
     digests = None if damaged else recorded_digests(out)
     if digests is not None and file_sha256(db) not in digests:  # before SQLite opens it
         damaged = (f"{db}: damaged (its sha256 is not one {CONFIG_NAME} recorded when a "
-                   "population was stored: its bytes changed since)")
+                   "population was stored: one of the two changed since)")
     return damaged or _history_problem(db)
 
 
