@@ -47,6 +47,17 @@ def test_overlay_out_that_cannot_be_made_is_one_line_before_any_work(project, ou
     assert snapshot(project) == before
 
 
+@pytest.mark.parametrize("report", ["results/f", "results/f/r"])
+def test_a_report_in_the_overlays_way_is_one_line_before_any_work(project, report):
+    # found by trying every --fit-dir/--out/--report of the fuzz: the overlay, written
+    # first, became the file in the way of the report folder
+    line = one_error_line(cli("calibrate", "scenarios/hindcast_2024.yaml", *FIT,
+                              "--fit-dir", "results", "--out", "results/f",
+                              "--report", report))
+    assert "cannot be (inside) the overlay file" in line
+    assert not (project / "results").exists()
+
+
 # ------------------------------------------------ nothing lands under scenarios/
 
 

@@ -84,6 +84,10 @@ def check_fit_paths(fit_dir: Path, overlay: Path | None = None, report: Path | N
         raise FitFolderError(f"{fit_dir}: exists and is not a folder; --fit-dir takes a folder")
     if overlay is not None and overlay.is_dir():
         raise FitFolderError(f"{overlay}: is a directory; --out takes a YAML file name")
+    if overlay is not None and report is not None and report.resolve().is_relative_to(
+            overlay.resolve()):  # the overlay, written first, would stand in the report's way
+        raise FitFolderError(f"{report}: the report folder cannot be (inside) the overlay "
+                             f"file {overlay}")
     if report is not None:  # the fit-check batch replaces one there (force)
         check_out_dir(report, force=True)
     for name in (DB_NAME, CONFIG_NAME, *FIT_FILES):
