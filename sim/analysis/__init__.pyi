@@ -185,10 +185,16 @@ from .experiments import (
     sweep_outcomes as sweep_outcomes,
 )
 from .fitfolder import (
+    DB_NAME as DB_NAME,
+)
+from .fitfolder import (
     FitFolderError as FitFolderError,
 )
 from .fitfolder import (
     check_fit_paths as check_fit_paths,
+)
+from .fitfolder import (
+    check_output_path as check_output_path,
 )
 from .fitfolder import (
     fit_lock as fit_lock,
@@ -246,6 +252,15 @@ from .smc import (
 )
 from .smc import (
     check_resume as check_resume,
+)
+from .smc import (
+    check_start as check_start,
+)
+from .smc import (
+    db_problem as db_problem,
+)
+from .smc import (
+    recorded_digests as recorded_digests,
 )
 from .smc import (
     smc_config as smc_config,

@@ -455,11 +455,18 @@ def write_fit(cal: FitReport, out_dir: str | Path, observations: str | Path | No
 
 
 def write_overlay(cal: FitReport, path: str | Path, posterior: str | Path) -> Path:
-    """Write the fit's overlay YAML at ``path`` (atomically), naming ``posterior`` relative to
-    the overlay's folder so that the pair moves together."""
+    """Write the fit's overlay YAML at ``path`` (atomically; its missing folders created, as
+    every output's are), naming ``posterior`` relative to the overlay's folder so that the pair
+    moves together."""
+    from sim.analysis.fitfolder import FitFolderError
+
     path = Path(path)
-    atomic_write_text(path, cal.to_overlay_yaml(relative_path(Path(posterior),
-                                                              path.resolve().parent)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, cal.to_overlay_yaml(relative_path(Path(posterior),
+                                                                  path.resolve().parent)))
+    except OSError as exc:  # read-only, disk full: name the file, not a temporary one
+        raise FitFolderError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return path
 
 

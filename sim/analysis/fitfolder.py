@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.runner import atomic_write_bytes, folder_lock
+from sim.runner import atomic_write_bytes, check_out_dir, check_path, folder_lock
 
 #: The files of a fit that batches read, copied by :func:`plan_install` into
 #: ``scenarios/posterior/``.
@@ -24,11 +24,14 @@ FIT_FILES = ("posterior.parquet", "particles.csv", "posterior.csv", "fit_table.c
 OVERLAY = "overlay.yaml"  # the overlay calibrate writes into its fit folder
 INSTALLED_OVERLAY = "calibrated.yaml"  # base.yaml extends scenarios/calibrated.yaml
 POSTERIOR_DIR = "posterior"
+DB_NAME = "abc.db"  # ABC-SMC's populations (pyABC's SQLite database)
+CONFIG_NAME = "smc.json"  # ABC-SMC's settings, and the digests of abc.db (resume checks both)
 SHIPPED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 class FitFolderError(ValueError):
-    """A fit folder that cannot be written, resumed or installed; one line."""
+    """A fit folder that cannot be written, resumed or installed, or an output path under a
+    scenarios folder (:func:`check_output_path`); one line."""
 
 
 def protected_dirs(scenario: Path | None = None) -> list[Path]:
@@ -44,31 +47,55 @@ def protected_dirs(scenario: Path | None = None) -> list[Path]:
     return out
 
 
-def check_fit_paths(fit_dir: Path, *inside: Path | None, scenario: Path | None = None
-                    ) -> None:
-    """Raise :class:`FitFolderError` unless ``fit_dir`` is outside the scenarios folders
-    (:func:`protected_dirs` of ``scenario``) and every path of ``inside`` (the overlay, the
-    report folder) lies in ``fit_dir``."""
-    try:
-        fit = fit_dir.resolve()
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise FitFolderError(f"{str(fit_dir)[:200]!r}: unusable folder path ({exc})") from None
+def check_output_path(path: Path, scenario: Path | None = None,
+                      hint: str = "write under results/ instead") -> None:
+    """Raise one line (:class:`FitFolderError`, or the runner's ``BatchError``) unless a
+    command may write ``path`` (a folder, or a file whose missing folders it creates): the
+    runner's :func:`~sim.runner.check_path` rules, and never under a scenarios folder
+    (:func:`protected_dirs` of ``scenario``), which every option reads."""
+    check_path(path)  # after it, the path resolves
+    where = path.resolve()
     for p in protected_dirs(scenario):
-        if fit.is_relative_to(p):
-            raise FitFolderError(
-                f"{fit_dir}: calibrate writes only into its fit folder, never under {p} "
-                "(the shipped scenarios); use --fit-dir results/<name>, then install the fit "
-                "with: wargame install-fit <fit folder> --yes")
-    for path in inside:
+        if where.is_relative_to(p):
+            raise FitFolderError(f"{path}: wargame writes nothing under {p} (the scenarios "
+                                 f"folder, read-only to every command); {hint}")
+
+
+def check_fit_paths(fit_dir: Path, overlay: Path | None = None, report: Path | None = None,
+                    scenario: Path | None = None) -> None:
+    """Raise one line unless calibrate may write its fit folder ``fit_dir``, the ``overlay``
+    YAML and the ``report`` folder (both inside ``fit_dir``): each passes
+    :func:`check_output_path`, the report passes the runner's
+    :func:`~sim.runner.check_out_dir`, and no file calibrate writes into the fit folder is
+    already there as a folder or a symbolic link (found after the fit ran, it would lose the
+    fit)."""
+    check_output_path(fit_dir, scenario, hint="use --fit-dir results/<name>, then install "
+                                              "the fit with: wargame install-fit <fit folder> "
+                                              "--yes")
+    fit = fit_dir.resolve()
+    for path in (overlay, report):
         if path is None:
             continue
-        try:
-            ok = path.resolve().is_relative_to(fit)
-        except (OSError, RuntimeError, ValueError):
-            ok = False
-        if not ok:
+        check_output_path(path, scenario)
+        if not path.resolve().is_relative_to(fit) or path.resolve() == fit:
             raise FitFolderError(f"{str(path)[:200]}: must be inside the fit folder {fit_dir} "
                                  "(calibrate writes nowhere else)")
+    if fit_dir.exists() and not fit_dir.is_dir():
+        raise FitFolderError(f"{fit_dir}: exists and is not a folder; --fit-dir takes a folder")
+    if overlay is not None and overlay.is_dir():
+        raise FitFolderError(f"{overlay}: is a directory; --out takes a YAML file name")
+    if overlay is not None and report is not None and report.resolve().is_relative_to(
+            overlay.resolve()):  # the overlay, written first, would stand in the report's way
+        raise FitFolderError(f"{report}: the report folder cannot be (inside) the overlay "
+                             f"file {overlay}")
+    if report is not None:  # the fit-check batch replaces one there (force)
+        check_out_dir(report, force=True)
+    for name in (DB_NAME, CONFIG_NAME, *FIT_FILES):
+        p = fit_dir / name
+        if p.is_symlink() or (p.exists() and not p.is_file()):
+            raise FitFolderError(f"{p}: expected a file"
+                                 f"{', not a symbolic link' if p.is_symlink() else ''}; "
+                                 "move it away first")
 
 
 _HELD: set[Path] = set()
@@ -157,12 +184,12 @@ def plan_install(fit_dir: Path, scenarios_dir: Path, overlay: bool = True) -> Fi
     return FitInstall(fit_dir, files, "\n".join(lines))
 
 
-def fit_dir_problem(fit_dir: Path, config_name: str, db_name: str) -> str | None:
+def fit_dir_problem(fit_dir: Path) -> str | None:
     """What is damaged in a fit folder that ``--resume`` would continue, or None: the fit's
     record (``smc.json``) missing, truncated or not JSON, or the database not SQLite."""
     import json
 
-    db, config = fit_dir / db_name, fit_dir / config_name
+    db, config = fit_dir / DB_NAME, fit_dir / CONFIG_NAME
     for p in (db, config):
         if p.is_symlink() or (p.exists() and not p.is_file()):
             return f"{p}: not a regular file"
@@ -188,5 +215,6 @@ def fit_dir_problem(fit_dir: Path, config_name: str, db_name: str) -> str | None
     return None
 
 
-__all__ = ["FIT_FILES", "OVERLAY", "FitFolderError", "FitInstall", "check_fit_paths",
+__all__ = ["CONFIG_NAME", "DB_NAME", "FIT_FILES", "OVERLAY", "FitFolderError", "FitInstall",
+           "check_fit_paths", "check_output_path",
            "fit_dir_problem", "fit_lock", "plan_install", "protected_dirs"]

@@ -23,6 +23,15 @@ is complete. Each population is run by a fresh ``ABCSMC`` that loads the databas
 population, so an interrupted fit resumes through exactly the code path of an uninterrupted
 one and gives the same result.
 
+Integrity. pyABC never writes ``abc.db`` itself: a population is sampled into a copy
+(``.abc.db.work``), whose sha256 is recorded in ``smc.json`` (atomically, beside the digest
+of the state it replaces) before the copy atomically replaces ``abc.db``. ``abc.db`` is thus
+always a complete state whose digest ``smc.json`` holds, wherever a kill lands (before the
+swap: the previous state, whose digest is still recorded, and the lost population is
+sampled again identically); any other content is damage, which ``--resume`` and
+``wargame check`` refuse to use. A fit folder written before the digests existed is checked
+as SQLite only.
+
 Nuisance parameters. ``nuisance`` names parameters of the ``calibration:`` section that are not
 fitted but not fixed either: every simulation draws them afresh from their uniform priors
 (:class:`Nuisance`, from the candidate's seeded RNG), so the fit and its posterior are
@@ -37,6 +46,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -57,12 +68,13 @@ from sim.analysis.calibration import (
     run_candidates,
     summaries,
 )
-from sim.analysis.fitfolder import fit_dir_problem, fit_lock
+from sim.analysis.fitfolder import CONFIG_NAME, DB_NAME, fit_dir_problem, fit_lock
 from sim.analysis.observations import Observation, load_observations
 from sim.runner import (
     atomic_write_text,
     default_workers,
     draw_uniform,
+    file_sha256,
     make_executor,
     replicate_seeds,
 )
@@ -70,8 +82,8 @@ from sim.scenario import Scenario, scenario_hash, with_values
 
 DEFAULT_POPULATION = 200
 DEFAULT_GENERATIONS = 8
-DB_NAME = "abc.db"
-CONFIG_NAME = "smc.json"
+WORK_NAME = ".abc.db.work"     # the copy of abc.db a population is sampled into
+DIGESTS_KEY = "abc_db_sha256"  # smc.json: the sha256 of every state abc.db may be in
 #: Posterior-predictive check runs after a fit (each its own particle): the fit record's
 #: "matched" figures, which every output of the posterior's batches quotes.
 CHECK_RUNS = 32
@@ -354,13 +366,11 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                       integer: list[str], config: dict[str, Any],
                       nuisance: Nuisance) -> SMCCalibration:
     """:func:`calibrate_smc` once the fit folder is locked."""
-    db = out / DB_NAME
-    if (db.exists() or db.is_symlink()) and not resume:
-        raise CalibrationError(f"{out}: holds an ABC-SMC database; use --resume to continue "
-                               "it or --force to start afresh")
-    if resume:
-        check_resume(out, config)
-    atomic_write_text(out / CONFIG_NAME, json.dumps(config, indent=1))
+    db, work = out / DB_NAME, out / WORK_NAME
+    check_start(out, config, resume)
+    digests = [file_sha256(db)] if db.exists() else []  # the state check_start accepted
+    work.unlink(missing_ok=True)  # a population a kill interrupted: sampled again
+    _write_config(out, config, digests)
     import pyabc
     import sqlalchemy.exc
 
@@ -368,7 +378,7 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
 
     model = HindcastModel(scenario, targets, params, integer, replicates, days, nuisance)
     dist = GroupDistance(targets)
-    url = f"sqlite:///{db.resolve()}"
+    url, work_url = f"sqlite:///{db.resolve()}", f"sqlite:///{work.resolve()}"
     x0 = {"s": np.array([t.value for t in targets])}
     workers = max(1, workers or default_workers())
     computed = 0
@@ -386,9 +396,10 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                 sampler = ordered_sampler(int(seed), ex, progress)
                 abc = _abc(model, dist, prior, params, population, sampler, first=done == 0)
                 if done == 0:
-                    abc.new(url, x0)
+                    abc.new(work_url, x0)
                 else:
-                    abc.load(url, 1)
+                    shutil.copyfile(db, work)
+                    abc.load(work_url, 1)
                 t_gen = time.perf_counter()
                 collapsed = False
                 try:
@@ -399,9 +410,12 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                     # pyABC stores a population, then fits the next proposal to it; when the
                     # weights sit on one particle that covariance is undefined (NaN). The
                     # stored population stands and the fit ends with it (also on --resume).
-                    if pyabc.History(url).max_t is None:
+                    if pyabc.History(work_url).max_t is None:
                         raise
                     collapsed = True
+                digests = [*digests[-1:], file_sha256(work)]
+                _write_config(out, config, digests)  # before the swap: both states are valid
+                os.replace(work, db)
                 computed += sampler.computed
                 if progress:
                     h = pyabc.History(url)
@@ -446,17 +460,61 @@ def smc_config(scenario: Scenario, params: Sequence[str], seed: int, population:
     return config
 
 
+def _write_config(out: Path, config: dict[str, Any], digests: list[str]) -> None:
+    atomic_write_text(out / CONFIG_NAME, json.dumps({**config, DIGESTS_KEY: digests},
+                                                    indent=1))
+
+
+def recorded_digests(out_dir: str | Path) -> list[str] | None:
+    """The sha256 digests ``smc.json`` accepts for ``abc.db`` (None: a fit folder written
+    before they were recorded, or no readable ``smc.json``)."""
+    try:
+        data = json.loads((Path(out_dir) / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    digests = data.get(DIGESTS_KEY) if isinstance(data, dict) else None
+    return digests if isinstance(digests, list) else None
+
+
+def db_problem(out_dir: str | Path) -> str | None:
+    """What is damaged in the ABC-SMC database of the fit folder ``out_dir`` (and its
+    ``smc.json``), or None: not SQLite, not pyABC's, or not a state whose digest
+    ``smc.json`` recorded (bytes changed inside a page, which SQLite's own checks miss)."""
+    out = Path(out_dir)
+    db = out / DB_NAME
+    damaged = fit_dir_problem(out)
+    digests = None if damaged else recorded_digests(out)
+    if digests is not None and file_sha256(db) not in digests:  # before SQLite opens it
+        damaged = (f"{db}: damaged (its sha256 is not one {CONFIG_NAME} recorded when a "
+                   "population was stored: one of the two changed since)")
+    return damaged or _history_problem(db)
+
+
+def check_start(out_dir: str | Path, config: dict[str, Any], resume: bool) -> None:
+    """Raise :class:`CalibrationError` unless a fit with ``config`` may start in the fit
+    folder ``out_dir`` (no ``abc.db``) or, with ``resume``, continue the one stored there
+    (:func:`check_resume`)."""
+    db = Path(out_dir) / DB_NAME
+    if resume:
+        check_resume(out_dir, config)
+    elif db.exists() or db.is_symlink():
+        raise CalibrationError(f"{out_dir}: holds an ABC-SMC database; use --resume to "
+                               "continue it or --force to start afresh")
+
+
 def check_resume(out_dir: str | Path, config: dict[str, Any] | None = None) -> None:
     """Raise :class:`CalibrationError` naming what is damaged in the fit folder ``out_dir``
-    that ``--resume`` would continue, or (with ``config``, see :func:`smc_config`) which
-    settings differ from the stored fit. Nothing to check without an ``abc.db``."""
+    that ``--resume`` would continue (:func:`db_problem`), or (with ``config``, see
+    :func:`smc_config`) which settings differ from the stored fit. Nothing to check without
+    an ``abc.db``."""
     out = Path(out_dir)
     db = out / DB_NAME
     if not (db.exists() or db.is_symlink()):
         return
-    damaged = fit_dir_problem(out, CONFIG_NAME, DB_NAME) or _history_problem(db)
+    damaged = db_problem(out)
     if damaged:
-        raise CalibrationError(f"cannot resume: {damaged}; use --force to start afresh")
+        raise CalibrationError(f"cannot resume: {damaged}; restore it from a copy or use "
+                               "--force to start afresh")
     if config is not None:
         old = json.loads((out / CONFIG_NAME).read_text(encoding="utf-8"))
         diff = [k for k in config if old.get(k) != config[k]]

@@ -86,6 +86,7 @@ def backtest(
         ObservationError,
         check_backtest,
         check_origins,
+        check_output_path,
         format_summary,
         load_observations,
         run_backtest,
@@ -111,6 +112,8 @@ def backtest(
                    ) from None
     if out.exists() and not out.is_dir():
         raise fail(f"{out}: exists and is not a folder; --out takes a folder")
+    with user_errors():
+        check_output_path(out, scenario)
     scn = load_or_exit(scenario, sets or [])
     names = split_names(params) if params else None
     try:   # every input checked before anything runs or is written

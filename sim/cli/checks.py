@@ -25,16 +25,22 @@ def check(
         help="Batch folder written by wargame run, or a fit folder / posterior table.")],
 ) -> None:
     """Verify a batch folder (its manifest's digest, every file's checksum, the posterior it
-    drew from) or a posterior (its digest in fit.json, its values): exit 0 intact, 1 damaged."""
+    drew from), a fit folder (its ABC-SMC database against the digests in smc.json, its
+    posterior) or a posterior (its digest in fit.json, its values): exit 0 intact, 1 damaged."""
+    from sim.analysis import DB_NAME
     from sim.runner import NotABatchFolder, ResultsError, posterior_file, read_manifest, verify
 
     try:
         manifest = read_manifest(folder)
     except NotABatchFolder as exc:
         post = posterior_file(folder)
-        if post is None:
+        db = folder / DB_NAME
+        if post is None and not (db.exists() or db.is_symlink()):
             raise fail(exc) from None
-        _check_posterior(post)
+        if db.exists() or db.is_symlink():
+            _check_fit_db(folder)
+        if post is not None:
+            _check_posterior(post)
         return
     except ResultsError as exc:
         problems, repair = [str(exc)], "--force (the manifest itself is damaged)"
@@ -51,6 +57,21 @@ def check(
     note = f"{files} files match their checksums" if files else "no checksums recorded"
     console.print(Text(f"{folder}: ok ({manifest.status}, {len(manifest.done_runs())}/"
                        f"{len(manifest.runs)} runs done, {note})"), soft_wrap=True)
+
+
+def _check_fit_db(folder: Path) -> None:
+    from sim.analysis import DB_NAME, db_problem, recorded_digests
+
+    problem = db_problem(folder)
+    if problem:
+        err_console.print(Text(one_line(problem)), soft_wrap=True)
+        err_console.print(Text(f"  repair: restore it from a copy, or start the fit afresh "
+                               f"(wargame calibrate ... --fit-dir {folder} --force)"),
+                          soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    note = ("matches its sha256 in smc.json" if recorded_digests(folder) is not None
+            else "no sha256 recorded in smc.json: checked as SQLite only")
+    console.print(Text(f"{folder / DB_NAME}: ok ({note})"), soft_wrap=True)
 
 
 def _check_posterior(path: Path) -> None:

@@ -90,7 +90,7 @@ def calibrate(
         calibrate_smc,
         check_fit_paths,
         check_inputs,
-        check_resume,
+        check_start,
         fit_lock,
         format_fit,
         load_observations,
@@ -100,7 +100,6 @@ def calibrate(
         write_overlay,
     )
     from sim.analysis import calibrate as fit_rejection
-    from sim.runner import check_path
     from sim.viz import default_folder
     from sim.viz import write_calibration_report as write_report
 
@@ -115,19 +114,16 @@ def calibrate(
         raise fail(exc) from None
     fit_dir = fit_dir or default_folder(scn.name, prefix="calibration-")
     out = out or fit_dir / "overlay.yaml"
-    with user_errors():
-        check_path(fit_dir)  # before any stat of it: a name too long is one line
-        check_fit_paths(fit_dir, out, report, scenario=scenario)
-        if out.is_dir():
-            raise fail(f"{out}: is a directory; --out takes a YAML file name")
     reps = replicates or (1 if method == "smc" else 4)
     plist = split_names(params)
     nuisance = [p for p in scn.calibration if p not in plist] if held == "prior" else []
-    try:  # every input checked before anything is written or a line of progress printed
+    try:  # every input and path checked before anything is written or a line printed
+        with user_errors():
+            check_fit_paths(fit_dir, out, report, scenario=scenario)
         _, targets, _ = check_inputs(scn, obs, plist, scn.days)
-        if resume and method == "smc":
-            check_resume(fit_dir, smc_config(scn, plist, seed, population, reps, scn.days,
-                                             targets, nuisance))
+        if method == "smc" and not force:  # --force deletes the database below
+            check_start(fit_dir, smc_config(scn, plist, seed, population, reps, scn.days,
+                                            targets, nuisance), resume)
     except CalibrationError as exc:
         raise fail(exc) from None
     with user_errors(), fit_lock(fit_dir):

@@ -88,9 +88,11 @@ def plot(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("figures"),
 ) -> None:
     """Write figures (PNG and SVG; the animation as GIF) of one or more batches."""
+    from sim.analysis import check_output_path
     from sim.viz import make_plots
 
     with analysis_errors():
+        check_output_path(out)
         files = make_plots(dirs, kind=kind, day=day, run=run_index, out=out)
     for f in files:
         console.print(str(f))
@@ -107,6 +109,7 @@ def report(
                                        "(repeatable).")] = None,
 ) -> None:
     """Write one self-contained HTML report: scenario changes, comparison tables, figures."""
+    from sim.analysis import check_output_path
     from sim.viz import write_report
 
     if out.is_dir():
@@ -115,6 +118,7 @@ def report(
         if not (sw / "sweep.json").is_file():
             raise fail(f"{sw}: not a sweep folder (no sweep.json)")
     with analysis_errors():
+        check_output_path(out)
         path = write_report(dirs, out, baseline=baseline, day=day, sweeps=sweeps or [])
     console.print(f"wrote {path}")
 
@@ -139,10 +143,19 @@ def explain(
     headline outcome of one run, as dated sentences. Without: outcome classes and their
     shares, P(event by day D), modes of the Kursk area, and the run features that separate
     the classes (scenario discovery)."""
-    from sim.analysis import explain_batches, explain_run, format_chains, run_story
+    from sim.analysis import (
+        check_output_path,
+        explain_batches,
+        explain_run,
+        format_chains,
+        run_story,
+    )
 
     if outcome is not None and run_index is None:
         raise fail("--outcome needs --run")
+    if out is not None:
+        with analysis_errors():
+            check_output_path(out)
     if run_index is not None:
         if len(dirs) != 1:
             raise fail("--run takes one batch folder")

@@ -46,14 +46,14 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a designed experiment: replicates at every design point, one batch folder each."""
-    from sim.analysis import check_sweep_dir, load_experiment, run_sweep
-    from sim.runner import check_path, make_executor
+    from sim.analysis import check_output_path, check_sweep_dir, load_experiment, run_sweep
+    from sim.runner import make_executor
     from sim.viz import default_folder
 
     with user_errors():
         lx = load_experiment(experiment, design=design, points=points, runs=runs, days=days)
         folder = out or default_folder(lx.experiment.name, prefix="sweep-")
-        check_path(folder)
+        check_output_path(folder)
         check_sweep_dir(folder, resume=resume, force=force)
         ex = make_executor(executor, workers, scheduler)
     with progress_bar(quiet) as bar:

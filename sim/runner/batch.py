@@ -279,8 +279,9 @@ MAX_NAME_BYTES = 200  # per path component (NAME_MAX is 255)
 
 
 def check_path(out: Path) -> None:
-    """Raise :class:`BatchError` (one line) for an output path that cannot be a folder:
-    NUL bytes, too long, a symlink loop, an unwritable or read-only place."""
+    """Raise :class:`BatchError` (one line) for an output path (a folder, or a file whose
+    missing folders are created) that cannot be written: NUL bytes, too long, a symlink loop,
+    a file where a folder would be created, an unwritable or read-only place."""
     text = str(out)
     shown = text if len(text) <= 120 else text[:117] + "..."
     if "\x00" in text:
@@ -298,6 +299,8 @@ def check_path(out: Path) -> None:
     if not exists and out.is_symlink():
         raise BatchError(f"{shown}: a dangling symbolic link or a symlink loop")
     anc = out if exists else next((p for p in out.absolute().parents if p.exists()), None)
+    if not exists and anc is not None and not anc.is_dir():  # mkdir would fail after the work
+        raise BatchError(f"{anc}: not a folder, so {shown} cannot be created")
     if anc is not None and anc.is_dir() and not os.access(anc, os.W_OK | os.X_OK):
         raise BatchError(f"{anc}: not writable (permission denied or a read-only file system)")
 

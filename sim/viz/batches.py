@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.analysis import RunSummary, run_summary
+from sim.analysis import RunSummary, check_output_path, run_summary
 from sim.runner import (
     BatchError,
     BatchResult,
@@ -69,7 +69,8 @@ def plan_batches(scenarios: Sequence[Path | str | Scenario], out: Path | str | N
     """Each scenario (loaded with ``overrides``) with its output folder (``out`` for one
     scenario, ``out/<name>`` for several, else ``results/<name>``), every input, parameter
     mode and folder checked before anything is written (:class:`~sim.scenario.ScenarioError`,
-    :class:`~sim.runner.BatchError`)."""
+    :class:`~sim.runner.BatchError`; :class:`~sim.analysis.FitFolderError` for a folder under
+    the scenarios, :func:`~sim.analysis.check_output_path`)."""
     if resume and force:
         raise BatchError("--resume and --force exclude each other")
     loaded = [s if isinstance(s, Scenario) else load_scenario(s, overrides=list(overrides))
@@ -85,7 +86,8 @@ def plan_batches(scenarios: Sequence[Path | str | Scenario], out: Path | str | N
     if len(set(folders)) < len(folders):
         dup = next(f for f in folders if folders.count(f) > 1)
         raise BatchError(f"two scenarios would share the results folder {dup}; rename one")
-    for folder in folders:
+    for src, folder in zip(scenarios, folders, strict=True):
+        check_output_path(folder, None if isinstance(src, Scenario) else Path(src))
         check_out_dir(folder, resume=resume, force=force)
     return list(zip(loaded, folders, strict=True))
 
