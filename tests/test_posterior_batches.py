@@ -257,13 +257,16 @@ def test_nuisance_parameters_are_drawn_per_group_and_leave_the_particles_alone(t
     assert "exhaustion.effect" not in median.values(0)
 
 
-def test_a_nuisance_parameter_the_fit_did_not_draw_is_one_clear_error(tmp_path):
+def test_a_misspelled_nuisance_parameter_is_one_clear_error_and_one_not_drawn_is_kept(tmp_path):
     from sim.runner import DrawError
 
     post = _nuisance_posterior(tmp_path / "post.parquet")
-    with pytest.raises(DrawError, match=r"calibration_nuisance exhaustion.rate_per_day: not "
-                                        r"drawn from a prior by the fit"):
-        make_plan(_with_nuisance("baseline", post, "[exhaustion.rate_per_day]"), None, 42)
+    with pytest.raises(DrawError, match=r"calibration_nuisance exhaustion.rate_per_dy: not "
+                                        r"a numeric parameter"):
+        make_plan(_with_nuisance("baseline", post, "[exhaustion.rate_per_dy]"), None, 42)
+    # listed but not drawn by this fit (the shipped calibrated.yaml lists five): kept
+    plan = make_plan(_with_nuisance("baseline", post, "[exhaustion.rate_per_day]"), None, 42)
+    assert "exhaustion.rate_per_day" not in plan.values(0) and plan.nuisance == ()
     plan = make_plan(load_scenario(SCN / "baseline.yaml", overrides=[
         "days=8", f"calibration_posterior={post}", "calibration_nuisance=[exhaustion.effect]",
         "exhaustion.effect=0.5"]), None, 42, pinned=["exhaustion.effect"])

@@ -354,12 +354,14 @@ def make_plan(scenario: Scenario, mode: str | None, master_seed: int,
     except ScenarioError as exc:
         raise DrawError(f"{path}: posterior medians do not validate: {exc}") from None
     keep = tuple(n for n in post.names if n in set(pinned))
-    nuisance = tuple(n for n in scenario.calibration_nuisance if n not in set(pinned))
-    unknown = [n for n in nuisance if n not in post.nuisance]
+    unknown = [n for n in scenario.calibration_nuisance if scenario.value_at(n) is None]
     if unknown:
         raise DrawError(f"{scenario.name}: calibration_nuisance {', '.join(unknown)[:120]}: not "
-                        f"drawn from a prior by the fit of {path} (its fit record's nuisance: "
-                        f"{', '.join(post.nuisance)[:160] or 'none'})")
+                        "a numeric parameter of the scenario")
+    # a posterior whose fit drew none of them (another fit, --set calibration_posterior=...)
+    # leaves them at the scenario's values; the manifest's parameters.nuisance says which drew
+    nuisance = tuple(n for n in scenario.calibration_nuisance
+                     if n in post.nuisance and n not in set(pinned))
     for n in nuisance:
         lo, hi = post.nuisance[n]
         problems = scenario.value_problems(n, [lo, hi], integer=n in post.nuisance_integer,

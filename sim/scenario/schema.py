@@ -484,7 +484,8 @@ class Scenario(Strict):
         default_factory=list, description="parameters the posterior's fit drew from their "
         "priors in every simulation (its fit record's nuisance) that this scenario draws the "
         "same way: in posterior mode each replicate group draws them from those priors "
-        "(docs/VALIDATION.md); without them listed they keep the scenario's values")
+        "(docs/VALIDATION.md); those the fit did not draw, or not listed, keep the scenario's "
+        "values")
     source_path: Path | None = Field(None, exclude=True)
 
     def all_groupings(self) -> list[GroupingSpec]:
