@@ -18,10 +18,10 @@ def dirs(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     out = []
     for name in ("baseline", "reinforce"):
-        # 100 days: discovery needs both classes. No reinforce run of these 8 clears Kursk
-        # within 60 days; without Russian operations (base.yaml) they clear it on days 63, 92,
-        # 96, 100, 104, 107, 107 and 109, so 4 of 8 by day 100 (all by day 120)
-        scn = load_scenario(SCENARIOS / f"{name}.yaml", overrides=["days=100"])
+        # 120 days: discovery needs both classes. On the posterior of 91464cb these 8 reinforce
+        # runs clear Kursk on days 97, 117 and 118 (runs 5, 4, 6), on day 129 (run 7) or not
+        # within 150 days (runs 0-3): 3 of 8 by day 120, 1 of 8 by day 100
+        scn = load_scenario(SCENARIOS / f"{name}.yaml", overrides=["days=120"])
         run_batch(scn, root / name, runs=8, workers=1, command="test")
         out.append(root / name)
     return out
@@ -32,11 +32,6 @@ def test_flatten_keys_lists_by_name():
     assert flat == {"a.b": 1, "g.X.p": 2, "l": [1, 2]}
 
 
-@pytest.mark.xfail(strict=True, reason="measured 2026-12-02 on the posterior re-fitted marginal "
-                   "over the unfitted parameters (91464cb): the report of this fixture's 8+8 "
-                   "runs has 7 images, not 8 - its reinforce runs no longer split into cleared "
-                   "and not cleared by day 100, so there is no discovery panel; the fixture "
-                   "needs runs re-chosen for two classes")
 def test_report_is_self_contained(dirs, tmp_path):
     from typer.testing import CliRunner
 
@@ -48,7 +43,7 @@ def test_report_is_self_contained(dirs, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     text = out.read_text(encoding="utf-8")
     imgs = re.findall(r"<img [^>]*src='([^']*)'", text)
-    # fan, losses, outcomes, survival, two maps, P(event by day D) and scenario discovery (100
+    # fan, losses, outcomes, survival, two maps, P(event by day D) and scenario discovery (120
     # days: reinforce clears Kursk in some runs and not in others, so there are two classes)
     assert len(imgs) == 8 and "id='explain_event_curves'" in text
     assert "id='explain_discovery'" in text
