@@ -246,6 +246,25 @@ def test_set_kursk_area_scales_every_held_depth_by_one_factor():
     assert abs(m.kursk_ua_km2 - 700.0) < 60
 
 
+def test_set_kursk_area_in_order_takes_the_ground_off_the_sectors_in_turn():
+    from sim.model import WarModel
+
+    scn = load_scenario(SCENARIOS / "hindcast_2024.yaml", overrides=["days=40"])
+    m = WarModel(scn, rng=3)
+    while m.day < 30:
+        m.step()
+    before = m.line[:4].copy()      # west, north, east, south: all held on day 30 of seed 3
+    assert (before < 0).all() and m.kursk_ua_km2 > 1000
+    cell = m.maps["kursk"].cell_area_km2
+    k = m.set_kursk_area(700.0, ["west", "north", "east"])
+    assert abs(m.kursk_ua_km2 - 700.0) <= 2 * cell
+    # west and north given up to the border, east scaled to meet the area, south untouched
+    np.testing.assert_array_equal(m.line[:2], [0.0, 0.0])
+    assert 0 < k < 1 and m.line[2] == pytest.approx(before[2] * k)
+    assert m.line[3] == before[3]
+    assert "ground taken off west, north, east first" in m.event_frame().detail.iloc[-1]
+
+
 # --------------------------------------------------------------------------- CLI
 
 

@@ -306,17 +306,22 @@ class Restart:
 
     day: int
     kursk_area_km2: float
+    order: tuple[str, ...] = ()   # sectors whose ground comes off first (``set_kursk_area``)
 
 
-def restart_at(known: Sequence[Observation], start: dt.date) -> Restart | None:
+RESTART_SHAPES = ("ordered", "uniform")
+
+
+def restart_at(known: Sequence[Observation], start: dt.date, order: Sequence[str] = ()
+               ) -> Restart | None:
     """The restart from the last Kursk ``ua_held_area`` known (dated after ``start``; None if
-    there is none)."""
+    there is none), its ground taken off the sectors of ``order`` first."""
     areas = [o for o in known if (o.front, o.quantity) == ("kursk", "ua_held_area")
              and o.date > start]
     if not areas:
         return None
     last = max(areas, key=lambda o: o.date)
-    return Restart((last.date - start).days, float(last.value))
+    return Restart((last.date - start).days, float(last.value), tuple(order))
 
 
 def forecast_run(scenario: Scenario, seed: int, days: int, restart: Restart | None
@@ -329,7 +334,7 @@ def forecast_run(scenario: Scenario, seed: int, days: int, restart: Restart | No
     while model.running:
         model.step()
         if restart is not None and model.day == restart.day:
-            model.set_kursk_area(restart.kursk_area_km2)
+            model.set_kursk_area(restart.kursk_area_km2, restart.order)
     return model.result().daily
 
 
@@ -480,6 +485,7 @@ def run_backtest(
     condition: bool = True,
     tries: int = DEFAULT_TRIES,
     restart: bool = True,
+    restart_shape: str = "ordered",
     observation_error: float = OBSERVATION_ERROR,
     held: str = "prior",
 ) -> Backtest:
@@ -504,6 +510,9 @@ def run_backtest(
         raise BacktestError("draws must be >= 2 and tries >= 1")
     if held not in HELD:
         raise BacktestError(f"held must be one of {', '.join(HELD)} (got {held!r})")
+    if restart_shape not in RESTART_SHAPES:
+        raise BacktestError(f"restart_shape must be one of {', '.join(RESTART_SHAPES)} "
+                            f"(got {restart_shape!r})")
     start = scenario.start_date
     end = start + dt.timedelta(days=int(scenario.days))
     base = prefit_scenario(scenario, names)
@@ -511,6 +520,8 @@ def run_backtest(
     others = [p for p in scenario.calibration if p not in names]
     nuisance = Nuisance.of(base, others) if held == "prior" and others else None
     workers = max(1, workers or default_workers())
+    # the observed loss comes off the sectors in the order Ukraine's policy gives them up
+    order = base.policy.ua.graded_defence.order if restart_shape == "ordered" else []
     frames, particles, fits = [], {}, []
     for k, origin in enumerate(origins):
         label = origin.isoformat()
@@ -539,7 +550,7 @@ def run_backtest(
 
         last = cal.populations.iloc[-1]
         cond = Condition(cal.targets, float(last.eps) if condition else np.inf, int(tries),
-                         restart_at(known, start) if restart else None, nuisance)
+                         restart_at(known, start, order) if restart else None, nuisance)
         sims, dist, attempts, first = predictive_draws(base, cal.particles, names, integer, targets,
                                                 cond, seed + 1, draws, workers, done)
         for j, t in enumerate(targets):
@@ -581,7 +592,9 @@ def run_backtest(
                      "the closest" if condition else
                      "conditioned through the parameters only (one seed per draw)"),
         "restart": ("each forecast run restarts from the last Kursk area known at the origin "
-                    "(the Kursk lines redrawn to it on its day)" if restart else
+                    "(the Kursk lines redrawn to it on its day, "
+                    + (f"the ground taken off {', '.join(order)} first, in turn)" if order else
+                       "every Ukrainian depth scaled by one factor)") if restart else
                     "none: forecast runs continue the simulated path"),
         "seed": int(seed), "forecast_seed": int(seed) + 1, "population": int(population),
         "generations": int(generations), "budget": budget, "draws": int(draws),

@@ -57,6 +57,11 @@ def backtest(
         "--restart/--no-restart", help="Restart every forecast run from the last Kursk area "
         "known at the origin (its lines redrawn to it, as the options start from the observed "
         "5 Jan line); --no-restart: continue the simulated path.")] = True,
+    restart_shape: Annotated[Literal["ordered", "uniform"], typer.Option(
+        "--restart-shape",
+        help="Where the restart takes the ground off: the sectors in the order Ukraine's "
+             "graded defence gives them up, one after another (ordered), or every sector's "
+             "depth scaled by one factor (uniform).")] = "ordered",
     held: Annotated[Literal["midpoint", "prior"], typer.Option(
         "--held",
         help="The calibration: parameters not fitted: drawn from their priors in every "
@@ -130,6 +135,7 @@ def backtest(
             bt = run_backtest(scn, observations, dates, names, population=population,
                               generations=generations, budget=budget, draws=draws, seed=seed,
                               workers=workers, condition=condition, tries=tries, restart=restart,
+                              restart_shape=restart_shape,
                               observation_error=(OBSERVATION_ERROR if observation_error is None
                                                  else observation_error), held=held,
                               progress=_progress(bar, bar.add_task("fit", total=population)))

@@ -12,7 +12,7 @@ The groupings' numbers live in one :class:`~sim.model.state.ForceState` (structu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
 import mesa
 import numpy as np
@@ -330,38 +330,60 @@ class WarModel(mesa.Model):
         self.commands = self.agents.select(agent_type=Command)
         self.player = None
 
-    def set_kursk_area(self, area_km2: float) -> float:
+    def set_kursk_area(self, area_km2: float, order: Sequence[str] | None = None) -> float:
         """Redraw the Kursk lines so that Ukraine holds ``area_km2`` (an observed state: the
         backtest restarts its forecasts from the record, as the options start from the 5 Jan
-        map line). Every Kursk sector's Ukrainian depth (line below 0 km) is scaled by one
-        factor, found by bisection on the map's area (to the cell step nearest it); forces
-        are untouched. Returns the factor (NaN, lines unchanged, when Ukraine holds no ground
-        to scale)."""
+        map line); forces are untouched. Without ``order`` every Kursk sector's Ukrainian
+        depth (line below 0 km) is scaled by one factor; with ``order`` (sector names) the
+        ground comes off those sectors first, one after another (each drawn back to the
+        border while the area stays at least the target), then the rest together, so the
+        observed loss is where Ukraine's policy would have given ground. The factor of the
+        last sector scaled is found by bisection on the map's area (to the cell step nearest
+        it) and returned (NaN, lines unchanged, when Ukraine holds no ground to scale)."""
         kmap, sl = self.maps["kursk"], self.front_slice[KURSK]
         line, floor = self.line[sl].copy(), self.line_min[sl]
         held = line < 0
-
-        def lines(k: float) -> np.ndarray:
-            return np.maximum(np.where(held, line * k, line), floor)
-
         if not held.any():
             return float("nan")
-        lo, hi = 0.0, float((floor[held] / line[held]).max())
-        for _ in range(50):  # the area is non-decreasing in k; 50 halvings reach float precision
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if kmap.ua_area_km2(lines(mid)) < area_km2 else (lo, mid)
-        # the area steps by whole cells (several at once where sectors cross a cell together):
-        # keep the side of the step nearer the observation
-        k = min((lo, hi), key=lambda x: abs(kmap.ua_area_km2(lines(x)) - area_km2))
+        names = list(kmap.sector_names)
+        first = [names.index(s) for s in order or ()]
+        # groups of sectors scaled together: each ordered sector alone, then all the others
+        groups = [[j] for j in first] + [[j for j in range(len(names)) if j not in first]]
+        k = float("nan")   # stays NaN only if every held sector was drawn back to the border
+        for group in groups:
+            scaled = held & np.isin(np.arange(len(names)), group)
+            if not scaled.any():
+                continue
+
+            def lines(k: float, scaled: np.ndarray = scaled, line: np.ndarray = line
+                      ) -> np.ndarray:
+                return np.maximum(np.where(scaled, line * k, line), floor)
+
+            if group is not groups[-1] and kmap.ua_area_km2(lines(0.0)) >= area_km2:
+                line = lines(0.0) + 0.0   # all this sector's ground and more is lost: the next
+                # (+ 0.0: a line drawn back to the border is 0 km, not -0)
+                held = line < 0
+                continue
+            lo, hi = 0.0, float((floor[scaled] / line[scaled]).max())
+            for _ in range(50):  # the area is non-decreasing in k; 50 halvings: float precision
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if kmap.ua_area_km2(lines(mid)) < area_km2 else (lo, mid)
+            # the area steps by whole cells (several at once where sectors cross a cell
+            # together): keep the side of the step nearer the observation
+            k = min((lo, hi), key=lambda x: abs(kmap.ua_area_km2(lines(x)) - area_km2))
+            line = lines(k)
+            break
         before = self.kursk_ua_km2
-        self.line[sl] = lines(k)
+        self.line[sl] = line
         # the redrawn line is no one's gain: today's gains (operations' culmination) stay
         gains = self.front_gain_km2[self.day].copy()
         self._update_territory()
         self.front_gain_km2[self.day] = gains
+        how = (f"ground taken off {', '.join(order)} first, the last sector's depth x{k:.2f}"
+               if order else f"Ukrainian depth x{k:.2f}")
         self.log("observed_state", "Kursk salient",
-                 f"lines redrawn to the observed {area_km2:.0f} km2 (was {before:.0f}; Ukrainian "
-                 f"depth x{k:.2f})", keys=[("front", KURSK)])
+                 f"lines redrawn to the observed {area_km2:.0f} km2 (was {before:.0f}; {how})",
+                 keys=[("front", KURSK)])
         return k
 
     def reseed(self, seed: int | np.random.SeedSequence) -> None:
