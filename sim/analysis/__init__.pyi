@@ -14,10 +14,16 @@ from .backtest import (
     BacktestError as BacktestError,
 )
 from .backtest import (
+    attempt_seeds as attempt_seeds,
+)
+from .backtest import (
     check_backtest as check_backtest,
 )
 from .backtest import (
     check_origins as check_origins,
+)
+from .backtest import (
+    default_params as default_params,
 )
 from .backtest import (
     format_summary as format_summary,
@@ -30,6 +36,9 @@ from .backtest import (
 )
 from .backtest import (
     prefit_scenario as prefit_scenario,
+)
+from .backtest import (
+    restart_at as restart_at,
 )
 from .backtest import (
     run_backtest as run_backtest,
@@ -243,6 +252,9 @@ from .smc import (
 )
 from .smc import (
     DEFAULT_POPULATION as DEFAULT_POPULATION,
+)
+from .smc import (
+    Nuisance as Nuisance,
 )
 from .smc import (
     SMCCalibration as SMCCalibration,

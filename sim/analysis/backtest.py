@@ -16,7 +16,9 @@ For each *origin* (default 2024-09-30, 2024-10-31, 2024-11-30):
    weighted particle (:func:`sim.runner.draw_index`). The runs start on the hindcast's first
    day and, by default, **restart from the observed state** (:class:`Restart`): on the date of
    the last Kursk area known at the origin their Kursk lines are redrawn to it, as the options
-   start from the observed 5 Jan line. Each run is also **conditioned on the record up to the
+   start from the observed 5 Jan line, the loss taken off the sectors in the order Ukraine's
+   graded defence gives them up (``restart_shape="ordered"``, the default; ``"uniform"``
+   scales every depth by one factor). Each run is also **conditioned on the record up to the
    origin** as the ABC posterior defines it: of the seeds of
    :func:`attempt_seeds` (at most ``tries``), the first whose run lies within the fit's final
    epsilon on the fitted observations is kept (the closest if none does). The pair (particle,
