@@ -23,6 +23,12 @@ from .backtest import (
     check_origins as check_origins,
 )
 from .backtest import (
+    covers as covers,
+)
+from .backtest import (
+    crps as crps,
+)
+from .backtest import (
     default_params as default_params,
 )
 from .backtest import (
