@@ -326,3 +326,59 @@ def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path
     assert runs.seed.tolist() == replicate_seeds(m.master_seed, n)
     daily = pq.read_table(out / "daily.parquet").to_pandas()
     assert len(daily) == n * 121 and not daily.duplicated(["run", "day"]).any()
+
+
+@pytest.fixture
+def paused_gc(monkeypatch):
+    """The collector paused as ``python -m sim`` pauses it for a command's start-up (without
+    freezing this test process's objects), and left on afterwards whatever the test did."""
+    import gc
+
+    from sim.cli.common import pause_gc, resume_gc
+
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    pause_gc()
+    assert not gc.isenabled()
+    yield
+    resume_gc()
+    gc.enable()
+
+
+def test_run_collects_garbage_again_once_its_inputs_are_checked(cli, tmp_path, paused_gc):
+    import gc
+
+    collections = []
+
+    def seen(phase: str, info: dict) -> None:
+        collections.append(phase)
+
+    gc.callbacks.append(seen)
+    try:  # the model's runs leave cycles: the collector must be running again by then
+        r = cli("run", SCENARIOS / "baseline.yaml", *small("--out", tmp_path / "b"))
+    finally:
+        gc.callbacks.remove(seen)
+    assert r.exit_code == 0, r.output
+    assert "start" in collections and gc.isenabled()
+
+
+def test_other_commands_collect_garbage_from_the_start(cli, paused_gc):
+    import gc
+
+    r = cli("validate", SCENARIOS / "baseline.yaml")
+    assert r.exit_code == 0, r.output
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off(monkeypatch):
+    import gc
+
+    from sim.cli.common import pause_gc, resume_gc
+
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    gc.disable()
+    try:
+        pause_gc()
+        resume_gc()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -297,3 +297,94 @@ else:
         p = tmp_path / f"m{abs(hash((path, repr(value), drop)))}.yaml"
         p.write_text(yaml.safe_dump(_mutate(path, value, drop)))
         _loads_or_one_line_per_problem(p)
+
+
+# --------------------------------------------------------------- the two YAML parsers
+
+
+def _python_loader(text: str):
+    from sim.space.reading import UniqueKeyLoader
+
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+SHIPPED_YAML = sorted([*(REPO / "scenarios").rglob("*.yaml"),
+                       *(REPO / "experiments").glob("*.yaml"), *(REPO / "tests").rglob("*.yaml")])
+
+
+@pytest.mark.parametrize("path", SHIPPED_YAML, ids=[str(p.relative_to(REPO)) for p in SHIPPED_YAML])
+def test_libyaml_and_the_python_loader_read_every_shipped_file_alike(path):
+    from sim.space import load_yaml
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        want = _python_loader(text)
+    except (yaml.YAMLError, ValueError) as exc:  # a fixture that is bad on purpose
+        with pytest.raises(type(exc)) as got:
+            load_yaml(text)
+        assert str(got.value) == str(exc)
+        return
+    assert load_yaml(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: 2\na: 3\n",                       # duplicate key
+    "a: [1, 2\n",                               # unclosed flow sequence
+    "a: b: c\n",                                # mapping value where none may be
+    "a: !!python/object:os.system x\n",         # an unsafe tag
+    "- a\nb: 1\n",                              # sequence then mapping at the top
+    "a: &x [1]\nb: *y\n",                       # unknown alias
+])
+def test_problems_are_reported_in_the_python_loaders_words(text):
+    from sim.space import load_yaml
+
+    with pytest.raises(yaml.YAMLError) as want:
+        _python_loader(text)
+    with pytest.raises(yaml.YAMLError) as got:
+        load_yaml(text)
+    assert type(got.value) is type(want.value) and str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "- " * 5000 + "x\n",
+                                  "{a: " * 3000 + "1" + "}" * 3000])
+def test_deep_documents_are_left_to_the_python_loader(text):
+    # libyaml's composer recurses in C: 5,000 levels could crash the process; the Python
+    # loader raises RecursionError, which every reader turns into one line
+    from sim.space import load_yaml
+
+    with pytest.raises(RecursionError):
+        load_yaml(text)
+
+
+def test_a_moderately_nested_document_reads_the_same_on_both():
+    from sim.space import load_yaml
+    from sim.space.reading import FAST_MAX_NESTING
+
+    for depth in (FAST_MAX_NESTING - 1, FAST_MAX_NESTING, FAST_MAX_NESTING + 1):
+        text = "[" * depth + "1" + "]" * depth
+        assert load_yaml(text) == _python_loader(text)
+
+
+def test_a_deep_map_file_is_one_line(tmp_path):
+    p = tmp_path / "deep.yaml"
+    p.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(MapError) as exc:
+        load_map(p)
+    assert len(str(exc.value).splitlines()) == 1 and "nested" in str(exc.value)
+
+
+def test_a_shipped_map_is_parsed_by_libyaml_where_pyyaml_has_it(monkeypatch):
+    from sim.space import load_yaml
+    from sim.space.reading import FastUniqueKeyLoader
+
+    if FastUniqueKeyLoader is None:
+        pytest.skip("PyYAML built without libyaml")
+    used, real = [], yaml.load
+
+    def spy(text, Loader):  # noqa: N803 - yaml.load's own argument name
+        used.append(Loader)
+        return real(text, Loader=Loader)  # noqa: S506 - the project's safe loaders
+
+    monkeypatch.setattr(yaml, "load", spy)
+    load_yaml((REPO / "scenarios" / "maps" / "kursk.yaml").read_text(encoding="utf-8"))
+    assert used == [FastUniqueKeyLoader]

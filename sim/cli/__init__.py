@@ -30,7 +30,15 @@ from rich.text import Text
 from sim.cli.backtesting import backtest
 from sim.cli.batches import run
 from sim.cli.checks import check, show, validate
-from sim.cli.common import EXIT_INTERRUPTED, console, err_console, fail, user_errors
+from sim.cli.common import (
+    EXIT_INTERRUPTED,
+    console,
+    err_console,
+    fail,
+    pause_gc,
+    resume_gc,
+    user_errors,
+)
 from sim.cli.fitting import calibrate, install_fit
 from sim.cli.outputs import compare, explain, plot, report
 from sim.cli.sweeps import sensitivity, sweep
@@ -56,6 +64,7 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True,
@@ -63,6 +72,10 @@ def main(
     ] = False,
 ) -> None:
     """Agent-based Monte Carlo wargame of the Kursk and Donetsk fronts from 5 January 2025."""
+    if ctx.invoked_subcommand != "run":
+        # `run` ends its start-up itself, once its inputs are checked (sim.cli.batches); the
+        # other commands collect garbage again from here (a sweep or a fit runs the model)
+        resume_gc()
 
 
 def app_command(
@@ -101,11 +114,15 @@ def _from_ctrl_c(exc: BaseException) -> bool:
     return False
 
 
-def run_cli() -> None:
+def run_cli(*, gc_paused: bool = False) -> None:
     """The ``wargame`` command: the Typer app, with a Ctrl-C that arrives outside a batch's own
     handling (while modules load, between commands) ending in one line and exit 130, not a
-    traceback."""
+    traceback. The garbage collector is paused for the command's start-up
+    (:func:`~sim.cli.common.pause_gc`; ``gc_paused``: the caller, ``sim.__main__``, already
+    paused it before importing this package)."""
     from sim.runner import install_ctrl_c_handler
+
+    pause_gc(by_caller=gc_paused)
 
     install_ctrl_c_handler()  # never inside an import (a hang or a lost Ctrl-C)
     try:

@@ -22,6 +22,7 @@ from sim.cli.common import (
     one_line,
     progress_bar,
     resume_command,
+    resume_gc,
     status_text,
     user_errors,
 )
@@ -74,6 +75,7 @@ def run(
                             params=params, dice_per_draw=dice_per_draw)
         ex = make_executor(executor, workers, scheduler)
     _preload_figures()
+    resume_gc()  # start-up is over: the runs leave garbage to collect (sim.cli.common)
     exit_code = 0
     with contextlib.closing(ex):
         for item in plan:

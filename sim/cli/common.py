@@ -5,6 +5,7 @@ commands."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import shlex
 import sys
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,38 @@ err_console = Console(stderr=True, highlight=False)
 EXIT_PROBLEMS = 1  # validation found problems / some runs failed
 EXIT_USAGE = 2  # a user mistake: bad file, bad value, folder conflict
 EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+# --------------------------------------------------------------------------- start-up
+
+#: Whether :func:`pause_gc` stopped the cyclic garbage collector (and :func:`resume_gc` has
+#: not restarted it yet).
+_gc_paused = False
+
+
+def pause_gc(*, by_caller: bool = False) -> None:
+    """Stop the cyclic garbage collector for a command's start-up (``by_caller``: the caller
+    already stopped it, before importing this package). Start-up (the imports of numpy,
+    pandas, pyarrow, pydantic, scipy and the input checks) builds ~170,000 long-lived
+    container objects and almost no garbage, and every collection in between scans the
+    objects built so far again: ~0.2 s of a 1-run batch's ~2.5 s. A collector that was off
+    before is left off."""
+    global _gc_paused
+    if by_caller or gc.isenabled():
+        gc.disable()
+        _gc_paused = True
+
+
+def resume_gc() -> None:
+    """End of start-up: move everything built so far to the permanent generation
+    (``gc.freeze``: no collection scans it again) and collect again from here on (a model run
+    leaves cycles: Mesa's agents and model refer to each other). A no-op unless
+    :func:`pause_gc` stopped the collector."""
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.freeze()
+        gc.enable()
 
 
 # --------------------------------------------------------------------------- errors

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
-from sim.space import UniqueKeyLoader
+from sim.space import load_yaml
 
 
 def parse_yaml(text: str) -> Any:
     """YAML text to data: safe tags only, duplicate keys rejected. Raises ``yaml.YAMLError``
     or ``ValueError`` (an impossible date such as 2025-02-30, a number out of range)."""
     try:
-        return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return load_yaml(text)
     except (OverflowError, TypeError) as exc:
         raise ValueError(str(exc)) from None
 

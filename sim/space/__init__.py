@@ -10,11 +10,11 @@ Other sub-packages use only the names below.
 
 from sim.space.errors import MapError
 from sim.space.frontmap import FrontMap, load_map
-from sim.space.reading import MAX_FILE_BYTES, UniqueKeyLoader, yaml_size_problem
+from sim.space.reading import MAX_FILE_BYTES, UniqueKeyLoader, load_yaml, yaml_size_problem
 from sim.space.schema import SIDES, TERRAIN_CLASSES, slugify
 from sim.space.tables import Place, Route
 from sim.space.theatre import LineState, Theatre
 
 __all__ = ["MAX_FILE_BYTES", "SIDES", "TERRAIN_CLASSES", "FrontMap", "LineState", "MapError",
-           "Place", "Route", "Theatre", "UniqueKeyLoader", "load_map", "slugify",
+           "Place", "Route", "Theatre", "UniqueKeyLoader", "load_map", "load_yaml", "slugify",
            "yaml_size_problem"]

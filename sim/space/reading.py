@@ -47,6 +47,54 @@ def _construct_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode):
 
 UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+#: The same loader on libyaml's parser, where PyYAML was built with it (None otherwise): the
+#: shipped maps and the scenario tree of a batch (~45 kB) parse in ~9 ms instead of ~70 ms.
+FastUniqueKeyLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+    class FastUniqueKeyLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """:class:`UniqueKeyLoader`'s rules (safe tags, duplicate keys rejected) on libyaml."""
+
+    FastUniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                        _construct_mapping)
+
+#: Documents nested deeper than this are composed by the Python loader: libyaml's composer
+#: recurses in C, past Python's recursion limit (a deep enough file would crash the process
+#: instead of raising RecursionError).
+FAST_MAX_NESTING = 64
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _nesting(text: str) -> int | None:
+    """How deep ``text`` nests, from libyaml's events (an iterative parse, no recursion), or
+    None where libyaml finds a problem (the Python loader then reports it)."""
+    depth = deepest = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, _OPEN):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return deepest
+
+
+def load_yaml(text: str) -> Any:
+    """``text`` parsed with :class:`UniqueKeyLoader`'s rules: on libyaml when it is there and the
+    document nests at most ``FAST_MAX_NESTING`` levels, else (and for any document libyaml
+    finds a problem in) by the Python loader, so every error, its message and a
+    ``RecursionError`` are the Python loader's. Raises what ``yaml.load`` raises."""
+    if FastUniqueKeyLoader is not None:
+        deepest = _nesting(text)
+        if deepest is not None and deepest <= FAST_MAX_NESTING:
+            try:
+                return yaml.load(text, Loader=FastUniqueKeyLoader)  # noqa: S506 - safe loader
+            except yaml.YAMLError:
+                pass  # reported below, in the Python loader's words
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
 
 def check_file(path: Path) -> os.stat_result:
     """The file's ``stat`` if it is a regular file of 1..MAX_FILE_BYTES bytes, else MapError."""
@@ -91,7 +139,7 @@ def read_map_yaml(path: Path) -> dict[str, Any]:
         raise MapError(f"{path}: not a text file (not UTF-8); a map is a UTF-8 YAML file") \
             from None
     try:
-        data = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -135,5 +183,6 @@ def check_size(path: Path, data: Any) -> None:
         raise MapError(f"{path}: {problem}")
 
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "UniqueKeyLoader", "check_file",
-           "check_size", "read_map_yaml", "yaml_size_problem"]
+__all__ = ["FAST_MAX_NESTING", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "FastUniqueKeyLoader",
+           "UniqueKeyLoader", "check_file", "check_size", "load_yaml", "read_map_yaml",
+           "yaml_size_problem"]
