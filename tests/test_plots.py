@@ -337,3 +337,34 @@ def test_discovery_titles_round_shares_half_up(dirs):
     assert fig.axes[0].get_title() == ("one: Kursk cleared by day 60\n"
                                        "coverage 13 %, density 15 %")
     plt.close(fig)
+
+
+def test_no_text_leaves_the_fit_and_backtest_figures(tmp_path):
+    """The figures not drawn from option batches: ``plot --kind history`` (also the fit
+    report's history.png), the fit report's pairwise.png and the backtest's fan.png (drawn
+    here from the shipped validation/backtest/)."""
+    import json
+
+    import pandas as pd
+    from conftest import REPO
+
+    from sim.analysis import OBSERVATIONS, load_observations
+    from sim.runner import run_batch
+    from sim.scenario import load_scenario
+    from sim.viz import fig_backtest, fig_history, fig_pairwise
+
+    hindcast = load_scenario(SCENARIOS / "hindcast_2024.yaml")
+    run_batch(hindcast, tmp_path / "h", runs=1, master_seed=1, workers=1, command="test")
+    bt = REPO / "validation" / "backtest"
+    manifest = json.loads((bt / "manifest.json").read_text(encoding="utf-8"))
+    particles = pd.read_csv(bt / "particles_2024-09-30.csv")
+    prior = {p: (hindcast.calibration[p].low, hindcast.calibration[p].high)
+             for p in manifest["params"]}
+    figs = [("history", fig_history(tmp_path / "h", OBSERVATIONS)),
+            ("pairwise", fig_pairwise(particles, manifest["params"], prior)),
+            ("backtest fan", fig_backtest(pd.read_parquet(bt / "forecasts.parquet"),
+                                          load_observations(OBSERVATIONS),
+                                          manifest["origins"], manifest["end"]))]
+    for stem, fig in figs:
+        assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
+        plt.close(fig)
