@@ -368,3 +368,25 @@ def test_no_text_leaves_the_fit_and_backtest_figures(tmp_path):
     for stem, fig in figs:
         assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
         plt.close(fig)
+
+
+def test_event_curves_take_titles_from_the_registry_and_day_0_from_the_batch(dirs):
+    """The P(event by day D) panels are titled by ``EVENT_OUTCOMES`` (no second list of
+    labels) and their day axis names the batches' start date, not a literal."""
+    import dataclasses
+    import datetime as dt
+
+    from sim.analysis import explain_batches
+    from sim.runner import EVENT_OUTCOMES, load_results
+    from sim.viz import explain_figures
+
+    expl = explain_batches(dirs, class_day=10)
+    assert expl.start_date == load_results(dirs[0]).start_date
+    hindcast = dataclasses.replace(expl, start_date=dt.date(2024, 8, 6))
+    ((_, fig), *_) = explain_figures(hindcast)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert [t.lower() for t in titles] == [EVENT_OUTCOMES[e].lower()
+                                           for e in expl.options[0].curves.columns]
+    assert {ax.get_xlabel() for ax in fig.axes if ax.get_xlabel()} == {
+        "day since 6 August 2024"}
+    plt.close(fig)

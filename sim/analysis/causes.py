@@ -594,6 +594,8 @@ class Explanation:
     options: list[OptionExplanation]
     #: the source and calibration line every figure of it carries
     source: str = ""
+    #: day 0 of the first batch (the scenario's start date), for the figures' day axis
+    start_date: dt.date | None = None
 
     def to_text(self) -> str:
         return "\n".join(f"== {o.label} ({o.n} runs, {o.days} days)\n{o.to_text()}"
@@ -658,7 +660,7 @@ def explain_batches(dirs: Sequence[Path | str | Results], class_day: int = DEFAU
     return Explanation([explain_batch(r, lab, class_day)
                         for r, lab in zip(results, labels, strict=True)],
                        source=f"Source: model output (kursk-donetsk-wargame); {runs}. "
-                              f"Calibration: {calib}.")
+                              f"Calibration: {calib}.", start_date=results[0].start_date)
 
 
 __all__ = ["MIN_MODE_SHARE", "Box", "Chain", "Explanation", "ExplainError", "run_story",
