@@ -390,3 +390,15 @@ def test_event_curves_take_titles_from_the_registry_and_day_0_from_the_batch(dir
     assert {ax.get_xlabel() for ax in fig.axes if ax.get_xlabel()} == {
         "day since 6 August 2024"}
     plt.close(fig)
+
+
+def test_map_legend_dates_the_start_line_by_the_batch(batches):
+    """The start line drawn is the scenario's, on its start date: a hindcast batch (day 0 on
+    6 Aug 2024) must not be labelled with the options' 5 Jan 2025."""
+    import datetime as dt
+
+    fig = P.fig_map(batches, "kursk", 10)
+    labels = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert "start line (5 Jan 2025)" in labels and batches[0].start == dt.date(2025, 1, 5)
+    plt.close(fig)
+    assert P.map_legend_handles(dt.date(2024, 8, 6))[0].get_label() == "start line (6 Aug 2024)"
