@@ -269,3 +269,24 @@ def test_experiment_scripts_use_only_the_sub_packages_exports():
             exported = importlib.import_module(target).__all__
             bad += [f"{where}.{n}" for n in names if n not in exported]
     assert not bad, "experiment scripts bypass the public API: " + ", ".join(bad)
+
+
+def test_only_sim_scenario_parses_scenario_yaml():
+    """Scenario files are read by ``sim.scenario`` alone (issue 22: a batch's scenario was read
+    back as raw YAML in six places): outside it, no module or experiment script calls
+    PyYAML's loaders or ``sim.space.load_yaml``; ``sim.space`` parses the map files (and owns
+    the safe loader ``sim.scenario`` uses). Dumping YAML is allowed."""
+    loaders = {"load", "safe_load", "full_load", "unsafe_load", "load_all", "safe_load_all"}
+    bad = []
+    for path in sorted(SIM.rglob("*.py")) + sorted((REPO / "experiments").glob("*.py")):
+        if path.is_relative_to(SIM / "scenario") or path.is_relative_to(SIM / "space"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if (isinstance(f, ast.Attribute) and f.attr in loaders
+                    and getattr(f.value, "id", None) == "yaml") or (
+                    getattr(f, "id", getattr(f, "attr", None)) == "load_yaml"):
+                bad.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not bad, "YAML parsed outside sim.scenario: " + ", ".join(bad)
