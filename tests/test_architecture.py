@@ -220,7 +220,8 @@ def test_no_exported_function_takes_any_for_a_scenario(package):
             if inspect.isfunction(f) and not m.startswith("_")] if inspect.isclass(obj) else []
         for where, f in funcs:
             for p in inspect.signature(f).parameters.values():
-                if p.name in SCENARIO_PARAMS and re.search(r"\bAny\b", str(p.annotation)):
+                if p.name in SCENARIO_PARAMS and (p.annotation is inspect.Parameter.empty
+                                                  or re.search(r"\bAny\b", str(p.annotation))):
                     pytest.fail(f"sim.{package}.{where}({p.name}: {p.annotation}): "
                                 "annotate it as a Scenario")
 
