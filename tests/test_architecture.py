@@ -137,7 +137,8 @@ def _public(module: str, name: str) -> bool:
 
 def test_tests_use_only_public_names():
     """Tests and benchmarks use what a notebook may use: names a module exports in
-    ``__all__`` (``from sim.x.y import name`` and ``import sim.x.y as m`` ... ``m.name``)."""
+    ``__all__`` (``from sim.x.y import name``, and ``m.name`` after ``import sim.x.y as m`` or
+    ``from sim.x import y as m``)."""
     bad = []
     for path in sorted((REPO / "tests").glob("*.py")) + sorted((REPO / "benchmarks").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -146,6 +147,11 @@ def test_tests_use_only_public_names():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim"):
                 bad += [f"{path.name}:{node.lineno}: {node.module}.{a.name}" for a in node.names
                         if not _public(node.module, a.name)]
+                # ``from sim.viz import plots as P`` ... ``P.name``: a module under another name
+                aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names
+                                if importlib.util.find_spec(node.module) is not None
+                                and hasattr(importlib.import_module(node.module), "__path__")
+                                and importlib.util.find_spec(f"{node.module}.{a.name}")})
             elif isinstance(node, ast.Import):
                 aliases.update({a.asname: a.name for a in node.names
                                 if a.asname and a.name.startswith("sim")})
