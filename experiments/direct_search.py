@@ -23,9 +23,11 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-import yaml
+import yaml  # safe_dump of the chosen values only: files are read with sim.scenario
 from scipy.stats import qmc
 from select_fixed_values import CHECK, REPO, score, setup
+
+from sim.scenario import read_yaml
 
 SELECTION, WIDER = range(100, 132), range(100, 196)
 
@@ -52,9 +54,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--workers", type=int, default=None)
     a = ap.parse_args()
-    base = yaml.safe_load(a.base.read_text())
+    base = read_yaml(a.base)
     names = a.params.split(",")
-    prior = yaml.safe_load((REPO / "scenarios" / "hindcast_2024.yaml").read_text())["calibration"]
+    prior = read_yaml(REPO / "scenarios" / "hindcast_2024.yaml")["calibration"]
     span = np.array([prior[k]["high"] - prior[k]["low"] for k in names])
     at = np.array([base[k] for k in names])
     lo = np.maximum([prior[k]["low"] for k in names], at - a.width * span)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
 from select_fixed_values import HINDCAST, score, setup
+
+from sim.scenario import read_yaml
 
 SEED_SETS = (range(0, 32), range(32, 64), range(64, 96), range(100, 196), range(200, 328),
              range(400, 528))
@@ -30,7 +31,7 @@ def main() -> None:
     from sim.analysis import matched
     from sim.runner import make_executor
 
-    values = yaml.safe_load(a.values.read_text()) if a.values else {}
+    values = read_yaml(a.values) if a.values else {}
     targets = setup(a.scenario)[1]
     shown = [i for i, t in enumerate(targets) if t.group in ("kursk", "donetsk")]
     print("| seeds | Kursk | Donetsk | " + " | ".join(targets[i].label for i in shown) + " |")

@@ -137,7 +137,8 @@ def _public(module: str, name: str) -> bool:
 
 def test_tests_use_only_public_names():
     """Tests and benchmarks use what a notebook may use: names a module exports in
-    ``__all__`` (``from sim.x.y import name`` and ``import sim.x.y as m`` ... ``m.name``)."""
+    ``__all__`` (``from sim.x.y import name``, and ``m.name`` after ``import sim.x.y as m`` or
+    ``from sim.x import y as m``)."""
     bad = []
     for path in sorted((REPO / "tests").glob("*.py")) + sorted((REPO / "benchmarks").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -146,6 +147,11 @@ def test_tests_use_only_public_names():
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim"):
                 bad += [f"{path.name}:{node.lineno}: {node.module}.{a.name}" for a in node.names
                         if not _public(node.module, a.name)]
+                # ``from sim.viz import plots as P`` ... ``P.name``: a module under another name
+                aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names
+                                if importlib.util.find_spec(node.module) is not None
+                                and hasattr(importlib.import_module(node.module), "__path__")
+                                and importlib.util.find_spec(f"{node.module}.{a.name}")})
             elif isinstance(node, ast.Import):
                 aliases.update({a.asname: a.name for a in node.names
                                 if a.asname and a.name.startswith("sim")})
@@ -220,7 +226,8 @@ def test_no_exported_function_takes_any_for_a_scenario(package):
             if inspect.isfunction(f) and not m.startswith("_")] if inspect.isclass(obj) else []
         for where, f in funcs:
             for p in inspect.signature(f).parameters.values():
-                if p.name in SCENARIO_PARAMS and re.search(r"\bAny\b", str(p.annotation)):
+                if p.name in SCENARIO_PARAMS and (p.annotation is inspect.Parameter.empty
+                                                  or re.search(r"\bAny\b", str(p.annotation))):
                     pytest.fail(f"sim.{package}.{where}({p.name}: {p.annotation}): "
                                 "annotate it as a Scenario")
 
@@ -269,3 +276,24 @@ def test_experiment_scripts_use_only_the_sub_packages_exports():
             exported = importlib.import_module(target).__all__
             bad += [f"{where}.{n}" for n in names if n not in exported]
     assert not bad, "experiment scripts bypass the public API: " + ", ".join(bad)
+
+
+def test_only_sim_scenario_parses_scenario_yaml():
+    """Scenario files are read by ``sim.scenario`` alone (issue 22: a batch's scenario was read
+    back as raw YAML in six places): outside it, no module or experiment script calls
+    PyYAML's loaders or ``sim.space.load_yaml``; ``sim.space`` parses the map files (and owns
+    the safe loader ``sim.scenario`` uses). Dumping YAML is allowed."""
+    loaders = {"load", "safe_load", "full_load", "unsafe_load", "load_all", "safe_load_all"}
+    bad = []
+    for path in sorted(SIM.rglob("*.py")) + sorted((REPO / "experiments").glob("*.py")):
+        if path.is_relative_to(SIM / "scenario") or path.is_relative_to(SIM / "space"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if (isinstance(f, ast.Attribute) and f.attr in loaders
+                    and getattr(f.value, "id", None) == "yaml") or (
+                    getattr(f, "id", getattr(f, "attr", None)) == "load_yaml"):
+                bad.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not bad, "YAML parsed outside sim.scenario: " + ", ".join(bad)

@@ -281,3 +281,26 @@ def test_cli_compare(batches):
     assert r.exit_code == 2 and "unknown metric" in r.stderr
     r = runner.invoke(app, ["compare", str(batches["base"]), "--format", "xml"])
     assert r.exit_code == 2
+
+
+def test_place_names_are_optional_but_a_bug_is_not_swallowed(batches, monkeypatch):
+    """``place_info``: a map that cannot be read leaves the places unnamed (the comparison
+    goes on), but any other error surfaces (issue 22: it swallowed every error)."""
+    import sim.space
+    from sim.runner import load_results
+    from sim.space import MapError
+
+    assert C.place_info(load_results(batches["base"]))  # the shipped maps name the places
+
+    def unreadable(*_a, **_k):
+        raise MapError("kursk.yaml: (top level): damaged")
+
+    monkeypatch.setattr(sim.space, "load_map", unreadable)
+    assert C.place_info(load_results(batches["base"])) == {}
+
+    def bug(*_a, **_k):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(sim.space, "load_map", bug)
+    with pytest.raises(TypeError, match="a bug"):
+        C.place_info(load_results(batches["base"]))

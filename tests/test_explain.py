@@ -213,3 +213,21 @@ def test_a_mode_holds_a_visible_share_of_the_runs():
     # exactly 10 %: kept
     kept = find_modes(np.r_[np.zeros(180), rng.normal(460, 20, 20)])
     assert [m.share for m in kept] == pytest.approx([0.9, 0.1])
+
+
+def test_explain_text_fits_80_columns(batches):
+    """Issue 22: text that fits 80 columns. Across runs (classes, modes, discovery,
+    representative chains) and for one run (its story and chains), no line is wider; the
+    discovery and representative-run headings and long chain conditions ran to ~100."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    folders = list(map(str, batches.values()))
+    outputs = [CliRunner().invoke(app, ["explain", *folders, "--day", "10"])]
+    outputs += [CliRunner().invoke(app, ["explain", folders[0], "--run", str(r)])
+                for r in range(RUNS)]
+    for r in outputs:
+        assert r.exit_code == 0, r.output
+        wide = [line for line in r.output.splitlines() if len(line) > 80]
+        assert not wide, wide

@@ -337,3 +337,68 @@ def test_discovery_titles_round_shares_half_up(dirs):
     assert fig.axes[0].get_title() == ("one: Kursk cleared by day 60\n"
                                        "coverage 13 %, density 15 %")
     plt.close(fig)
+
+
+def test_no_text_leaves_the_fit_and_backtest_figures(tmp_path):
+    """The figures not drawn from option batches: ``plot --kind history`` (also the fit
+    report's history.png), the fit report's pairwise.png and the backtest's fan.png (drawn
+    here from the shipped validation/backtest/)."""
+    import json
+
+    import pandas as pd
+    from conftest import REPO
+
+    from sim.analysis import OBSERVATIONS, load_observations
+    from sim.runner import run_batch
+    from sim.scenario import load_scenario
+    from sim.viz import fig_backtest, fig_history, fig_pairwise
+
+    hindcast = load_scenario(SCENARIOS / "hindcast_2024.yaml")
+    run_batch(hindcast, tmp_path / "h", runs=1, master_seed=1, workers=1, command="test")
+    bt = REPO / "validation" / "backtest"
+    manifest = json.loads((bt / "manifest.json").read_text(encoding="utf-8"))
+    particles = pd.read_csv(bt / "particles_2024-09-30.csv")
+    prior = {p: (hindcast.calibration[p].low, hindcast.calibration[p].high)
+             for p in manifest["params"]}
+    figs = [("history", fig_history(tmp_path / "h", OBSERVATIONS)),
+            ("pairwise", fig_pairwise(particles, manifest["params"], prior)),
+            ("backtest fan", fig_backtest(pd.read_parquet(bt / "forecasts.parquet"),
+                                          load_observations(OBSERVATIONS),
+                                          manifest["origins"], manifest["end"]))]
+    for stem, fig in figs:
+        assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
+        plt.close(fig)
+
+
+def test_event_curves_take_titles_from_the_registry_and_day_0_from_the_batch(dirs):
+    """The P(event by day D) panels are titled by ``EVENT_OUTCOMES`` (no second list of
+    labels) and their day axis names the batches' start date, not a literal."""
+    import dataclasses
+    import datetime as dt
+
+    from sim.analysis import explain_batches
+    from sim.runner import EVENT_OUTCOMES, load_results
+    from sim.viz import explain_figures
+
+    expl = explain_batches(dirs, class_day=10)
+    assert expl.start_date == load_results(dirs[0]).start_date
+    hindcast = dataclasses.replace(expl, start_date=dt.date(2024, 8, 6))
+    ((_, fig), *_) = explain_figures(hindcast)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert [t.lower() for t in titles] == [EVENT_OUTCOMES[e].lower()
+                                           for e in expl.options[0].curves.columns]
+    assert {ax.get_xlabel() for ax in fig.axes if ax.get_xlabel()} == {
+        "day since 6 August 2024"}
+    plt.close(fig)
+
+
+def test_map_legend_dates_the_start_line_by_the_batch(batches):
+    """The start line drawn is the scenario's, on its start date: a hindcast batch (day 0 on
+    6 Aug 2024) must not be labelled with the options' 5 Jan 2025."""
+    import datetime as dt
+
+    fig = P.fig_map(batches, "kursk", 10)
+    labels = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert "start line (5 Jan 2025)" in labels and batches[0].start == dt.date(2025, 1, 5)
+    plt.close(fig)
+    assert P.map_legend_handles(dt.date(2024, 8, 6))[0].get_label() == "start line (6 Aug 2024)"

@@ -94,3 +94,13 @@ def test_findings_round_shares_half_up():
     assert "Kursk is cleared by day 60 in 13 % of runs;" in text
     assert "(near 0 km² in 86 %, held ~" in text and " km² in 15 %)" in text
     assert "A ceasefire starts in 15 % of runs (median day 40)" in text
+
+
+def test_report_names_batch_folders_without_absolute_paths(dirs):
+    """Issue 22: relative paths in every saved file. The batches table names each folder (given
+    here as absolute paths) relative to the working folder, as it names the scenario file."""
+    root = str(dirs[0].parent)
+    text = R.build_report(dirs)
+    assert root.startswith("/") and (dirs[0].name in text)
+    # the absolute folder, not preceded by "..": a relative name ../../tmp/... contains it
+    assert not re.search(r"(?<![.\w])" + re.escape(root), text)

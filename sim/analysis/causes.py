@@ -135,13 +135,19 @@ class Chain:
     def happened(self) -> bool:
         return self.day is not None
 
-    def to_text(self) -> str:
+    def to_text(self, width: int = 80) -> str:
+        """The chain, one event a line indented by its depth, wrapped to ``width`` columns."""
+        import textwrap
+
         head = f"{EVENT_OUTCOMES[self.outcome]}"
         if not self.happened:
             return f"{head}: did not happen in run {self.run}"
         out = []
         for depth, text in self.lines:
-            out.append(("  " * depth + ("<- " if depth else "")) + text)
+            lead = "  " * depth + ("<- " if depth else "")
+            out += textwrap.wrap(text, width, initial_indent=lead,
+                                 subsequent_indent=" " * (len(lead) + 2),
+                                 break_on_hyphens=False, break_long_words=False) or [lead]
         return "\n".join(out)
 
 
@@ -253,9 +259,9 @@ def explain_run(res: Results | Path | str, run: int, outcome: str | None = None,
 def format_chains(chains: Sequence[Chain], story: Sequence[str] = ()) -> str:
     """The run's story (:func:`run_story`) and then its chains."""
     parts = ["\n".join(story)] if story else []
-    parts += [c.to_text() for c in chains] or ["No headline event (Sudzha lost, Kursk "
-                                               "cleared, a withdrawal, a ceasefire, a transfer "
-                                               "between the fronts) happened in this run."]
+    parts += [c.to_text() for c in chains] or ["\n".join(wrap(
+        "No headline event (Sudzha lost, Kursk cleared, a withdrawal, a ceasefire, a transfer "
+        "between the fronts) happened in this run."))]
     return "\n\n".join(parts)
 
 
@@ -568,21 +574,21 @@ class OptionExplanation:
                 f"SD {m.sd:,.0f})" for m in o.modes]
         if len(o.modes) > 1:
             out.append("  -> multi-modal: a median and a band would hide this")
-        out.append(f"Scenario discovery ({o.target}, {fmt_percent(o.outcome.mean())} of "
-                   f"runs; decision tree of depth 2 on {o.features.shape[1]} run "
-                   "features):")
+        out += wrap(f"Scenario discovery ({o.target}, {fmt_percent(o.outcome.mean())} of "
+                    f"runs; decision tree of depth 2 on {o.features.shape[1]} run "
+                    "features):")
         if o.boxes:
-            out += [f"  {b.to_text()}" for b in o.boxes]
+            out += [w for b in o.boxes for w in wrap(f"  {b.to_text()}")]
         else:
             out.append("  nothing to separate: (almost) all runs are in one class")
         for cls, run in o.representatives.items():
-            out.append(f"Representative run {run} of the runs {cls} (day-{o.class_day} "
-                       "Kursk area nearest their median):")
+            out += wrap(f"Representative run {run} of the runs {cls} (day-{o.class_day} "
+                        "Kursk area nearest their median):")
             chains = o.chains.get(cls, [])
             if not chains:
                 out.append(f"  no key outcome ({', '.join(KEY_EVENTS)}) by day {o.days}")
             for c in chains:
-                out += ["  " + line for line in c.to_text().splitlines()]
+                out += ["  " + line for line in c.to_text(78).splitlines()]
         out.append("")
         return "\n".join(out)
 
@@ -594,6 +600,8 @@ class Explanation:
     options: list[OptionExplanation]
     #: the source and calibration line every figure of it carries
     source: str = ""
+    #: day 0 of the first batch (the scenario's start date), for the figures' day axis
+    start_date: dt.date | None = None
 
     def to_text(self) -> str:
         return "\n".join(f"== {o.label} ({o.n} runs, {o.days} days)\n{o.to_text()}"
@@ -658,7 +666,7 @@ def explain_batches(dirs: Sequence[Path | str | Results], class_day: int = DEFAU
     return Explanation([explain_batch(r, lab, class_day)
                         for r, lab in zip(results, labels, strict=True)],
                        source=f"Source: model output (kursk-donetsk-wargame); {runs}. "
-                              f"Calibration: {calib}.")
+                              f"Calibration: {calib}.", start_date=results[0].start_date)
 
 
 __all__ = ["MIN_MODE_SHARE", "Box", "Chain", "Explanation", "ExplainError", "run_story",

@@ -139,8 +139,8 @@ def place_info(res: Results) -> dict[str, tuple[str, int]]:
             ua0 = fm.place_holder_ua(fm.zero_line())
             for pl, ua in zip(fm.places, ua0, strict=True):
                 out[pl.slug] = (f"{pl.name} ({front})", +1 if ua else -1)
-    except Exception:  # noqa: BLE001 - maps are optional for a comparison
-        pass
+    except (OSError, ValueError):  # maps are optional for a comparison: a moved or damaged
+        pass                       # map (MapError, ScenarioError, ResultsError) drops the names
     return out
 
 

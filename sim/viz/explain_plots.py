@@ -9,20 +9,20 @@ from typing import Any
 
 import numpy as np
 
-from sim.runner import fmt_percent
+from sim.runner import EVENT_OUTCOMES, fmt_percent
 from sim.viz.plots import PALETTE, finish, save
-
-EVENT_TITLES = {"sudzha_lost": "Sudzha lost", "kursk_cleared": "Kursk salient cleared",
-                "withdrawal": "Ukrainian withdrawal ordered", "ceasefire": "Ceasefire started"}
 
 
 def fig_event_curves(expl: Any) -> Any:
-    """One panel per key event: the share of runs in which it happened by day D, per option."""
+    """One panel per key event (the columns of the curves, titled by the outcome registry's
+    :data:`~sim.runner.EVENT_OUTCOMES`): the share of runs in which it happened by day D, per
+    option."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), sharex=True, sharey=True,
                              layout="constrained")
-    for ax, (event, title) in zip(axes.flat, EVENT_TITLES.items(), strict=True):
+    for ax, event in zip(axes.flat, expl.options[0].curves.columns, strict=True):
+        title = EVENT_OUTCOMES[event][:1].upper() + EVENT_OUTCOMES[event][1:]
         for k, o in enumerate(expl.options):
             c = o.curves[event]
             ax.step(c.index, 100 * c.to_numpy(), where="post", color=PALETTE[k % len(PALETTE)],
@@ -31,7 +31,7 @@ def fig_event_curves(expl: Any) -> Any:
         ax.set_ylim(-2, 102)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
-        ax.set_xlabel("day since 5 January 2025")
+        ax.set_xlabel(f"day since {expl.start_date:%-d %B %Y}" if expl.start_date else "day")
     for ax in axes[:, 0]:
         ax.set_ylabel("share of runs (%)")
     axes[0, 1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)

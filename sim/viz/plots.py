@@ -721,8 +721,10 @@ def draw_front_map(ax, fm, prob: np.ndarray, line: np.ndarray, *, places: bool =
     return _draw_map(ax, fm, prob, line, places=places, title=title)
 
 
-def map_legend_handles() -> list[Any]:
-    return [Line2D([], [], color="#000000", ls="--", lw=1.2, label="start line (5 Jan 2025)"),
+def map_legend_handles(start: dt.date) -> list[Any]:
+    """The map's legend; ``start``: the batch's day 0, the date of the start line drawn."""
+    return [Line2D([], [], color="#000000", ls="--", lw=1.2,
+                   label=f"start line ({start:%-d %b %Y})"),
             Line2D([], [], color="#D55E00", lw=1.8, label="median line on the day shown"),
             Line2D([], [], color="#000000", marker="o", ls="", ms=3, label="named place"),
             Patch(facecolor="#8c8c8c", label="urban"), Patch(facecolor="#b8d8b0", label="forest"),
@@ -756,7 +758,7 @@ def fig_map(batches: Sequence[Batch], front: str, day: int | None = None) -> Fig
         ax.set_axis_off()
     cb = fig.colorbar(im, ax=axes, shrink=0.5, location="right", anchor=(0.0, 0.0))
     cb.set_label("probability that Ukraine holds the cell")
-    fig.legend(handles=map_legend_handles(), loc="outside right upper", fontsize=8,
+    fig.legend(handles=map_legend_handles(batches[0].start), loc="outside right upper", fontsize=8,
                frameon=False)
     return _finish(fig, batches, f"{FRONTS[front]} front on day {day} "
                                  f"({_date_of(batches, day)}): who holds the ground")
@@ -810,7 +812,8 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
     cividis = matplotlib.colormaps["cividis"]
     fig.legend(handles=[Patch(facecolor=cividis(1.0), label="held by Ukraine"),
                         Patch(facecolor=cividis(0.0), label="held by Russia"),
-                        Line2D([], [], color="k", ls="--", label="start line (5 Jan 2025)")],
+                        Line2D([], [], color="k", ls="--",
+                               label=f"start line ({b.start:%-d %b %Y})")],
                loc="lower center", bbox_to_anchor=(0.5, foot_h + 0.005), ncol=3, fontsize=10.5)
     sup = fig.suptitle("", fontsize=14, fontweight="bold")
     dynamic.append(sup)

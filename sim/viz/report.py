@@ -147,7 +147,8 @@ def build_report(
             f"<tr><td>{_esc(bt.label)}</td><td>{_esc(here)}</td>"
             f"<td class='num'>{bt.n}</td><td class='num'>{bt.res.master_seed}</td>"
             f"<td class='num'>{bt.days}</td><td><code>{_esc((m.scenario.hash or '')[:12])}"
-            f"</code></td><td>{_esc(bt.res.status)}</td><td>{_esc(bt.res.path)}</td></tr>")
+            f"</code></td><td>{_esc(bt.res.status)}</td>"
+            f"<td>{_esc(relative_path(bt.res.path, Path.cwd()))}</td></tr>")
     parts.append("</table>")
     # what the options change
     parts.append("<h2>What each option changes relative to the baseline</h2>")
