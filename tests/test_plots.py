@@ -370,6 +370,34 @@ def test_no_text_leaves_the_fit_and_backtest_figures(tmp_path):
         plt.close(fig)
 
 
+def test_no_text_leaves_the_sensitivity_figures():
+    """``wargame sensitivity``'s three figure kinds (index bars, the outcome against each
+    parameter, the heatmap of the top two), on a design with the longest parameter paths the
+    scenarios have, five indices and a day-suffixed outcome name."""
+    import pandas as pd
+
+    from sim.viz import heatmap, index_bars, outcome_vs_parameters
+
+    names = ["policy.ru.reinforce_kursk.trigger_ua_area_km2", "combat.max_troops_per_km",
+             "policy.ua.graded_defence.interdiction_steps.0"]
+    outcome = "donetsk_ru_gain_km2@120"
+    rng = np.random.default_rng(2)
+    points = pd.DataFrame({n: rng.uniform(0, 3000, 16) for n in names}).rename_axis("point")
+    outcomes = points.loc[points.index.repeat(4)].reset_index()
+    outcomes[outcome] = outcomes[names[0]] * 0.5 + rng.normal(0, 300, len(outcomes))
+    indices = ("S1", "ST", "mu_star", "spearman", "PRCC")
+    table = pd.DataFrame([{"outcome": outcome, "parameter": n, "index": i, "value": v,
+                           "low": v - 0.1, "high": v + 0.1}
+                          for n in names
+                          for i, v in zip(indices, rng.uniform(-1, 1, 5), strict=True)])
+    figs = [("indices", index_bars(table, outcome)),
+            ("vs_parameters", outcome_vs_parameters(outcomes, names, outcome)),
+            ("heatmap", heatmap(outcomes, names[0], names[2], outcome))]
+    for stem, fig in figs:
+        assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
+        plt.close(fig)
+
+
 def test_event_curves_take_titles_from_the_registry_and_day_0_from_the_batch(dirs):
     """The P(event by day D) panels are titled by ``EVENT_OUTCOMES`` (no second list of
     labels) and their day axis names the batches' start date, not a literal."""

@@ -77,6 +77,15 @@ from .report import (
     write_report as write_report,
 )
 from .sensitivity_plots import (
+    heatmap as heatmap,
+)
+from .sensitivity_plots import (
+    index_bars as index_bars,
+)
+from .sensitivity_plots import (
+    outcome_vs_parameters as outcome_vs_parameters,
+)
+from .sensitivity_plots import (
     report_section as report_section,
 )
 from .sensitivity_plots import (
