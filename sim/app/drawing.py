@@ -117,8 +117,9 @@ def fig_fronts(model) -> Figure:
 
 
 CHARTS = (
-    ("Territory (km²)", (("kursk_ua_km2", "Ukraine holds in Kursk"),
-                         ("donetsk_ru_gain_km2", "Russia's gain in Donetsk"))),
+    # the territory series named as every table and figure names them (the outcome registry)
+    ("Territory (km²)", tuple((name, OUTCOME_BY_NAME[name].label)
+                              for name in ("kursk_ua_km2", "donetsk_ru_gain_km2"))),
     ("Personnel", (("ru_total", "Russia"), ("ua_total", "Ukraine"))),
     ("Losses (killed, wounded, captured)", (("ru_losses", "Russia"), ("ua_losses", "Ukraine"))),
     ("Ammunition (rounds)", (("ru_ammo", "Russia"), ("ua_ammo", "Ukraine"))),
@@ -160,14 +161,13 @@ def fig_preview(fan: dict[str, np.ndarray], start_day: int) -> Figure:
     fig = Figure(figsize=(9, 3.2), layout=None)
     axes = fig.subplots(1, len(fan), gridspec_kw={"left": 0.08, "right": 0.98, "bottom": 0.15,
                                                   "top": 0.9, "wspace": 0.25})
-    titles = {"kursk_ua_km2": "Ukraine holds in Kursk (km²)",
-              "donetsk_ru_gain_km2": "Russia's gain in Donetsk (km²)"}
     for ax, (col, runs) in zip(np.atleast_1d(axes), fan.items(), strict=True):
         days = start_day + np.arange(runs.shape[1])
         lo, med, hi = np.percentile(runs, [5, 50, 95], axis=0)
         ax.fill_between(days, lo, hi, alpha=0.3, label="5-95 %")
         ax.plot(days, med, lw=1.8, label="median")
-        ax.set_title(f"{titles.get(col, col)}: {runs.shape[0]} runs", fontsize=9)
+        title = OUTCOME_BY_NAME[col].heading() if col in OUTCOME_BY_NAME else col
+        ax.set_title(f"{title}: {runs.shape[0]} runs", fontsize=9)
         ax.set_xlabel("day", fontsize=8)
         ax.legend(fontsize=7, loc="upper left")
     return fig
