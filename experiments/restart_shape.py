@@ -50,7 +50,7 @@ def main() -> None:
     restart = restart_at(known, scn.start_date)
     if restart is None:
         raise SystemExit(f"no Kursk area known by {origin} to restart from")
-    nuisance = Nuisance.of(base, [p for p in scn.calibration if p not in names])
+    nuisance = Nuisance.of(base, Nuisance.unfitted(scn, names))
     parts = pd.read_csv(REPO / "validation" / "backtest" / f"particles_{origin}.csv")
     weights = parts["weight"].to_numpy() / parts["weight"].sum()
     shapes = {"uniform": (), "ordered": tuple(base.policy.ua.graded_defence.order)}

@@ -519,7 +519,7 @@ def run_backtest(
     end = start + dt.timedelta(days=int(scenario.days))
     base = prefit_scenario(scenario, names)
     _, _, integer = check_inputs(base, obs, names, int(base.days))
-    others = [p for p in scenario.calibration if p not in names]
+    others = Nuisance.unfitted(scenario, names)
     nuisance = Nuisance.of(base, others) if held == "prior" and others else None
     workers = max(1, workers or default_workers())
     # the observed loss comes off the sectors in the order Ukraine's policy gives them up

@@ -106,6 +106,13 @@ class Nuisance:
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     integer: frozenset[str] = frozenset()
 
+    @staticmethod
+    def unfitted(scenario: Scenario, fitted: Sequence[str]) -> list[str]:
+        """The scenario's ``calibration:`` parameters that are not in ``fitted``, in the
+        section's order: what a fit marginal over the rest draws (``calibrate --held prior``,
+        the backtest)."""
+        return [p for p in scenario.calibration if p not in fitted]
+
     @classmethod
     def of(cls, scenario: Scenario, names: Sequence[str]) -> Nuisance:
         """The nuisance parameters ``names`` with the priors of the scenario's

@@ -86,6 +86,7 @@ def calibrate(
     (never into scenarios/: install a fit with wargame install-fit)."""
     from sim.analysis import (
         CalibrationError,
+        Nuisance,
         ObservationError,
         calibrate_smc,
         check_fit_paths,
@@ -116,7 +117,7 @@ def calibrate(
     out = out or fit_dir / "overlay.yaml"
     reps = replicates or (1 if method == "smc" else 4)
     plist = split_names(params)
-    nuisance = [p for p in scn.calibration if p not in plist] if held == "prior" else []
+    nuisance = Nuisance.unfitted(scn, plist) if held == "prior" else []
     try:  # every input and path checked before anything is written or a line printed
         with user_errors():
             check_fit_paths(fit_dir, out, report, scenario=scenario)
