@@ -129,13 +129,12 @@ def date_of(res: Results, day: int) -> str:
 def place_info(res: Results) -> dict[str, tuple[str, int]]:
     """slug → (place name, ru_sign): +1 when the place was Ukrainian-held on day 0 (a change
     of hands is a Russian capture), -1 when it was Russian-held."""
-    from sim.space import load_map
 
     out: dict[str, tuple[str, int]] = {}
     try:
         scn = res.scenario
         for front in ("kursk", "donetsk"):
-            fm = load_map(scn.map_path(front), getattr(scn.fronts, front).start_line)
+            fm = scn.front_map(front)
             ua0 = fm.place_holder_ua(fm.zero_line())
             for pl, ua in zip(fm.places, ua0, strict=True):
                 out[pl.slug] = (f"{pl.name} ({front})", +1 if ua else -1)

@@ -42,7 +42,7 @@ from sim.model.state import (
 )
 from sim.model.streams import Streams
 from sim.scenario import Scenario
-from sim.space import SIDES, TERRAIN_CLASSES, FrontMap, Theatre, load_map
+from sim.space import SIDES, TERRAIN_CLASSES, FrontMap, Theatre
 
 # Diplomacy states
 NO_TALKS, TALKS, AGREED, CEASEFIRE = range(4)
@@ -67,9 +67,7 @@ class WarModel(mesa.Model):
         self.scn = scenario
         self.switches = scenario.switches
         self.days = int(days if days is not None else scenario.days)
-        self.maps: dict[str, FrontMap] = {
-            f: load_map(scenario.map_path(f), getattr(scenario.fronts, f).start_line)
-            for f in FRONTS}
+        self.maps: dict[str, FrontMap] = {f: scenario.front_map(f) for f in FRONTS}
         self._build_space()
         self.forces = self._build_forces()
         self.groupings = [Grouping(self, i, g) for i, g in enumerate(scenario.all_groupings())]

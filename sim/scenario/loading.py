@@ -304,7 +304,7 @@ def _describe(err: Mapping[str, Any], origin: dict[tuple, str], default: str) ->
 
 def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[str]:
     """Checks that need more than one key: map files, sectors, places, dates, names."""
-    from sim.space import MapError, load_map  # space imports nothing from here
+    from sim.space import MapError  # space imports nothing from here
 
     problems: list[str] = []
 
@@ -315,7 +315,7 @@ def cross_check(scn: Scenario, origin: dict[tuple, str], default: str) -> list[s
     for front in ("kursk", "donetsk"):
         loc = ("fronts", front, "map")
         try:  # load_map checks the file itself (missing, not a regular file, too large, ...)
-            maps[front] = load_map(scn.map_path(front), getattr(scn.fronts, front).start_line)
+            maps[front] = scn.front_map(front)
         except MapError as exc:
             for line in exc.problems:
                 at(loc, line)

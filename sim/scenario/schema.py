@@ -21,6 +21,9 @@ from pydantic import (
 )
 
 from sim.scenario.errors import ScenarioError, dotted
+
+if typing.TYPE_CHECKING:
+    from sim.space import FrontMap
 from sim.scenario.units import Q, Strict, unit_of
 
 Side = Literal["ru", "ua"]
@@ -509,6 +512,13 @@ class Scenario(Strict):
         p = getattr(self.fronts, front).map
         base = self.source_path.parent if self.source_path else Path.cwd()
         return p if p.is_absolute() else (base / p).resolve()
+
+    def front_map(self, front: str) -> FrontMap:
+        """A front's map (``sim.space.load_map`` of its file and start line; built once per
+        process and file). Raises :class:`sim.space.MapError` for a bad file."""
+        from sim.space import load_map
+
+        return load_map(self.map_path(front), getattr(self.fronts, front).start_line)
 
     def value_at(self, key: str) -> float | None:
         """The numeric value at a dotted path (list items by index or name), or None; walks

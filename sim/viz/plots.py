@@ -123,10 +123,7 @@ class Batch:
         return self.res.scenario.map_path(front)
 
     def front_map(self, front: str):
-        from sim.space import load_map
-
-        scn = self.res.scenario
-        return load_map(scn.map_path(front), getattr(scn.fronts, front).start_line)
+        return self.res.scenario.front_map(front)
 
     def dates(self) -> np.ndarray:
         return np.array([np.datetime64(self.start) + np.timedelta64(d, "D")
