@@ -358,9 +358,9 @@ def test_deep_documents_are_left_to_the_python_loader(text):
 
 def test_a_moderately_nested_document_reads_the_same_on_both():
     from sim.space import load_yaml
-    from sim.space.reading import FAST_MAX_NESTING
+    from sim.space.reading import MAX_DEPTH
 
-    for depth in (FAST_MAX_NESTING - 1, FAST_MAX_NESTING, FAST_MAX_NESTING + 1):
+    for depth in (MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1):
         text = "[" * depth + "1" + "]" * depth
         assert load_yaml(text) == _python_loader(text)
 

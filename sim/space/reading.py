@@ -57,10 +57,6 @@ if getattr(yaml, "__with_libyaml__", False):
     FastUniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                                         _construct_mapping)
 
-#: Documents nested deeper than this are composed by the Python loader: libyaml's composer
-#: recurses in C, past Python's recursion limit (a deep enough file would crash the process
-#: instead of raising RecursionError).
-FAST_MAX_NESTING = 64
 _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
@@ -83,12 +79,14 @@ def _nesting(text: str) -> int | None:
 
 def load_yaml(text: str) -> Any:
     """``text`` parsed with :class:`UniqueKeyLoader`'s rules: on libyaml when it is there and the
-    document nests at most ``FAST_MAX_NESTING`` levels, else (and for any document libyaml
-    finds a problem in) by the Python loader, so every error, its message and a
-    ``RecursionError`` are the Python loader's. Raises what ``yaml.load`` raises."""
+    document nests at most ``MAX_DEPTH`` levels (deeper ones are refused by every reader), else
+    (and for any document libyaml finds a problem in) by the Python loader, so every error, its
+    message and a ``RecursionError`` are the Python loader's: libyaml's composer recurses in C,
+    past Python's recursion limit, and a deep enough file would crash the process. Raises what
+    ``yaml.load`` raises."""
     if FastUniqueKeyLoader is not None:
         deepest = _nesting(text)
-        if deepest is not None and deepest <= FAST_MAX_NESTING:
+        if deepest is not None and deepest <= MAX_DEPTH:
             try:
                 return yaml.load(text, Loader=FastUniqueKeyLoader)  # noqa: S506 - safe loader
             except yaml.YAMLError:
@@ -183,6 +181,6 @@ def check_size(path: Path, data: Any) -> None:
         raise MapError(f"{path}: {problem}")
 
 
-__all__ = ["FAST_MAX_NESTING", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "FastUniqueKeyLoader",
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "FastUniqueKeyLoader",
            "UniqueKeyLoader", "check_file", "check_size", "load_yaml", "read_map_yaml",
            "yaml_size_problem"]
