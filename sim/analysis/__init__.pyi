@@ -266,6 +266,9 @@ from .smc import (
     SMCCalibration as SMCCalibration,
 )
 from .smc import (
+    SMCJob as SMCJob,
+)
+from .smc import (
     calibrate_smc as calibrate_smc,
 )
 from .smc import (
@@ -281,7 +284,13 @@ from .smc import (
     recorded_digests as recorded_digests,
 )
 from .smc import (
+    run_smc as run_smc,
+)
+from .smc import (
     smc_config as smc_config,
+)
+from .smc import (
+    smc_job as smc_job,
 )
 from .summary import (
     RunSummary as RunSummary,
