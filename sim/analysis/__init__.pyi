@@ -125,6 +125,9 @@ from .causes import (
     Explanation as Explanation,
 )
 from .causes import (
+    check_event_outcome as check_event_outcome,
+)
+from .causes import (
     discover as discover,
 )
 from .causes import (
