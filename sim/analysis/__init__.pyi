@@ -53,6 +53,9 @@ from .backtest import (
     write_backtest as write_backtest,
 )
 from .calibration import (
+    DEFAULT_ACCEPT as DEFAULT_ACCEPT,
+)
+from .calibration import (
     DEFAULT_BUDGET as DEFAULT_BUDGET,
 )
 from .calibration import (

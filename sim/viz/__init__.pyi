@@ -34,6 +34,30 @@ from .explain_plots import (
 from .explain_plots import (
     write_explain_figures as write_explain_figures,
 )
+from .fits import (
+    DEFAULT_PARAMS as DEFAULT_PARAMS,
+)
+from .fits import (
+    FitInterrupted as FitInterrupted,
+)
+from .fits import (
+    FitJob as FitJob,
+)
+from .fits import (
+    FitOutcome as FitOutcome,
+)
+from .fits import (
+    FitPlan as FitPlan,
+)
+from .fits import (
+    FitProgress as FitProgress,
+)
+from .fits import (
+    plan_fit as plan_fit,
+)
+from .fits import (
+    run_fit as run_fit,
+)
 from .plots import (
     KINDS as KINDS,
 )
