@@ -11,6 +11,7 @@ from sim.analysis import CalibrationError, FitReport, history_data
 from sim.runner import weighted_quantile
 from sim.scenario import Scenario, with_values
 from sim.viz.canvas import close, subplots
+from sim.viz.plots import finish, load_batches, source_line, title_lines
 
 
 def write_calibration_report(cal: FitReport, scenario: Scenario, out_dir: str | Path,
@@ -92,6 +93,7 @@ def fig_pairwise(particles: pd.DataFrame, params: list[str],
                 ax.plot([med[px]], [med[py]], "+", color="#D55E00", ms=8, mew=1.5)
                 ax.set_ylim(prior[py])
             ax.tick_params(labelsize=6)
+            ax.locator_params(nbins=4)  # 9 ticks of 0.004 .. 0.02 ran together in 2 inches
             if i == k - 1:
                 ax.set_xlabel(px, fontsize=7)
             else:
@@ -100,8 +102,10 @@ def fig_pairwise(particles: pd.DataFrame, params: list[str],
                 ax.set_ylabel(py, fontsize=7)
             elif j > 0:
                 ax.set_yticklabels([])
-    fig.suptitle(f"Posterior: {len(w)} weighted particles (axes span the prior; "
-                 "+ / line: weighted median)", fontsize=10)
+    # wrapped: one fitted parameter makes a 3-inch figure, narrower than the title
+    fig.suptitle("\n".join(title_lines(f"Posterior: {len(w)} weighted particles (axes span "
+                                        "the prior; + / line: weighted median)",
+                                        fig.get_size_inches()[0], 10)), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -109,14 +113,16 @@ def fig_pairwise(particles: pd.DataFrame, params: list[str],
 
 def fig_history(results_dir: str | Path, observations: str | Path):
     """Fit figure: simulated Kursk area as a fan with the observed points and their ranges;
-    monthly Donetsk gains, simulated against observed; a table of errors."""
+    monthly Donetsk gains, simulated against observed; a table of errors; the batch's source
+    and calibration line."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     daily, targets, sims = history_data(results_dir, observations)
-    fig = plt.figure(figsize=(12, 8.5))
+    # constrained (not tight) layout: finish() keeps the source footer clear of the table
+    fig = plt.figure(figsize=(12, 8.5), layout="constrained")
     gs = fig.add_gridspec(2, 2, height_ratios=[1.1, 1])
     ax = fig.add_subplot(gs[0, 0])
     wide = daily.pivot(index="date", columns="run", values="kursk_ua_km2")
@@ -151,7 +157,8 @@ def fig_history(results_dir: str | Path, observations: str | Path):
         ax2.fill_between(pos, obs * 0.65, obs * 1.35, color="#D55E00", alpha=0.08,
                          label="±35 %")
         ax2.set_xticks(pos, [t.label.split()[-2] + " " + t.label.split()[-1] for _, t in mt])
-    ax2.set_title("Donetsk: Russian gain per month (simulated box, observed dot)")
+    # two lines: on one, the title ran to the figure's right edge
+    ax2.set_title("Donetsk: Russian gain per month\n(simulated box, observed dot)")
     ax2.set_ylabel("km²/month")
     ax2.legend(fontsize=8)
     ax3 = fig.add_subplot(gs[1, :])
@@ -171,6 +178,6 @@ def fig_history(results_dir: str | Path, observations: str | Path):
     # each column as wide as its longest text: equal sixths cut "DPRK casualties to 2024-12-23"
     tab.auto_set_column_width(range(len(rows[0])))
     tab.scale(1, 1.15)
-    fig.suptitle(f"Hindcast fit: {Path(results_dir).name} ({sims.shape[0]} runs)")
-    fig.tight_layout()
-    return fig
+    batches = load_batches([results_dir])
+    return finish(fig, f"Hindcast fit: {batches[0].label} ({sims.shape[0]} runs)",
+                  source_line(batches))
