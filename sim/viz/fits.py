@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from sim.analysis import (
+    DB_NAME,
     DEFAULT_ACCEPT,
     DEFAULT_BUDGET,
     DEFAULT_GENERATIONS,
@@ -104,7 +105,7 @@ class FitPlan:
     @property
     def database(self) -> Path:
         """The ABC-SMC database of the fit folder."""
-        return self.fit_dir / "abc.db"
+        return self.fit_dir / DB_NAME
 
     def describe(self) -> str:
         """One line: what the fit will do."""
