@@ -216,7 +216,7 @@ def test_history_table_text_stays_inside_its_cells(tmp_path):
     import matplotlib.pyplot as plt
 
     from sim.runner import run_batch
-    from sim.viz.calibration import fig_history
+    from sim.viz import fig_history
 
     run_batch(load_scenario(HINDCAST), tmp_path / "b", runs=1, master_seed=1, workers=1)
     fig = fig_history(tmp_path / "b", OBS)

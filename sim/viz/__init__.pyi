@@ -20,9 +20,6 @@ from .batches import (
     run_batches as run_batches,
 )
 from .calibration import (
-    fig_history as fig_history,
-)
-from .calibration import (
     fig_pairwise as fig_pairwise,
 )
 from .calibration import (
@@ -72,6 +69,9 @@ from .plots import (
 )
 from .plots import (
     fig_fan as fig_fan,
+)
+from .plots import (
+    fig_history as fig_history,
 )
 from .plots import (
     fig_losses as fig_losses,
