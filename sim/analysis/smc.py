@@ -315,7 +315,7 @@ def _abc(model: HindcastModel, dist: GroupDistance, prior: dict[str, tuple[float
                         eps=eps)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SMCJob:
     """An ABC-SMC fit as asked, its inputs checked (made by :func:`smc_job`): what
     :func:`calibrate_smc` runs once the fit folder is locked."""
@@ -377,9 +377,12 @@ def smc_job(
         check_inputs(scenario, observations, list(nuisance), days)
     if population < 2 or replicates < 1 or generations < 1:
         raise CalibrationError("population must be >= 2, replicates and generations >= 1")
-    return SMCJob(scenario, params, Path(out_dir), days, population, generations, budget,
-                  int(seed), replicates, min_epsilon, workers, resume, check_replicates,
-                  Nuisance.of(scenario, nuisance), prior, targets, integer)
+    return SMCJob(scenario=scenario, params=params, out=Path(out_dir), days=days,
+                  population=population, generations=generations, budget=budget,
+                  seed=int(seed), replicates=replicates, min_epsilon=min_epsilon,
+                  workers=workers, resume=resume, check_replicates=check_replicates,
+                  nuisance=Nuisance.of(scenario, nuisance), prior=prior, targets=targets,
+                  integer=integer)
 
 
 def calibrate_smc(
@@ -409,9 +412,11 @@ def calibrate_smc(
     ``seed`` whatever ``workers`` is. ``nuisance`` parameters (of the ``calibration:``
     section, not in ``params``) are drawn from their priors in every simulation.
     """
-    return run_smc(smc_job(scenario, observations, params, out_dir, population, generations,
-                           budget, seed, replicates, min_epsilon, days, workers, resume,
-                           check_replicates, nuisance), progress)
+    return run_smc(smc_job(scenario, observations, params, out_dir, population=population,
+                           generations=generations, budget=budget, seed=seed,
+                           replicates=replicates, min_epsilon=min_epsilon, days=days,
+                           workers=workers, resume=resume, check_replicates=check_replicates,
+                           nuisance=nuisance), progress)
 
 
 def run_smc(job: SMCJob, progress: ProgressFn | None = None) -> SMCCalibration:
