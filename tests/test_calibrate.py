@@ -216,7 +216,7 @@ def test_history_table_text_stays_inside_its_cells(tmp_path):
     import matplotlib.pyplot as plt
 
     from sim.runner import run_batch
-    from sim.viz.calibration import fig_history
+    from sim.viz import fig_history
 
     run_batch(load_scenario(HINDCAST), tmp_path / "b", runs=1, master_seed=1, workers=1)
     fig = fig_history(tmp_path / "b", OBS)
@@ -378,3 +378,30 @@ def test_a_fit_marginal_over_nuisance_records_their_priors_for_its_batches(tmp_p
                       "calibration_nuisance: [exhaustion.effect]\n")
     plan = make_plan(load_scenario(option), None, 42, dice_per_draw=2)
     assert set(plan.values(0)) == {*TRUE, "exhaustion.effect"}
+
+
+def test_run_fit_is_wargame_calibrate_as_one_call(tmp_path):
+    """A notebook reproduces ``wargame calibrate`` with one call: the fit folder's files, the
+    overlay naming its posterior, the status line; a bad input is refused before anything
+    is written."""
+    from dataclasses import replace
+
+    from sim.viz import FitJob, plan_fit, run_fit
+
+    job = FitJob(HINDCAST, OBS, ["combat.lethality"], method="rejection", budget=2,
+                 replicates=1, workers=1, overrides=["days=20"], fit_dir=tmp_path / "fit")
+    out = run_fit(job)
+    assert out.files[0] == tmp_path / "fit" / "posterior.parquet"
+    assert {"fit.json", "posterior.csv", "fit_table.csv"} <= {f.name for f in out.files}
+    assert all(f.is_file() for f in out.files)
+    assert out.overlay == tmp_path / "fit" / "overlay.yaml"
+    assert "calibration_posterior: posterior.parquet" in out.overlay.read_text()
+    assert out.calibration.params == ["combat.lethality"]
+    assert out.status.startswith("calibrated (ABC rejection")
+    assert out.report_files == []
+
+    for bad in (replace(job, params=["combat.no_such"]), replace(job, resume=True),
+                replace(job, report=tmp_path / "elsewhere")):
+        with pytest.raises(CalibrationError if bad.report is None else ValueError):
+            plan_fit(replace(bad, fit_dir=tmp_path / "other"))
+        assert not (tmp_path / "other").exists()

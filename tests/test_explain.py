@@ -231,3 +231,22 @@ def test_explain_text_fits_80_columns(batches):
         assert r.exit_code == 0, r.output
         wide = [line for line in r.output.splitlines() if len(line) > 80]
         assert not wide, wide
+
+
+def test_explain_outcome_choices_come_from_the_registry(batches):
+    """``--outcome``'s help names every event outcome of the registry (none written by hand),
+    and a name outside it is one line and exit 2, before any batch is read."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.runner import EVENT_OUTCOMES
+
+    text = " ".join(CliRunner().invoke(app, ["explain", "--help"], terminal_width=200)
+                    .output.split())
+    assert all(name in text for name in EVENT_OUTCOMES)
+    for folder in (batches["corridor"], "no/such/folder"):
+        r = CliRunner().invoke(app, ["explain", str(folder), "--run", "0", "--outcome", "bogus"])
+        assert r.exit_code == 2
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and "unknown outcome 'bogus'" in lines[0]
+        assert all(name in lines[0] for name in EVENT_OUTCOMES)

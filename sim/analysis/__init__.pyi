@@ -53,6 +53,9 @@ from .backtest import (
     write_backtest as write_backtest,
 )
 from .calibration import (
+    DEFAULT_ACCEPT as DEFAULT_ACCEPT,
+)
+from .calibration import (
     DEFAULT_BUDGET as DEFAULT_BUDGET,
 )
 from .calibration import (
@@ -123,6 +126,9 @@ from .causes import (
 )
 from .causes import (
     Explanation as Explanation,
+)
+from .causes import (
+    check_event_outcome as check_event_outcome,
 )
 from .causes import (
     discover as discover,
@@ -266,6 +272,9 @@ from .smc import (
     SMCCalibration as SMCCalibration,
 )
 from .smc import (
+    SMCJob as SMCJob,
+)
+from .smc import (
     calibrate_smc as calibrate_smc,
 )
 from .smc import (
@@ -281,7 +290,13 @@ from .smc import (
     recorded_digests as recorded_digests,
 )
 from .smc import (
+    run_smc as run_smc,
+)
+from .smc import (
     smc_config as smc_config,
+)
+from .smc import (
+    smc_job as smc_job,
 )
 from .summary import (
     RunSummary as RunSummary,

@@ -84,8 +84,16 @@ def outcome_event(ev: pd.DataFrame, outcome: str) -> pd.Series | None:
     if outcome == "redeployment":
         return _first(ev, (kind == "transfer_departed")
                       & detail.str.contains("Kursk cleared", regex=False))
-    raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
-                       f"{', '.join(EVENT_OUTCOMES)}")
+    check_event_outcome(outcome)
+    return None  # kursk_cleared: the day its area first falls to 0, no event of its own
+
+
+def check_event_outcome(outcome: str) -> None:
+    """Raise :class:`ExplainError` (one line, naming the choices) unless ``outcome`` is one of
+    the registry's :data:`~sim.runner.EVENT_OUTCOMES`."""
+    if outcome not in EVENT_OUTCOMES:
+        raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
+                           f"{', '.join(EVENT_OUTCOMES)}")
 
 
 def sentence(e: pd.Series, brief: bool = False) -> str:
@@ -240,9 +248,8 @@ def explain_run(res: Results | Path | str, run: int, outcome: str | None = None,
     when given; otherwise every outcome of ``outcomes`` (default :data:`EVENT_OUTCOMES`) that
     happened, in the order they happened)."""
     res = res if isinstance(res, Results) else load_results(res)
-    if outcome is not None and outcome not in EVENT_OUTCOMES:
-        raise ExplainError(f"unknown outcome {outcome!r}; expected one of "
-                       f"{', '.join(EVENT_OUTCOMES)}")
+    if outcome is not None:
+        check_event_outcome(outcome)
     if run not in res.done_runs():
         raise ExplainError(f"{res.path}: no finished run {run} (runs 0–{len(res.done_runs()) - 1})")
     ev = _run_events(res, run)

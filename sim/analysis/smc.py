@@ -315,6 +315,76 @@ def _abc(model: HindcastModel, dist: GroupDistance, prior: dict[str, tuple[float
                         eps=eps)
 
 
+@dataclass(frozen=True, kw_only=True)
+class SMCJob:
+    """An ABC-SMC fit as asked, its inputs checked (made by :func:`smc_job`): what
+    :func:`calibrate_smc` runs once the fit folder is locked."""
+
+    scenario: Scenario
+    params: list[str]
+    out: Path  # the fit folder (``abc.db``, ``smc.json``)
+    days: int
+    population: int
+    generations: int
+    budget: int | None  # simulations (model runs) after which no population starts
+    seed: int
+    replicates: int
+    min_epsilon: float
+    workers: int | None
+    resume: bool
+    check_replicates: int | None  # posterior-predictive runs (default CHECK_RUNS)
+    nuisance: Nuisance
+    #: from :func:`~sim.analysis.calibration.check_inputs`: the prior box, the targets and
+    #: the integer parameters
+    prior: dict[str, tuple[float, float]]
+    targets: list[Target]
+    integer: list[str]
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """What the fit folder's ``smc.json`` records (:func:`smc_config`)."""
+        return smc_config(self.scenario, self.params, self.seed, self.population,
+                          self.replicates, self.days, self.targets, list(self.nuisance.ranges))
+
+
+def smc_job(
+    scenario: Scenario,
+    observations: Sequence[Observation] | str | Path,
+    params: Sequence[str],
+    out_dir: str | Path,
+    population: int = DEFAULT_POPULATION,
+    generations: int = DEFAULT_GENERATIONS,
+    budget: int | None = None,
+    seed: int = 20240806,
+    replicates: int = 1,
+    min_epsilon: float = 0.0,
+    days: int | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    check_replicates: int | None = None,
+    nuisance: Sequence[str] = (),
+) -> SMCJob:
+    """The fit :func:`calibrate_smc` would run (same arguments), every input checked
+    (:class:`CalibrationError` naming the problems) and nothing written."""
+    if isinstance(observations, str | Path):
+        observations = load_observations(observations)
+    params = [p.strip() for p in params if p.strip()]
+    days = int(days if days is not None else scenario.days)
+    prior, targets, integer = check_inputs(scenario, observations, params, days)
+    if set(nuisance) & set(params):
+        raise CalibrationError("a parameter cannot be both fitted and a nuisance")
+    if nuisance:
+        check_inputs(scenario, observations, list(nuisance), days)
+    if population < 2 or replicates < 1 or generations < 1:
+        raise CalibrationError("population must be >= 2, replicates and generations >= 1")
+    return SMCJob(scenario=scenario, params=params, out=Path(out_dir), days=days,
+                  population=population, generations=generations, budget=budget,
+                  seed=int(seed), replicates=replicates, min_epsilon=min_epsilon,
+                  workers=workers, resume=resume, check_replicates=check_replicates,
+                  nuisance=Nuisance.of(scenario, nuisance), prior=prior, targets=targets,
+                  integer=integer)
+
+
 def calibrate_smc(
     scenario: Scenario,
     observations: Sequence[Observation] | str | Path,
@@ -342,39 +412,26 @@ def calibrate_smc(
     ``seed`` whatever ``workers`` is. ``nuisance`` parameters (of the ``calibration:``
     section, not in ``params``) are drawn from their priors in every simulation.
     """
+    return run_smc(smc_job(scenario, observations, params, out_dir, population=population,
+                           generations=generations, budget=budget, seed=seed,
+                           replicates=replicates, min_epsilon=min_epsilon, days=days,
+                           workers=workers, resume=resume, check_replicates=check_replicates,
+                           nuisance=nuisance), progress)
+
+
+def run_smc(job: SMCJob, progress: ProgressFn | None = None) -> SMCCalibration:
+    """Run the checked fit ``job`` (:func:`smc_job`) holding its fit folder's lock."""
     t0 = time.perf_counter()
-    if isinstance(observations, str | Path):
-        observations = load_observations(observations)
-    params = [p.strip() for p in params if p.strip()]
-    days = int(days if days is not None else scenario.days)
-    prior, targets, integer = check_inputs(scenario, observations, params, days)
-    if set(nuisance) & set(params):
-        raise CalibrationError("a parameter cannot be both fitted and a nuisance")
-    if nuisance:
-        check_inputs(scenario, observations, list(nuisance), days)
-    extra = Nuisance.of(scenario, nuisance)
-    if population < 2 or replicates < 1 or generations < 1:
-        raise CalibrationError("population must be >= 2, replicates and generations >= 1")
-    out = Path(out_dir)
-    config = smc_config(scenario, params, seed, population, replicates, days, targets,
-                        nuisance)
-    with fit_lock(out):
-        return _calibrate_locked(scenario, params, out, population, generations, budget, seed,
-                                 replicates, min_epsilon, days, workers, resume,
-                                 check_replicates, progress, t0, prior, targets, integer,
-                                 config, extra)
+    with fit_lock(job.out):
+        return _calibrate_locked(job, progress, t0)
 
 
-def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, population: int,
-                      generations: int, budget: int | None, seed: int, replicates: int,
-                      min_epsilon: float, days: int, workers: int | None, resume: bool,
-                      check_replicates: int | None, progress: ProgressFn | None, t0: float,
-                      prior: dict[str, tuple[float, float]], targets: list[Target],
-                      integer: list[str], config: dict[str, Any],
-                      nuisance: Nuisance) -> SMCCalibration:
+def _calibrate_locked(job: SMCJob, progress: ProgressFn | None, t0: float) -> SMCCalibration:
     """:func:`calibrate_smc` once the fit folder is locked."""
+    out, replicates, population = job.out, job.replicates, job.population
     db, work = out / DB_NAME, out / WORK_NAME
-    check_start(out, config, resume)
+    config = job.config
+    check_start(out, config, job.resume)
     digests = [file_sha256(db)] if db.exists() else []  # the state check_start accepted
     work.unlink(missing_ok=True)  # a population a kill interrupted: sampled again
     _write_config(out, config, digests)
@@ -383,11 +440,12 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
 
     logging.getLogger("ABC").setLevel(logging.WARNING)   # pyABC logs every population
 
-    model = HindcastModel(scenario, targets, params, integer, replicates, days, nuisance)
-    dist = GroupDistance(targets)
+    model = HindcastModel(job.scenario, job.targets, job.params, job.integer, replicates,
+                          job.days, job.nuisance)
+    dist = GroupDistance(job.targets)
     url, work_url = f"sqlite:///{db.resolve()}", f"sqlite:///{work.resolve()}"
-    x0 = {"s": np.array([t.value for t in targets])}
-    workers = max(1, workers or default_workers())
+    x0 = {"s": np.array([t.value for t in job.targets])}
+    workers = max(1, job.workers or default_workers())
     computed = 0
     try:
         with make_executor("local", workers) as ex:
@@ -397,11 +455,12 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                 if done:
                     total = int(history.total_nr_simulations) * replicates
                     eps_last = float(history.get_all_populations()["epsilon"].iloc[-1])
-                    if (done >= generations or eps_last <= min_epsilon
-                            or (budget is not None and total >= budget)):
+                    if (done >= job.generations or eps_last <= job.min_epsilon
+                            or (job.budget is not None and total >= job.budget)):
                         break
-                sampler = ordered_sampler(int(seed), ex, progress)
-                abc = _abc(model, dist, prior, params, population, sampler, first=done == 0)
+                sampler = ordered_sampler(job.seed, ex, progress)
+                abc = _abc(model, dist, job.prior, job.params, population, sampler,
+                           first=done == 0)
                 if done == 0:
                     abc.new(work_url, x0)
                 else:
@@ -412,7 +471,7 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                 try:
                     with warnings.catch_warnings():   # numpy's on a collapsed population
                         warnings.simplefilter("ignore", RuntimeWarning)
-                        abc.run(max_nr_populations=1, minimum_epsilon=min_epsilon)
+                        abc.run(max_nr_populations=1, minimum_epsilon=job.min_epsilon)
                 except ValueError:
                     # pyABC stores a population, then fits the next proposal to it; when the
                     # weights sit on one particle that covariance is undefined (NaN). The
@@ -438,17 +497,15 @@ def _calibrate_locked(scenario: Scenario, params: list[str], out: Path, populati
                 if collapsed:
                     break
         history = pyabc.History(url)
-        cal = _result(history, scenario, params, prior, integer, targets, int(seed), replicates,
-                      population, db, computed)
-        cal.nuisance = nuisance
+        cal = _result(history, job, computed)
     except sqlalchemy.exc.SQLAlchemyError as exc:  # a database damaged past check_resume
         msg = str(exc).splitlines()[0][:200]
         raise CalibrationError(f"{db}: damaged or not writable ({msg}); use --force to "
                                "start afresh") from None
-    n_check = CHECK_RUNS if check_replicates is None else check_replicates
+    n_check = CHECK_RUNS if job.check_replicates is None else job.check_replicates
     if n_check:
-        cal.check_sims = predictive_check(cal, scenario, targets, int(seed) + 1, n_check, days,
-                                          nuisance)
+        cal.check_sims = predictive_check(cal, job.scenario, job.targets, job.seed + 1, n_check,
+                                          job.days, job.nuisance)
         cal.check = cal.fit_table()
     cal.seconds = time.perf_counter() - t0
     return cal
@@ -577,12 +634,12 @@ def predictive_check(cal: SMCCalibration, scenario: Scenario, targets: list[Targ
     return np.stack(sims)
 
 
-def _result(history: Any, scenario: Scenario, params: list[str],
-            prior: dict[str, tuple[float, float]], integer: list[str], targets: list[Target],
-            seed: int, replicates: int, population: int, db: Path,
-            computed: int) -> SMCCalibration:
+def _result(history: Any, job: SMCJob, computed: int) -> SMCCalibration:
+    """The fit stored in ``history`` (pyABC's): its last population's weighted particles and
+    every population's threshold, evaluations and effective sample size."""
     from sim.scenario import get_path
 
+    params, population = job.params, job.population
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0].reset_index(drop=True)
     rows = []
@@ -596,12 +653,13 @@ def _result(history: Any, scenario: Scenario, params: list[str],
     data = []
     for particle in last.particles:
         row = {p: float(particle.parameter[f"p{j}"]) for j, p in enumerate(params)}
-        for p in integer:
+        for p in job.integer:
             row[p] = float(round(row[p]))
         row.update(weight=float(particle.weight), distance=float(particle.distance))
         data.append(row)
     parts = pd.DataFrame(data)
     parts["weight"] /= parts["weight"].sum()
-    return SMCCalibration(scenario.name, params, prior, {p: get_path(scenario, p) for p in params},
-                          parts, targets, seed, replicates, population, table, 0.0, db,
-                          computed, integer=integer)
+    return SMCCalibration(job.scenario.name, params, job.prior,
+                          {p: get_path(job.scenario, p) for p in params}, parts, job.targets,
+                          job.seed, job.replicates, population, table, 0.0, job.out / DB_NAME,
+                          computed, integer=job.integer, nuisance=job.nuisance)

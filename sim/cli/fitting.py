@@ -4,9 +4,8 @@ fit into ``scenarios/``."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.progress import Progress, TaskID
@@ -19,13 +18,15 @@ from sim.cli.common import (
     console,
     err_console,
     fail,
-    load_or_exit,
     progress_bar,
     resume_command,
     split_names,
     status_text,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from sim.viz import FitOutcome, FitPlan
 
 
 def calibrate(
@@ -84,101 +85,55 @@ def calibrate(
     """Fit parameters to the dated 2024 record by ABC (SMC or rejection); write the weighted
     posterior, the overlay (which names the posterior) and the fit report into the fit folder
     (never into scenarios/: install a fit with wargame install-fit)."""
-    from sim.analysis import (
-        CalibrationError,
-        Nuisance,
-        ObservationError,
-        calibrate_smc,
-        check_fit_paths,
-        check_inputs,
-        check_start,
-        fit_lock,
-        format_fit,
-        load_observations,
-        smc_config,
-        status_line,
-        write_fit,
-        write_overlay,
-    )
-    from sim.analysis import calibrate as fit_rejection
-    from sim.viz import default_folder
-    from sim.viz import write_calibration_report as write_report
+    from sim.analysis import CalibrationError, ObservationError
+    from sim.viz import FitInterrupted, FitJob, plan_fit, run_fit
 
-    if resume and force:
-        raise fail("--resume and --force exclude each other")
-    if method == "rejection" and (resume or force or held == "prior"):
-        raise fail("--resume/--force/--held prior apply to --method smc")
-    scn = load_or_exit(scenario, sets or [])
-    try:
-        obs = load_observations(observations)
-    except ObservationError as exc:
-        raise fail(exc) from None
-    fit_dir = fit_dir or default_folder(scn.name, prefix="calibration-")
-    out = out or fit_dir / "overlay.yaml"
-    reps = replicates or (1 if method == "smc" else 4)
-    plist = split_names(params)
-    nuisance = Nuisance.unfitted(scn, plist) if held == "prior" else []
+    job = FitJob(scenario, observations, split_names(params), method=method, budget=budget,
+                 population=population, generations=generations, min_epsilon=min_epsilon,
+                 seed=seed, replicates=replicates, accept=accept, workers=workers, overlay=out,
+                 fit_dir=fit_dir, resume=resume, force=force, report=report, held=held,
+                 overrides=sets or [])
+    shown = _Shown(quiet)
     try:  # every input and path checked before anything is written or a line printed
         with user_errors():
-            check_fit_paths(fit_dir, out, report, scenario=scenario)
-        _, targets, _ = check_inputs(scn, obs, plist, scn.days)
-        if method == "smc" and not force:  # --force deletes the database below
-            check_start(fit_dir, smc_config(scn, plist, seed, population, reps, scn.days,
-                                            targets, nuisance), resume)
-    except CalibrationError as exc:
+            try:
+                plan = plan_fit(job)
+                outcome = run_fit(plan, progress=shown)
+            finally:
+                shown.stop()  # before an error line or the interrupted one
+    except (CalibrationError, ObservationError) as exc:
         raise fail(exc) from None
-    with user_errors(), fit_lock(fit_dir):
-        try:
-            if method == "rejection":
-                n = budget or 240
-                err_console.print(f"calibrating {scn.name} by ABC rejection: {n} candidates x "
-                                  f"{reps} replicates")
-                cal = fit_rejection(scn, obs, plist, budget=n, seed=seed,
-                                    replicates=reps, accept=accept, workers=workers)
-            else:
-                if force and (fit_dir / "abc.db").exists():
-                    (fit_dir / "abc.db").unlink()
-                err_console.print(f"calibrating {scn.name} by ABC-SMC: up to {generations} "
-                                  f"populations of {population} x {reps} replicate(s)"
-                                  + (f", budget {budget} simulations" if budget else "")
-                                  + (f", the {len(nuisance)} other calibration: parameters "
-                                     "drawn from their priors" if nuisance else "")
-                                  + f"; database {fit_dir / 'abc.db'}")
-                with progress_bar(quiet) as bar:
-                    try:
-                        cal = calibrate_smc(scn, obs, plist, fit_dir,
-                                            population=population, generations=generations,
-                                            budget=budget, seed=seed, replicates=reps,
-                                            min_epsilon=min_epsilon, workers=workers,
-                                            resume=resume, nuisance=nuisance,
-                                            progress=_smc_progress(
-                                                bar, bar.add_task("population 0",
-                                                                  total=population)))
-                    except KeyboardInterrupt:
-                        err_console.print(Text(f"interrupted: the finished populations are in "
-                                               f"{fit_dir / 'abc.db'}; continue with: "
-                                               f"{resume_command()}"), soft_wrap=True)
-                        raise typer.Exit(EXIT_INTERRUPTED) from None
-        except CalibrationError as exc:
-            raise fail(exc) from None
-        console.print(format_fit(cal), soft_wrap=True)
-        files = write_fit(cal, fit_dir, observations)
-        write_overlay(cal, out, files[0])
-        console.print(f"wrote {out} and {fit_dir}/ ({', '.join(f.name for f in files)})")
-        console.print(status_text(status_line(cal.fit_record(observations))), soft_wrap=True)
-        if report is not None:
-            rfiles = write_report(cal, scn, report, observations, workers=workers,
-                                  posterior=files[0] if method == "smc" else None)
-            console.print(f"wrote {report}/ ({', '.join(f.name for f in rfiles)})")
+    except FitInterrupted as exc:
+        err_console.print(Text(f"interrupted: the finished populations are in "
+                               f"{exc.database}; continue with: {resume_command()}"),
+                          soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if report is not None:
+        console.print(f"wrote {report}/ ({', '.join(f.name for f in outcome.report_files)})")
     console.print(Text(f"to make every option run on this fit: wargame install-fit "
-                       f"{shlex.quote(str(fit_dir))}"), soft_wrap=True)
+                       f"{shlex.quote(str(plan.fit_dir))}"), soft_wrap=True)
 
 
-def _smc_progress(bar: Progress, task: TaskID) -> Callable[[dict], None]:
-    """The ABC-SMC progress callback: the bar follows the population being sampled, and a
-    line is printed as each population closes."""
+class _Shown:
+    """What calibrate prints as the fit goes (a :class:`sim.viz.FitProgress`): the plan on
+    stderr, the ABC-SMC progress bar (a line as each population closes), then the fit's
+    table and files on stdout."""
 
-    def progress(ev: dict) -> None:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def started(self, plan: FitPlan) -> None:
+        err_console.print(plan.describe())
+        if plan.job.method == "smc":
+            self.bar = progress_bar(self.quiet)
+            self.bar.start()
+            self.task = self.bar.add_task("population 0", total=plan.job.population)
+
+    def smc(self, ev: dict) -> None:
+        bar, task = self.bar, self.task
+        assert bar is not None and task is not None
         if ev["kind"] == "batch":
             bar.update(task, description=f"population {ev['t']}",
                        completed=ev["accepted"], total=ev["n"])
@@ -191,7 +146,21 @@ def _smc_progress(bar: Progress, task: TaskID) -> Callable[[dict], None]:
                 f"{ev['total_simulations']} simulations so far")
             bar.update(task, description=f"population {ev['t'] + 1}", completed=0)
 
-    return progress
+    def stop(self) -> None:
+        """End the progress bar (before anything else is printed)."""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def written(self, outcome: FitOutcome) -> None:
+        from sim.analysis import format_fit
+
+        self.stop()
+        files = outcome.files
+        console.print(format_fit(outcome.calibration), soft_wrap=True)
+        console.print(f"wrote {outcome.overlay} and {outcome.plan.fit_dir}/ "
+                      f"({', '.join(f.name for f in files)})")
+        console.print(status_text(outcome.status), soft_wrap=True)
 
 
 def install_fit(

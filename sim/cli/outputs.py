@@ -21,6 +21,9 @@ from sim.cli.common import (
     fail,
 )
 
+# the outcome registry alone (no numpy, pandas): the help texts name its outcomes
+from sim.runner import EVENT_OUTCOMES, OUTCOME_BY_NAME, PLACE_PREFIX
+
 if TYPE_CHECKING:
     from sim.analysis import Comparison, Robustness
 
@@ -30,9 +33,9 @@ def compare(
     baseline: BaselineOption = None,
     day: DayOption = None,
     metric: Annotated[list[str] | None, typer.Option(
-        "--metric", "-m", help="Outcome to compare (repeatable), e.g. kursk_ua_km2, "
-                               "ceasefire_started, ceasefire_in_force, ceasefire_kursk_ua_km2, "
-                               "changed_sudzha (default: the headline outcomes).")
+        "--metric", "-m", help=f"Outcome to compare (repeatable): {', '.join(OUTCOME_BY_NAME)} "
+                               f"or {PLACE_PREFIX}<place>, e.g. {PLACE_PREFIX}sudzha (default: "
+                               "the headline outcomes).")
                       ] = None,
     places: Annotated[bool, typer.Option(
         "--places", help="Also every place taken by one side in some run, and by whom.")
@@ -130,9 +133,8 @@ def explain(
                                    "troops, places and transfers, then the causal chains "
                                    "behind its headline events.")] = None,
     outcome: Annotated[str | None, typer.Option(
-        "--outcome", help="With --run: only this outcome: kursk_cleared, sudzha_lost, "
-                          "withdrawal, ceasefire, reinforcement, redeployment or "
-                          "ceasefire_collapsed.")] = None,
+        "--outcome", help=f"With --run: only this outcome: {', '.join(EVENT_OUTCOMES)}.")
+                                 ] = None,
     day: Annotated[int, typer.Option(
         "--day", min=1, help="Without --run: the day the outcome classes are drawn on.")] = 60,
     out: Annotated[Path | None, typer.Option(
@@ -144,6 +146,7 @@ def explain(
     shares, P(event by day D), modes of the Kursk area, and the run features that separate
     the classes (scenario discovery)."""
     from sim.analysis import (
+        check_event_outcome,
         check_output_path,
         explain_batches,
         explain_run,
@@ -153,6 +156,9 @@ def explain(
 
     if outcome is not None and run_index is None:
         raise fail("--outcome needs --run")
+    if outcome is not None:
+        with analysis_errors():
+            check_event_outcome(outcome)
     if out is not None:
         with analysis_errors():
             check_output_path(out)

@@ -184,6 +184,9 @@ from .interrupts import (
 from .interrupts import (
     raise_ctrl_c_outside_imports as raise_ctrl_c_outside_imports,
 )
+from .outcome_values import (
+    compute_outcome as compute_outcome,
+)
 from .outcomes import (
     DAILY_OUTCOMES as DAILY_OUTCOMES,
 )
@@ -207,9 +210,6 @@ from .outcomes import (
 )
 from .outcomes import (
     columns_needed as columns_needed,
-)
-from .outcomes import (
-    compute_outcome as compute_outcome,
 )
 from .outcomes import (
     fmt_number as fmt_number,

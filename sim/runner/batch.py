@@ -355,6 +355,7 @@ def _prepare_scenario(scenario: Scenario, runs: int, master_seed: int, days: int
 def run_batch(
     scenario: Scenario,
     out_dir: Path | str,
+    *,
     runs: int | None = None,
     master_seed: int | None = None,
     days: int | None = None,
@@ -368,7 +369,8 @@ def run_batch(
     dice_per_draw: int | None = None,
     pinned: Sequence[str] = (),
 ) -> BatchResult:
-    """Run ``runs`` replicates of ``scenario`` into ``out_dir`` (see module docstring).
+    """Run ``runs`` replicates of ``scenario`` into ``out_dir`` (see module docstring); the
+    options are keywords, checked into one :class:`BatchJob` that the rest of the run reads.
 
     Defaults come from the scenario (``runs``, ``seed``, ``days``); ``workers`` defaults to
     all cores (``1`` runs in this process). ``resume`` finishes an interrupted batch (only the
@@ -418,8 +420,9 @@ def run_batch(
         raise BatchError(str(exc)) from None
     if plan is not None and plan.mode == "median":  # the resolved scenario shows the medians
         scn = scn.replace(plan.values(0))
-    job = BatchJob(scn, out, runs, master_seed, days, ex, owned, resume, force, progress,
-                   command, t_start, plan)
+    job = BatchJob(scenario=scn, out=out, runs=runs, master_seed=master_seed, days=days,
+                   executor=ex, owned=owned, resume=resume, force=force, progress=progress,
+                   command=command, t_start=t_start, plan=plan)
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -452,9 +455,10 @@ def _remove_new_folder(out: Path) -> None:
         out.rmdir()
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class BatchJob:
-    """A batch as asked, once its arguments are checked: what ``_locked`` runs."""
+    """A batch as asked, once :func:`run_batch` checked its arguments: what runs under the
+    folder's lock (resuming or starting the manifest, the tasks, the merge)."""
 
     scenario: Scenario
     out: Path

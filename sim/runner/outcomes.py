@@ -14,18 +14,17 @@ value favours, and how it is computed from a batch's tables:
 
 Every table, figure and report reads its outcomes from here: the run summary and the ECDF
 figure show :data:`DAILY_OUTCOMES`; ``compare`` and ``--robustness`` look names up in
-:data:`OUTCOME_BY_NAME` and add one :func:`place_outcome` per place that changed hands.
+:data:`OUTCOME_BY_NAME` and add one :func:`place_outcome` per place that changed hands;
+:func:`~sim.runner.outcome_values.compute_outcome` computes them. No numpy or pandas here: the
+CLI's help texts list these names, and ``wargame`` must start without paying for those.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import numpy as np
-import pandas as pd
+from typing import Literal
 
 Kind = Literal["level", "share", "days", "at_ceasefire"]
 
@@ -167,34 +166,3 @@ def columns_needed(outcomes: Sequence[Outcome]) -> tuple[list[str], list[str]]:
     daily = sorted({c for o in outcomes for c in o.columns})
     runs = sorted({o.runs_column for o in outcomes if o.runs_column})
     return daily, runs
-
-
-def compute_outcome(outcome: Outcome, daily_on_day: Mapping[str, Any],
-                    runs: Mapping[str, Any], day: int) -> np.ndarray:
-    """One value per run of ``outcome`` on day ``day`` (NaN where it has none).
-
-    ``daily_on_day`` holds the runs' daily-record rows of day ``day`` and ``runs`` their
-    runs-table rows, aligned (row *i* of both is the same run): DataFrames or mappings of
-    column → array (a model's own record). A missing column gives NaN (a batch written
-    before that column existed).
-    """
-    if outcome.columns:
-        if not all(c in daily_on_day for c in outcome.columns):
-            return np.full(_rows(daily_on_day), np.nan)
-        return pd.DataFrame({c: np.asarray(daily_on_day[c], dtype=float)
-                             for c in outcome.columns}).sum(axis=1, min_count=1).to_numpy()
-    if outcome.runs_column not in runs:
-        return np.full(_rows(runs), np.nan)
-    x = np.asarray(runs[outcome.runs_column], dtype=float)
-    if outcome.kind == "share":  # an event day: did it happen on or before day D?
-        return (x <= day).astype(float)
-    if outcome.kind == "days":
-        return np.where(x <= day, x, float(day))
-    return x  # at_ceasefire: frozen when the ceasefire started, NaN without one
-
-
-def _rows(table: Mapping[str, Any]) -> int:
-    """Rows of a DataFrame or of a mapping of equally long columns."""
-    if isinstance(table, pd.DataFrame):
-        return len(table)
-    return len(next(iter(table.values()), ()))

@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.runner.folder import SUMMARY_CSV, atomic_write_text
-from sim.runner.outcomes import DAILY_OUTCOMES, columns_needed, compute_outcome
+from sim.runner.outcome_values import compute_outcome
+from sim.runner.outcomes import DAILY_OUTCOMES, columns_needed
 
 SUMMARY_DAYS = (30, 60, 90)
 

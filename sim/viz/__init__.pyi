@@ -20,9 +20,6 @@ from .batches import (
     run_batches as run_batches,
 )
 from .calibration import (
-    fig_history as fig_history,
-)
-from .calibration import (
     fig_pairwise as fig_pairwise,
 )
 from .calibration import (
@@ -33,6 +30,30 @@ from .explain_plots import (
 )
 from .explain_plots import (
     write_explain_figures as write_explain_figures,
+)
+from .fits import (
+    DEFAULT_PARAMS as DEFAULT_PARAMS,
+)
+from .fits import (
+    FitInterrupted as FitInterrupted,
+)
+from .fits import (
+    FitJob as FitJob,
+)
+from .fits import (
+    FitOutcome as FitOutcome,
+)
+from .fits import (
+    FitPlan as FitPlan,
+)
+from .fits import (
+    FitProgress as FitProgress,
+)
+from .fits import (
+    plan_fit as plan_fit,
+)
+from .fits import (
+    run_fit as run_fit,
 )
 from .plots import (
     KINDS as KINDS,
@@ -48,6 +69,9 @@ from .plots import (
 )
 from .plots import (
     fig_fan as fig_fan,
+)
+from .plots import (
+    fig_history as fig_history,
 )
 from .plots import (
     fig_losses as fig_losses,

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis import CalibrationError, FitReport, history_data
+from sim.analysis import CalibrationError, FitReport
 from sim.runner import weighted_quantile
 from sim.scenario import Scenario, with_values
 from sim.viz.canvas import close, subplots
+from sim.viz.plots import fig_history, title_lines
 
 
 def write_calibration_report(cal: FitReport, scenario: Scenario, out_dir: str | Path,
@@ -92,6 +93,7 @@ def fig_pairwise(particles: pd.DataFrame, params: list[str],
                 ax.plot([med[px]], [med[py]], "+", color="#D55E00", ms=8, mew=1.5)
                 ax.set_ylim(prior[py])
             ax.tick_params(labelsize=6)
+            ax.locator_params(nbins=4)  # 9 ticks of 0.004 .. 0.02 ran together in 2 inches
             if i == k - 1:
                 ax.set_xlabel(px, fontsize=7)
             else:
@@ -100,77 +102,9 @@ def fig_pairwise(particles: pd.DataFrame, params: list[str],
                 ax.set_ylabel(py, fontsize=7)
             elif j > 0:
                 ax.set_yticklabels([])
-    fig.suptitle(f"Posterior: {len(w)} weighted particles (axes span the prior; "
-                 "+ / line: weighted median)", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-
-def fig_history(results_dir: str | Path, observations: str | Path):
-    """Fit figure: simulated Kursk area as a fan with the observed points and their ranges;
-    monthly Donetsk gains, simulated against observed; a table of errors."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    daily, targets, sims = history_data(results_dir, observations)
-    fig = plt.figure(figsize=(12, 8.5))
-    gs = fig.add_gridspec(2, 2, height_ratios=[1.1, 1])
-    ax = fig.add_subplot(gs[0, 0])
-    wide = daily.pivot(index="date", columns="run", values="kursk_ua_km2")
-    x = pd.to_datetime(wide.index)
-    q = np.nanquantile(wide.to_numpy(), [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
-    ax.fill_between(x, q[0], q[4], color="#0072B2", alpha=0.15, label="5–95 %")
-    ax.fill_between(x, q[1], q[3], color="#0072B2", alpha=0.3, label="25–75 %")
-    ax.plot(x, q[2], color="#0072B2", label="simulated median")
-    kt = [t for t in targets if t.kind == "area"]
-    start = pd.Timestamp(daily["date"].min())
-    for t in kt:
-        d = start + pd.Timedelta(days=t.day1)
-        ax.errorbar([d], [t.value], yerr=[[t.value - t.low], [t.high - t.value]], fmt="o",
-                    color="#D55E00", capsize=4)
-    ax.plot([], [], "o", color="#D55E00", label="observed [range]")
-    ax.set_title("Kursk: Ukrainian-held area")
-    ax.set_ylabel("km²")
-    ax.legend(loc="upper right", fontsize=8)
-    ax.tick_params(axis="x", labelrotation=30)
-    ax2 = fig.add_subplot(gs[0, 1])
-    mt = [(j, t) for j, t in enumerate(targets) if t.kind == "month_gain"]
-    mt.sort(key=lambda jt: jt[1].day0)
-    pos = np.arange(len(mt))
-    if mt:
-        sim_m = sims[:, [j for j, _ in mt]]
-        ax2.boxplot(sim_m, positions=pos, widths=0.5, showfliers=False)
-        obs = np.array([t.value for _, t in mt])
-        lo = np.array([t.low for _, t in mt])
-        hi = np.array([t.high for _, t in mt])
-        ax2.errorbar(pos + 0.3, obs, yerr=[obs - lo, hi - obs], fmt="o", color="#D55E00",
-                     capsize=4, label="observed (Donetsk share) [range]")
-        ax2.fill_between(pos, obs * 0.65, obs * 1.35, color="#D55E00", alpha=0.08,
-                         label="±35 %")
-        ax2.set_xticks(pos, [t.label.split()[-2] + " " + t.label.split()[-1] for _, t in mt])
-    ax2.set_title("Donetsk: Russian gain per month (simulated box, observed dot)")
-    ax2.set_ylabel("km²/month")
-    ax2.legend(fontsize=8)
-    ax3 = fig.add_subplot(gs[1, :])
-    ax3.axis("off")
-    med = np.median(sims, axis=0)
-    rows = []
-    for j, t in enumerate(targets):
-        rel = (med[j] - t.value) / t.value if t.value else float("nan")
-        rows.append([t.label, f"{t.value:,.0f} [{t.low:,.0f}–{t.high:,.0f}]",
-                     f"{med[j]:,.0f}", "yes" if t.low <= med[j] <= t.high else "no",
-                     f"{rel:+.0%}", "fitted" if t.fitted else "reported"])
-    tab = ax3.table(cellText=rows, colLabels=["observation", "observed [range]",
-                                              "simulated median", "in range", "error", ""],
-                    loc="center", cellLoc="left")
-    tab.auto_set_font_size(False)
-    tab.set_fontsize(8)
-    # each column as wide as its longest text: equal sixths cut "DPRK casualties to 2024-12-23"
-    tab.auto_set_column_width(range(len(rows[0])))
-    tab.scale(1, 1.15)
-    fig.suptitle(f"Hindcast fit: {Path(results_dir).name} ({sims.shape[0]} runs)")
+    # wrapped: one fitted parameter makes a 3-inch figure, narrower than the title
+    fig.suptitle("\n".join(title_lines(f"Posterior: {len(w)} weighted particles (axes span "
+                                        "the prior; + / line: weighted median)",
+                                        fig.get_size_inches()[0], 10)), fontsize=10)
     fig.tight_layout()
     return fig

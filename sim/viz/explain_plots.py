@@ -38,6 +38,9 @@ def fig_event_curves(expl: Any) -> Any:
     return finish(fig, "P(event by day D)", expl.source)
 
 
+DISCOVERY_COLUMNS = 2  # panels per row of the discovery figure
+
+
 def fig_discovery(expl: Any) -> Any | None:
     """Per option with a discovery result: the runs on the two features of its best box,
     coloured by class, with the box drawn (None when no option has a box)."""
@@ -47,9 +50,14 @@ def fig_discovery(expl: Any) -> Any | None:
     opts = [o for o in expl.options if o.boxes]
     if not opts:
         return None
-    fig, axes = plt.subplots(1, len(opts), figsize=(4.6 * len(opts) + 0.8, 4.4),
+    # two panels a row: one row of five options was too wide to read at its width
+    ncols = min(len(opts), DISCOVERY_COLUMNS)
+    nrows = -(-len(opts) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols + 1.6, 4.0 * nrows + 0.6),
                              layout="constrained", squeeze=False)
-    for ax, o in zip(axes[0], opts, strict=True):
+    for ax in axes.flat[len(opts):]:
+        ax.set_visible(False)
+    for ax, o in zip(axes.flat, opts, strict=False):
         box = o.boxes[0]
         names = list(box.limits)[:2]
         if len(names) == 1:

@@ -28,8 +28,9 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.patheffects import withStroke  # noqa: E402
 
-from sim.analysis import MIN_MODE_SHARE, horizon, read_table  # noqa: E402
+from sim.analysis import MIN_MODE_SHARE, history_data, horizon, read_table  # noqa: E402
 from sim.runner import (  # noqa: E402
     DAILY_OUTCOMES,
     Results,
@@ -174,7 +175,7 @@ def _footer_lines(text: str, width_in: float, pt: float = FOOTER_PT) -> list[str
     return textwrap.wrap(text, per_line, break_long_words=False)
 
 
-def _title_lines(title: str, width_in: float, title_pt: float) -> list[str]:
+def title_lines(title: str, width_in: float, title_pt: float) -> list[str]:
     """``title`` wrapped to 94 % of the figure width, at most 0.62 em per character of bold
     DejaVu Sans (matplotlib's own ``wrap=True`` used the whole width: letters at the edge)."""
     import textwrap
@@ -193,7 +194,7 @@ def finish(fig: Figure, title: str, source: str, title_pt: float = 12) -> Figure
     area above the footer (its ``rect``), so the footer is never drawn over the x labels;
     legends outside the axes go to the right (an "outside lower" legend would collide with
     the footer)."""
-    fig.suptitle("\n".join(_title_lines(title, fig.get_size_inches()[0], title_pt)),
+    fig.suptitle("\n".join(title_lines(title, fig.get_size_inches()[0], title_pt)),
                  fontsize=title_pt, fontweight="bold")
     width, height = fig.get_size_inches()
     lines = _footer_lines(source, width)
@@ -256,34 +257,48 @@ def _date_axis(ax) -> None:
 
 
 def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, line: bool = True,
-         color: str | None = None, lw: float = 1.8):
-    """Median line plus 50 % and 90 % bands over runs."""
+         color: str | None = None, lw: float = 1.8, outer: bool = True):
+    """Median line plus 50 % and (``outer``) 90 % bands over runs."""
     x = b.dates()[: values.shape[1]]
     # one vectorised call over runs; nanpercentile (a Python loop over days) only if needed
     pct = np.nanpercentile if np.isnan(values).any() else np.percentile
     q = pct(values, [5, 25, 50, 75, 95], axis=0)
-    if bands:
+    if bands and outer:
         ax.fill_between(x, q[0], q[4], color=b.color, alpha=0.12, lw=0)
+    if bands:
         ax.fill_between(x, q[1], q[3], color=b.color, alpha=0.28, lw=0)
     if line:
         ax.plot(x, q[2], color=color or b.color, lw=lw, label=b.label)
 
 
-def _band_handles(batches: Sequence[Batch]) -> list[Any]:
+def _band_handles(batches: Sequence[Batch], outer: bool = True) -> list[Any]:
     handles: list[Any] = [Line2D([], [], color=b.color, lw=2, label=b.label) for b in batches]
-    return handles + [Patch(color="#777777", alpha=0.45, label="50 % of runs"),
-                      Patch(color="#777777", alpha=0.18, label="90 % of runs")]
+    handles.append(Patch(color="#777777", alpha=0.45, label="50 % of runs"))
+    if outer:
+        handles.append(Patch(color="#777777", alpha=0.18, label="90 % of runs"))
+    return handles
 
 
-def _short_number(v: float, _pos: Any = None) -> str:
-    """Axis ticks: 0.5, 950, 12k, 1.5M."""
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:.1f}M".replace(".0M", "M")
-    if abs(v) >= 1e4:
-        return f"{v / 1e3:,.0f}k"
-    if abs(v) >= 1e3:  # 1.5k, not a second "2k"
-        return f"{v / 1e3:.1f}k".replace(".0k", "k")
-    return f"{v:,.0f}" if abs(v) >= 10 or v == round(v) else f"{v:.2g}"  # an index: 0.5
+#: Options whose 90 % bands one panel overlays; with more, only their 50 % bands (five
+#: options' 90 % bands on one panel were one brown mass).
+MAX_OUTER_BANDS = 2
+
+
+class _ShortNumbers(matplotlib.ticker.Formatter):
+    """Axis ticks: 0.5, 950, 12k, 1.5M, with the decimals the tick step needs (92,500 and
+    92,000 as 92.5k and 92k; one decimal less read as "92k, 92k")."""
+
+    def __call__(self, v: float, pos: Any = None) -> str:
+        step = float(np.min(np.diff(self.locs))) if len(self.locs) > 1 else 0.0
+        for scale, unit, low in ((1e6, "M", 1e6), (1e3, "k", 1e3)):
+            if abs(v) >= low:
+                digits = 0 if step <= 0 else max(0, -int(np.floor(np.log10(step / scale)
+                                                                  + 1e-9)))
+                if unit == "M" or abs(v) < 1e4:
+                    digits = max(digits, 1)  # 1.5k, not a second "2k"
+                text = f"{v / scale:,.{digits}f}"
+                return (text.rstrip("0").rstrip(".") if "." in text else text) + unit
+        return f"{v:,.0f}" if abs(v) >= 10 or v == round(v) else f"{v:.2g}"  # an index: 0.5
 
 
 def _check_day(batches: Sequence[Batch], day: int | None) -> int:
@@ -399,6 +414,7 @@ def fig_losses(batches: Sequence[Batch]) -> Figure:
     """Cumulative losses, personnel at the fronts and ammunition in stock, per side."""
     fig, axes = subplots(3, 2, figsize=(13.5, 10), layout="constrained", sharex=True)
     sides = (("ua", "Ukraine"), ("ru", "Russia (incl. DPRK troops)"))
+    outer = len(batches) <= MAX_OUTER_BANDS
     for b in batches:  # all 14 columns in one read per batch
         b.prefetch([f"{s}_{c}" for s, _ in sides
                     for c in ("killed", "wounded", "captured", "kursk_personnel",
@@ -414,17 +430,18 @@ def fig_losses(batches: Sequence[Batch]) -> Figure:
         for i, (cols, title, unit) in enumerate(rows):
             ax = axes[i, j]
             for b in batches:
-                _fan(ax, b, b.wide_sum(cols))
+                _fan(ax, b, b.wide_sum(cols), outer=outer)
             ax.set_title(title, fontsize=9.5)
             ax.set_ylabel(unit)
-            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+            ax.yaxis.set_major_formatter(_ShortNumbers())
             _date_axis(ax)
             if i == 2:
                 ax.set_xlabel("date")
-    fig.legend(handles=_band_handles(batches), loc="outside right upper", fontsize=8,
+    fig.legend(handles=_band_handles(batches, outer), loc="outside right upper", fontsize=8,
                frameon=False)
-    return _finish(fig, batches, "Losses, personnel and ammunition: median with 50 % and "
-                                 "90 % bands")
+    return _finish(fig, batches, "Losses, personnel and ammunition: median with 50 % "
+                                 + ("and 90 % bands" if outer else "bands (90 % bands with "
+                                    f"up to {MAX_OUTER_BANDS} options)"))
 
 
 #: The ECDF panels: the daily outcomes that are levels (the ceasefire share has its own
@@ -448,7 +465,7 @@ def fig_outcomes(batches: Sequence[Batch], day: int | None = None) -> Figure:
         ax.set_xlabel(o.unit)
         # 400k, 1.5M: full numbers ran together ("400000500000600000") and a "1e6" offset
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_short_number))
+        ax.xaxis.set_major_formatter(_ShortNumbers())
         ax.set_ylabel("share of runs ≤ x")
         ax.set_ylim(0, 1.02)
         ax.grid(True, alpha=0.3)
@@ -609,6 +626,10 @@ LABEL_SPOTS = ((3, 2, "left", "bottom"), (3, -2, "left", "top"), (-3, 2, "right"
                (-3, -2, "right", "top"), (0, 4, "center", "bottom"), (0, -4, "center", "top"),
                (5, 0, "left", "center"), (-5, 0, "right", "center"))
 MARKER_HALF_PX = 3.0  # a place's marker, kept clear of other places' labels
+LABEL_GAP_PX = 1.5  # kept between two labels (boxes that only touch read as one name)
+#: A light halo behind each place's name: black text stays legible on the map's dark
+#: (held by Russia) cells and across rivers and lines.
+LABEL_HALO = (withStroke(linewidth=2.0, foreground="#ffffff", alpha=0.75),)
 
 
 def _overlap(a, b) -> float:
@@ -636,7 +657,7 @@ def _place_labels(ax, texts: Sequence[Any], anchors: Sequence[tuple[float, float
                                                          ax.figure.dpi_scale_trans))
         t.set_horizontalalignment(ha)
         t.set_verticalalignment(va)
-        return t.get_window_extent(renderer).expanded(1.0, 1.0)
+        return t.get_window_extent(renderer).padded(LABEL_GAP_PX)
 
     placed: list[Any] = []
     for i, t in enumerate(texts):
@@ -672,7 +693,8 @@ class _LabelPlacer(matplotlib.artist.Artist):
 def label_places(ax, places: Sequence[Any], fontsize: float, **text_kw: Any) -> list[Any]:
     """A label per place (``x_km``, ``y_km``, ``name``) that, once drawn, sits where it
     overlaps no other label, no other place's marker and not the axes' edge, if one of
-    :data:`LABEL_SPOTS` allows; returns the texts."""
+    :data:`LABEL_SPOTS` allows; each with :data:`LABEL_HALO`; returns the texts."""
+    text_kw = {"path_effects": LABEL_HALO, **text_kw}
     texts = [ax.text(p.x_km, p.y_km, p.name, fontsize=fontsize, **text_kw) for p in places]
     ax.add_artist(_LabelPlacer(texts, [(p.x_km, p.y_km) for p in places]))
     return texts
@@ -905,10 +927,9 @@ def figures(batches: Sequence[Batch], kind: str = "all", day: int | None = None
             for f in FRONTS:
                 out.append((f"map_{f}", fig_map(batches, f, day)))
         elif k == "history":
-            # the hindcast fit figure (sim.viz.calibration): Kursk fan with the observed points,
-            # monthly Donetsk gains against the record, error table; first batch only
+            # the hindcast fit figure: Kursk fan with the observed points, monthly Donetsk
+            # gains against the record, error table; first batch only
             from sim.analysis import OBSERVATIONS
-            from sim.viz.calibration import fig_history
 
             out.append(("history", fig_history(batches[0].res.path, OBSERVATIONS)))
         elif k != "animation":
@@ -949,3 +970,72 @@ def make_plots(dirs: Sequence[Path | str | Results], kind: str = "all", day: int
         close(fig)
         paths.append(p)
     return paths
+
+
+def fig_history(results_dir: str | Path, observations: str | Path):
+    """Fit figure: simulated Kursk area as a fan with the observed points and their ranges;
+    monthly Donetsk gains, simulated against observed; a table of errors; the batch's source
+    and calibration line (the ``history`` kind; also in the calibration report)."""
+    import matplotlib.pyplot as plt
+
+    daily, targets, sims = history_data(results_dir, observations)
+    # constrained (not tight) layout: finish() keeps the source footer clear of the table
+    fig = plt.figure(figsize=(12, 8.5), layout="constrained")
+    gs = fig.add_gridspec(2, 2, height_ratios=[1.1, 1])
+    ax = fig.add_subplot(gs[0, 0])
+    wide = daily.pivot(index="date", columns="run", values="kursk_ua_km2")
+    x = pd.to_datetime(wide.index)
+    q = np.nanquantile(wide.to_numpy(), [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
+    ax.fill_between(x, q[0], q[4], color="#0072B2", alpha=0.15, label="5–95 %")
+    ax.fill_between(x, q[1], q[3], color="#0072B2", alpha=0.3, label="25–75 %")
+    ax.plot(x, q[2], color="#0072B2", label="simulated median")
+    kt = [t for t in targets if t.kind == "area"]
+    start = pd.Timestamp(daily["date"].min())
+    for t in kt:
+        d = start + pd.Timedelta(days=t.day1)
+        ax.errorbar([d], [t.value], yerr=[[t.value - t.low], [t.high - t.value]], fmt="o",
+                    color="#D55E00", capsize=4)
+    ax.plot([], [], "o", color="#D55E00", label="observed [range]")
+    ax.set_title("Kursk: Ukrainian-held area")
+    ax.set_ylabel("km²")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.tick_params(axis="x", labelrotation=30)
+    ax2 = fig.add_subplot(gs[0, 1])
+    mt = [(j, t) for j, t in enumerate(targets) if t.kind == "month_gain"]
+    mt.sort(key=lambda jt: jt[1].day0)
+    pos = np.arange(len(mt))
+    if mt:
+        sim_m = sims[:, [j for j, _ in mt]]
+        ax2.boxplot(sim_m, positions=pos, widths=0.5, showfliers=False)
+        obs = np.array([t.value for _, t in mt])
+        lo = np.array([t.low for _, t in mt])
+        hi = np.array([t.high for _, t in mt])
+        ax2.errorbar(pos + 0.3, obs, yerr=[obs - lo, hi - obs], fmt="o", color="#D55E00",
+                     capsize=4, label="observed (Donetsk share) [range]")
+        ax2.fill_between(pos, obs * 0.65, obs * 1.35, color="#D55E00", alpha=0.08,
+                         label="±35 %")
+        ax2.set_xticks(pos, [t.label.split()[-2] + " " + t.label.split()[-1] for _, t in mt])
+    # two lines: on one, the title ran to the figure's right edge
+    ax2.set_title("Donetsk: Russian gain per month\n(simulated box, observed dot)")
+    ax2.set_ylabel("km²/month")
+    ax2.legend(fontsize=8)
+    ax3 = fig.add_subplot(gs[1, :])
+    ax3.axis("off")
+    med = np.median(sims, axis=0)
+    rows = []
+    for j, t in enumerate(targets):
+        rel = (med[j] - t.value) / t.value if t.value else float("nan")
+        rows.append([t.label, f"{t.value:,.0f} [{t.low:,.0f}–{t.high:,.0f}]",
+                     f"{med[j]:,.0f}", "yes" if t.low <= med[j] <= t.high else "no",
+                     f"{rel:+.0%}", "fitted" if t.fitted else "reported"])
+    tab = ax3.table(cellText=rows, colLabels=["observation", "observed [range]",
+                                              "simulated median", "in range", "error", ""],
+                    loc="center", cellLoc="left")
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(8)
+    # each column as wide as its longest text: equal sixths cut "DPRK casualties to 2024-12-23"
+    tab.auto_set_column_width(range(len(rows[0])))
+    tab.scale(1, 1.15)
+    batches = load_batches([results_dir])
+    return finish(fig, f"Hindcast fit: {batches[0].label} ({sims.shape[0]} runs)",
+                  source_line(batches))

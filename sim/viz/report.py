@@ -363,8 +363,10 @@ def explain_section(results: Sequence[Results], expl: Any) -> list[str]:
                          "objective (<code>wargame compare --robustness</code>).</p><ul>")
             parts += [f"<li>{_esc(b)}</li>" for b in rob.best()]
             parts.append("</ul>")
-            parts.append(rob.regret.to_html(index=False, float_format=lambda x: f"{x:,.4g}",
-                                            border=0))
+            # ",.4g" printed losses as 2.525e+04: whole numbers from 100 up, 3 digits below
+            parts.append(rob.regret.to_html(
+                index=False, border=0,
+                float_format=lambda x: f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"))
     return parts
 
 

@@ -108,13 +108,15 @@ def heatmap(outcomes: pd.DataFrame, x: str, y: str, outcome: str, bins: int = 6)
             .median().unstack("_x"))
     fig, ax = plt.subplots(figsize=(6.5, 5), layout="constrained")
     im = ax.imshow(grid.to_numpy(float), origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns], fontsize=7,
+    # three significant digits: a bin's middle printed in full (27.6665, 0.497) reads as noise
+    ax.set_xticks(range(grid.shape[1]), [f"{v:.3g}" for v in grid.columns], fontsize=7,
                   rotation=45)
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index], fontsize=7)
+    ax.set_yticks(range(grid.shape[0]), [f"{v:.3g}" for v in grid.index], fontsize=7)
     ax.set_xlabel(_short(x))
     ax.set_ylabel(_short(y))
     fig.colorbar(im, ax=ax, label=f"median {outcome}")
-    ax.set_title(f"Median {outcome}")
+    ax.set_title(f"Median {outcome}\n(ticks: a value or a bin's middle; white: no run there)",
+                 fontsize=10)
     return fig
 
 
