@@ -32,6 +32,7 @@ from sim.cli.batches import run
 from sim.cli.checks import check, show, validate
 from sim.cli.common import (
     EXIT_INTERRUPTED,
+    OneLineUsageErrors,
     console,
     err_console,
     fail,
@@ -51,6 +52,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineUsageErrors,
 )
 
 

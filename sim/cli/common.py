@@ -85,6 +85,26 @@ def fail(message: str | BaseException, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+#: Click's UsageError as Typer raises it (Typer 0.29 vendors Click, so ``click.UsageError`` is
+#: another class): the base of the public ``typer.BadParameter``
+_USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__
+                                     if c.__name__ == "UsageError")
+
+
+class OneLineUsageErrors(typer.core.TyperGroup):
+    """The app's command group: a usage error Click or Typer finds while parsing (a value
+    outside an option's choices, an unknown option or command, a missing argument) is one
+    ``error:`` line on stderr and exit 2, like every other bad input, instead of Click's usage
+    block and boxed message."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _USAGE_ERROR as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            raise fail(f"{exc.format_message()} (see {where} --help)") from None
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's user-facing errors into a one-line message and exit code 2."""
