@@ -58,7 +58,6 @@ class ForceState:
     present: np.ndarray = field(init=False)        # bool: not in transit
     line_ready: np.ndarray = field(init=False)     # bool: in the line and not broken
     reserve_ready: np.ndarray = field(init=False)  # bool: in reserve and not broken
-    changes: int = field(init=False)               # counts changes of contact or sector
     side_front: np.ndarray = field(init=False)     # flat index of (side, front) in a 2x2 table
     side_place: np.ndarray = field(init=False)     # flat index of (side, place) in a 2x4 table:
     # place 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
@@ -74,7 +73,6 @@ class ForceState:
         self.fatigue = np.zeros(n)
         self.is_side = _frozen(self.side == RU, self.side == UA)
         self.ua_sign = np.where(self.is_side[UA], 1.0, -1.0)
-        self.changes = 0
         # the contact masks are rewritten in place, never rebound, so that a read-only view of
         # one (the commands' DayPicture) always shows the current postures
         self.in_line, self.contact, self.transit, self.present, self.line_ready, \
@@ -108,7 +106,6 @@ class ForceState:
         np.logical_or(self.in_line, p == WITHDRAWING, out=self.contact)
         np.equal(p, TRANSIT, out=self.transit)
         np.logical_not(self.transit, out=self.present)
-        self.changes += 1
         self._update_ready()
         self._update_place()
 
@@ -135,7 +132,6 @@ class ForceState:
     def move(self, idx: Index, gsec: int, posture: int | None = None) -> None:
         """Move groupings within their front to global sector ``gsec`` (and set a posture)."""
         self.gsec[idx] = gsec
-        self.changes += 1
         if posture is not None:
             self.set_posture(idx, posture)
 
