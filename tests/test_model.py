@@ -277,3 +277,25 @@ def test_events_name_earlier_causes_and_conditions(option):
         assert agreement["kind"] == "agreement"
         assert chain.loc[agreement["causes"][0], "kind"] in ("talks_opened",
                                                              "ceasefire_collapsed")
+
+
+def test_the_day_picture_is_read_only_and_building_it_changes_nothing():
+    """The commands' DayPicture cannot be changed through (fields or arrays), and building
+    one between days (as a player's order is checked) leaves the run bit for bit the same."""
+    scn = _scenario("reinforce")
+    usual, probed = WarModel(scn, rng=3), WarModel(scn, rng=3)
+    while usual.running:
+        usual.step()
+    while probed.running:
+        pic = probed.day_picture()
+        assert pic.day == probed.day
+        with pytest.raises(AttributeError):
+            pic.day = 0  # type: ignore[misc]
+        for name in ("gsec", "posture", "personnel", "line_ready", "plan_power", "line"):
+            with pytest.raises(ValueError, match="read-only"):
+                getattr(pic, name)[0] = 0
+        with pytest.raises(ValueError, match="read-only"):
+            pic.start_power[0][0] = 0.0
+        probed.step()
+    pd.testing.assert_frame_equal(usual.record(), probed.record())
+    pd.testing.assert_frame_equal(usual.event_frame(), probed.event_frame())

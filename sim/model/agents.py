@@ -183,6 +183,7 @@ class Command(mesa.Agent):
         line = self._mine(pic, front) & pic.in_line
         moved = False
         for s in idle:
+            # (sectors as the moves of this loop leave them; movers go to a live sector)
             here = np.flatnonzero(line & (pic.gsec == s))
             if here.size < 2:
                 continue
@@ -274,8 +275,8 @@ class RussianCommand(Command):
         self._relieve_all(pic, (KURSK, DONETSK))
         if pic.scn.switches.exhaustion:
             self._rotate(pic, (KURSK, DONETSK))
-        # (own and ratio stay the morning's figures below although the side has posted,
-        # relieved, rotated and committed since: the orders of the day are planned together)
+        # (own, ratio and threat stay the figures planned with above for the rest of the
+        # day's orders, although the side's reliefs, rotations and commitments move troops)
         threat = _ratio(enemy, own)
         for front in (KURSK, DONETSK):
             self._commit_reserves(pic, front, threat, p.commit_reserve_force_ratio)
@@ -428,6 +429,7 @@ class RussianCommand(Command):
             return
         if pic.ua_in_kursk:
             return  # Ukrainian groupings still in Kursk oblast this morning
+        # (present now: groupings released to Donetsk today are on the move already)
         kursk = np.flatnonzero(self._mine(pic, KURSK) & pic.present)
         if kursk.size <= p.kursk_garrison_groupings:
             return

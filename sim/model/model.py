@@ -263,10 +263,10 @@ class WarModel(mesa.Model):
             corridor_margin_km=self.corridor_margin_km,
             corridor_interdiction=self.corridor_interdiction, confidence=self.confidence,
             talks=self.talks_state(),
+            # (the force state replaces these arrays when a grouping arrives or every day,
+            # after the commands: today's, not the first day's)
             side_front=tuple((f.mine(s, KURSK), f.mine(s, DONETSK)) for s in (RU, UA)),
-            on_front=f.on_front,
-            # (the force state replaces these arrays every day, after the commands)
-            ammo=read_only(f.ammo), supply_days=read_only(f.supply_days),
+            on_front=f.on_front, ammo=read_only(f.ammo), supply_days=read_only(f.supply_days),
             morale=read_only(f.morale), fatigue=read_only(f.fatigue),
             broken=read_only(f.broken))
 
