@@ -221,7 +221,7 @@ class WarModel(mesa.Model):
         """The parts of the commands' DayPicture that are the same every day: parameters,
         layout, and read-only views of the arrays that are only ever written in place."""
         f = self.forces
-        self._picture_fixed = dict(
+        fixed = dict(
             scn=self.scn, n_sectors=self.n_sectors, sector_offset=read_only(self.sector_offset),
             front_secs=tuple(read_only(a) for a in self.front_secs),
             front_slice=self.front_slice,
@@ -236,6 +236,9 @@ class WarModel(mesa.Model):
                 "front", "gsec", "posture", "personnel", "establishment", "artillery",
                 "allowed", "pending", "transit_left", "in_line", "contact", "present",
                 "line_ready", "reserve_ready")})
+        names = DayPicture._fields[DayPicture._fields.index("scn"):]
+        assert set(fixed) == set(names), set(fixed) ^ set(names)
+        self._picture_fixed = tuple(fixed[k] for k in names)  # in the picture's field order
 
     def day_picture(self) -> DayPicture:
         """What the commands know as the day starts (built after diplomacy, before they
@@ -253,22 +256,16 @@ class WarModel(mesa.Model):
         ru_done, ua_done = self.line > self.depth_hi, self.line <= self.depth_lo
         ru_done.setflags(False)
         ua_done.setflags(False)
-        return DayPicture(
-            day=self.day, **self._picture_fixed, plan_power=plan, start_power=tuple(start),
-            nothing_to_take=(ru_done, ua_done), line=read_only(self.line),
-            terrain_ahead=read_only(self.lines.terrain_ahead),
-            place_ua=read_only(self.place_ua), kursk_ua_km2=self.kursk_ua_km2,
-            kursk_ever_held=self.kursk_ever_held,
-            ua_in_kursk=bool((f.mine(UA, KURSK) & f.present).any()),
-            corridor_margin_km=self.corridor_margin_km,
-            corridor_interdiction=self.corridor_interdiction, confidence=self.confidence,
-            talks=self.talks_state(),
-            # (the force state replaces these arrays when a grouping arrives or every day,
-            # after the commands: today's, not the first day's)
-            side_front=tuple((f.mine(s, KURSK), f.mine(s, DONETSK)) for s in (RU, UA)),
-            on_front=f.on_front, ammo=read_only(f.ammo), supply_days=read_only(f.supply_days),
-            morale=read_only(f.morale), fatigue=read_only(f.fatigue),
-            broken=read_only(f.broken))
+        # today's fields in the picture's order (DayPicture up to ``scn``), then the run's
+        return DayPicture._make((
+            self.day, plan, tuple(start), (ru_done, ua_done), read_only(self.line),
+            read_only(self.lines.terrain_ahead), read_only(self.place_ua), self.kursk_ua_km2,
+            self.kursk_ever_held, bool((f.mine(UA, KURSK) & f.present).any()),
+            self.corridor_margin_km, self.corridor_interdiction, self.confidence,
+            self.talks_state(),
+            tuple((f.mine(s, KURSK), f.mine(s, DONETSK)) for s in (RU, UA)), f.on_front,
+            read_only(f.ammo), read_only(f.supply_days), read_only(f.morale),
+            read_only(f.fatigue), read_only(f.broken)) + self._picture_fixed)
 
     def sector_label(self, gsec: int) -> str:
         f = int(self.sector_front[gsec])

@@ -37,25 +37,13 @@ class DayPicture(NamedTuple):
     """What a command knows at the start of day ``day``. Arrays are per grouping (``[G]``),
     per global sector (``[S]``, Kursk sectors first) or per place; none can be written.
 
-    A named tuple rather than a frozen dataclass: equally immutable and typed, and built in
-    a quarter of the time (a frozen dataclass sets its ~60 fields one ``object.__setattr__``
-    at a time, ~1 % of a run when built daily)."""
+    A named tuple rather than a frozen dataclass: equally immutable and typed, and built from
+    today's fields and the run's (``_make``, one tuple) in a tenth of the time a frozen
+    dataclass takes to set its ~60 fields one ``object.__setattr__`` at a time (~1 % of a
+    run, built daily)."""
 
+    # -- today's (built each morning; the fields up to ``scn``) ------------------------------
     day: int                            # days since the start date
-    # -- parameters and layout (the same every day) -------------------------------------------
-    scn: Scenario                       # parameters: switches, operations, logistics, ...
-    n_sectors: int
-    sector_offset: np.ndarray           # per front: global index of its first sector
-    front_secs: tuple[np.ndarray, np.ndarray]   # per front: its global sectors
-    front_slice: tuple[slice, slice]    # per front: its global sectors as a slice
-    front_mask: tuple[np.ndarray, np.ndarray]   # per front: [S] True on its sectors
-    sector_names: tuple[tuple[str, ...], tuple[str, ...]]  # per front, in map order
-    labels: tuple[str, ...]             # per global sector: "front/sector"
-    names: tuple[str, ...]              # per grouping
-    place_index: dict[str, int]         # place name -> index into place_ua
-    terrain_defence_or_none: np.ndarray  # defence multiplier per terrain code (last: code -1)
-    corridor: Route | None              # the Sudzha corridor, if the Kursk map has one
-    # -- the theatre this morning (frozen) ----------------------------------------------------
     plan_power: np.ndarray              # [G] planning combat power (troop-equivalents)
     start_power: tuple[np.ndarray, np.ndarray]  # per side: [S] power in contact
     nothing_to_take: tuple[np.ndarray, np.ndarray]  # per side: [S] it holds all the ground
@@ -69,31 +57,45 @@ class DayPicture(NamedTuple):
     corridor_interdiction: float        # share of the salient's supply interdicted
     confidence: float                   # Russian domestic confidence index
     talks: str                          # "none", "open", "agreed" or "ceasefire"
-    front_losses: np.ndarray            # [day, side, front] casualties (rows < day are final)
-    front_gain_km2: np.ndarray          # [day, side, front] ground gained (km2, ditto)
-    # -- the groupings (read-only views of the force state; see the module docstring) --------
-    is_side: tuple[np.ndarray, np.ndarray]      # per side: [G] its groupings
+    # the groupings' arrays the force state replaces (on arrivals, or daily after the commands)
     side_front: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
     on_front: tuple[np.ndarray, np.ndarray]     # per front: [G] on it (destination if moving)
-    front: np.ndarray
-    gsec: np.ndarray
-    posture: np.ndarray
-    personnel: np.ndarray
-    establishment: np.ndarray
-    artillery: np.ndarray
-    ammo: np.ndarray
-    supply_days: np.ndarray
-    morale: np.ndarray
-    fatigue: np.ndarray
+    ammo: np.ndarray                    # [G] rounds
+    supply_days: np.ndarray             # [G] days of general supply
+    morale: np.ndarray                  # [G] cohesion in [0, 1]
+    fatigue: np.ndarray                 # [G] exhaustion in [0, 1]
+    broken: np.ndarray                  # [G]
+    # -- the same every day (built once a run) -------------------------------------------------
+    scn: Scenario                       # parameters: switches, operations, logistics, ...
+    n_sectors: int
+    sector_offset: np.ndarray           # per front: global index of its first sector
+    front_secs: tuple[np.ndarray, np.ndarray]   # per front: its global sectors
+    front_slice: tuple[slice, slice]    # per front: its global sectors as a slice
+    front_mask: tuple[np.ndarray, np.ndarray]   # per front: [S] True on its sectors
+    sector_names: tuple[tuple[str, ...], tuple[str, ...]]  # per front, in map order
+    labels: tuple[str, ...]             # per global sector: "front/sector"
+    names: tuple[str, ...]              # per grouping
+    place_index: dict[str, int]         # place name -> index into place_ua
+    terrain_defence_or_none: np.ndarray  # defence multiplier per terrain code (last: code -1)
+    corridor: Route | None              # the Sudzha corridor, if the Kursk map has one
+    front_losses: np.ndarray            # [day, side, front] casualties (rows < day are final)
+    front_gain_km2: np.ndarray          # [day, side, front] ground gained (km2, ditto)
+    # the groupings' arrays the force state only writes in place (views of the live rows)
+    is_side: tuple[np.ndarray, np.ndarray]      # per side: [G] its groupings
+    front: np.ndarray                   # [G] KURSK or DONETSK
+    gsec: np.ndarray                    # [G] global sector
+    posture: np.ndarray                 # [G] ATTACK .. WITHDRAWING
+    personnel: np.ndarray               # [G] troops
+    establishment: np.ndarray           # [G] troops at the start
+    artillery: np.ndarray               # [G] guns
     allowed: np.ndarray                 # [G, front] fronts the grouping may serve on
-    pending: np.ndarray
-    transit_left: np.ndarray
-    broken: np.ndarray
-    in_line: np.ndarray
-    contact: np.ndarray
-    present: np.ndarray
-    line_ready: np.ndarray
-    reserve_ready: np.ndarray
+    pending: np.ndarray                 # [G] not yet in the theatre
+    transit_left: np.ndarray            # [G] days until arrival
+    in_line: np.ndarray                 # [G] attacking or defending
+    contact: np.ndarray                 # [G] in the line or withdrawing
+    present: np.ndarray                 # [G] not in transit
+    line_ready: np.ndarray              # [G] in the line and not broken
+    reserve_ready: np.ndarray           # [G] in reserve and not broken
 
     def mine(self, side: int, front: int | None = None) -> np.ndarray:
         """[G] mask of ``side``'s groupings (on ``front`` if given)."""
