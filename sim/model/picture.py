@@ -7,10 +7,11 @@ depends on is written in one place, the two sides plan simultaneously, and a dec
 computed for many replicates at once from pictures alone.
 
 The per-sector and theatre facts (powers, line, corridor, area, diplomacy) are frozen as they
-stood at the start of the day. The groupings' arrays are read-only *views* of the force state:
-a command's own orders change its own groupings' rows and the command sees that (it plans with
-what it has just moved), while no command's orders touch the other side's rows, so the other
-side is, in effect, as it stood at the start of the day.
+stood at the start of the day. The groupings' arrays are read-only *views* of the force state,
+showing every row as it is now: a command's own orders change its own groupings' rows and the
+command sees that (it plans its next order with what it has just moved). A command reads the
+other side only through the frozen ``start_power`` (its grouping reads are masked to its own
+rows), so the other side's orders of the day are invisible to it.
 """
 
 from __future__ import annotations
