@@ -297,3 +297,92 @@ def test_only_sim_scenario_parses_scenario_yaml():
                     getattr(f, "id", getattr(f, "attr", None)) == "load_yaml"):
                 bad.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert not bad, "YAML parsed outside sim.scenario: " + ", ".join(bad)
+
+
+#: All a command may touch of its model and force state outside its constructor: its orders
+#: and the event journal (``log``, ``last``), and ``day_picture`` for a player's order checked
+#: between days. Every fact a decision reads comes from the DayPicture handed to ``step``.
+MODEL_ORDERS = {"forces", "log", "last", "order_transfer", "open_talks", "accept_talks",
+                "day_picture"}
+FORCE_ORDERS = {"move", "set_posture", "set_line_postures", "rotate"}
+
+
+def _model_reads(source: str) -> list[str]:
+    """Where a command class's method (not ``__init__``) reaches the model or its force
+    state other than through an order: ``self.model.X`` or ``self.model.forces.Y`` with X,
+    Y not orders, directly or through a local name bound to either, or either object handed
+    on whole (to a call, a container, a return)."""
+    bad = []
+    for cls in ast.parse(source).body:
+        if not (isinstance(cls, ast.ClassDef) and cls.name.endswith("Command")):
+            continue
+        for fn in cls.body:
+            if not isinstance(fn, ast.FunctionDef) or fn.name == "__init__":
+                continue
+            aliases: dict[str, str] = {}
+
+            def kind(e: ast.expr, aliases: dict[str, str] = aliases) -> str | None:
+                if isinstance(e, ast.Name):
+                    return aliases.get(e.id)
+                if isinstance(e, ast.Attribute):
+                    if e.attr == "model" and isinstance(e.value, ast.Name) and e.value.id == "self":
+                        return "model"
+                    if e.attr == "forces" and kind(e.value) == "model":
+                        return "forces"
+                return None
+
+            allowed: set[int] = set()  # nodes that may be of a kind: bases and alias values
+            for _ in range(2):  # m = self.model, then f = m.forces
+                for node in ast.walk(fn):
+                    if not isinstance(node, ast.Assign):
+                        continue
+                    pairs = []
+                    for t in node.targets:
+                        if isinstance(t, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                            pairs += zip(t.elts, node.value.elts, strict=True)
+                        else:
+                            pairs.append((t, node.value))
+                    for t, v in pairs:
+                        if isinstance(t, ast.Name) and kind(v):
+                            aliases[t.id] = kind(v)
+                            allowed.add(id(v))
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Attribute) and kind(node.value):
+                    allowed.add(id(node.value))
+                    ok = MODEL_ORDERS if kind(node.value) == "model" else FORCE_ORDERS
+                    if node.attr not in ok:
+                        bad.append(f"{cls.name}.{fn.name}:{node.lineno}: reads "
+                                   f"{kind(node.value)}.{node.attr}")
+            for node in ast.walk(fn):
+                if (isinstance(node, ast.expr) and kind(node) and id(node) not in allowed
+                        and not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))):
+                    bad.append(f"{cls.name}.{fn.name}:{node.lineno}: hands on the "
+                               f"{kind(node)} whole")
+    return bad
+
+
+def test_the_model_reads_check_catches_reads_and_escapes():
+    snippet = ("class XCommand:\n"
+               "    def __init__(self, model):\n        self.k = model.n_sectors\n"
+               "    def step(self, pic):\n"
+               "        m, f = self.model, self.model.forces\n"
+               "        f.move([1], 2)\n        m.log('a', 'b', 'c')\n"
+               "        x = m.kursk_ua_km2 + f.gsec[0] + self.model.day\n"
+               "        g = m.forces\n        y = g.personnel\n        helper(m)\n")
+    assert sorted(_model_reads(snippet)) == sorted([
+        "XCommand.step:8: reads model.kursk_ua_km2", "XCommand.step:8: reads forces.gsec",
+        "XCommand.step:8: reads model.day", "XCommand.step:10: reads forces.personnel",
+        "XCommand.step:11: hands on the model whole"])
+
+
+def test_commands_decide_from_the_day_picture_and_act_only_through_orders():
+    """docs/ARCHITECTURE.md: a command's decisions read only the day's picture; the model
+    and the force state are reached only to give orders (and log events)."""
+    source = (SIM / "model" / "agents.py").read_text(encoding="utf-8")
+    assert _model_reads(source) == []
+    tree = ast.parse(source)
+    steps = {cls.name: fn for cls in tree.body if isinstance(cls, ast.ClassDef)
+             for fn in cls.body if isinstance(fn, ast.FunctionDef) and fn.name == "step"}
+    assert set(steps) == {"Command", "RussianCommand", "UkrainianCommand", "PlayerCommand"}
+    for name, fn in steps.items():
+        assert [ast.unparse(a.annotation) for a in fn.args.args[1:]] == ["DayPicture"], name

@@ -277,3 +277,40 @@ def test_events_name_earlier_causes_and_conditions(option):
         assert agreement["kind"] == "agreement"
         assert chain.loc[agreement["causes"][0], "kind"] in ("talks_opened",
                                                              "ceasefire_collapsed")
+
+
+def test_the_day_picture_is_read_only_and_building_it_changes_nothing():
+    """The commands' DayPicture cannot be changed through (fields or arrays), and building
+    one between days (as a player's order is checked) leaves the run bit for bit the same."""
+    scn = _scenario("reinforce")
+    usual, probed = WarModel(scn, rng=3), WarModel(scn, rng=3)
+    while usual.running:
+        usual.step()
+    while probed.running:
+        pic = probed.day_picture()
+        assert pic.day == probed.day
+        f = probed.forces  # each field is what its name says (the picture is built by position)
+        for name in ("front", "gsec", "posture", "personnel", "establishment", "artillery",
+                     "allowed", "pending", "transit_left", "in_line", "contact", "present",
+                     "line_ready", "reserve_ready", "ammo", "supply_days", "morale", "fatigue",
+                     "broken"):
+            assert np.shares_memory(getattr(pic, name), getattr(f, name)), name
+        assert pic.on_front is f.on_front and pic.is_side is f.is_side
+        assert np.shares_memory(pic.line, probed.line)
+        assert np.shares_memory(pic.place_ua, probed.place_ua)
+        assert np.shares_memory(pic.terrain_ahead, probed.lines.terrain_ahead)
+        assert (pic.kursk_ua_km2, pic.kursk_ever_held, pic.corridor_margin_km,
+                pic.corridor_interdiction, pic.confidence, pic.talks) == (
+            probed.kursk_ua_km2, probed.kursk_ever_held, probed.corridor_margin_km,
+            probed.corridor_interdiction, probed.confidence, probed.talks_state())
+        assert pic.ua_in_kursk in (True, False) and pic.scn is scn
+        with pytest.raises(AttributeError):
+            pic.day = 0  # type: ignore[misc]
+        for name in ("gsec", "posture", "personnel", "line_ready", "plan_power", "line"):
+            with pytest.raises(ValueError, match="read-only"):
+                getattr(pic, name)[0] = 0
+        with pytest.raises(ValueError, match="read-only"):
+            pic.start_power[0][0] = 0.0
+        probed.step()
+    pd.testing.assert_frame_equal(usual.record(), probed.record())
+    pd.testing.assert_frame_equal(usual.event_frame(), probed.event_frame())

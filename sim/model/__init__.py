@@ -5,7 +5,7 @@ and events that the runner, calibration and experiments build on. Importing mesa
 second, so the names below load ``sim.model.model`` only when first used (PEP 562).
 
 Modules: ``model`` (WarModel, run, RunResult), ``streams`` (one random stream per mechanism),
-``agents`` (Grouping, commands), ``kernels``
+``agents`` (Grouping, commands), ``picture`` (DayPicture: what a command may know), ``kernels``
 (combat, logistics, morale, diplomacy: pure functions, no mesa).
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 
 from sim.model.streams import MECHANISMS, Streams  # numpy only: no need to defer
 
-_LAZY = ("RECORD_COLUMNS", "OrderError", "PlayerCommand", "RunResult", "WarModel", "run")
+_LAZY = ("RECORD_COLUMNS", "DayPicture", "OrderError", "PlayerCommand", "RunResult", "WarModel",
+         "run")
 
 
 def __getattr__(name: str) -> Any:

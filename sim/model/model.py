@@ -27,6 +27,7 @@ from sim.model.agents import (
     UkrainianCommand,
 )
 from sim.model.kernels import combat, diplomacy, logistics, morale, operations
+from sim.model.picture import DayPicture, read_only
 from sim.model.record import COLUMN, DailyRecord, RunResult, side_columns
 from sim.model.state import (
     ATTACK,
@@ -83,6 +84,7 @@ class WarModel(mesa.Model):
                            else UkrainianCommand(self, scenario.policy.ua))
         self.commands = self.agents.select(agent_type=Command)
         self._build_state()
+        self._build_picture()
         self._record_row()
 
     @property
@@ -198,7 +200,6 @@ class WarModel(mesa.Model):
         self.corridor_margin_km = self._corridor_margin()
         self.corridor_interdiction = self._corridor_interdiction()
         self._morale_today = self._morale_factor()
-        self.plan_power = self._power()
         # what commands judge operations by: per side and front, casualties and ground gained
         # each day (km2, + = that side gained); per grouping, the last 3 days' losses
         self.front_losses = np.zeros((self.days + 1, 2, 2))
@@ -216,26 +217,59 @@ class WarModel(mesa.Model):
         self._gain = self.rec.column("donetsk_ru_gain_km2")
         self._kursk_area = self.rec.column("kursk_ua_km2")
 
-    # ------------------------------------------------------------------ views used by commands
-    def front_sectors(self, front: int) -> np.ndarray:
-        return self.front_secs[front]
+    def _build_picture(self) -> None:
+        """The parts of the commands' DayPicture that are the same every day: parameters,
+        layout, and read-only views of the arrays that are only ever written in place."""
+        f = self.forces
+        fixed = dict(
+            scn=self.scn, n_sectors=self.n_sectors, sector_offset=read_only(self.sector_offset),
+            front_secs=tuple(read_only(a) for a in self.front_secs),
+            front_slice=self.front_slice,
+            front_mask=tuple(read_only(a) for a in self.front_mask),
+            sector_names=tuple(tuple(self.maps[fr].sector_names) for fr in FRONTS),
+            labels=tuple(self.sector_label(g) for g in range(self.n_sectors)),
+            names=tuple(g.name for g in self.groupings), place_index=self.place_index,
+            terrain_defence_or_none=read_only(self.terrain_defence_or_none),
+            corridor=self.corridor, front_losses=read_only(self.front_losses),
+            front_gain_km2=read_only(self.front_gain_km2), is_side=f.is_side,
+            **{name: read_only(getattr(f, name)) for name in (
+                "front", "gsec", "posture", "personnel", "establishment", "artillery",
+                "allowed", "pending", "transit_left", "in_line", "contact", "present",
+                "line_ready", "reserve_ready")})
+        names = DayPicture._fields[DayPicture._fields.index("scn"):]
+        assert set(fixed) == set(names), set(fixed) ^ set(names)
+        self._picture_fixed = tuple(fixed[k] for k in names)  # in the picture's field order
 
-    def is_front_sector(self, front: int) -> np.ndarray:
-        return self.front_mask[front]
+    def day_picture(self) -> DayPicture:
+        """What the commands know as the day starts (built after diplomacy, before they
+        step): every grouping's planning power (what it could fire from its stock) and each
+        side's power per sector, the line, corridor, area and diplomacy as they stand, and
+        read-only views of the groupings. Changes nothing."""
+        f, n = self.forces, self.n_sectors
+        plan = self._power()
+        plan.setflags(False)  # (write=False)
+        # both sides' power per sector in one bincount (out-of-contact rows add exact zeros,
+        # so each side's row is bit for bit what DayPicture.sector_power computes)
+        start = np.bincount(f.side * n + f.gsec, weights=plan * f.contact,
+                            minlength=2 * n).reshape(2, -1)
+        start.setflags(False)
+        ru_done, ua_done = self.line > self.depth_hi, self.line <= self.depth_lo
+        ru_done.setflags(False)
+        ua_done.setflags(False)
+        # today's fields in the picture's order (DayPicture up to ``scn``), then the run's
+        return DayPicture._make((
+            self.day, plan, tuple(start), (ru_done, ua_done), read_only(self.line),
+            read_only(self.lines.terrain_ahead), read_only(self.place_ua), self.kursk_ua_km2,
+            self.kursk_ever_held, bool((f.mine(UA, KURSK) & f.present).any()),
+            self.corridor_margin_km, self.corridor_interdiction, self.confidence,
+            self.talks_state(),
+            tuple((f.mine(s, KURSK), f.mine(s, DONETSK)) for s in (RU, UA)), f.on_front,
+            read_only(f.ammo), read_only(f.supply_days), read_only(f.morale),
+            read_only(f.fatigue), read_only(f.broken)) + self._picture_fixed)
 
     def sector_label(self, gsec: int) -> str:
         f = int(self.sector_front[gsec])
         return f"{FRONTS[f]}/{self.maps[FRONTS[f]].sector_names[gsec - self.sector_offset[f]]}"
-
-    def in_contact(self) -> np.ndarray:
-        return self.forces.contact
-
-    def sector_power(self, side: int, power: np.ndarray | None = None) -> np.ndarray:
-        """Combat power per global sector for ``side`` (troop-equivalents)."""
-        f = self.forces
-        p = self.plan_power if power is None else power
-        mask = f.is_side[side] & f.contact
-        return np.bincount(f.gsec[mask], weights=p[mask], minlength=self.n_sectors)
 
     def _engaged(self, troops: np.ndarray) -> np.ndarray:
         """Share of ``troops`` in contact per sector (troops; per global sector, or per
@@ -243,21 +277,6 @@ class WarModel(mesa.Model):
         c = self.scn.combat
         capacity = np.maximum(c.min_frontage_km, self.lines.frontage_km) * c.max_troops_per_km
         return operations.engaged_share(troops, capacity, soft=self.switches.soft_frontage)
-
-    def _start_of_day(self) -> None:
-        """What each command knows of the enemy when it plans the day: power per sector
-        (troop-equivalents) and whether Ukrainian groupings are in Kursk oblast."""
-        f = self.forces
-        self.plan_power = self._power()  # what each grouping could bring to bear today
-        # both sides' sector_power in one bincount (out-of-contact rows add exact zeros)
-        self._side_sector_key = f.side * self.n_sectors + f.gsec
-        self.start_power = tuple(self._by_side_sector(self.plan_power * f.contact))
-        self.start_changes = f.changes  # own power is start_power until a side moves
-        self.start_ua_in_kursk = bool((f.mine(UA, KURSK) & f.present).any())
-
-    def nothing_to_take(self, side: int) -> np.ndarray:
-        """Per global sector: True where ``side`` already holds all of the sector's ground."""
-        return self.line > self.depth_hi if side == RU else self.line <= self.depth_lo
 
     def log(self, kind: str, subject: str, detail: str, causes: Iterable[int | None] = (),
             conditions: Iterable[str] = (), keys: Iterable[Hashable] = ()) -> int:
@@ -322,9 +341,9 @@ class WarModel(mesa.Model):
         cmd.remove()
         if cmd.side == RU:
             self.ru_command = RussianCommand(self, self.scn.policy.ru)
-        else:
-            self.ua_command = UkrainianCommand(self, self.scn.policy.ua)
-            self.ua_command.withdrawn = cmd.withdrawn
+        else:  # the salient evacuated by the player stays evacuated
+            self.ua_command = UkrainianCommand(self, self.scn.policy.ua,
+                                               withdrawn=cmd.withdrawn)
         self.commands = self.agents.select(agent_type=Command)
         self.player = None
 
@@ -397,11 +416,10 @@ class WarModel(mesa.Model):
         if self.switches.diplomacy:
             self._diplomacy()
         if self.switches.commands:
-            self._start_of_day()
-            # Simultaneous activation: each command plans from the start-of-day picture of the
-            # enemy (below) and changes only its own groupings, so neither side sees the other's
-            # same-day orders and the order the commands are stepped in does not matter.
-            self.commands.do("step")
+            # Simultaneous activation: each command plans from the same start-of-day picture
+            # and orders only its own groupings, so neither side sees the other's same-day
+            # orders and the order the commands are stepped in does not matter.
+            self.commands.do("step", self.day_picture())
         self._transit()
         fired = self._logistics()
         self._combat(fired)
@@ -425,16 +443,6 @@ class WarModel(mesa.Model):
         if route.depth_km[-1] < line[route.sectors[-1]]:
             return np.inf
         return self.maps["kursk"].route_margin_km("sudzha_corridor", line)
-
-    def corridor_pinch_sector(self) -> int | None:
-        """The global sector where Russian ground is nearest the Sudzha corridor (None
-        without a corridor)."""
-        route = self.corridor
-        if route is None or route.depth_km.size == 0:
-            return None
-        line = self._front_line(KURSK)[route.sectors]
-        k = int(np.argmin(route.depth_km - line))
-        return int(self.sector_offset[KURSK] + route.sectors[k])
 
     def _corridor_interdiction(self) -> float:
         lg = self.scn.logistics

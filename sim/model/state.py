@@ -58,7 +58,6 @@ class ForceState:
     present: np.ndarray = field(init=False)        # bool: not in transit
     line_ready: np.ndarray = field(init=False)     # bool: in the line and not broken
     reserve_ready: np.ndarray = field(init=False)  # bool: in reserve and not broken
-    changes: int = field(init=False)               # counts changes of contact or sector
     side_front: np.ndarray = field(init=False)     # flat index of (side, front) in a 2x2 table
     side_place: np.ndarray = field(init=False)     # flat index of (side, place) in a 2x4 table:
     # place 0 Kursk, 1 Donetsk, 2 in transit, 3 not yet arrived
@@ -72,9 +71,12 @@ class ForceState:
         self.dest_gsec = self.gsec.copy()
         self.pending = np.zeros(n, dtype=bool)
         self.fatigue = np.zeros(n)
-        self.is_side = (self.side == RU, self.side == UA)
+        self.is_side = _frozen(self.side == RU, self.side == UA)
         self.ua_sign = np.where(self.is_side[UA], 1.0, -1.0)
-        self.changes = 0
+        # the contact masks are rewritten in place, never rebound, so that a read-only view of
+        # one (the commands' DayPicture) always shows the current postures
+        self.in_line, self.contact, self.transit, self.present, self.line_ready, \
+            self.reserve_ready = (np.zeros(n, dtype=bool) for _ in range(6))
         self._update_fronts()
         self._update_contact()
 
@@ -88,23 +90,22 @@ class ForceState:
         return self.gsec - self.sector_offset[self.front]
 
     def mine(self, side: int, front: int | None = None) -> np.ndarray:
-        """Mask of ``side``'s groupings (on ``front`` if given); shared, do not modify."""
+        """Mask of ``side``'s groupings (on ``front`` if given); shared and read-only."""
         return self.is_side[side] if front is None else self._side_front[side][front]
 
     # The masks below are asked for many times a day and change only through the methods of
     # this class, so they are kept up to date here instead of recomputed by every caller.
     def _update_fronts(self) -> None:
-        self.on_front = (self.front == KURSK, self.front == DONETSK)
+        self.on_front = _frozen(self.front == KURSK, self.front == DONETSK)
         self.side_front = self.side * 2 + self.front.astype(np.int64)  # [side, front], flat
-        self._side_front = tuple(tuple(s & fr for fr in self.on_front) for s in self.is_side)
+        self._side_front = tuple(_frozen(*(s & fr for fr in self.on_front)) for s in self.is_side)
 
     def _update_contact(self) -> None:
         p = self.posture
-        self.in_line = (p == ATTACK) | (p == DEFEND)
-        self.contact = self.in_line | (p == WITHDRAWING)
-        self.transit = p == TRANSIT
-        self.present = ~self.transit
-        self.changes += 1
+        np.logical_or(p == ATTACK, p == DEFEND, out=self.in_line)
+        np.logical_or(self.in_line, p == WITHDRAWING, out=self.contact)
+        np.equal(p, TRANSIT, out=self.transit)
+        np.logical_not(self.transit, out=self.present)
         self._update_ready()
         self._update_place()
 
@@ -114,8 +115,8 @@ class ForceState:
 
     def _update_ready(self) -> None:
         fit = ~self.broken
-        self.line_ready = self.in_line & fit
-        self.reserve_ready = (self.posture == RESERVE) & fit
+        np.logical_and(self.in_line, fit, out=self.line_ready)
+        np.logical_and(self.posture == RESERVE, fit, out=self.reserve_ready)
 
     # ------------------------------------------------------------------ orders
     def set_posture(self, idx: Index, posture: int | np.ndarray) -> None:
@@ -131,7 +132,6 @@ class ForceState:
     def move(self, idx: Index, gsec: int, posture: int | None = None) -> None:
         """Move groupings within their front to global sector ``gsec`` (and set a posture)."""
         self.gsec[idx] = gsec
-        self.changes += 1
         if posture is not None:
             self.set_posture(idx, posture)
 
@@ -217,6 +217,14 @@ class ForceState:
         else:
             self._update_ready()
         return broke, rallied
+
+
+def _frozen(*masks: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``masks`` made read-only: they are shared (by every caller of ``mine`` and by the
+    commands' picture) and replaced, never changed, when groupings change front."""
+    for a in masks:
+        a.flags.writeable = False
+    return masks
 
 
 __all__ = ["ATTACK", "DEFEND", "DONETSK", "FRONTS", "KURSK",
