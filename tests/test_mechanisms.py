@@ -175,6 +175,23 @@ def test_the_north_korean_contingent_never_leaves_kursk(name):
             assert (m.forces.dest_front[dprk] == 0).all()        # and never ordered away
 
 
+def test_russian_replacements_never_refill_the_north_korean_contingent():
+    """Russia's recruits and returning wounded refill Russian groupings only: the contingent's
+    strength can only fall (MODEL.md 3.3.13), while Russian Kursk groupings are refilled."""
+    scn = _scenario("baseline", "days=60")
+    m = WarModel(scn, rng=1)
+    dprk = m.forces.dprk
+    refilled = False
+    while m.running:
+        before = m.forces.personnel.copy()
+        m.step()
+        after = m.forces.personnel
+        assert (after[dprk] <= before[dprk]).all()
+        refilled |= bool(((after > before) & m.forces.is_side[0] & ~dprk).any())
+    assert refilled        # the stream did run: Russian groupings were topped up
+    assert m.dprk_casualties > 0
+
+
 def test_a_grouping_may_not_start_on_a_front_it_may_not_serve_on():
     scn = _scenario("baseline")
     tree = scenario_dict(scn)

@@ -623,7 +623,9 @@ class WarModel(mesa.Model):
             if weights is None:
                 short = np.maximum(f.establishment - f.personnel, 0.0)
                 weights = short if cap else short + 1.0
-            here = f.is_side[k] & f.present
+            # the North Korean contingent is not refilled from Russia's replacements: no
+            # second contingent was reported by 5 Jan 2025 (its losses come off its 11,000)
+            here = f.is_side[k] & f.present & ~f.dprk
             in_kursk = here & f.on_front[KURSK]
             in_donetsk = here ^ in_kursk
             if cap:
