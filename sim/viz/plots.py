@@ -288,8 +288,15 @@ class _ShortNumbers(matplotlib.ticker.Formatter):
     """Axis ticks: 0.5, 950, 12k, 1.5M, with the decimals the tick step needs (92,500 and
     92,000 as 92.5k and 92k; one decimal less read as "92k, 92k")."""
 
+    tick_values: tuple[float, ...] = ()
+
+    def set_locs(self, locs: Any) -> None:
+        # kept here: Formatter.locs is deprecated since Matplotlib 3.11
+        self.tick_values = tuple(float(x) for x in locs)
+
     def __call__(self, v: float, pos: Any = None) -> str:
-        step = float(np.min(np.diff(self.locs))) if len(self.locs) > 1 else 0.0
+        locs = self.tick_values
+        step = float(np.min(np.diff(locs))) if len(locs) > 1 else 0.0
         for scale, unit, low in ((1e6, "M", 1e6), (1e3, "k", 1e3)):
             if abs(v) >= low:
                 digits = 0 if step <= 0 else max(0, -int(np.floor(np.log10(step / scale)
