@@ -85,6 +85,19 @@ def test_conservation_with_transfers_and_late_arrivals():
         assert np.abs(_balance(d, side)).max() == 0
 
 
+def test_casualties_per_front_add_up_to_the_sides_losses_outside_transit():
+    # reinforce moves Russian groupings from Donetsk to Kursk: days with troops in transit,
+    # whose losses on the road belong to no front, and days without
+    d = run(_scenario("reinforce"), 7).daily
+    for side in SIDES:
+        fronts = d[f"{side}_kursk_casualties"] + d[f"{side}_donetsk_casualties"]
+        total = d[f"{side}_killed"] + d[f"{side}_wounded"] + d[f"{side}_captured"]
+        assert (fronts <= total).all() and d[f"{side}_kursk_casualties"].iloc[-1] > 0
+        still = (d[f"{side}_transit_personnel"] == 0).to_numpy()[1:]
+        assert np.array_equal(np.diff(fronts)[still], np.diff(total)[still]), side
+    assert (d["ru_transit_personnel"] > 0).any()
+
+
 def test_no_forces_in_contact_means_no_losses_and_no_movement():
     def all_in_reserve(tree):
         for g in tree["groupings"]:

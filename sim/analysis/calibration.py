@@ -100,6 +100,11 @@ class Target:
         return max((self.high - self.low) / 2.0, 0.05 * abs(self.value), 1.0)
 
 
+#: Donetsk's monthly observations: quantity -> (group, daily-record column, label)
+MONTHLY = {"ru_gain_month": ("donetsk", "donetsk_ru_gain_km2", "RU gain"),
+           "ru_casualties_month": ("report", "ru_donetsk_casualties", "RU casualties")}
+
+
 def build_targets(obs: Sequence[Observation], start: dt.date, days: int) -> list[Target]:
     """Summary statistics computable from a record that starts on ``start`` and runs ``days``."""
     out: list[Target] = []
@@ -115,15 +120,14 @@ def build_targets(obs: Sequence[Observation], start: dt.date, days: int) -> list
             if 0 < t <= days:
                 out.append(Target(o.key, "kursk", "area", "kursk_ua_km2", t, t, 1.0,
                                   o.value, o.low, o.high, f"Kursk UA-held {o.date}"))
-        elif o.front == "donetsk" and o.quantity == "ru_gain_month":
+        elif o.front == "donetsk" and o.quantity in MONTHLY:
             first = o.date.replace(day=1)
-            last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-            d0, d1 = max(day(first) - 1, 0), min(day(last), days)
+            n = calendar.monthrange(first.year, first.month)[1]
+            d0, d1 = max(day(first) - 1, 0), min(day(first) + n - 1, days)
             if d1 - d0 >= 10:  # at least ten days of the month simulated
-                n = calendar.monthrange(first.year, first.month)[1]
-                out.append(Target(o.key, "donetsk", "month_gain", "donetsk_ru_gain_km2", d0, d1,
-                                  float(n), o.value, o.low, o.high,
-                                  f"Donetsk RU gain {first:%b %Y}"))
+                group, column, what = MONTHLY[o.quantity]
+                out.append(Target(o.key, group, "month_gain", column, d0, d1, float(n),
+                                  o.value, o.low, o.high, f"Donetsk {what} {first:%b %Y}"))
         elif o.front == "kursk" and o.quantity in ("ua_personnel", "ru_personnel"):
             col = f"{o.quantity[:2]}_kursk_personnel"
             if 0 <= t <= days:
@@ -133,6 +137,10 @@ def build_targets(obs: Sequence[Observation], start: dt.date, days: int) -> list
             if 0 <= t <= days:  # cumulative since the contingent entered combat
                 out.append(Target(o.key, "report", "level", "dprk_casualties", t, t, 1.0,
                                   o.value, o.low, o.high, f"DPRK casualties to {o.date}"))
+        elif o.front == "kursk" and o.quantity == "ru_casualties":
+            if 0 <= t <= days:  # cumulative since the incursion began
+                out.append(Target(o.key, "report", "level", "ru_kursk_casualties", t, t, 1.0,
+                                  o.value, o.low, o.high, f"Kursk RU casualties to {o.date}"))
         elif o.front == "kursk" and o.quantity == "dprk_casualties_per_day":
             first = o.date.replace(day=1)
             d0, d1 = max(day(first) - 1, 0), min(day(o.date), days)

@@ -54,6 +54,9 @@ _PER_SIDE = np.array([side_columns(stem) for stem in (
     "captured", "ammo", "replacements", "returned", "armour", "artillery", "rounds_fired",
     "kursk_attack_sectors", "donetsk_attack_sectors")])
 _PER_SIDE_FLAT = _PER_SIDE.ravel()  # [stem, side] in C order: one fancy assignment a day
+# front_casualties [side, front] raveled in C order (the model's side and front order)
+_FRONT_CASUALTIES = np.array([COLUMN[f"{side}_{front}_casualties"]
+                              for side in ("ru", "ua") for front in ("kursk", "donetsk")])
 
 
 class WarModel(mesa.Model):
@@ -203,6 +206,7 @@ class WarModel(mesa.Model):
         # what commands judge operations by: per side and front, casualties and ground gained
         # each day (km2, + = that side gained); per grouping, the last 3 days' losses
         self.front_losses = np.zeros((self.days + 1, 2, 2))
+        self.front_casualties = np.zeros((2, 2))  # [side, front], cumulative
         self.front_gain_km2 = np.zeros((self.days + 1, 2, 2))
         self.loss_history = np.zeros((3, len(f)))
         # (day, kind, subject, detail, cause ids, conditions); an event's id is its index
@@ -801,6 +805,7 @@ class WarModel(mesa.Model):
         self.dprk_casualties += float(losses[f.dprk].sum())
         self._last_loss_fraction = frac
         self.front_losses[self.day] = sums[6:].reshape(2, 2)
+        self.front_casualties += self.front_losses[self.day]
         self.loss_history[self.day % 3] = losses
 
     def _morale_step(self, losses: np.ndarray, moved: np.ndarray) -> None:
@@ -899,6 +904,7 @@ class WarModel(mesa.Model):
             self.kursk_ua_km2, ix.reference_area_km2, self.held_days, ix.duration_weight)
         row[COLUMN["ru_domestic_confidence"]] = self.confidence
         row[COLUMN["dprk_casualties"]] = self.dprk_casualties
+        row[_FRONT_CASUALTIES] = self.front_casualties.ravel()
         row[COLUMN["kursk_corridor_interdiction"]] = self.corridor_interdiction
         salient = f.mine(UA, KURSK) & f.present
         supply = f.supply_days[salient]

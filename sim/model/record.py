@@ -25,6 +25,9 @@ RECORD_COLUMNS = (
     "dprk_casualties", "kursk_corridor_interdiction", "ua_kursk_supply_days",
     "ru_kursk_attack_sectors", "ru_donetsk_attack_sectors", "ua_kursk_attack_sectors",
     "ua_donetsk_attack_sectors",
+    # cumulative killed, wounded and captured at each front (groupings in transit excluded)
+    "ru_kursk_casualties", "ru_donetsk_casualties", "ua_kursk_casualties",
+    "ua_donetsk_casualties",
 )
 BOOL_COLUMNS = ("ceasefire", "talks_open")
 COLUMN = {c: k for k, c in enumerate(RECORD_COLUMNS)}

@@ -6,6 +6,8 @@ section "Logistics".
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 ArrayF = np.ndarray
@@ -20,7 +22,9 @@ def corridor_interdiction(margin_km: float, base: float, maximum: float, range_k
     """
     if margin_km <= 0.0:
         return 1.0
-    return base + (maximum - base) * float(np.exp(-margin_km / range_km))
+    # math.exp, not np.exp: numpy's scalar exp takes a CPU-specific SIMD path (AVX-512 or
+    # AVX2) whose last bit differs between machines; libm's gives the same double on both
+    return base + (maximum - base) * math.exp(-margin_km / range_km)
 
 
 def fire_ammunition(stock: ArrayF, demand: ArrayF) -> tuple[ArrayF, ArrayF]:
