@@ -228,6 +228,14 @@ def test_make_plots_writes_files(dirs, tmp_path):
         P.make_plots(dirs, kind="map", day=DAYS + 5, out=tmp_path)
 
 
+def test_the_same_figure_is_the_same_svg_file(dirs, tmp_path):
+    # a batch folder's checksums and a reader's diff rely on figures being byte-reproducible;
+    # matplotlib draws random SVG element ids unless they are salted
+    a, b = (P.make_plots(dirs, kind="fan", out=tmp_path / d) for d in ("a", "b"))
+    svgs = [[f.read_bytes() for f in files if f.suffix == ".svg"] for files in (a, b)]
+    assert svgs[0] and svgs[0] == svgs[1]
+
+
 def test_cli_plot_and_run_writes_fan_charts(dirs, tmp_path):
     from typer.testing import CliRunner
 

@@ -899,8 +899,11 @@ def save(fig: Figure, out: Path, stem: str, formats: Sequence[str] = ("png", "sv
         for fmt in formats:
             p = out / f"{stem}.{fmt}"
             buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=DPI,
-                        metadata={"Date": None} if fmt == "svg" else None)
+            # an SVG's element ids are random unless salted: salted by the file's name, the
+            # same figure gives the same bytes (and checksum) in every run
+            with matplotlib.rc_context({"svg.hashsalt": stem}):
+                fig.savefig(buf, format=fmt, dpi=DPI,
+                            metadata={"Date": None} if fmt == "svg" else None)
             try:  # whole or not at all; a link planted at p is replaced, not written through
                 atomic_write_bytes(p, buf.getvalue())
             except OSError as exc:
