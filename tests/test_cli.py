@@ -290,6 +290,33 @@ def test_python_dash_m_sim_is_wargame():
     assert r.returncode == 0 and r.stdout.startswith("wargame ")
 
 
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(),
+                    reason="the fork server is what lets one run leave the main process")
+def test_one_run_on_two_workers_leaves_the_model_to_the_worker(tmp_path):
+    """A 1-run batch: with a fork server (importing the model while this process checks the
+    inputs) the run goes to a worker and this process never imports mesa; the record is the
+    one the run gives in this process (--workers 1)."""
+    import subprocess
+    import sys
+
+    probe = ("import atexit, runpy, sys; atexit.register(lambda: print('MESA', 'mesa' in "
+             "sys.modules)); sys.argv = ['wargame', *sys.argv[1:]]; "
+             "runpy.run_module('sim', run_name='__main__')")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    seen = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        r = subprocess.run([sys.executable, "-c", probe, "run", str(SCENARIOS / "baseline.yaml"),
+                            "--runs", "1", "--workers", workers, "--days", str(SMALL_DAYS),
+                            "--quiet", "--out", str(out)],
+                           capture_output=True, text=True, env=env, timeout=300)
+        assert r.returncode == 0, r.stderr
+        seen[workers] = r.stdout.split("MESA ")[-1].strip()
+        assert (pq.read_table(out / "daily.parquet").equals(pq.read_table(tmp_path / "w1" /
+                                                                          "daily.parquet")))
+    assert seen == {"1": "True", "2": "False"}
+
+
 def test_sigint_to_the_process_group_stops_cleanly_and_resume_completes(tmp_path):
     """A real Ctrl-C: SIGINT to the whole process group (main process and workers)."""
     import signal

@@ -62,9 +62,10 @@ def run(
     """Run a Monte Carlo batch per scenario and save it under results/."""
     from sim.runner import default_workers, start_fork_server
 
-    if executor == "local" and (workers or default_workers()) > 1 and runs != 1:
+    if executor == "local" and (workers or default_workers()) > 1:
         # the workers' fork server imports the model while this process imports its own
-        # modules and checks the inputs (it writes nothing; unused, it exits with us)
+        # modules and checks the inputs (it writes nothing; unused, it exits with us); even
+        # one run goes to a worker then, so this process never imports mesa and the model
         start_fork_server()
     from sim.runner import make_executor
     from sim.viz import plan_batches, run_batches

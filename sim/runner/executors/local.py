@@ -76,6 +76,10 @@ def mp_context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+#: set once this process has started the fork server (see :func:`start_fork_server`)
+_server_started = False
+
+
 def start_fork_server() -> bool:
     """Start the fork server of the local pools now, without waiting for it.
 
@@ -104,6 +108,8 @@ def start_fork_server() -> bool:
         forkserver.ensure_running()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    global _server_started
+    _server_started = True
     return True
 
 
@@ -153,7 +159,9 @@ class ProcessExecutor(Executor):
         fails every task still in it, so the pool is replaced and the tasks that had not
         completed are submitted again (at most ``max_restarts`` times): each item is
         reported exactly once."""
-        if len(items) <= 1 and self._pool is None:  # not worth starting a pool for one task
+        if len(items) <= 1 and self._pool is None and not _server_started:
+            # not worth starting a pool for one task, unless the fork server is already
+            # importing the model: then this process need not import it at all
             return SerialExecutor().map(fn, shared, items, on_result)
         outstanding: dict[Future, Any] = {}
         restarts = 0
