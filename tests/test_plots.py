@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -62,6 +66,45 @@ def test_fan_chart(batches):
     # x axis is calendar dates: the first median point is the start date
     x0 = axes[0].get_lines()[0].get_xdata()[0]
     assert str(x0).startswith("2025-01-05")
+    plt.close(fig)
+
+
+def test_long_option_names_wrap_and_leave_the_fan_chart_its_axes(batches):
+    """A 56- and a 100-character scenario name (the longest a folder keeps) are drawn on lines
+    of at most ``LABEL_CHARS``, and the constrained layout keeps the panels as wide as with
+    short names: unwrapped, the names' title and legend squeezed each panel to a sliver
+    (matplotlib warned "axes sizes collapsed to zero")."""
+    names = ("Kursk-reinforcement-with-a-very-long-descriptive-name-v2", "x" * 100)
+    short = P.fig_fan(batches)
+    short.canvas.draw()
+    long_batches = [dataclasses.replace(b, label=n) for b, n in zip(batches, names, strict=True)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a collapsed layout is a UserWarning
+        fig = P.fig_fan(long_batches)
+        fig.canvas.draw()
+    for a, b in zip(fig.axes, short.axes, strict=True):
+        assert a.get_position().width > 0.8 * b.get_position().width
+    for ax, name in zip(fig.axes, names, strict=False):  # the first row's titles
+        lines = ax.get_title().split("\n")
+        assert len(lines) > 1 and max(map(len, lines)) <= P.LABEL_CHARS
+        assert "".join(lines).replace(" ", "") == name
+    plt.close(fig)
+    plt.close(short)
+
+
+def test_month_ticks_of_a_fan_chart_column_do_not_run_together(batches):
+    """Over a 120-day view, the date labels under each column of a two-option fan chart do not
+    touch (each month's label was "01 Feb / 2025", and they ran into each other)."""
+    fig = P.fig_fan(batches)
+    start = np.datetime64(batches[0].start, "D")
+    fig.axes[-1].set_xlim(start, start + np.timedelta64(120, "D"))  # shared by every panel
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    for ax in fig.axes[-len(batches):]:
+        boxes = [t.get_window_extent(r) for t in ax.get_xticklabels() if t.get_text()]
+        assert len(boxes) >= 4
+        assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False)), [
+            t.get_text() for t in ax.get_xticklabels()]
     plt.close(fig)
 
 
@@ -376,6 +419,28 @@ def test_no_text_leaves_the_fit_and_backtest_figures(tmp_path):
     for stem, fig in figs:
         assert not _texts_outside(fig), f"{stem}: {_texts_outside(fig)}"
         plt.close(fig)
+
+
+def test_history_figure_compares_donetsk_gains_with_gains_only(tmp_path):
+    """The history figure's Donetsk panel (km²/month) holds the record's monthly gains only:
+    the monthly Russian casualty counts, also monthly targets, once came out as a sixth box
+    ("Nov 2024" twice) at 35,000 "km²/month", which flattened the five real ones to the axis."""
+    from sim.analysis import OBSERVATIONS, load_observations
+    from sim.runner import run_batch
+    from sim.scenario import load_scenario
+    from sim.viz import fig_history
+
+    run_batch(load_scenario(SCENARIOS / "hindcast_2024.yaml"), tmp_path / "h", runs=1,
+              master_seed=1, workers=1, command="test")
+    gains = [o for o in load_observations(OBSERVATIONS)
+             if o.front == "donetsk" and o.quantity == "ru_gain_month"
+             and dt.date(2024, 8, 31) <= o.date <= dt.date(2024, 12, 31)]
+    fig = fig_history(tmp_path / "h", OBSERVATIONS)
+    (donetsk,) = [ax for ax in fig.axes if ax.get_ylabel() == "km²/month"]
+    months = [t.get_text() for t in donetsk.get_xticklabels()]
+    assert sorted(months) == sorted(f"{o.date:%b %Y}" for o in gains)  # each month once
+    assert donetsk.get_ylim()[1] < 2 * max(o.high for o in gains)
+    plt.close(fig)
 
 
 def test_no_text_leaves_the_sensitivity_figures():

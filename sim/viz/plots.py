@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,11 @@ FRONTS = {"kursk": "Kursk", "donetsk": "Donetsk"}
 DPI = 110
 
 
+#: characters per line of an option's name in a figure (a bold column title of the fan chart
+#: fits ~24 in its ~2.5 in)
+LABEL_CHARS = 24
+
+
 class PlotError(ValueError):
     """Bad plot request (unknown kind, day or run outside the batch...)."""
 
@@ -77,6 +84,13 @@ class Batch:
     @property
     def start(self) -> dt.date:
         return self.res.start_date
+
+    @property
+    def display(self) -> str:
+        """The label as a figure draws it (column titles, legend entries): wrapped to
+        :data:`LABEL_CHARS` a line, at hyphens and spaces where it can, so that a long scenario
+        name does not make the constrained layout shrink the axes to a sliver."""
+        return textwrap.fill(self.label, LABEL_CHARS)
 
     def source(self) -> str:
         h = (self.res.manifest.scenario.hash or "")[:7]
@@ -249,9 +263,20 @@ class _SameViewLocator(matplotlib.ticker.Locator):
         return self.base.view_limits(vmin, vmax)
 
 
+def _month_label(x: float, pos: int | None = None) -> str:
+    """A month tick's label: the month, and the year under the first tick and January."""
+    d = mdates.num2date(x)
+    return f"{d:%b}\n{d:%Y}" if pos == 0 or d.month == 1 else f"{d:%b}"
+
+
 def _date_axis(ax) -> None:
-    ax.xaxis.set_major_locator(_SameViewLocator(mdates.MonthLocator()))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    locator = _SameViewLocator(mdates.MonthLocator())
+    ax.xaxis.set_major_locator(locator)
+    # "Feb", "Mar" with the year under the first month and January: "01 Feb\n2025" under
+    # every tick ran into its neighbours in a column of the fan chart (matplotlib's
+    # ConciseDateFormatter moved the layout by ulps from one figure to the next, and with it
+    # the SVG's clip ids)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_month_label))
     ax.xaxis.set_minor_locator(_SameViewLocator(mdates.WeekdayLocator(byweekday=mdates.MO)))
     ax.grid(True, alpha=0.3)
 
@@ -268,11 +293,11 @@ def _fan(ax, b: Batch, values: np.ndarray, *, bands: bool = True, line: bool = T
     if bands:
         ax.fill_between(x, q[1], q[3], color=b.color, alpha=0.28, lw=0)
     if line:
-        ax.plot(x, q[2], color=color or b.color, lw=lw, label=b.label)
+        ax.plot(x, q[2], color=color or b.color, lw=lw, label=b.display)
 
 
 def _band_handles(batches: Sequence[Batch], outer: bool = True) -> list[Any]:
-    handles: list[Any] = [Line2D([], [], color=b.color, lw=2, label=b.label) for b in batches]
+    handles: list[Any] = [Line2D([], [], color=b.color, lw=2, label=b.display) for b in batches]
     handles.append(Patch(color="#777777", alpha=0.45, label="50 % of runs"))
     if outer:
         handles.append(Patch(color="#777777", alpha=0.18, label="90 % of runs"))
@@ -361,7 +386,7 @@ def _mode_lines(ax, b: Batch, modes: AreaModes, color: str, lw: float) -> None:
     x = b.dates()[: modes.median.size]
     two = modes.two_mode
     dashed = two | np.r_[two[1:], False]
-    ax.plot(x, np.where(two, np.nan, modes.median), color=color, lw=lw, label=b.label)
+    ax.plot(x, np.where(two, np.nan, modes.median), color=color, lw=lw, label=b.display)
     if two.any():
         ax.plot(x, np.where(dashed, modes.median_above_zero, np.nan), color=color, lw=lw,
                 ls=(0, (3, 1.5)))
@@ -392,7 +417,7 @@ def fig_fan(batches: Sequence[Batch]) -> Figure:
         _fan(don, b, b.wide("donetsk_ru_gain_km2"))
         for share in (MIN_MODE_SHARE, 1 - MIN_MODE_SHARE):
             lost.axhline(100 * share, color="#666666", lw=0.7, ls=":")
-        ax.set_title(b.label, fontsize=10, color=b.color, fontweight="bold")
+        ax.set_title(b.display, fontsize=10, color=b.color, fontweight="bold")
         for a in (ax, lost, don):
             a.grid(True, alpha=0.25)
             _date_axis(a)
@@ -467,7 +492,7 @@ def fig_outcomes(batches: Sequence[Batch], day: int | None = None) -> Figure:
             v = np.sort(compute_outcome(o, df, df, day))
             y = np.arange(1, v.size + 1) / v.size
             ax.step(np.r_[v[:1], v], np.r_[0.0, y], where="post", color=b.color, lw=1.6,
-                    label=b.label)
+                    label=b.display)
         ax.set_title(o.label, fontsize=9.5)
         ax.set_xlabel(o.unit)
         # 400k, 1.5M: full numbers ran together ("400000500000600000") and a "1e6" offset
@@ -539,7 +564,7 @@ def fig_survival(batches: Sequence[Batch]) -> Figure:
         x = b.dates()[: days.size]
         ax.fill_between(x, lo, hi, step="post", color=b.color, alpha=0.15, lw=0)
         ax.step(x, s, where="post", color=b.color, lw=1.8,
-                label=f"{b.label} (ceasefire in {fmt_percent(1 - s[-1])} of runs)")
+                label=f"{b.display} (ceasefire in {fmt_percent(1 - s[-1])} of runs)")
         ax.plot(x[-1], s[-1], marker="|", color=b.color, ms=12)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("share of runs without a ceasefire")
@@ -779,7 +804,7 @@ def fig_map(batches: Sequence[Batch], front: str, day: int | None = None) -> Fig
     im = None
     for ax, b in zip(axes.ravel(), batches, strict=False):
         fm, prob, med = map_data(b, front, day)
-        im = _draw_map(ax, fm, prob, med, title=f"{b.label} ({b.n} runs)")
+        im = _draw_map(ax, fm, prob, med, title=f"{b.display} ({b.n} runs)")
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
     cb = fig.colorbar(im, ax=axes, shrink=0.5, location="right", anchor=(0.0, 0.0))
@@ -886,6 +911,19 @@ def animation_gif(b: Batch, path: Path, run: int = 0, step: int = 1, fps: int = 
 # --------------------------------------------------------------------------- files
 
 
+_CLIP_ID = re.compile(rb'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10}(?=\))')
+
+
+def _numbered_clip_ids(svg: bytes) -> bytes:
+    """``svg`` with its clip paths named ``clip1``, ``clip2``, ... in order of first use.
+
+    matplotlib names a clip path by a hash of its box's coordinates at full precision, and the
+    constrained layout moves them by ulps from one figure to the next in a process (the
+    printed coordinates stay the same), so the same figure drawn twice got other ids."""
+    ids: dict[bytes, bytes] = {}
+    return _CLIP_ID.sub(lambda m: ids.setdefault(m[0], b"clip%d" % (len(ids) + 1)), svg)
+
+
 def save(fig: Figure, out: Path, stem: str, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """Write ``fig`` as ``out/<stem>.<fmt>``; :class:`PlotError` names a file that cannot be
     written (read-only, disk full)."""
@@ -904,8 +942,9 @@ def save(fig: Figure, out: Path, stem: str, formats: Sequence[str] = ("png", "sv
             with matplotlib.rc_context({"svg.hashsalt": stem}):
                 fig.savefig(buf, format=fmt, dpi=DPI,
                             metadata={"Date": None} if fmt == "svg" else None)
+            data = _numbered_clip_ids(buf.getvalue()) if fmt == "svg" else buf.getvalue()
             try:  # whole or not at all; a link planted at p is replaced, not written through
-                atomic_write_bytes(p, buf.getvalue())
+                atomic_write_bytes(p, data)
             except OSError as exc:
                 raise PlotError(f"{p}: cannot write: {exc.strerror or exc}") from None
             paths.append(p)
@@ -1011,7 +1050,8 @@ def fig_history(results_dir: str | Path, observations: str | Path):
     ax.legend(loc="upper right", fontsize=8)
     ax.tick_params(axis="x", labelrotation=30)
     ax2 = fig.add_subplot(gs[0, 1])
-    mt = [(j, t) for j, t in enumerate(targets) if t.kind == "month_gain"]
+    # the monthly gains only: the record's monthly casualty counts are month_gain targets too
+    mt = [(j, t) for j, t in enumerate(targets) if t.column == "donetsk_ru_gain_km2"]
     mt.sort(key=lambda jt: jt[1].day0)
     pos = np.arange(len(mt))
     if mt:
