@@ -180,6 +180,18 @@ def test_losses_outcomes_survival(batches):
     plt.close(fig)
 
 
+def test_no_axis_of_the_outcome_and_loss_figures_repeats_a_tick_label(batches):
+    """Close values keep the decimals that tell them apart (an index from 0.69 to 0.705 read
+    "0.69, 0.69, 0.7, 0.7")."""
+    for fig in (P.fig_outcomes(batches, day=DAYS), P.fig_losses(batches)):
+        fig.canvas.draw()
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+                assert len(labels) == len(set(labels)), (ax.get_title(), labels)
+        plt.close(fig)
+
+
 def test_kaplan_meier_by_hand():
     days, s = P.kaplan_meier(np.array([2, np.nan, 5, 2]), 6)
     assert list(days) == list(range(7))

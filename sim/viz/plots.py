@@ -263,10 +263,12 @@ class _SameViewLocator(matplotlib.ticker.Locator):
         return self.base.view_limits(vmin, vmax)
 
 
-def _month_label(x: float, pos: int | None = None) -> str:
-    """A month tick's label: the month, and the year under the first tick and January."""
+def _date_label(x: float, pos: int | None = None) -> str:
+    """A date tick's label: the month ("04 Jan" off the 1st: a view shorter than a month is
+    ticked at its ends), and the year under the first tick and January."""
     d = mdates.num2date(x)
-    return f"{d:%b}\n{d:%Y}" if pos == 0 or d.month == 1 else f"{d:%b}"
+    text = f"{d:%b}" if d.day == 1 else f"{d:%d %b}"
+    return f"{text}\n{d:%Y}" if pos == 0 or d.month == 1 else text
 
 
 def _date_axis(ax) -> None:
@@ -276,7 +278,7 @@ def _date_axis(ax) -> None:
     # every tick ran into its neighbours in a column of the fan chart (matplotlib's
     # ConciseDateFormatter moved the layout by ulps from one figure to the next, and with it
     # the SVG's clip ids)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_month_label))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_date_label))
     ax.xaxis.set_minor_locator(_SameViewLocator(mdates.WeekdayLocator(byweekday=mdates.MO)))
     ax.grid(True, alpha=0.3)
 
@@ -311,7 +313,7 @@ MAX_OUTER_BANDS = 2
 
 class _ShortNumbers(matplotlib.ticker.Formatter):
     """Axis ticks: 0.5, 950, 12k, 1.5M, with the decimals the tick step needs (92,500 and
-    92,000 as 92.5k and 92k; one decimal less read as "92k, 92k")."""
+    92,000 as 92.5k and 92k, 0.695 and 0.7 as such; one decimal less read as "92k, 92k")."""
 
     tick_values: tuple[float, ...] = ()
 
@@ -330,7 +332,11 @@ class _ShortNumbers(matplotlib.ticker.Formatter):
                     digits = max(digits, 1)  # 1.5k, not a second "2k"
                 text = f"{v / scale:,.{digits}f}"
                 return (text.rstrip("0").rstrip(".") if "." in text else text) + unit
-        return f"{v:,.0f}" if abs(v) >= 10 or v == round(v) else f"{v:.2g}"  # an index: 0.5
+        if step <= 0:  # a single tick
+            return f"{v:,.0f}" if abs(v) >= 10 or v == round(v) else f"{v:.2g}"
+        # below 1,000 too, the decimals of the step: 0.69, 0.695, 0.7 (".2g" read "0.7, 0.7")
+        text = f"{v:,.{max(0, -int(np.floor(np.log10(step) + 1e-9)))}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _check_day(batches: Sequence[Batch], day: int | None) -> int:
