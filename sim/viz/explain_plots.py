@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from sim.runner import EVENT_OUTCOMES, fmt_percent
-from sim.viz.plots import PALETTE, finish, save
+from sim.viz.plots import PALETTE, finish, save, wrap_label
 
 
 def fig_event_curves(expl: Any) -> Any:
@@ -26,7 +26,7 @@ def fig_event_curves(expl: Any) -> Any:
         for k, o in enumerate(expl.options):
             c = o.curves[event]
             ax.step(c.index, 100 * c.to_numpy(), where="post", color=PALETTE[k % len(PALETTE)],
-                    label=o.label, lw=1.6)
+                    label=wrap_label(o.label), lw=1.6)
         ax.set_title(title, fontsize=10)
         ax.set_ylim(-2, 102)
         ax.grid(alpha=0.3)
@@ -78,8 +78,9 @@ def fig_discovery(expl: Any) -> Any | None:
                                color=PALETTE[0], label="box"))
         ax.set_xlabel(names[0], fontsize=8)
         ax.set_ylabel(names[1], fontsize=8)
-        ax.set_title(f"{o.label}: {o.target}\ncoverage {fmt_percent(box.coverage)}, density "
-                     f"{fmt_percent(box.density)}", fontsize=9)
+        ax.set_title(f"{wrap_label(o.label)}: {o.target}\ncoverage "
+                     f"{fmt_percent(box.coverage)}, density {fmt_percent(box.density)}",
+                     fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     axes[0, -1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),

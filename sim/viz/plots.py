@@ -60,6 +60,13 @@ DPI = 110
 LABEL_CHARS = 24
 
 
+def wrap_label(name: str) -> str:
+    """An option's name as a figure draws it: wrapped to :data:`LABEL_CHARS` a line, at hyphens
+    and spaces where it can, so that a long scenario name does not make the constrained layout
+    shrink the axes to a sliver."""
+    return textwrap.fill(name, LABEL_CHARS)
+
+
 class PlotError(ValueError):
     """Bad plot request (unknown kind, day or run outside the batch...)."""
 
@@ -87,10 +94,8 @@ class Batch:
 
     @property
     def display(self) -> str:
-        """The label as a figure draws it (column titles, legend entries): wrapped to
-        :data:`LABEL_CHARS` a line, at hyphens and spaces where it can, so that a long scenario
-        name does not make the constrained layout shrink the axes to a sliver."""
-        return textwrap.fill(self.label, LABEL_CHARS)
+        """The label as a figure draws it (column titles, legend entries): :func:`wrap_label`."""
+        return wrap_label(self.label)
 
     def source(self) -> str:
         h = (self.res.manifest.scenario.hash or "")[:7]
