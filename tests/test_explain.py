@@ -135,6 +135,20 @@ def test_explain_batches_shares_and_curves_agree(batches):
         assert (np.diff(o.curves.to_numpy(), axis=0) >= 0).all()  # P(by day D) never falls
 
 
+def test_explain_figures_carry_the_source_line_of_every_other_figure(batches):
+    """The explain figures name what made them as the fan chart does: the package and its
+    version, and each batch's runs, seed and scenario hash (they lacked both)."""
+    from sim.runner import load_results, package_version
+    from sim.viz import load_batches, source_line
+
+    dirs = list(batches.values())
+    expl = explain_batches(dirs, class_day=60)
+    assert expl.source == source_line(load_batches(dirs))
+    assert f"kursk-donetsk-wargame {package_version()}" in expl.source
+    for d in dirs:
+        assert f"scenario hash {load_results(d).manifest.scenario.hash[:7]}" in expl.source
+
+
 def test_discovery_recovers_a_planted_rule():
     rng = np.random.default_rng(7)
     n = 600

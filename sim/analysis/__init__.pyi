@@ -335,5 +335,8 @@ from .validation_status import (
     calibration_status as calibration_status,
 )
 from .validation_status import (
+    source_line as source_line,
+)
+from .validation_status import (
     status_line as status_line,
 )

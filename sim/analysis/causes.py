@@ -663,17 +663,11 @@ def explain_batches(dirs: Sequence[Path | str | Results], class_day: int = DEFAU
         if not r.done_runs():
             raise ExplainError(f"{r.path}: no finished runs")
     labels = unique_labels(results)
-    from sim.analysis.validation_status import status_line
+    from sim.analysis.validation_status import source_line
 
-    lines = [status_line(r) for r in results]
-    calib = lines[0] if len(set(lines)) == 1 else "; ".join(
-        f"{lab}: {c}" for lab, c in zip(labels, lines, strict=True))
-    runs = ", ".join(f"{lab}: {len(r.done_runs())} runs, seed {r.master_seed}"
-                     for lab, r in zip(labels, results, strict=True))
     return Explanation([explain_batch(r, lab, class_day)
                         for r, lab in zip(results, labels, strict=True)],
-                       source=f"Source: model output (kursk-donetsk-wargame); {runs}. "
-                              f"Calibration: {calib}.", start_date=results[0].start_date)
+                       source=source_line(results, labels), start_date=results[0].start_date)
 
 
 __all__ = ["MIN_MODE_SHARE", "Box", "Chain", "Explanation", "ExplainError", "run_story",

@@ -29,7 +29,7 @@ combat.lethality set by hand (the other parameters calibrated ...)``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -164,3 +164,19 @@ def status_line(source: Any) -> str:
     """One line: ``calibrated (method, date) to N observations first..last; hindcast m/n
     Kursk, m/n Donetsk; ...`` or ``UNCALIBRATED: why``."""
     return calibration_status(source).line
+
+
+def source_line(results: Sequence[Any], labels: Sequence[str]) -> str:
+    """The source line every figure of these batches (:class:`sim.runner.Results`, named
+    ``labels``) carries: the package and its version, each batch's runs, seed and scenario
+    hash, and the calibration status (once if the batches share it)."""
+    from sim.runner import package_version
+
+    lines = [status_line(r) for r in results]
+    calib = lines[0] if len(set(lines)) == 1 else "; ".join(
+        f"{lab}: {c}" for lab, c in zip(labels, lines, strict=True))
+    runs = "; ".join(f"{lab}: {len(r.done_runs())} runs, seed {r.master_seed}, scenario hash "
+                     f"{(r.manifest.scenario.hash or '')[:7]}"
+                     for lab, r in zip(labels, results, strict=True))
+    return (f"Source: model output (kursk-donetsk-wargame {package_version()}); {runs}. "
+            f"Calibration: {calib}.")

@@ -97,10 +97,6 @@ class Batch:
         """The label as a figure draws it (column titles, legend entries): :func:`wrap_label`."""
         return wrap_label(self.label)
 
-    def source(self) -> str:
-        h = (self.res.manifest.scenario.hash or "")[:7]
-        return f"{self.label}: {self.n} runs, seed {self.res.master_seed}, scenario hash {h}"
-
     def wide(self, column: str) -> np.ndarray:
         """``column`` of the daily table as an array runs × days (days 0..horizon)."""
         self.prefetch([column])
@@ -169,17 +165,9 @@ def load_batches(dirs: Sequence[Path | str | Results]) -> list[Batch]:
 
 
 def source_line(batches: Sequence[Batch]) -> str:
-    from sim.analysis import status_line
-    from sim.runner import package_version
+    from sim.analysis import source_line as line
 
-    lines = [status_line(b.res) for b in batches]
-    if len(set(lines)) == 1:
-        calib = f" Calibration: {lines[0]}."
-    else:
-        calib = " Calibration: " + "; ".join(f"{b.label}: {c}"
-                                             for b, c in zip(batches, lines, strict=True)) + "."
-    return (f"Source: model output (kursk-donetsk-wargame {package_version()}); "
-            + "; ".join(b.source() for b in batches) + "." + calib)
+    return line([b.res for b in batches], [b.label for b in batches])
 
 
 FOOTER_PT = 6.5

@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.runner import OUTCOME_BY_NAME, Results, atomic_write_text, fmt_percent, load_results
+from sim.runner import (
+    OUTCOME_BY_NAME,
+    Results,
+    atomic_write_text,
+    fmt_percent,
+    load_results,
+    package_version,
+)
 from sim.scenario import relative_path, scenario_dict
 
 CSS = """
@@ -193,8 +200,9 @@ def build_report(
         res = sensitivity(sweep)
         parts.append(report_section(res, title=f"Sensitivity analysis: {Path(sweep).name}"))
     parts.append("<hr><p style='font-size:.8em;color:#555'>Source: model output "
-                 "(kursk-donetsk-wargame). Not a forecast: distributions over runs of a model "
-                 "whose assumptions are documented in docs/MODEL.md.</p></body></html>")
+                 f"(kursk-donetsk-wargame {package_version()}). Not a forecast: distributions "
+                 "over runs of a model whose assumptions are documented in docs/MODEL.md."
+                 "</p></body></html>")
     return "\n".join(parts)
 
 
