@@ -263,6 +263,38 @@ def test_cli_sweep_and_sensitivity(tmp_path: Path) -> None:
     assert r.exit_code == 2
 
 
+def test_sensitivity_figures_carry_the_sweeps_source_line(effect_sweep: Path, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """Every sensitivity figure names what made it, as a batch's figures do: the package and
+    its version, the design, points, runs, seed and base scenario hash, and the calibration
+    status (the figures had no source line at all)."""
+    import matplotlib.figure
+
+    from sim.analysis import load_sweep, sensitivity, status_line
+    from sim.runner import load_results, package_version
+    from sim.viz import write_figures
+
+    sw = load_sweep(effect_sweep)
+    line = sw.source()
+    assert f"kursk-donetsk-wargame {package_version()}" in line
+    assert (f"lhs design, 8 points x 4 runs, seed {sw.meta['master_seed']}, scenario baseline "
+            f"hash {sw.meta['scenario_hash'][:7]}") in line
+    assert status_line(load_results(effect_sweep / "points" / "p0000")) in line
+    footers: list[str] = []
+    save = matplotlib.figure.Figure.savefig
+
+    def recording(fig, *args, **kw):
+        footers.append(" ".join(t.get_text().replace("\n", " ") for t in fig.texts))
+        return save(fig, *args, **kw)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", recording)
+    paths = write_figures(sensitivity(effect_sweep), tmp_path)
+    assert len(footers) == len(paths) >= 2
+    words = line.split()
+    for text in footers:
+        assert text.split()[-len(words):] == words  # wrapped to the width, the same words
+
+
 def test_report_has_a_sensitivity_section(effect_sweep: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

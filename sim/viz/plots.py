@@ -203,6 +203,12 @@ def finish(fig: Figure, title: str, source: str, title_pt: float = 12) -> Figure
     the footer)."""
     fig.suptitle("\n".join(title_lines(title, fig.get_size_inches()[0], title_pt)),
                  fontsize=title_pt, fontweight="bold")
+    return add_footer(fig, source)
+
+
+def add_footer(fig: Figure, source: str) -> Figure:
+    """The source footer (wrapped to the figure's width) under the figure's constrained
+    layout, which keeps clear of it."""
     width, height = fig.get_size_inches()
     lines = _footer_lines(source, width)
     fig.text(0.01, 0.006, "\n".join(lines), fontsize=FOOTER_PT, color="#444444", ha="left",
