@@ -120,13 +120,28 @@ def heatmap(outcomes: pd.DataFrame, x: str, y: str, outcome: str, bins: int = 6)
     return fig
 
 
-def write_figures(res, out_dir: Path | str | None = None) -> list[Path]:
-    """PNG figures of a :class:`sim.sensitivity.SensitivityResult`; returns their paths."""
+def _source(res) -> str | None:
+    """The source line of the sweep ``res`` was read from; None for a result that was not
+    (e.g. ``analyze_design`` on a design of one's own: no model, no calibration to state)."""
     from sim.analysis import load_sweep
+
+    try:
+        return load_sweep(res.path).source()
+    except FileNotFoundError:
+        return None
+
+
+def _footer(fig, source: str | None) -> None:
     from sim.viz.plots import add_footer
 
+    if source is not None:
+        add_footer(fig, source)
+
+
+def write_figures(res, out_dir: Path | str | None = None) -> list[Path]:
+    """PNG figures of a :class:`sim.sensitivity.SensitivityResult`; returns their paths."""
     plt = _plt()
-    source = load_sweep(res.path).source()
+    source = _source(res)
     folder = Path(out_dir) if out_dir else Path(res.path) / "sensitivity"
     folder.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
@@ -142,7 +157,7 @@ def write_figures(res, out_dir: Path | str | None = None) -> list[Path]:
             figs.append(("heatmap", heatmap(res.outcomes, top[0], top[1], o)))
         for kind, fig in figs:
             p = folder / f"{file_stem(o)}_{kind}.png"  # was 00-heatmap.png
-            add_footer(fig, source)
+            _footer(fig, source)
             fig.savefig(p, dpi=110)
             plt.close(fig)
             paths.append(p)
@@ -161,11 +176,8 @@ def report_section(res, title: str = "Sensitivity analysis") -> str:
     import html
     import io
 
-    from sim.analysis import load_sweep
-    from sim.viz.plots import add_footer
-
     plt = _plt()
-    source = load_sweep(res.path).source()
+    source = _source(res)
     parts = [f"<section class='sensitivity'><h2>{html.escape(title)}</h2>",
              f"<p>{html.escape(res.design)} design, {len(res.outcomes)} runs; parameters "
              "ranked by " + html.escape(res.main_index) + " (95 % intervals).</p>"]
@@ -177,7 +189,7 @@ def report_section(res, title: str = "Sensitivity analysis") -> str:
         parts.append("</ol>")
         for fig in (index_bars(res.table, o),
                     outcome_vs_parameters(res.outcomes, res.names, o)):
-            add_footer(fig, source)
+            _footer(fig, source)
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=90)
             plt.close(fig)
