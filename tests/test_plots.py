@@ -31,6 +31,18 @@ def dirs(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def hindcast_dir(tmp_path_factory):
+    """One run of the 2024 hindcast (starts 6 Aug 2024), for the figures of a fit."""
+    from sim.runner import run_batch
+    from sim.scenario import load_scenario
+
+    out = tmp_path_factory.mktemp("hindcast") / "h"
+    run_batch(load_scenario(SCENARIOS / "hindcast_2024.yaml"), out, runs=1, master_seed=1,
+              workers=1, command="test")
+    return out
+
+
+@pytest.fixture(scope="module")
 def batches(dirs):
     return P.load_batches(dirs)
 
@@ -57,6 +69,7 @@ def test_fan_chart(batches):
     assert "km²" in axes[0].get_ylabel() and "Kursk" in axes[0].get_ylabel()
     assert "salient lost" in lost[0].get_ylabel()
     assert "Donetsk" in donetsk[0].get_ylabel()
+    assert donetsk[0].get_ylabel().endswith("since 5 Jan 2025")  # the batches' start date
     assert [ax.get_title() for ax in axes[:len(batches)]] == [b.label for b in batches]
     (legend,) = fig.legends
     assert {"baseline", "ceasefire", "50 % of runs", "other options' medians"} <= {
@@ -402,7 +415,15 @@ def test_discovery_titles_round_shares_half_up(dirs):
     plt.close(fig)
 
 
-def test_no_text_leaves_the_fit_and_backtest_figures(tmp_path):
+def test_a_hindcast_fan_chart_counts_donetsk_gains_from_its_own_start(hindcast_dir):
+    """The Donetsk axis names the batch's start date (it said "since 5 Jan" for the 2024
+    hindcast too, which starts on 6 Aug 2024)."""
+    fig = P.fig_fan(P.load_batches([hindcast_dir]))
+    assert fig.axes[2].get_ylabel().endswith("gained by Russia since 6 Aug 2024")
+    plt.close(fig)
+
+
+def test_no_text_leaves_the_fit_and_backtest_figures(hindcast_dir):
     """The figures not drawn from option batches: ``plot --kind history`` (also the fit
     report's history.png), the fit report's pairwise.png and the backtest's fan.png (drawn
     here from the shipped validation/backtest/)."""
@@ -412,18 +433,16 @@ def test_no_text_leaves_the_fit_and_backtest_figures(tmp_path):
     from conftest import REPO
 
     from sim.analysis import OBSERVATIONS, load_observations
-    from sim.runner import run_batch
     from sim.scenario import load_scenario
     from sim.viz import fig_backtest, fig_history, fig_pairwise
 
     hindcast = load_scenario(SCENARIOS / "hindcast_2024.yaml")
-    run_batch(hindcast, tmp_path / "h", runs=1, master_seed=1, workers=1, command="test")
     bt = REPO / "validation" / "backtest"
     manifest = json.loads((bt / "manifest.json").read_text(encoding="utf-8"))
     particles = pd.read_csv(bt / "particles_2024-09-30.csv")
     prior = {p: (hindcast.calibration[p].low, hindcast.calibration[p].high)
              for p in manifest["params"]}
-    figs = [("history", fig_history(tmp_path / "h", OBSERVATIONS)),
+    figs = [("history", fig_history(hindcast_dir, OBSERVATIONS)),
             ("pairwise", fig_pairwise(particles, manifest["params"], prior)),
             ("backtest fan", fig_backtest(pd.read_parquet(bt / "forecasts.parquet"),
                                           load_observations(OBSERVATIONS),
@@ -433,21 +452,17 @@ def test_no_text_leaves_the_fit_and_backtest_figures(tmp_path):
         plt.close(fig)
 
 
-def test_history_figure_compares_donetsk_gains_with_gains_only(tmp_path):
+def test_history_figure_compares_donetsk_gains_with_gains_only(hindcast_dir):
     """The history figure's Donetsk panel (km²/month) holds the record's monthly gains only:
     the monthly Russian casualty counts, also monthly targets, once came out as a sixth box
     ("Nov 2024" twice) at 35,000 "km²/month", which flattened the five real ones to the axis."""
     from sim.analysis import OBSERVATIONS, load_observations
-    from sim.runner import run_batch
-    from sim.scenario import load_scenario
     from sim.viz import fig_history
 
-    run_batch(load_scenario(SCENARIOS / "hindcast_2024.yaml"), tmp_path / "h", runs=1,
-              master_seed=1, workers=1, command="test")
     gains = [o for o in load_observations(OBSERVATIONS)
              if o.front == "donetsk" and o.quantity == "ru_gain_month"
              and dt.date(2024, 8, 31) <= o.date <= dt.date(2024, 12, 31)]
-    fig = fig_history(tmp_path / "h", OBSERVATIONS)
+    fig = fig_history(hindcast_dir, OBSERVATIONS)
     (donetsk,) = [ax for ax in fig.axes if ax.get_ylabel() == "km²/month"]
     months = [t.get_text() for t in donetsk.get_xticklabels()]
     assert sorted(months) == sorted(f"{o.date:%b %Y}" for o in gains)  # each month once

@@ -429,7 +429,9 @@ def fig_fan(batches: Sequence[Batch]) -> Figure:
         don.set_xlabel("date")
     axes[0, 0].set_ylabel("Kursk oblast:\nkm² held by Ukraine")
     axes[1, 0].set_ylabel("Kursk salient lost:\n% of runs at 0 km²", fontsize=9)
-    axes[2, 0].set_ylabel("Donetsk front:\nkm² gained by Russia since 5 Jan")
+    starts = {b.start for b in batches}  # the hindcast starts on 6 Aug 2024, not 5 Jan 2025
+    since = f"{min(starts):%-d %b %Y}" if len(starts) == 1 else "each batch's start"
+    axes[2, 0].set_ylabel(f"Donetsk front:\nkm² gained by Russia since {since}")
     axes[0, 0].set_ylim(bottom=0)  # after every panel of the shared row is drawn
     axes[1, 0].set_ylim(-3, 103)
     axes[2, 0].set_ylim(bottom=0)
