@@ -134,6 +134,11 @@ def test_area_modes_by_hand():
     m = P.area_modes(v)
     assert MIN_MODE_SHARE == 0.10
     assert m.share_zero == pytest.approx([0, 0.1, 0.9, 1.0])
+    assert m.share_lost == pytest.approx(m.share_zero)  # every run held 500 km² on day 0
+    # a hindcast starts at 0 km², before the incursion: at 0 but nothing lost yet
+    late = P.area_modes(np.array([[0, 0, 300, 0], [0, 200, 0, np.nan]]))
+    assert late.share_zero == pytest.approx([1, 0.5, 0.5, 1])
+    assert late.share_lost == pytest.approx([0, 0, 0.5, 1])
     assert list(m.two_mode) == [False, True, True, False]
     assert m.median == pytest.approx([500, 450, 0, 0])
     assert m.median_above_zero[:3] == pytest.approx([500, 500, 400])

@@ -359,21 +359,27 @@ class AreaModes:
     """Per day, the two modes of an area that may fall to 0 (arrays over days)."""
 
     share_zero: np.ndarray  #: share of the runs at 0 km² (runs without a value not counted)
+    #: share of the runs at 0 km² that held ground on an earlier day: the salient lost (the
+    #: hindcast starts at 0 km², before the incursion, with nothing yet to lose)
+    share_lost: np.ndarray
     two_mode: np.ndarray  #: bool: both modes hold at least ``MIN_MODE_SHARE`` of the runs
     median: np.ndarray  #: median over all runs, km²
     median_above_zero: np.ndarray  #: median over the runs above 0 km² (NaN where none is)
 
 
 def area_modes(values: np.ndarray, min_share: float = MIN_MODE_SHARE) -> AreaModes:
-    """The modes of a runs × days table of areas (km²): the share of runs at 0 on each day,
-    whether the day is two-mode (share at 0 ≥ ``min_share`` and share above 0 ≥
-    ``min_share``), the median over all runs and the median of the runs above 0."""
+    """The modes of a runs × days table of areas (km²): the share of runs at 0 on each day (and
+    of those that held ground before: lost), whether the day is two-mode (share at 0 ≥
+    ``min_share`` and share above 0 ≥ ``min_share``), the median over all runs and the median
+    of the runs above 0."""
     import warnings
 
     v = np.asarray(values, dtype=float)
     valid = ~np.isnan(v)
     n = np.maximum(valid.sum(axis=0), 1)
     share_zero = ((v <= 0) & valid).sum(axis=0) / n
+    held = np.maximum.accumulate(np.where(valid, v, 0.0), axis=1) > 0
+    share_lost = ((v <= 0) & valid & held).sum(axis=0) / n
     share_above = (v > 0).sum(axis=0) / n
     eps = 1e-12  # 20 of 200 runs is 10 %, not a hair under it
     two = (share_zero >= min_share - eps) & (share_above >= min_share - eps)
@@ -381,7 +387,7 @@ def area_modes(values: np.ndarray, min_share: float = MIN_MODE_SHARE) -> AreaMod
         warnings.filterwarnings("ignore", message="All-NaN slice", category=RuntimeWarning)
         median = np.nanmedian(v, axis=0)
         above = np.nanmedian(np.where(v > 0, v, np.nan), axis=0)
-    return AreaModes(share_zero, two, median, above)
+    return AreaModes(share_zero, share_lost, two, median, above)
 
 
 def _mode_lines(ax, b: Batch, modes: AreaModes, color: str, lw: float) -> None:
@@ -415,7 +421,7 @@ def fig_fan(batches: Sequence[Batch]) -> Figure:
                 (b, b.color, 1.8)]:
             m = kursk[id(other)]
             _mode_lines(ax, other, m, c, lw)
-            lost.plot(other.dates()[: m.share_zero.size], 100 * m.share_zero, color=c, lw=lw)
+            lost.plot(other.dates()[: m.share_lost.size], 100 * m.share_lost, color=c, lw=lw)
             if other is not b:
                 _fan(don, other, other.wide("donetsk_ru_gain_km2"), bands=False, color=c, lw=lw)
         _fan(ax, b, b.wide("kursk_ua_km2"), line=False)
