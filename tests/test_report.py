@@ -50,6 +50,9 @@ def test_report_is_self_contained(dirs, tmp_path):
     assert all(s.startswith("data:image/png;base64,") for s in imgs)
     assert not re.search(r"(src|href)=['\"]?(https?:|//)", text)
     assert "<script" not in text and "<link" not in text
+    from sim.runner import package_version  # the footer names what made the report
+
+    assert f"Source: model output (kursk-donetsk-wargame {package_version()})" in text
     # what the option changes, and the comparison table
     assert "policy.ru.reinforce_kursk.enabled" in text
     assert "Kursk held by Ukraine" in text and "reinforce.yaml" in text

@@ -335,6 +335,9 @@ from .validation_status import (
     calibration_status as calibration_status,
 )
 from .validation_status import (
+    model_output as model_output,
+)
+from .validation_status import (
     source_line as source_line,
 )
 from .validation_status import (

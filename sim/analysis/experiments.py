@@ -553,14 +553,13 @@ class Sweep:
     def source(self) -> str:
         """The source line of the sweep's figures: the package and its version, the design,
         points, runs, seed and base scenario, and the calibration status of its first point."""
-        from sim.analysis.validation_status import status_line
+        from sim.analysis.validation_status import model_output, status_line
 
         m, first = self.meta, point_dir(self.path, 0)
         status = status_line(first if (first / R.MANIFEST).is_file() else None)
-        return (f"Source: model output (kursk-donetsk-wargame {R.package_version()}); sweep "
-                f"{m['experiment']}: {m['design']} design, {m['n_points']} points x "
-                f"{m['runs']} runs, seed {m['master_seed']}, scenario {m['scenario']} hash "
-                f"{str(m['scenario_hash'])[:7]}. Calibration: {status}.")
+        return (f"{model_output()}; sweep {m['experiment']}: {m['design']} design, "
+                f"{m['n_points']} points x {m['runs']} runs, seed {m['master_seed']}, scenario "
+                f"{m['scenario']} hash {str(m['scenario_hash'])[:7]}. Calibration: {status}.")
 
     @property
     def method(self) -> str:

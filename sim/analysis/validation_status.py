@@ -166,17 +166,21 @@ def status_line(source: Any) -> str:
     return calibration_status(source).line
 
 
+def model_output() -> str:
+    """What every output's source line starts with: the package and its version."""
+    from sim.runner import package_version
+
+    return f"Source: model output (kursk-donetsk-wargame {package_version()})"
+
+
 def source_line(results: Sequence[Any], labels: Sequence[str]) -> str:
     """The source line every figure of these batches (:class:`sim.runner.Results`, named
     ``labels``) carries: the package and its version, each batch's runs, seed and scenario
     hash, and the calibration status (once if the batches share it)."""
-    from sim.runner import package_version
-
     lines = [status_line(r) for r in results]
     calib = lines[0] if len(set(lines)) == 1 else "; ".join(
         f"{lab}: {c}" for lab, c in zip(labels, lines, strict=True))
     runs = "; ".join(f"{lab}: {len(r.done_runs())} runs, seed {r.master_seed}, scenario hash "
                      f"{(r.manifest.scenario.hash or '')[:7]}"
                      for lab, r in zip(labels, results, strict=True))
-    return (f"Source: model output (kursk-donetsk-wargame {package_version()}); {runs}. "
-            f"Calibration: {calib}.")
+    return f"{model_output()}; {runs}. Calibration: {calib}."

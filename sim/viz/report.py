@@ -15,14 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.runner import (
-    OUTCOME_BY_NAME,
-    Results,
-    atomic_write_text,
-    fmt_percent,
-    load_results,
-    package_version,
-)
+from sim.runner import OUTCOME_BY_NAME, Results, atomic_write_text, fmt_percent, load_results
 from sim.scenario import relative_path, scenario_dict
 
 CSS = """
@@ -199,10 +192,11 @@ def build_report(
 
         res = sensitivity(sweep)
         parts.append(report_section(res, title=f"Sensitivity analysis: {Path(sweep).name}"))
-    parts.append("<hr><p style='font-size:.8em;color:#555'>Source: model output "
-                 f"(kursk-donetsk-wargame {package_version()}). Not a forecast: distributions "
-                 "over runs of a model whose assumptions are documented in docs/MODEL.md."
-                 "</p></body></html>")
+    from sim.analysis import model_output
+
+    parts.append(f"<hr><p style='font-size:.8em;color:#555'>{_esc(model_output())}. Not a "
+                 "forecast: distributions over runs of a model whose assumptions are "
+                 "documented in docs/MODEL.md.</p></body></html>")
     return "\n".join(parts)
 
 
