@@ -61,6 +61,25 @@ def test_replacements_replace_losses_and_never_grow_a_front_past_its_order_of_ba
     assert peak_excess(_scenario("hindcast_2024", "switches.replace_losses_only=false")) > 10_000
 
 
+def test_the_record_shows_the_replacements_waiting_for_room():
+    """With nobody lost, no grouping has room: every recruit waits in the pool, so on day t the
+    pool holds t days of the stream (900 and 350 a day in base.yaml) and none was delivered;
+    with losses, the pool holds what the stream and the returning wounded brought beyond them
+    (MODEL.md 3.3.13)."""
+    scn = _scenario("baseline", "combat.lethality=0", "combat.transit_loss_rate=0")
+    d = run(scn, 3).daily
+    days = d["day"].to_numpy()
+    for side, per_day in (("ru", 900), ("ua", 350)):
+        assert (d[f"{side}_pool"].to_numpy() == per_day * days).all()
+        assert (d[f"{side}_replacements"] == 0).all()
+    fought = run(_scenario("baseline"), 3).daily.iloc[-1]
+    for side, per_day in (("ru", 900), ("ua", 350)):
+        assert 0 < fought[f"{side}_pool"] < per_day * 120
+        # what joined or waits is the stream plus the wounded back so far (at most all wounded)
+        joined_or_waiting = fought[f"{side}_pool"] + fought[f"{side}_replacements"]
+        assert per_day * 120 <= joined_or_waiting <= per_day * 120 + fought[f"{side}_wounded"]
+
+
 @pytest.mark.parametrize("name", ["baseline", "reinforce", "donetsk_focus", "ceasefire"])
 def test_personnel_conserved_every_day_per_side(name):
     scn = _scenario(name)

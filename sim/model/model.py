@@ -51,7 +51,7 @@ NO_TALKS, TALKS, AGREED, CEASEFIRE = range(4)
 # record columns filled per side each day, as [stem][ru, ua] (see _record_row)
 _PER_SIDE = np.array([side_columns(stem) for stem in (
     "kursk_personnel", "donetsk_personnel", "transit_personnel", "arrived", "killed", "wounded",
-    "captured", "ammo", "replacements", "returned", "armour", "artillery", "rounds_fired",
+    "captured", "ammo", "replacements", "returned", "pool", "armour", "artillery", "rounds_fired",
     "kursk_attack_sectors", "donetsk_attack_sectors")])
 _PER_SIDE_FLAT = _PER_SIDE.ravel()  # [stem, side] in C order: one fancy assignment a day
 # front_casualties [side, front] raveled in C order (the model's side and front order)
@@ -893,7 +893,7 @@ class WarModel(mesa.Model):
         row[_PER_SIDE_FLAT] = np.concatenate((
             troops.T[:3].ravel(), self.arrived, self.killed, self.wounded,
             self.captured, sums[8:10] + self.depot,
-            self.replaced, self.returned, sums[10:12],
+            self.replaced, self.returned, self.pool, sums[10:12],
             sums[12:14], self.fired,
             self.attack_sectors.T.ravel()))
         row[COLUMN["kursk_ua_km2"]] = self.kursk_ua_km2

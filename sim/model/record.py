@@ -20,6 +20,7 @@ RECORD_COLUMNS = (
     "ua_ammo", "ru_ammo", "ceasefire", "bargaining_value", "ru_domestic_confidence",
     # extras
     "talks_open", "ua_replacements", "ru_replacements", "ua_returned", "ru_returned",
+    "ua_pool", "ru_pool",
     "ua_arrived", "ru_arrived",
     "ua_armour", "ru_armour", "ua_artillery", "ru_artillery", "ua_rounds_fired", "ru_rounds_fired",
     "dprk_casualties", "kursk_corridor_interdiction", "ua_kursk_supply_days",
