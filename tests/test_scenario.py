@@ -87,6 +87,8 @@ def test_date_before_the_start(tmp_path):
     assert "diplomacy.talks_open" in msg and "before the start date 2025-01-05" in msg
     msg = _error(_option(tmp_path, "", "o2.yaml"), "groupings.RU-D-reserve-1.arrives=2025-01-01")
     assert "groupings.31.arrives" in msg and "not after the start date" in msg
+    msg = _error(_option(tmp_path, "", "o3.yaml"), "fronts.donetsk.fighting_since=2025-02-01")
+    assert "fronts.donetsk.fighting_since" in msg and "after the start date 2025-01-05" in msg
 
 
 def test_unknown_place_name(tmp_path):

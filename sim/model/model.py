@@ -74,6 +74,8 @@ class WarModel(mesa.Model):
         self.maps: dict[str, FrontMap] = {f: scenario.front_map(f) for f in FRONTS}
         self._build_space()
         self.forces = self._build_forces()
+        if self.switches.exhaustion:
+            self._tire_from_earlier_fighting()
         self.groupings = [Grouping(self, i, g) for i, g in enumerate(scenario.all_groupings())]
         game = scenario.game
         # A played game: the player's side takes orders from outside (run() hands it back to
@@ -570,6 +572,21 @@ class WarModel(mesa.Model):
             self.log("transfer_arrived", self.groupings[i].name,
                      f"at {where}, {f.personnel[i]:.0f} troops",
                      causes=self.last(("transfer", i)), keys=[("grouping", i)])
+
+    def _tire_from_earlier_fighting(self) -> None:
+        """Day-0 fatigue of the groupings in contact on a front whose fighting began before
+        the start (``fronts.<front>.fighting_since``): the options start on 5 Jan 2025 from
+        lines held through the autumn, not from rested troops."""
+        ex, f = self.scn.exhaustion, self.forces
+        for k, front in enumerate(FRONTS):
+            since = getattr(self.scn.fronts, front).fighting_since
+            if since is None:
+                continue
+            here = f.on_front[k] & f.present
+            f.fatigue[here] = operations.fatigue_after(
+                (self.scn.start_date - since).days, f.contact[here],
+                f.posture[here] == ATTACK, rate_per_day=ex.rate_per_day,
+                attack_multiplier=ex.attack_multiplier)
 
     def _logistics(self) -> np.ndarray:
         """Interdiction, ammunition, general supply, replacements and returning wounded.

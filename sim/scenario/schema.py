@@ -52,6 +52,10 @@ ROUNDS_POSTURES = ("attack", "defend", "reserve", "transit", "withdrawing")
 class FrontSpec(Strict):
     map: Path = Field(description="map data file, relative to the scenario file")
     start_line: str = Field("2025-01-05", description="name of the start line in the map file")
+    fighting_since: Date | None = Field(
+        None, description="the date the fighting on this front has gone on since (on or "
+        "before start_date): groupings in contact on day 0 start as tired as that many days "
+        "in their posture leave them (docs/MODEL.md 3.3.23); none: they start rested")
 
 
 class Fronts(Strict):
@@ -662,6 +666,11 @@ def consistency_problems(scn: Scenario) -> list[tuple[tuple, str]]:
         if g.fronts is not None and g.front not in g.fronts:
             out.append((("groupings", i, "front"), f"'{g.front}' is not among the grouping's "
                         f"fronts ({', '.join(g.fronts)})"))
+    for front in ("kursk", "donetsk"):
+        since = getattr(scn.fronts, front).fighting_since
+        if since is not None and since > scn.start_date:
+            out.append((("fronts", front, "fighting_since"), f"date {since} is after the start "
+                        f"date {scn.start_date}; allowed: on or before it"))
     graded = scn.policy.ua.graded_defence
     if len(graded.interdiction_steps) != len(graded.order):
         out.append((("policy", "ua", "graded_defence", "interdiction_steps"),

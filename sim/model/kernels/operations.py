@@ -57,6 +57,15 @@ def fatigue_step(fatigue: ArrayF, contact: ArrayF, attacking: ArrayF, in_reserve
     return np.minimum(np.maximum(out, 0.0), 1.0)  # np.clip, without its Python overhead
 
 
+def fatigue_after(days: int, contact: ArrayF, attacking: ArrayF, *, rate_per_day: float,
+                  attack_multiplier: float) -> ArrayF:
+    """Fatigue in [0, 1] after ``days`` of :func:`fatigue_step` from 0 in an unchanging
+    posture: ``min(1, r·days)`` defending, ``min(1, r·a·days)`` attacking, 0 out of contact
+    (rested in reserve, or not yet there)."""
+    gain = np.where(attacking, rate_per_day * attack_multiplier, rate_per_day)
+    return np.where(contact, np.minimum(gain * max(days, 0), 1.0), 0.0)
+
+
 def saturating_share(troops: ArrayF, capacity: ArrayF) -> ArrayF:
     """Share of ``troops`` that fight effectively when a frontage can use ``capacity``.
 
