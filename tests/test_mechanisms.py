@@ -17,7 +17,7 @@ from sim.model.kernels.operations import (
     main_effort,
     saturating_share,
 )
-from sim.model.state import ATTACK
+from sim.model.state import ATTACK, DONETSK, KURSK
 from sim.scenario import load_scenario, scenario_dict, validate_tree
 
 
@@ -113,18 +113,20 @@ def test_rotation_puts_the_fresh_reserve_in_the_line_and_the_tired_grouping_in_r
 
 
 def test_the_options_start_with_the_line_as_tired_as_the_autumn_left_it():
-    """base.yaml's fronts have been fought over since 6 Aug 2024 (153 days before 5 Jan 2025):
+    """base.yaml's fronts have been fought over since 6 Aug 2024 (152 days before 5 Jan 2025):
     every grouping in contact starts at min(1, rate x days x [2 if attacking]), reserves and
-    groupings still to arrive rested; a front without ``fighting_since`` starts rested."""
-    scn = _scenario("baseline")
+    groupings still to arrive rested; a front fought over only from the start starts rested.
+    A rate low enough not to saturate shows the days count (0.002/day: 0.304 defending)."""
+    scn = _scenario("baseline", "exhaustion.rate_per_day=0.002")
     f = WarModel(scn, rng=1).forces
-    rate, days = scn.exhaustion.rate_per_day, 153
+    rate, days = 0.002, 152
     expect = np.where(f.contact, np.minimum(1.0, rate * days * np.where(
         f.posture == ATTACK, scn.exhaustion.attack_multiplier, 1.0)), 0.0)
     np.testing.assert_allclose(f.fatigue, expect, rtol=1e-12)
     assert f.contact.any() and (~f.contact).any()
     rested = WarModel(_scenario("baseline", "fronts.kursk.fighting_since=2025-01-05"), rng=1)
-    assert not rested.forces.fatigue[rested.forces.on_front[0]].any()
+    assert not rested.forces.fatigue[rested.forces.on_front[KURSK]].any()
+    assert rested.forces.fatigue[rested.forces.on_front[DONETSK]].any()
 
 
 def test_a_tired_start_removes_the_dip_of_the_second_month():
