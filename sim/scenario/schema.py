@@ -666,7 +666,7 @@ def consistency_problems(scn: Scenario) -> list[tuple[tuple, str]]:
         if g.fronts is not None and g.front not in g.fronts:
             out.append((("groupings", i, "front"), f"'{g.front}' is not among the grouping's "
                         f"fronts ({', '.join(g.fronts)})"))
-    for front in ("kursk", "donetsk"):
+    for front in Fronts.model_fields:
         since = getattr(scn.fronts, front).fighting_since
         if since is not None and since > scn.start_date:
             out.append((("fronts", front, "fighting_since"), f"date {since} is after the start "
