@@ -50,6 +50,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--repeats", type=int, default=10, help="runs per tree and round")
     args = ap.parse_args()
+    if args.rounds < 1 or args.repeats < 1:
+        ap.error("--rounds and --repeats must be at least 1")
 
     print(f"before: {_load()} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="wargame-bench-") as tmp:
