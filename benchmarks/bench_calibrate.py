@@ -12,6 +12,8 @@ few discarded candidates per population).
     python benchmarks/bench_calibrate.py                        # production size
     python benchmarks/bench_calibrate.py --population 20 --generations 2 --days 60   # smoke
     python benchmarks/bench_calibrate.py --method rejection --budget 600
+    python benchmarks/bench_calibrate.py --population 100 --generations 4 --full-runs
+        # smc without early rejection (every rejected run to its end): the same fit, slower
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=None, help="horizon (default: 152)")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--seed", type=int, default=20240806)
+    ap.add_argument("--full-runs", action="store_true",
+                    help="smc: no early rejection (the same fit, every run to its last day)")
     ap.add_argument("--keep", type=Path, default=None,
                     help="smc: keep the fit folder (abc.db) here instead of a temporary one; "
                          "`wargame calibrate --fit-dir DIR --resume` then writes its outputs")
@@ -65,7 +69,7 @@ def main() -> None:
             cal = calibrate_smc(scn, obs, PARAMS, out, population=a.population,
                                 generations=a.generations, budget=a.budget, seed=a.seed,
                                 replicates=a.replicates, workers=a.workers,
-                                progress=lambda e: print(
+                                early_reject=not a.full_runs, progress=lambda e: print(
                                     f"  population {e['t']}: eps {e['eps']:.3g}, "
                                     f"{e['evaluations']} evaluations, {e['seconds']:.0f} s, "
                                     f"load {os.getloadavg()[0]:.1f}", flush=True)
@@ -75,7 +79,8 @@ def main() -> None:
                 shutil.rmtree(out, ignore_errors=True)
         counted, ran = cal.simulations, cal.computed * a.replicates
         what = (f"ABC-SMC {len(cal.populations)} populations x {a.population} particles x "
-                f"{a.replicates} replicate(s)")
+                f"{a.replicates} replicate(s), "
+                + ("every run to its end" if a.full_runs else "early rejection"))
     else:
         cal = calibrate(scn, obs, PARAMS, budget=a.budget, replicates=a.replicates,
                         workers=a.workers, seed=a.seed)

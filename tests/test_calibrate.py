@@ -288,6 +288,71 @@ def test_smc_parameter_recovery_and_fit_outputs(tmp_path):
     assert len(set(used)) > 1 and set(used) <= set(cal.particles[list(TRUE)[0]])
 
 
+def test_early_rejection_stops_only_runs_that_must_be_rejected():
+    """A run stopped early (its distance so far, the targets not yet reached counted as
+    matched, above the threshold) is one whose full run lies above it too; what it reached
+    is what the full run has there, the rest NaN; a run not stopped is the full run."""
+    from sim.analysis.calibration import distance, rejection_stop
+    from sim.model import run
+
+    days = 60
+    scn = load_scenario(HINDCAST, overrides=[f"days={days}"])
+    targets = build_targets(load_observations(OBS), scn.start_date, days)
+    assert len({t.day1 for t in targets if t.fitted}) >= 3   # several days to stop on
+    stopped = kept = 0
+    for seed, lethality in [(1, 0.002), (2, 0.004), (3, 0.008), (4, 0.016), (5, 0.03)]:
+        s = with_values(scn, {"combat.lethality": lethality})
+        full = summaries(run(s, seed=seed, days=days).daily, targets)
+        d = float(distance(full, targets))
+        for threshold in (0.5 * d, 0.9 * d, d, 2 * d):
+            stop = rejection_stop(targets, threshold)
+            early = summaries(run(s, seed=seed, days=days, stop=stop).daily, targets)
+            if np.isnan(early).any():
+                stopped += 1
+                assert d > threshold
+                reached = ~np.isnan(early)
+                np.testing.assert_array_equal(early[reached], full[reached])
+            else:
+                kept += 1
+                np.testing.assert_array_equal(early, full)
+    assert stopped and kept
+
+
+def test_smc_with_early_rejection_is_the_same_fit(tmp_path, monkeypatch):
+    """Early rejection stops runs from population 1 on, and the fit (particles, thresholds,
+    evaluation counts) is the one every run taken to its end gives."""
+    pytest.importorskip("pyabc")
+    import pandas as pd
+
+    import sim.analysis.smc as smc
+
+    calls = {"stopped": 0}
+    make_stop = smc.rejection_stop
+
+    def counting(targets, threshold):
+        stop = make_stop(targets, threshold)
+
+        def spy(model):
+            out = stop(model)
+            calls["stopped"] += out
+            return out
+
+        return spy
+
+    monkeypatch.setattr(smc, "rejection_stop", counting)
+    scn = load_scenario(HINDCAST, overrides=["days=40"])   # five fitted targets to stop on
+    ps = ["advance.max_km_per_day", "combat.lethality"]
+    kw = dict(population=8, generations=3, seed=5, workers=1, check_replicates=0)
+    fast = smc.calibrate_smc(scn, OBS, ps, tmp_path / "early", **kw)
+    assert calls["stopped"] > 0
+    calls["stopped"] = 0
+    slow = smc.calibrate_smc(scn, OBS, ps, tmp_path / "full", early_reject=False, **kw)
+    assert calls["stopped"] == 0
+    pd.testing.assert_frame_equal(fast.particles, slow.particles, check_exact=True)
+    pd.testing.assert_frame_equal(fast.populations, slow.populations, check_exact=True)
+    assert fast.simulations == slow.simulations and fast.computed == slow.computed
+
+
 @pytest.mark.slow
 def test_interrupted_smc_resumes_to_the_same_result(tmp_path):
     """Stopped by Ctrl-C after population 1 and resumed from the database, the fit ends where

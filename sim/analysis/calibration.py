@@ -36,10 +36,10 @@ import datetime as dt
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,9 @@ from sim.runner import (
     weighted_quantile,
 )
 from sim.scenario import Scenario, ScenarioError, get_path, relative_path, with_values
+
+if TYPE_CHECKING:
+    from sim.model import DailyRecord, WarModel
 
 DEFAULT_BUDGET = 240
 #: The dated 2024 record shipped with the repository.
@@ -150,12 +153,16 @@ def build_targets(obs: Sequence[Observation], start: dt.date, days: int) -> list
     return out
 
 
-def summaries(daily: pd.DataFrame, targets: Sequence[Target]) -> np.ndarray:
-    """The value of every target's statistic in one run's daily record."""
+def summaries(daily: pd.DataFrame | DailyRecord, targets: Sequence[Target]) -> np.ndarray:
+    """The value of every target's statistic in one run's daily record (the DataFrame, or the
+    model's record while it runs, whose days ahead read zeros); NaN for a target whose last
+    day lies past the record's end (a run stopped early)."""
     out = np.empty(len(targets))
     for j, t in enumerate(targets):
-        col = daily[t.column].to_numpy(dtype=float)
-        if t.kind in ("area", "level"):
+        col = np.asarray(daily[t.column], dtype=float)
+        if t.day1 >= len(col):
+            out[j] = np.nan
+        elif t.kind in ("area", "level"):
             out[j] = col[t.day1]
         elif t.kind == "month_gain":
             out[j] = (col[t.day1] - col[t.day0]) * t.scale_days / (t.day1 - t.day0)
@@ -178,6 +185,28 @@ def distance(sim: np.ndarray, targets: Sequence[Target]) -> np.ndarray:
     if not parts:
         raise CalibrationError("no fitted observations fall inside the scenario's horizon")
     return np.mean(parts, axis=0)
+
+
+def rejection_stop(targets: Sequence[Target], threshold: float
+                   ) -> Callable[[WarModel], bool]:
+    """ABC early rejection, as ``sim.model.run``'s ``stop``: true on the first fitted
+    target's day on which the run's distance must exceed ``threshold`` whatever the later days
+    hold. The targets not yet reached count as matched; :func:`distance` only grows as errors
+    are added, so that distance is a lower bound of the final one, and a run stopped so would
+    have been rejected (its record ends there: :func:`summaries` gives NaN for the targets it
+    did not reach)."""
+    obs = np.array([t.value for t in targets])
+    last_day = np.array([t.day1 for t in targets])
+    checks = {t.day1 for t in targets if t.fitted}
+
+    def stop(model: WarModel) -> bool:
+        if model.day not in checks:
+            return False
+        reached = last_day <= model.day
+        now = summaries(model.rec, targets)   # (reads zeros past today: masked)
+        return bool(distance(np.where(reached, now, obs), targets) > threshold)
+
+    return stop
 
 
 # --------------------------------------------------------------------------- tasks

@@ -32,6 +32,13 @@ sampled again identically); any other content is damage, which ``--resume`` and
 ``wargame check`` refuse to use. A fit folder written before the digests existed is checked
 as SQLite only.
 
+Early rejection. From population 1 on, a run of one replicate stops as soon as its distance
+must exceed the population's threshold whatever its later days hold
+(:func:`sim.analysis.calibration.rejection_stop`: the targets not yet reached count as
+matched, a lower bound of the final distance); its later summaries are NaN and its distance
+infinite. It would have been rejected anyway, so the accepted runs, the populations and every
+stored figure are those of full runs (tested); only the rejected runs cost less.
+
 Nuisance parameters. ``nuisance`` names parameters of the ``calibration:`` section that are not
 fitted but not fixed either: every simulation draws them afresh from their uniform priors
 (:class:`Nuisance`, from the candidate's seeded RNG), so the fit and its posterior are
@@ -65,6 +72,7 @@ from sim.analysis.calibration import (
     check_inputs,
     distance,
     is_integer_param,
+    rejection_stop,
     run_candidates,
     summaries,
 )
@@ -137,7 +145,9 @@ class Nuisance:
 class HindcastModel:
     """pyABC model: parameters ``p0, p1, ...`` → ``{"s": summaries}`` (median over
     ``replicates`` runs whose seeds come from numpy's global RNG, seeded per candidate; the
-    ``nuisance`` parameters drawn from their priors first, from the same RNG)."""
+    ``nuisance`` parameters drawn from their priors first, from the same RNG). With one
+    replicate a run stops once its distance must exceed ``reject_above`` (the sampler sets it
+    to the population's threshold; infinite: every run to its end)."""
 
     def __init__(self, scenario: Scenario, targets: list[Target], params: list[str],
                  integer: list[str], replicates: int, days: int,
@@ -146,6 +156,7 @@ class HindcastModel:
         self.integer, self.replicates, self.days = set(integer), replicates, days
         self.nuisance = nuisance or Nuisance()
         self.name = "hindcast"
+        self.reject_above = math.inf
 
     def values(self, par: Any) -> dict[str, float]:
         return {p: (int(round(par[f"p{j}"])) if p in self.integer else float(par[f"p{j}"]))
@@ -158,19 +169,25 @@ class HindcastModel:
         values |= self.nuisance.draw(np.random)
         scn = with_values(self.scenario, values)
         seeds = np.random.randint(0, 2**62, size=self.replicates)
+        if self.replicates == 1 and math.isfinite(self.reject_above):
+            stop = rejection_stop(self.targets, self.reject_above)
+            return {"s": summaries(run(scn, seed=int(seeds[0]), days=self.days,
+                                       stop=stop).daily, self.targets)}
         sims = np.stack([summaries(run(scn, seed=int(s), days=self.days).daily, self.targets)
                          for s in seeds])
         return {"s": np.median(sims, axis=0)}
 
 
 class GroupDistance:
-    """pyABC distance on summary dicts: :func:`sim.analysis.calibration.distance`."""
+    """pyABC distance on summary dicts: :func:`sim.analysis.calibration.distance`; infinite
+    for a run stopped early (NaN summaries: rejected)."""
 
     def __init__(self, targets: list[Target]) -> None:
         self.targets = targets
 
     def __call__(self, x: dict, x_0: dict) -> float:  # x_0 holds the same observed values
-        return float(distance(np.asarray(x["s"], dtype=float), self.targets))
+        s = np.asarray(x["s"], dtype=float)
+        return math.inf if np.isnan(s).any() else float(distance(s, self.targets))
 
 
 # --------------------------------------------------------------------------- sampler
@@ -201,19 +218,27 @@ def simulate_chunk(shared: tuple[bytes, int, int], ids: Sequence[int]) -> list[A
     return out
 
 
-def ordered_sampler(seed: int, executor: Any, progress: ProgressFn | None = None) -> Any:
-    """A pyABC sampler whose result depends only on ``seed`` (see the module docstring)."""
+def ordered_sampler(seed: int, executor: Any, progress: ProgressFn | None = None,
+                    model: HindcastModel | None = None) -> Any:
+    """A pyABC sampler whose result depends only on ``seed`` (see the module docstring).
+    Given the ``model`` and, as ``epsilon``, the fit's threshold schedule (pyABC's
+    ``ABCSMC.eps``), it sets ``model.reject_above`` to population *t*'s threshold before
+    sampling it (early rejection)."""
     from pyabc.sampler import Sampler
 
     class OrderedSampler(Sampler):
         def __init__(self) -> None:
             super().__init__()
             self.computed = 0   # evaluations run, including those discarded after the n-th
+            self.epsilon: Callable[[int], float] | None = None
 
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                     all_accepted=False, ana_vars=None):
             import cloudpickle
 
+            if model is not None:  # (before pickling: the workers get the model with it)
+                model.reject_above = (math.inf if all_accepted or self.epsilon is None
+                                      else float(self.epsilon(t)))
             blob = cloudpickle.dumps(simulate_one)
             sample = self._create_empty_sample()
             accepted = evaluated = start = 0
@@ -334,6 +359,8 @@ class SMCJob:
     resume: bool
     check_replicates: int | None  # posterior-predictive runs (default CHECK_RUNS)
     nuisance: Nuisance
+    #: stop runs that must be rejected (results unchanged; so not in ``smc.json``)
+    early_reject: bool
     #: from :func:`~sim.analysis.calibration.check_inputs`: the prior box, the targets and
     #: the integer parameters
     prior: dict[str, tuple[float, float]]
@@ -363,6 +390,7 @@ def smc_job(
     resume: bool = False,
     check_replicates: int | None = None,
     nuisance: Sequence[str] = (),
+    early_reject: bool = True,
 ) -> SMCJob:
     """The fit :func:`calibrate_smc` would run (same arguments), every input checked
     (:class:`CalibrationError` naming the problems) and nothing written."""
@@ -381,8 +409,8 @@ def smc_job(
                   population=population, generations=generations, budget=budget,
                   seed=int(seed), replicates=replicates, min_epsilon=min_epsilon,
                   workers=workers, resume=resume, check_replicates=check_replicates,
-                  nuisance=Nuisance.of(scenario, nuisance), prior=prior, targets=targets,
-                  integer=integer)
+                  nuisance=Nuisance.of(scenario, nuisance), early_reject=early_reject,
+                  prior=prior, targets=targets, integer=integer)
 
 
 def calibrate_smc(
@@ -402,6 +430,7 @@ def calibrate_smc(
     check_replicates: int | None = None,
     progress: ProgressFn | None = None,
     nuisance: Sequence[str] = (),
+    early_reject: bool = True,
 ) -> SMCCalibration:
     """Fit ``params`` by ABC-SMC; populations are stored in ``out_dir/abc.db``.
 
@@ -411,12 +440,14 @@ def calibrate_smc(
     population size and replicates; the stopping rules may change). Deterministic per
     ``seed`` whatever ``workers`` is. ``nuisance`` parameters (of the ``calibration:``
     section, not in ``params``) are drawn from their priors in every simulation.
+    ``early_reject`` stops the runs that must be rejected (one replicate only; the module
+    docstring): the result is the same without it, only slower.
     """
     return run_smc(smc_job(scenario, observations, params, out_dir, population=population,
                            generations=generations, budget=budget, seed=seed,
                            replicates=replicates, min_epsilon=min_epsilon, days=days,
                            workers=workers, resume=resume, check_replicates=check_replicates,
-                           nuisance=nuisance), progress)
+                           nuisance=nuisance, early_reject=early_reject), progress)
 
 
 def run_smc(job: SMCJob, progress: ProgressFn | None = None) -> SMCCalibration:
@@ -458,9 +489,11 @@ def _calibrate_locked(job: SMCJob, progress: ProgressFn | None, t0: float) -> SM
                     if (done >= job.generations or eps_last <= job.min_epsilon
                             or (job.budget is not None and total >= job.budget)):
                         break
-                sampler = ordered_sampler(job.seed, ex, progress)
+                sampler = ordered_sampler(job.seed, ex, progress,
+                                          model if job.early_reject else None)
                 abc = _abc(model, dist, job.prior, job.params, population, sampler,
                            first=done == 0)
+                sampler.epsilon = abc.eps   # population t's threshold, set before it runs
                 if done == 0:
                     abc.new(work_url, x0)
                 else:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sim.model.streams import MECHANISMS, Streams  # numpy only: no need to defer
 
-_LAZY = ("RECORD_COLUMNS", "DayPicture", "OrderError", "PlayerCommand", "RunResult", "WarModel",
-         "run")
+_LAZY = ("RECORD_COLUMNS", "DailyRecord", "DayPicture", "OrderError", "PlayerCommand",
+         "RunResult", "WarModel", "run")
 
 
 def __getattr__(name: str) -> Any:

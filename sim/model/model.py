@@ -12,7 +12,7 @@ The groupings' numbers live in one :class:`~sim.model.state.ForceState` (structu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import mesa
 import numpy as np
@@ -990,13 +990,15 @@ class WarModel(mesa.Model):
             f"{k:.6g} of {limits[0]:.6g}, donetsk_ru_gain_km2 {d:.6g} of {limits[1]:.6g})")
 
 
-def run(scenario: Scenario, seed: int, days: int | None = None) -> RunResult:
+def run(scenario: Scenario, seed: int, days: int | None = None,
+        stop: Callable[[WarModel], bool] | None = None) -> RunResult:
     """Run one replicate of ``scenario`` with ``seed`` to the horizon and return its record.
 
     A scenario with a ``game:`` section is a saved game: its played days are replayed with the
     game's seed and its order log (the same record as when it was played); from there both
     sides follow their policies with a generator seeded from ``seed``, so a batch continues
-    the played game N times.
+    the played game N times. ``stop(model)``, asked after every day, ends the run early (its
+    record then ends on that day): a calibration's early rejection.
     """
     game = scenario.game
     model = WarModel(scenario, rng=seed if game is None else game.seed, days=days)
@@ -1007,4 +1009,6 @@ def run(scenario: Scenario, seed: int, days: int | None = None) -> RunResult:
         model.reseed(seed)
     while model.running:
         model.step()
+        if stop is not None and stop(model):
+            break
     return model.result()

@@ -50,6 +50,8 @@ class DailyRecord:
         """A view of one column (all days)."""
         return self.values[:, COLUMN[name]]
 
+    __getitem__ = column   # read like the daily DataFrame: ``rec["kursk_ua_km2"]``
+
     def columns(self, n_days: int, start: np.datetime64, line_columns: list[str]
                 ) -> dict[str, np.ndarray]:
         """The first ``n_days`` rows as named columns (day, date, the columns, the lines)."""
