@@ -107,9 +107,7 @@ def comonotone_ratio(x: pd.Series, y: pd.Series) -> float:
     for fixed marginals, Fréchet-Hoeffding, so it minimises the variance of the difference).
     A target below it cannot be met by any stream layout, only by a model whose options end
     with more alike distributions."""
-    unpaired = np.sqrt(x.var() + y.var())
-    sx, sy = np.sort(x.to_numpy()), np.sort(y.to_numpy())
-    return float(np.std(sx - sy, ddof=1) / unpaired) if unpaired > 0 else float("nan")
+    return _ratio(pd.Series(np.sort(x.to_numpy())), pd.Series(np.sort(y.to_numpy())))
 
 
 def crn_ratios(folder_a: Path, folder_b: Path, days: tuple[int, ...] = (30, 60),
