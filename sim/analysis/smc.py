@@ -169,12 +169,11 @@ class HindcastModel:
         values |= self.nuisance.draw(np.random)
         scn = with_values(self.scenario, values)
         seeds = np.random.randint(0, 2**62, size=self.replicates)
-        if self.replicates == 1 and math.isfinite(self.reject_above):
-            stop = rejection_stop(self.targets, self.reject_above)
-            return {"s": summaries(run(scn, seed=int(seeds[0]), days=self.days,
-                                       stop=stop).daily, self.targets)}
-        sims = np.stack([summaries(run(scn, seed=int(s), days=self.days).daily, self.targets)
-                         for s in seeds])
+        # a median over replicates cannot be bounded by one run's errors: stop single runs only
+        stop = (rejection_stop(self.targets, self.reject_above)
+                if self.replicates == 1 and math.isfinite(self.reject_above) else None)
+        sims = np.stack([summaries(run(scn, seed=int(s), days=self.days, stop=stop).daily,
+                                   self.targets) for s in seeds])
         return {"s": np.median(sims, axis=0)}
 
 
