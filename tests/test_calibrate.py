@@ -445,6 +445,53 @@ def test_a_fit_marginal_over_nuisance_records_their_priors_for_its_batches(tmp_p
     assert set(plan.values(0)) == {*TRUE, "exhaustion.effect"}
 
 
+def test_a_fit_stores_the_nuisance_values_each_particle_ran_with(tmp_path):
+    """The joint posterior: a simulation returns the nuisance values it drew beside its
+    summaries, and those values, run again with the same seed, give the same summaries (they
+    are the values that ran); the fit's particles carry them as columns, inside their priors
+    and whole where the prior says so, and the posterior table keeps them out of the fitted
+    names."""
+    pytest.importorskip("pyabc")
+    from sim.analysis import calibrate_smc, write_fit
+    from sim.analysis.smc import HindcastModel, Nuisance
+    from sim.model import run
+    from sim.runner import load_posterior
+
+    scn = load_scenario(HINDCAST, overrides=[f"days={SHORT}"])
+    names = ["exhaustion.effect", "sides.ua.replacements_per_day"]
+    nuisance = Nuisance.of(scn, names)
+    targets = build_targets(load_observations(OBS), scn.start_date, SHORT)
+    model = HindcastModel(scn, targets, list(TRUE), [], 1, SHORT, nuisance)
+    np.random.seed(5)
+    out = model({"p0": 0.45})
+    stored = dict(zip(names, out["nuisance"].tolist(), strict=True))
+    np.random.seed(5)
+    assert nuisance.draw(np.random) == stored
+    seed = int(np.random.randint(0, 2**62, size=1)[0])
+    again = run(with_values(scn, {**TRUE, **stored}), seed=seed, days=SHORT).daily
+    np.testing.assert_array_equal(summaries(again, targets), out["s"])
+
+    cal = calibrate_smc(scn, OBS, list(TRUE), tmp_path / "fit", population=6,
+                        generations=2, seed=3, workers=1, check_replicates=2, nuisance=names)
+    parts = cal.particles
+    assert list(parts.columns) == [*TRUE, *names, "weight", "distance"]
+    assert parts["exhaustion.effect"].between(0.0, 0.7).all()
+    assert parts["exhaustion.effect"].nunique() == len(parts)
+    whole = parts["sides.ua.replacements_per_day"]
+    assert whole.between(50, 400).all() and (whole == whole.round()).all()
+    post = load_posterior(write_fit(cal, tmp_path / "fit", OBS)[0])
+    assert post.names == tuple(TRUE) and post.joint == tuple(names)
+    np.testing.assert_array_equal(post.joint_values, parts[names].to_numpy())
+    # the fit's check runs take a particle's nuisance values with its fitted ones
+    from sim.runner import draw_index, replicate_seeds
+
+    row = parts.iloc[draw_index(4, 0, parts["weight"].to_numpy())]   # check seed: seed + 1
+    values = {p: float(row[p]) for p in TRUE} | {names[0]: float(row[names[0]]),
+                                                  names[1]: int(row[names[1]])}
+    check = run(with_values(scn, values), seed=replicate_seeds(4, 2)[0], days=SHORT).daily
+    np.testing.assert_array_equal(summaries(check, cal.targets), cal.check_sims[0])
+
+
 def test_run_fit_is_wargame_calibrate_as_one_call(tmp_path):
     """A notebook reproduces ``wargame calibrate`` with one call: the fit folder's files, the
     overlay naming its posterior, the status line; a bad input is refused before anything

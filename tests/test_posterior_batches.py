@@ -12,6 +12,7 @@ import pytest
 
 from sim.runner import (
     BatchError,
+    DrawError,
     load_posterior,
     load_results,
     make_plan,
@@ -257,9 +258,46 @@ def test_nuisance_parameters_are_drawn_per_group_and_leave_the_particles_alone(t
     assert "exhaustion.effect" not in median.values(0)
 
 
-def test_a_misspelled_nuisance_parameter_is_one_clear_error_and_one_not_drawn_is_kept(tmp_path):
-    from sim.runner import DrawError
+def _joint_posterior(path: Path, pause_days: list[int]) -> Path:
+    """The nuisance posterior with each particle's exhaustion.effect and pause_days stored
+    (what a fit since 2026-12-03 writes): the joint posterior."""
+    post = _nuisance_posterior(path)
+    table = load_posterior(post)
+    n = len(table.weights)
+    df = pd.DataFrame(table.values, columns=list(table.names)).assign(
+        **{"exhaustion.effect": np.linspace(0.05, 0.65, n),
+           "operations.pause_days": pause_days[:n] + [10] * (n - len(pause_days))},
+        weight=table.weights)
+    return write_posterior(path, df, table.fit)
 
+
+def test_nuisance_values_stored_with_the_particles_are_drawn_with_them(tmp_path):
+    """A posterior carrying each particle's nuisance values (the joint posterior) gives a
+    group its particle's values, not a fresh prior draw: the same particle, the same values,
+    in every option; they are not fitted parameters (not among the names, not in the
+    medians); a value the scenario cannot take is one clear error."""
+    post = _joint_posterior(tmp_path / "post.parquet", [4, 29])
+    table = load_posterior(post)
+    assert table.names == tuple(NAMES) and table.joint == ("exhaustion.effect",
+                                                           "operations.pause_days")
+    assert set(table.medians()) == set(NAMES)
+    names = "[exhaustion.effect, operations.pause_days]"
+    base = make_plan(_with_nuisance("baseline", post, names), None, 42, dice_per_draw=2)
+    other = make_plan(_with_nuisance("reinforce", post, names), None, 42, dice_per_draw=2)
+    effect = np.linspace(0.05, 0.65, len(table.weights))
+    for r in range(40):
+        v, k = base.values(r), base.draw(r)
+        assert v == other.values(r)
+        assert v["exhaustion.effect"] == effect[k]
+        assert v["operations.pause_days"] == ([4, 29] + [10] * 10)[k]
+        assert isinstance(v["operations.pause_days"], int)
+    bad = _joint_posterior(tmp_path / "bad.parquet", [-3])
+    with pytest.raises(DrawError, match=r"nuisance particle of operations.pause_days does not "
+                                        r"fit baseline"):
+        make_plan(_with_nuisance("baseline", bad, names), None, 42)
+
+
+def test_a_misspelled_nuisance_parameter_is_one_clear_error_and_one_not_drawn_is_kept(tmp_path):
     post = _nuisance_posterior(tmp_path / "post.parquet")
     with pytest.raises(DrawError, match=r"calibration_nuisance exhaustion.rate_per_dy: not "
                                         r"a numeric parameter"):

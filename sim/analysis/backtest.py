@@ -7,9 +7,10 @@ For each *origin* (default 2024-09-30, 2024-10-31, 2024-11-30):
    posterior, :func:`default_params`) start from their priors (:func:`prefit_scenario`); the
    shipped best-fit values and the shipped posterior were fitted to the whole record, so none
    of them is used: every other parameter of the hindcast's ``calibration:`` section is drawn
-   from its prior in every simulation of the fit and the forecasts (``held="prior"``, the
-   default; :class:`sim.analysis.smc.Nuisance`) or held at its prior midpoint
-   (``held="midpoint"``), values chosen before any fit.
+   from its prior in every simulation of the fit, and a forecast run takes the values its
+   particle's simulation drew (``held="prior"``, the default; :class:`sim.analysis.smc.Nuisance`:
+   a draw of the joint posterior), or held at its prior midpoint (``held="midpoint"``),
+   values chosen before any fit.
 2. **Fit** with the shipped method, ABC-SMC (:func:`sim.analysis.smc.calibrate_smc`, the
    ordered sampler: deterministic per seed), on the hindcast cut at the origin's day.
 3. **Forecast.** ``draws`` posterior-predictive runs of the whole hindcast, run *i* one
@@ -65,7 +66,7 @@ from sim.analysis.calibration import (
     summaries,
 )
 from sim.analysis.observations import Observation, load_observations, select
-from sim.analysis.smc import Nuisance, calibrate_smc
+from sim.analysis.smc import Nuisance, calibrate_smc, particle_nuisance
 from sim.scenario import (
     Scenario,
     get_path,
@@ -296,7 +297,6 @@ class Condition:
     epsilon: float
     tries: int
     restart: Restart | None = None
-    nuisance: Nuisance | None = None   # drawn from their priors per attempt (Nuisance.rng)
 
 
 @dataclass(frozen=True)
@@ -366,9 +366,7 @@ def forecast_task(shared: tuple[Scenario, list[Target], Condition, int],
     best: tuple[np.ndarray, float] | None = None
     first = np.empty(0)
     for a, s in enumerate(seeds, start=1):
-        run_scn = scn if cond.nuisance is None else with_values(
-            scn, cond.nuisance.draw(Nuisance.rng(s)))
-        daily = forecast_run(run_scn, s, days, cond.restart)
+        daily = forecast_run(scn, s, days, cond.restart)
         d = float(distance(summaries(daily, cond.fit_targets), cond.fit_targets))
         values_a = summaries(daily, targets)
         if a == 1:
@@ -384,20 +382,24 @@ def forecast_task(shared: tuple[Scenario, list[Target], Condition, int],
 def predictive_draws(scenario: Scenario, particles: pd.DataFrame, params: Sequence[str],
                      integer: Sequence[str], targets: list[Target], cond: Condition,
                      master_seed: int, draws: int, workers: int,
-                     on_done: Callable[[int], None] | None = None
+                     on_done: Callable[[int], None] | None = None,
+                     nuisance: Nuisance | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(values (draws, n_targets), distances (draws,), attempts (draws,), first-seed values
     (draws, n_targets))``: run *i* is
-    particle ``draw_index(master_seed, i, weights)`` with the seeds of
-    :func:`attempt_seeds`, to the scenario's last day, kept as :class:`Condition` says."""
+    particle ``draw_index(master_seed, i, weights)`` (its fitted values and the ``nuisance``
+    values its fit simulation drew) with the seeds of :func:`attempt_seeds`, to the scenario's
+    last day, kept as :class:`Condition` says."""
     from sim.runner import draw_index, make_executor
 
     weights = particles["weight"].to_numpy(dtype=float)
     items = []
     for i in range(draws):
         row = particles.iloc[draw_index(master_seed, i, weights)]
-        items.append((i, {p: (int(row[p]) if p in integer else float(row[p])) for p in params},
-                      attempt_seeds(master_seed, i, cond.tries)))
+        values = {p: (int(row[p]) if p in integer else float(row[p])) for p in params}
+        if nuisance is not None:
+            values |= particle_nuisance(row, nuisance)
+        items.append((i, values, attempt_seeds(master_seed, i, cond.tries)))
     out: list[tuple[np.ndarray, float, int, np.ndarray] | None] = [None] * draws
 
     def keep(item: Any, result: Any, error: BaseException | None) -> None:
@@ -494,9 +496,9 @@ def run_backtest(
     """Fit at each origin on the record up to it, forecast to the hindcast's end, score.
 
     ``params`` (default: :func:`default_params`) are fitted from their priors; the others are
-    drawn from their priors in every simulation of the fits and forecasts (``held="prior"``,
-    :class:`Nuisance`: their uncertainty reaches the bands) or held at their prior midpoints
-    (``held="midpoint"``);
+    drawn from their priors in every simulation of the fits, each forecast taking its
+    particle's (``held="prior"``, :class:`Nuisance`: their uncertainty reaches the bands), or
+    held at their prior midpoints (``held="midpoint"``);
     ``observation_error`` is the relative error scored
     (:func:`score_forecasts`). Deterministic per ``seed`` whatever
     ``workers`` is: every origin's fit uses ``seed``, its forecasts ``seed + 1``.
@@ -552,9 +554,9 @@ def run_backtest(
 
         last = cal.populations.iloc[-1]
         cond = Condition(cal.targets, float(last.eps) if condition else np.inf, int(tries),
-                         restart_at(known, start, order) if restart else None, nuisance)
+                         restart_at(known, start, order) if restart else None)
         sims, dist, attempts, first = predictive_draws(base, cal.particles, names, integer, targets,
-                                                cond, seed + 1, draws, workers, done)
+                                                cond, seed + 1, draws, workers, done, nuisance)
         for j, t in enumerate(targets):
             o = by_key[t.key]
             frames.append(pd.DataFrame({
@@ -589,7 +591,9 @@ def run_backtest(
         "method": "ABC-SMC (sim.analysis.smc, ordered sampler), 1 replicate per evaluation",
         "truth": "the observation's point value (its range is not used)",
         "observation_error": float(observation_error),
-        "forecast": (f"conditioned on the record up to the origin: per draw the first of at most "
+        "forecast": ("each draw one particle: its fitted values and the drawn_from_prior "
+                     "values its fit simulation drew; " if nuisance is not None else "")
+                    + (f"conditioned on the record up to the origin: per draw the first of at most "
                      f"{int(tries)} seeds whose run lies within the fit's final epsilon, else "
                      "the closest" if condition else
                      "conditioned through the parameters only (one seed per draw)"),

@@ -41,8 +41,12 @@ stored figure are those of full runs (tested); only the rejected runs cost less.
 
 Nuisance parameters. ``nuisance`` names parameters of the ``calibration:`` section that are not
 fitted but not fixed either: every simulation draws them afresh from their uniform priors
-(:class:`Nuisance`, from the candidate's seeded RNG), so the fit and its posterior are
-marginal over them and their uncertainty reaches the forecasts instead of a midpoint.
+(:class:`Nuisance`, from the candidate's seeded RNG), so the fit is marginal over them and
+their uncertainty reaches the forecasts instead of a midpoint. Each simulation's values are
+stored with its summaries (``NUISANCE_STAT``), so the last population's particles carry them:
+with the particle's weight, (fitted values, nuisance values) is a weighted sample of the joint
+ABC posterior (a nuisance value drawn from its prior needs no weight of its own), and a forecast
+that takes both from one particle is conditioned on the record in every parameter.
 
 Check. After the last population, :data:`CHECK_RUNS` posterior-predictive runs (each its own
 weighted particle and fresh dice, :func:`predictive_check`) give the fit record's figures.
@@ -96,6 +100,7 @@ DIGESTS_KEY = "abc_db_sha256"  # smc.json: the sha256 of every state abc.db may 
 #: "matched" figures, which every output of the posterior's batches quotes.
 CHECK_RUNS = 32
 NUISANCE_KEY = 7               # spawn key of a run's nuisance stream (Nuisance.rng)
+NUISANCE_STAT = "nuisance"     # summary-statistic key of a simulation's nuisance values
 
 ProgressFn = Callable[[dict[str, Any]], None]
 """``progress(event)``: ``event["kind"]`` is ``"batch"`` (``t``, ``evaluated``, ``accepted``,
@@ -165,16 +170,18 @@ class HindcastModel:
     def __call__(self, par: Any) -> dict[str, np.ndarray]:
         from sim.model import run
 
-        values = self.values(par)
-        values |= self.nuisance.draw(np.random)
-        scn = with_values(self.scenario, values)
+        drawn = self.nuisance.draw(np.random)
+        scn = with_values(self.scenario, self.values(par) | drawn)
         seeds = np.random.randint(0, 2**62, size=self.replicates)
         # a median over replicates cannot be bounded by one run's errors: stop single runs only
         stop = (rejection_stop(self.targets, self.reject_above)
                 if self.replicates == 1 and math.isfinite(self.reject_above) else None)
         sims = np.stack([summaries(run(scn, seed=int(s), days=self.days, stop=stop).daily,
                                    self.targets) for s in seeds])
-        return {"s": np.median(sims, axis=0)}
+        out = {"s": np.median(sims, axis=0)}
+        if drawn:  # stored with the particle: the posterior is joint over them (_result)
+            out[NUISANCE_STAT] = np.array(list(drawn.values()), dtype=float)
+        return out
 
 
 class GroupDistance:
@@ -649,8 +656,8 @@ def predictive_check(cal: SMCCalibration, scenario: Scenario, targets: list[Targ
     draws its particle as group *i* of a batch with ``--dice-per-draw 1`` does
     (:func:`sim.runner.draw_index`) and its dice from replicate seed *i* of ``master_seed``.
     This is the fit the posterior's batches carry, which the posterior medians (a point of a
-    wide, correlated posterior) can understate. Nuisance values come from
-    :meth:`Nuisance.rng` of the run's seed."""
+    wide, correlated posterior) can understate. Nuisance values are the particle's own (a fit
+    stores them), else drawn from :meth:`Nuisance.rng` of the run's seed."""
     from sim.runner import draw_index
 
     parts = cal.particles
@@ -661,9 +668,18 @@ def predictive_check(cal: SMCCalibration, scenario: Scenario, targets: list[Targ
         row = parts.iloc[draw_index(master_seed, i, weights)]
         values = {p: (int(row[p]) if p in cal.integer else float(row[p])) for p in cal.params}
         if nuisance is not None:
-            values |= nuisance.draw(Nuisance.rng(s))
+            values |= particle_nuisance(row, nuisance) or nuisance.draw(Nuisance.rng(s))
         sims.append(run_candidates([values], scenario, targets, [s], days, 1)[0][0])
     return np.stack(sims)
+
+
+def particle_nuisance(row: pd.Series, nuisance: Nuisance) -> dict[str, float]:
+    """The nuisance values a particle (a row of a fit's particles) carries, whole numbers
+    where ``nuisance`` says so; empty when the fit did not store them."""
+    if not nuisance.ranges or any(p not in row.index for p in nuisance.ranges):
+        return {}
+    return {p: (int(round(row[p])) if p in nuisance.integer else float(row[p]))
+            for p in nuisance.ranges}
 
 
 def _result(history: Any, job: SMCJob, computed: int) -> SMCCalibration:
@@ -687,6 +703,12 @@ def _result(history: Any, job: SMCJob, computed: int) -> SMCCalibration:
         row = {p: float(particle.parameter[f"p{j}"]) for j, p in enumerate(params)}
         for p in job.integer:
             row[p] = float(round(row[p]))
+        # the nuisance values this particle's simulation drew (absent in a fit folder
+        # written before they were stored: such a posterior draws them from their priors)
+        drawn = particle.sum_stat.get(NUISANCE_STAT)
+        if drawn is not None:
+            row.update(zip(job.nuisance.ranges, np.asarray(drawn, dtype=float).tolist(),
+                           strict=True))
         row.update(weight=float(particle.weight), distance=float(particle.distance))
         data.append(row)
     parts = pd.DataFrame(data)

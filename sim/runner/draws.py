@@ -2,8 +2,9 @@
 
 A scenario may name a calibration posterior (``calibration_posterior: file.parquet``): a table
 of weighted particles written by ``wargame calibrate`` (one column per fitted parameter, given
-by its dotted path, plus ``weight``; the fit's figures are in the Parquet metadata under
-``wargame.fit``). A batch then runs in one of three modes:
+by its dotted path, one per nuisance parameter the fit record names, plus ``weight``; the fit's
+figures are in the Parquet metadata under ``wargame.fit``). A batch then runs in one of three
+modes:
 
 * ``posterior`` (the default when the scenario names one): replicates are cut into groups of
   ``dice_per_draw`` consecutive runs; group ``k`` gets particle
@@ -15,9 +16,11 @@ by its dotted path, plus ``weight``; the fit's figures are in the Parquet metada
   what the variance split (``sim.analysis.variance_split``) uses.
   Parameters the posterior's fit drew from their priors in every simulation (its fit record's
   ``nuisance``: the fit is marginal over them) and that the scenario lists in
-  ``calibration_nuisance`` are drawn the same way here: group ``k`` draws each from its uniform
-  prior with ``default_rng(SeedSequence(master_seed, spawn_key=(k, 3)))``, so a batch carries
-  the uncertainty the backtest scored (docs/VALIDATION.md).
+  ``calibration_nuisance`` come with the particle: group ``k`` takes the values the particle's
+  simulation drew (its table's columns of those names: the joint posterior, as the backtest's
+  forecasts take them, docs/VALIDATION.md). A posterior whose table lacks such a column (a fit
+  written before 2026-12-03) draws it from its uniform prior with
+  ``default_rng(SeedSequence(master_seed, spawn_key=(k, 3)))`` instead.
 * ``median``: every run uses the weighted posterior medians (the scenario with the medians
   written in; no parameter uncertainty).
 * ``fixed``: the posterior is ignored; the scenario's own values run.
@@ -83,10 +86,21 @@ class Posterior:
     #: them are whole numbers
     nuisance: dict[str, tuple[float, float]] = field(default_factory=dict)
     nuisance_integer: frozenset[str] = frozenset()
+    #: the values of those nuisance parameters each particle's simulation drew
+    #: (``joint_values[i, j]`` of ``joint[j]``; a fit since 2026-12-03 stores all of them)
+    joint: tuple[str, ...] = ()
+    joint_values: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
 
     def particle(self, i: int) -> dict[str, float]:
         return {n: (int(round(v)) if n in self.integer else float(v))
                 for n, v in zip(self.names, self.values[i].tolist(), strict=True)}
+
+    def particle_nuisance(self, i: int, names: Sequence[str]) -> dict[str, float]:
+        """The values of the nuisance parameters ``names`` (all in :attr:`joint`) that
+        particle ``i``'s simulation drew."""
+        row = self.joint_values[i]
+        return {n: (int(round(v)) if n in self.nuisance_integer else float(v))
+                for n, v in ((n, float(row[self.joint.index(n)])) for n in names)}
 
     def medians(self) -> dict[str, float]:
         out = {}
@@ -123,7 +137,9 @@ def load_posterior(path: str | Path) -> Posterior:
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user mistake
         raise DrawError(f"{path}: not a readable Parquet posterior table "
                         f"({' '.join(str(exc).split())[:160]})") from None
-    names = tuple(c for c in table.column_names if c not in RESERVED)
+    nuisance_names = set(fit.get("nuisance", {})) if isinstance(fit, dict) else set()
+    joint = tuple(c for c in table.column_names if c in nuisance_names)
+    names = tuple(c for c in table.column_names if c not in RESERVED and c not in joint)
     if "weight" not in table.column_names or not names or table.num_rows == 0:
         raise DrawError(f"{path}: a posterior table needs a 'weight' column, at least one "
                         "parameter column and one particle")
@@ -139,15 +155,16 @@ def load_posterior(path: str | Path) -> Posterior:
         df = table.to_pandas()
         w = df["weight"].to_numpy(dtype=float)
         values = df[list(names)].to_numpy(dtype=float)
+        joint_values = df[list(joint)].to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
         raise DrawError(f"{path}: columns must be numbers ({str(exc)[:120]})") from None
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise DrawError(f"{path}: weights must be finite, non-negative and not all zero")
-    if not np.all(np.isfinite(values)):
+    if not (np.all(np.isfinite(values)) and np.all(np.isfinite(joint_values))):
         raise DrawError(f"{path}: parameter values must be finite")
     nuisance, nuisance_integer = _nuisance(path, fit, names)
     return Posterior(str(path), names, values, w / w.sum(), tuple(integer), fit, sha,
-                     nuisance, nuisance_integer)
+                     nuisance, nuisance_integer, joint, joint_values)
 
 
 def _nuisance(path: Path, fit: dict[str, Any], names: Sequence[str]
@@ -274,10 +291,12 @@ class ParameterPlan:
         drawn = self.posterior.medians() if k is None else self.posterior.particle(k)
         if k is not None and self.nuisance:
             post = self.posterior
+            joint = [n for n in self.nuisance if n in post.joint]
             rng = np.random.default_rng(np.random.SeedSequence(
                 self.master_seed, spawn_key=(self.group(run), NUISANCE_KEY)))
-            drawn |= draw_uniform({n: post.nuisance[n] for n in self.nuisance},
-                                  post.nuisance_integer, rng)
+            drawn |= draw_uniform({n: post.nuisance[n] for n in self.nuisance
+                                   if n not in post.joint}, post.nuisance_integer, rng)
+            drawn |= post.particle_nuisance(k, joint)
         return {n: v for n, v in drawn.items() if n not in self.pinned}
 
     def describe(self, relative_to: Path | None = None) -> dict[str, Any]:
@@ -362,12 +381,17 @@ def make_plan(scenario: Scenario, mode: str | None, master_seed: int,
     # leaves them at the scenario's values; the manifest's parameters.nuisance says which drew
     nuisance = tuple(n for n in scenario.calibration_nuisance
                      if n in post.nuisance and n not in set(pinned))
-    for n in nuisance:
-        lo, hi = post.nuisance[n]
-        problems = scenario.value_problems(n, [lo, hi], integer=n in post.nuisance_integer,
-                                           item="prior bound")
+    for n in nuisance:   # the particles' values where the fit stored them, else the prior
+        whole = n in post.nuisance_integer
+        if n in post.joint:
+            column = post.joint_values[:, post.joint.index(n)]
+            values, item = ([int(round(v)) for v in column] if whole else column.tolist(),
+                            "particle")
+        else:
+            values, item = list(post.nuisance[n]), "prior bound"
+        problems = scenario.value_problems(n, values, integer=whole, item=item)
         if problems:
-            raise DrawError(f"{path}: nuisance prior of {n} does not fit {scenario.name}: "
+            raise DrawError(f"{path}: nuisance {item} of {n} does not fit {scenario.name}: "
                             f"{problems[0]}")
     return ParameterPlan(mode, post, int(master_seed), g, keep, nuisance)
 
