@@ -489,10 +489,11 @@ class Scenario(Strict):
         "replicate group one posterior draw (docs/VALIDATION.md)")
     calibration_nuisance: list[str] = Field(
         default_factory=list, description="parameters the posterior's fit drew from their "
-        "priors in every simulation (its fit record's nuisance) that this scenario draws the "
-        "same way: in posterior mode each replicate group draws them from those priors "
-        "(docs/VALIDATION.md); those the fit did not draw, or not listed, keep the scenario's "
-        "values")
+        "priors in every simulation (its fit record's nuisance) that this scenario takes from "
+        "the fit too: in posterior mode each replicate group takes the values its particle's "
+        "simulation drew (from the priors where the posterior table lacks them, a fit before "
+        "2026-12-03; docs/VALIDATION.md); those the fit did not draw, or not listed, keep the "
+        "scenario's values")
     source_path: Path | None = Field(None, exclude=True)
 
     def all_groupings(self) -> list[GroupingSpec]:
