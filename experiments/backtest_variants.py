@@ -5,7 +5,7 @@ mechanism switched off in turn.
         [--only "operations off" ...] [--off operations ...] [--no-restart]
 
 A mechanism earns its place by out-of-sample skill: each variant runs ``wargame backtest``'s
-default (the hindcast, the shipped posterior's 9 parameters fitted at each origin, the others
+default (the hindcast, the shipped posterior's parameters fitted at each origin, the others
 drawn from their priors, forecasts conditioned and restarted from the last Kursk area known) with
 one switch flipped (``--off`` switches others off in every variant: combinations), and writes
 its folder under ``--out``. Prints one Markdown row per variant:
