@@ -39,11 +39,11 @@ def backtest(
                          "of the scenario's shipped posterior, else every one of the "
                          "calibration: section; the others as --held says).")] = None,
     population: Annotated[int, typer.Option("--population", min=2,
-                                            help="ABC-SMC particles per population.")] = 100,
+                                            help="ABC-SMC particles per population.")] = 200,
     generations: Annotated[int, typer.Option("--generations", min=1,
                                              help="Maximum populations per fit.")] = 8,
     budget: Annotated[int, typer.Option("--budget", min=2, help="Stop a fit before a "
-                                        "population once this many simulations ran.")] = 800,
+                                        "population once this many simulations ran.")] = 2400,
     draws: Annotated[int, typer.Option("--draws", min=2, help="Posterior-predictive forecast "
                                                               "runs per origin.")] = 100,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Master seed.")] = 20250105,
