@@ -343,3 +343,20 @@ def test_nuisance_parameters_are_drawn_per_run_from_their_priors():
     after = np.random.random()
     np.random.seed(1)
     assert np.random.random() == after
+
+
+def test_the_shipped_backtest_is_what_the_defaults_run():
+    """``wargame backtest`` with no options re-runs ``validation/backtest/`` (the table of
+    docs/VALIDATION.md): its manifest holds the library's and the CLI's defaults."""
+    import inspect
+
+    from sim.analysis import backtest as bt
+    from sim.cli.backtesting import backtest as cli
+
+    manifest = json.loads((REPO / "validation" / "backtest" / "manifest.json").read_text())
+    library = inspect.signature(bt.run_backtest).parameters
+    command = inspect.signature(cli).parameters
+    for key in ("population", "generations", "budget", "draws", "seed"):
+        assert manifest[key] == library[key].default == command[key].default, key
+    assert manifest["origins"] == [d.isoformat() for d in bt.DEFAULT_ORIGINS] \
+        == command["origins"].default.split(",")
